@@ -1,0 +1,136 @@
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# modwall build. `make` builds build/modwall; `make test`, `make demo` and
+# `make bench` install their Debian dependencies first (make deps).
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+SBINDIR  ?= $(PREFIX)/sbin
+MANDIR   ?= $(PREFIX)/share/man
+
+CC       ?= gcc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine)
+O        := build
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iuser -I$(O) -MMD -MP \
+	    $(shell pkg-config --cflags json-c 2>/dev/null)
+LDLIBS   := -lbpf -lelf -lz $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+BPFFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Iinclude -I$(ARCH_INC) -MMD -MP
+
+# Debian packages for building, testing and the demo.
+DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
+	    libjson-c-dev libnl-3-dev libnl-route-3-dev libcmocka-dev ieee-data \
+	    iproute2 python3-scapy netsniff-ng tcpdump
+
+LIB_SRCS := user/addr.c user/policy.c user/compile.c user/ieee.c user/state.c user/apply.c user/out.c
+CLI_SRCS := user/main.c user/cmd_iface.c user/cmd_policy.c user/cmd_bind.c user/cmd_stats.c user/cmd_vendors.c
+LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
+CLI_OBJS := $(CLI_SRCS:%.c=$(O)/%.o)
+ASAN_LIB_OBJS := $(LIB_SRCS:%.c=$(O)/asan/%.o)
+
+UNIT_TESTS := $(O)/tests/test_addr $(O)/tests/test_policy
+PKT_TESTS  := $(O)/tests/test_pkt
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' $(1) $(2);
+endif
+
+.DELETE_ON_ERROR:
+.PHONY: all deps test unit pkttest e2e policytest demo bench clean install
+
+all: $(O)/modwall
+
+$(O)/modwall.bpf.o: bpf/modwall.bpf.c | $(O)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPFFLAGS) -c $< -o $@
+
+$(O)/modwall.skel.h: $(O)/modwall.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name modwall_bpf > $@
+
+$(O)/user/%.o: user/%.c $(O)/modwall.skel.h
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(O)/asan/user/%.o: user/%.c $(O)/modwall.skel.h
+	@mkdir -p $(@D)
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -c $< -o $@
+
+$(O)/libmodwall.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
+$(O)/libmodwall-asan.a: $(ASAN_LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
+$(O)/modwall: $(CLI_OBJS) $(O)/libmodwall.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# Unit tests: cmocka, under ASan/UBSan.
+$(O)/tests/test_%: tests/unit/test_%.c $(O)/libmodwall-asan.a
+	@mkdir -p $(@D)
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+# Packet tests: BPF_PROG_TEST_RUN on the real object (needs root).
+$(O)/tests/test_pkt: tests/pkt/test_pkt.c $(O)/libmodwall.a $(O)/modwall.skel.h
+	@mkdir -p $(@D)
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(O)/libmodwall.a $(LDLIBS) -lcmocka
+
+$(O):
+	@mkdir -p $@
+
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+		| grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "  DEPS     installing:" $$missing; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	fi
+
+unit: $(UNIT_TESTS)
+	@for t in $(UNIT_TESTS); do $$t || exit 1; done
+
+pkttest: $(PKT_TESTS)
+	@for t in $(PKT_TESTS); do $$t || exit 1; done
+
+policytest: $(O)/modwall
+	@tests/policy/run.sh $(O)/modwall
+
+e2e: $(O)/modwall
+	@tests/e2e/run.sh $(O)/modwall
+
+test: deps
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(PKT_TESTS)
+	@$(MAKE) --no-print-directory unit pkttest policytest e2e
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@tests/demo.sh $(O)/modwall
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@tests/bench/run.sh $(O)/modwall
+
+install: $(O)/modwall
+	install -D -m 0755 $(O)/modwall $(DESTDIR)$(SBINDIR)/modwall
+	install -D -m 0644 man/modwall.8 $(DESTDIR)$(MANDIR)/man8/modwall.8
+	install -D -m 0644 man/modwall.policy.5 $(DESTDIR)$(MANDIR)/man5/modwall.policy.5
+
+clean:
+	rm -rf $(O)
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * modwall maps. Sizes marked "set by the loader" are placeholders that
+ * user/ replaces before load (from --max-devices, or from the pinned map
+ * being reused). Hash and LPM maps are not preallocated: max_entries is a
+ * cap, memory follows the policy.
+ */
+#ifndef MW_MAPS_H
+#define MW_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "modwall.h"
+
+/* Live generation and apply bookkeeping; mmapable so apply flips gen with one store. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mw_ctl);
+} mw_ctl SEC(".maps");
+
+/* Per-generation policy header (default action, which lookups to do). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct mw_config);
+} mw_config SEC(".maps");
+
+/* Exact MAC -> subject, key MW_MAC_KEY(gen, mac). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 2 * MW_DEFAULT_SUBJECTS);	/* set by the loader */
+	__type(key, __u64);
+	__type(value, struct mw_subject);
+} mw_mac SEC(".maps");
+
+/* Vendor prefixes /24 /28 /36 -> class, key MW_OUI_KEY(gen, bits, mac). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 2 * 65536);
+	__type(key, __u64);
+	__type(value, struct mw_subject);
+} mw_oui SEC(".maps");
+
+/* Exact IPv4 -> subject (IMEI/IP-bound devices), key MW_IP4_KEY(gen, addr). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 2 * MW_DEFAULT_SUBJECTS);	/* set by the loader */
+	__type(key, __u64);
+	__type(value, struct mw_subject);
+} mw_ip4 SEC(".maps");
+
+/* Exact IPv6 -> subject. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 2 * MW_DEFAULT_SUBJECTS);	/* set by the loader */
+	__type(key, struct mw_ip6_key);
+	__type(value, struct mw_subject);
+} mw_ip6 SEC(".maps");
+
+/* IPv4 prefixes (shorter than /32) -> subject. Only probed when populated. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 2 * 4096);
+	__type(key, struct mw_lpm4_key);
+	__type(value, struct mw_subject);
+} mw_lpm4 SEC(".maps");
+
+/* IPv6 prefixes (shorter than /128) -> subject. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 2 * 4096);
+	__type(key, struct mw_lpm6_key);
+	__type(value, struct mw_subject);
+} mw_lpm6 SEC(".maps");
+
+/* Per-CPU counters, index id * MW_NR_REASONS + reason. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MW_DEFAULT_SUBJECTS * MW_NR_REASONS);	/* set by the loader */
+	__type(key, __u32);
+	__type(value, struct mw_counter);
+} mw_counters SEC(".maps");
+
+/* Per-CPU counters per interface slot, index slot * MW_NR_REASONS + reason. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MW_MAX_IFACES * MW_NR_REASONS);
+	__type(key, __u32);
+	__type(value, struct mw_counter);
+} mw_ifcounters SEC(".maps");
+
+/* Subject names and kinds: written by userspace, never read by the data path. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MW_DEFAULT_SUBJECTS);	/* set by the loader */
+	__type(key, __u32);
+	__type(value, struct mw_subject_info);
+} mw_subjects SEC(".maps");
+
+/* Attached interfaces (slots). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MW_MAX_IFACES);
+	__type(key, __u32);
+	__type(value, struct mw_iface);
+} mw_ifaces SEC(".maps");
+
+/* IMEI -> address bindings: userspace bookkeeping, never read by the data path. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536);
+	__type(key, struct mw_bind_key);
+	__type(value, struct mw_bind_val);
+} mw_binds SEC(".maps");
+
+/* IMEI devices of each generation: key MW_IMEI_KEY(gen, imei). Userspace only. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 2 * MW_DEFAULT_SUBJECTS);	/* set by the loader */
+	__type(key, __u64);
+	__type(value, struct mw_subject);
+} mw_imei SEC(".maps");
+
+/*
+ * Grace-period helper: updating a map-in-map waits for running programs
+ * (synchronize_rcu) before returning, which is what apply needs between
+ * flipping the generation and deleting the old one.
+ */
+struct mw_sync_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct mw_sync_inner);
+} mw_sync SEC(".maps");
+
+#endif /* MW_MAPS_H */

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * modwall data path: parse -> identify -> decide -> count -> verdict.
+ *
+ * One program instance per attached interface; the loader sets the
+ * load-time constants below (interface slot, role, fail and malformed
+ * actions) so the per-frame path does no lookup for them.
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "modwall.h"
+#include "maps.h"
+#include "parse.h"
+#include "identify.h"
+
+const volatile __u32 mw_slot = 0;			/* index into mw_ifaces */
+const volatile __u8 mw_role = MW_ROLE_LAN;		/* enum mw_role */
+const volatile __u8 mw_fail_action = MW_ACT_PASS;	/* no policy applied yet */
+const volatile __u8 mw_malformed_action = MW_ACT_DROP;
+
+static __always_inline void count(__u32 idx, void *map, __u64 bytes)
+{
+	struct mw_counter *c = bpf_map_lookup_elem(map, &idx);
+
+	if (c) {
+		c->packets++;
+		c->bytes += bytes;
+	}
+}
+
+/* The single exit: count under (subject, reason) and the interface, return the verdict. */
+static __always_inline int finish(__u32 id, __u32 reason, __u8 action, __u64 bytes)
+{
+	count(id * MW_NR_REASONS + reason, &mw_counters, bytes);
+	count(mw_slot * MW_NR_REASONS + reason, &mw_ifcounters, bytes);
+	return action == MW_ACT_DROP ? XDP_DROP : XDP_PASS;
+}
+
+static __always_inline __u32 action_reason(__u8 action)
+{
+	switch (action) {
+	case MW_ACT_DROP:
+		return MW_R_DROP;
+	case MW_ACT_OBSERVE:
+		return MW_R_OBSERVE;
+	}
+	return MW_R_PASS;
+}
+
+SEC("xdp")
+int modwall_xdp(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u64 bytes = data_end - data;
+	struct mw_pkt pkt = {};
+	struct mw_subject *s = 0;
+	struct mw_config *cfg;
+	struct mw_ctl *ctl;
+	__u32 zero = 0, gen;
+	__u8 action;
+	int wan = mw_role == MW_ROLE_WAN;
+	int rc;
+
+	rc = parse_frame(&pkt, data, data_end);
+	if (rc == MW_PARSE_BAD_L2)
+		return finish(MW_SUBJECT_NONE, MW_R_MALFORMED, mw_malformed_action, bytes);
+
+	ctl = bpf_map_lookup_elem(&mw_ctl, &zero);
+	if (!ctl || !ctl->applied)
+		return finish(MW_SUBJECT_NONE, MW_R_NO_POLICY, mw_fail_action, bytes);
+	gen = ctl->gen & 1;
+	cfg = bpf_map_lookup_elem(&mw_config, &gen);
+	if (!cfg)
+		return finish(MW_SUBJECT_NONE, MW_R_NO_POLICY, mw_fail_action, bytes);
+
+	/* identify */
+	s = identify_mac(gen, cfg->lookups, wan ? pkt.dmac : pkt.smac);
+	if (rc != MW_PARSE_OK)
+		return finish(s ? s->id : MW_SUBJECT_NONE, MW_R_MALFORMED,
+			      mw_malformed_action, bytes);
+	if (!s)
+		s = identify_ip(gen, cfg->lookups, &pkt, wan);
+	if (!s)
+		s = identify_vendor(gen, cfg->lookups, wan ? pkt.dmac : pkt.smac);
+
+	/* decide */
+	if (s) {
+		action = s->action;
+		return finish(s->id, action_reason(action), action, bytes);
+	}
+	action = cfg->if_default[mw_slot & (MW_MAX_IFACES - 1)];
+	if (action == MW_ACT_INHERIT)
+		action = cfg->default_action;
+	return finish(MW_SUBJECT_NONE, action_reason(action), action, bytes);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

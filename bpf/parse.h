@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Header parsing. Every step checks bounds against data_end before it
+ * reads, and every loop has a constant bound the verifier can see.
+ *
+ * parse_frame() fills struct mw_pkt and returns:
+ *   MW_PARSE_OK         headers up to L4 (where there is one) are sound;
+ *   MW_PARSE_BAD_L3     the Ethernet header is whole (the MACs are usable),
+ *                       something after it is truncated or malformed;
+ *   MW_PARSE_BAD_L2     not even a whole Ethernet header (+ tags).
+ *
+ * What counts as malformed (all get MW_R_MALFORMED):
+ *   - frame shorter than 14 bytes, or a VLAN tag cut short, or more than
+ *     MW_MAX_VLAN tags;
+ *   - IPv4: header cut short, version != 4, IHL < 5, total length < IHL*4 or
+ *     longer than the frame;
+ *   - IPv6: header cut short, version != 6, payload length longer than the
+ *     frame, an extension header cut short, or more than MW_MAX_IPV6_EXT of
+ *     them;
+ *   - first (or only) fragment whose TCP (20 bytes, data offset >= 5 and
+ *     within the frame), UDP (8) or ICMP/ICMPv6 (4) header is cut short.
+ * Non-first fragments carry no L4 header and are not inspected further.
+ * Other ethertypes (ARP, ...) and other L4 protocols are fine: they are
+ * attributed by MAC only (or by IP where there is one).
+ */
+#ifndef MW_PARSE_H
+#define MW_PARSE_H
+
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <bpf/bpf_endian.h>
+#include "modwall.h"
+
+#define MW_PARSE_OK	0
+#define MW_PARSE_BAD_L3	1
+#define MW_PARSE_BAD_L2	2
+
+#ifndef ETH_P_8021AD
+#define ETH_P_8021AD	0x88A8
+#endif
+
+/* L3 kinds in mw_pkt.l3. */
+#define MW_L3_OTHER	0
+#define MW_L3_IP4	4
+#define MW_L3_IP6	6
+
+/* mw_pkt.flags */
+#define MW_PF_FRAG	(1u << 0)	/* a fragment (first or not) */
+#define MW_PF_NO_L4	(1u << 1)	/* non-first fragment or no next header */
+
+struct mw_pkt {
+	__u64 smac, dmac;	/* 48-bit MACs as numbers */
+	__u16 ethertype;	/* innermost, host order */
+	__u8 l3;		/* MW_L3_* */
+	__u8 l4;		/* IPPROTO_* (0 when none) */
+	__u8 flags;		/* MW_PF_* */
+	__u8 vlans;
+	__u16 sport, dport;	/* host order, 0 when none */
+	__be32 saddr4, daddr4;
+	struct in6_addr *saddr6, *daddr6;	/* point into the packet */
+};
+
+struct mw_vlan_hdr {
+	__be16 tci;
+	__be16 proto;
+};
+
+static __always_inline __u64 mw_mac48(const __u8 *p)
+{
+	return ((__u64)p[0] << 40) | ((__u64)p[1] << 32) | ((__u64)p[2] << 24) |
+	       ((__u64)p[3] << 16) | ((__u64)p[4] << 8) | (__u64)p[5];
+}
+
+static __always_inline int ipv6_is_ext(__u8 nh)
+{
+	switch (nh) {
+	case IPPROTO_HOPOPTS:
+	case IPPROTO_ROUTING:
+	case IPPROTO_FRAGMENT:
+	case IPPROTO_DSTOPTS:
+	case IPPROTO_AH:
+	case 135:	/* Mobility */
+	case 139:	/* HIP */
+	case 140:	/* Shim6 */
+		return 1;
+	}
+	return 0;
+}
+
+/* Parse the L4 header at @l4 for protocol @proto. */
+static __always_inline int parse_l4(struct mw_pkt *pkt, void *l4, void *data_end)
+{
+	switch (pkt->l4) {
+	case IPPROTO_TCP: {
+		struct tcphdr *th = l4;
+
+		if ((void *)(th + 1) > data_end || th->doff < 5 ||
+		    l4 + th->doff * 4 > data_end)
+			return MW_PARSE_BAD_L3;
+		pkt->sport = bpf_ntohs(th->source);
+		pkt->dport = bpf_ntohs(th->dest);
+		break;
+	}
+	case IPPROTO_UDP: {
+		struct udphdr *uh = l4;
+
+		if ((void *)(uh + 1) > data_end)
+			return MW_PARSE_BAD_L3;
+		pkt->sport = bpf_ntohs(uh->source);
+		pkt->dport = bpf_ntohs(uh->dest);
+		break;
+	}
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6: {
+		__u8 *ih = l4;
+
+		if ((void *)(ih + 4) > data_end)
+			return MW_PARSE_BAD_L3;
+		/* type and code in the port slots, as flow tables usually do */
+		pkt->sport = ih[0];
+		pkt->dport = ih[1];
+		break;
+	}
+	}
+	return MW_PARSE_OK;
+}
+
+static __always_inline int parse_ipv4(struct mw_pkt *pkt, void *l3, void *data_end)
+{
+	struct iphdr *iph = l3;
+	__u32 hlen;
+	__u16 tot, frag;
+
+	if ((void *)(iph + 1) > data_end || iph->version != 4 || iph->ihl < 5)
+		return MW_PARSE_BAD_L3;
+	hlen = iph->ihl * 4;
+	tot = bpf_ntohs(iph->tot_len);
+	if (tot < hlen || l3 + hlen > data_end || l3 + tot > data_end)
+		return MW_PARSE_BAD_L3;
+	pkt->l3 = MW_L3_IP4;
+	pkt->saddr4 = iph->saddr;
+	pkt->daddr4 = iph->daddr;
+	pkt->l4 = iph->protocol;
+	frag = bpf_ntohs(iph->frag_off);
+	if (frag & 0x3fff) {		/* MF or offset */
+		pkt->flags |= MW_PF_FRAG;
+		if (frag & 0x1fff) {	/* non-first: no L4 header here */
+			pkt->flags |= MW_PF_NO_L4;
+			return MW_PARSE_OK;
+		}
+	}
+	return parse_l4(pkt, l3 + hlen, data_end);
+}
+
+static __always_inline int parse_ipv6(struct mw_pkt *pkt, void *l3, void *data_end)
+{
+	struct ipv6hdr *ip6 = l3;
+	void *p;
+	__u8 nh;
+	int i;
+
+	if ((void *)(ip6 + 1) > data_end || ip6->version != 6)
+		return MW_PARSE_BAD_L3;
+	if ((void *)(ip6 + 1) + bpf_ntohs(ip6->payload_len) > data_end)
+		return MW_PARSE_BAD_L3;
+	pkt->l3 = MW_L3_IP6;
+	pkt->saddr6 = &ip6->saddr;
+	pkt->daddr6 = &ip6->daddr;
+	nh = ip6->nexthdr;
+	p = ip6 + 1;
+
+	for (i = 0; i < MW_MAX_IPV6_EXT; i++) {
+		__u8 *eh = p;
+
+		if (!ipv6_is_ext(nh))
+			break;
+		if ((void *)(eh + 8) > data_end)
+			return MW_PARSE_BAD_L3;
+		if (nh == IPPROTO_FRAGMENT) {
+			__u16 off = bpf_ntohs(*(__be16 *)(eh + 2));
+
+			pkt->flags |= MW_PF_FRAG;
+			nh = eh[0];
+			p += 8;
+			if (off & 0xfff8) {	/* offset != 0: no L4 here */
+				pkt->l4 = nh;
+				pkt->flags |= MW_PF_NO_L4;
+				return MW_PARSE_OK;
+			}
+			continue;
+		}
+		if (nh == IPPROTO_AH)
+			p += (eh[1] + 2) * 4;
+		else
+			p += (eh[1] + 1) * 8;
+		nh = eh[0];
+		if (p > data_end)
+			return MW_PARSE_BAD_L3;
+	}
+	if (ipv6_is_ext(nh))		/* chain longer than we walk */
+		return MW_PARSE_BAD_L3;
+	pkt->l4 = nh;
+	if (nh == IPPROTO_NONE) {
+		pkt->flags |= MW_PF_NO_L4;
+		return MW_PARSE_OK;
+	}
+	return parse_l4(pkt, p, data_end);
+}
+
+static __always_inline int parse_frame(struct mw_pkt *pkt, void *data, void *data_end)
+{
+	struct ethhdr *eth = data;
+	void *p;
+	__u16 proto;
+	int i;
+
+	if ((void *)(eth + 1) > data_end)
+		return MW_PARSE_BAD_L2;
+	pkt->dmac = mw_mac48(eth->h_dest);
+	pkt->smac = mw_mac48(eth->h_source);
+	proto = bpf_ntohs(eth->h_proto);
+	p = eth + 1;
+
+	for (i = 0; i < MW_MAX_VLAN; i++) {
+		struct mw_vlan_hdr *vh = p;
+
+		if (proto != ETH_P_8021Q && proto != ETH_P_8021AD)
+			break;
+		if ((void *)(vh + 1) > data_end)
+			return MW_PARSE_BAD_L3;
+		proto = bpf_ntohs(vh->proto);
+		p = vh + 1;
+		pkt->vlans++;
+	}
+	if (proto == ETH_P_8021Q || proto == ETH_P_8021AD)
+		return MW_PARSE_BAD_L3;	/* deeper stack than we walk */
+	pkt->ethertype = proto;
+
+	if (proto == ETH_P_IP)
+		return parse_ipv4(pkt, p, data_end);
+	if (proto == ETH_P_IPV6)
+		return parse_ipv6(pkt, p, data_end);
+	return MW_PARSE_OK;
+}
+
+#endif /* MW_PARSE_H */

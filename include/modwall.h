@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * modwall kernel/user ABI.
+ *
+ * This header is the only contract between bpf/ and user/. Every map key,
+ * value, enum and limit shared by the two lives here, once. Enum values are
+ * stable: they are exported in counters, JSON and metrics, so a value is
+ * never renumbered; a retired one stays as a placeholder.
+ *
+ * Any change to a struct below or to the meaning of a map bumps
+ * MW_SCHEMA_VERSION; the loader refuses pinned state of another version.
+ */
+#ifndef MODWALL_H
+#define MODWALL_H
+
+#include <linux/types.h>
+
+#define MW_SCHEMA_VERSION	1
+#define MW_VERSION		"0.1.0"
+
+/* Where the loader pins links and maps (a bpffs mount). */
+#define MW_PIN_ROOT		"/sys/fs/bpf"
+#define MW_PIN_DIR		MW_PIN_ROOT "/modwall"
+
+/* Limits. */
+#define MW_MAX_IFACES		64	/* interface slots (per-iface defaults, counters) */
+#define MW_NAME_LEN		32	/* device/class/policy names, NUL included */
+#define MW_IFNAME_LEN		16	/* IFNAMSIZ */
+#define MW_MAX_VLAN		2	/* 802.1ad + 802.1Q */
+#define MW_MAX_IPV6_EXT		8	/* extension headers walked before giving up */
+#define MW_DEFAULT_SUBJECTS	16384	/* default size of the subject id space */
+#define MW_MAX_SUBJECTS		(1u << 22)
+
+/*
+ * Subject ids. A subject is what counters are kept for: a tagged device or a
+ * vendor class. Id 0 is the "unattributed" subject (nothing matched); ids
+ * are dense and stable across applies for the same name.
+ */
+#define MW_SUBJECT_NONE		0
+
+enum mw_action {
+	MW_ACT_PASS	= 0,
+	MW_ACT_DROP	= 1,
+	MW_ACT_OBSERVE	= 2,	/* count, then pass */
+	/* 3: allow-list, 4: rate limit (reserved for the enforcement layer) */
+	MW_ACT_MAX,
+};
+
+/* Sentinel in mw_config.if_default: the interface follows the policy default. */
+#define MW_ACT_INHERIT		0xff
+
+/*
+ * Verdict reasons: why a frame got its verdict. Counters are kept per
+ * subject x reason (per CPU) and per interface slot x reason.
+ */
+enum mw_reason {
+	MW_R_PASS		= 0,	/* passed by policy (or by default, subject 0) */
+	MW_R_DROP		= 1,	/* dropped by policy (or by default, subject 0) */
+	MW_R_OBSERVE		= 2,	/* observed: counted and passed */
+	MW_R_MALFORMED		= 3,	/* truncated or malformed headers */
+	MW_R_NO_POLICY		= 4,	/* no policy applied yet: fail-open/closed decided */
+	MW_R_NOT_ALLOWED	= 5,	/* reserved: destination not in allow-list */
+	MW_R_RATE_LIMITED	= 6,	/* reserved: over the token-bucket limit */
+	MW_R_RESERVED7		= 7,
+	MW_NR_REASONS		= 8,	/* stride of the counter arrays; power of two */
+};
+
+enum mw_role {
+	MW_ROLE_LAN = 0,	/* the device is the frame's source */
+	MW_ROLE_WAN = 1,	/* the device is the frame's destination */
+};
+
+enum mw_subject_kind {
+	MW_KIND_FREE	= 0,	/* slot unused */
+	MW_KIND_DEVICE	= 1,
+	MW_KIND_CLASS	= 2,
+	MW_KIND_UNKNOWN	= 3,	/* subject 0 */
+};
+
+/*
+ * Configuration is double-buffered: every identity key carries the
+ * generation (0 or 1) it belongs to, and mw_ctl.gen names the live one.
+ * apply fills the other generation, flips mw_ctl.gen with one aligned
+ * store through mmap, waits for an RCU grace period, then deletes the old
+ * generation's keys. The data path reads gen once per frame, so each frame
+ * sees exactly one policy.
+ */
+struct mw_ctl {
+	__u32 gen;		/* live generation: 0 or 1 */
+	__u32 applied;		/* 0 until the first apply: fail-open/closed rules */
+	__u32 schema;		/* MW_SCHEMA_VERSION of the creator */
+	__u32 max_subjects;	/* size of the subject id space */
+	__u64 seq;		/* number of successful applies */
+	__u64 applied_ns;	/* CLOCK_REALTIME of the last apply */
+};
+
+/* mw_config.lookups: which identity maps hold entries in this generation. */
+#define MW_LK_MAC	(1u << 0)
+#define MW_LK_IP4	(1u << 1)
+#define MW_LK_IP6	(1u << 2)
+#define MW_LK_LPM4	(1u << 3)
+#define MW_LK_LPM6	(1u << 4)
+#define MW_LK_OUI	(1u << 5)
+
+/* Per-generation policy header: mw_config[gen]. */
+struct mw_config {
+	__u8 default_action;		/* enum mw_action for unattributed frames */
+	__u8 lookups;			/* MW_LK_* */
+	__u8 pad[2];
+	__u32 nsubjects;		/* highest live subject id + 1 */
+	__u8 if_default[MW_MAX_IFACES];	/* per-slot override or MW_ACT_INHERIT */
+};
+
+/* Value of every identity map: who the frame belongs to and what to do. */
+struct mw_subject {
+	__u32 id;		/* subject id: counter index */
+	__u8 action;		/* enum mw_action */
+	__u8 flags;		/* MW_SF_* (vendor-prefix entries) */
+	__u16 policy;		/* policy index (allow-lists, rate limits) */
+};
+
+/* Flags on a /24 vendor entry: longer assignments exist inside it. */
+#define MW_SF_HAS_MAM	(1u << 0)	/* probe /28 */
+#define MW_SF_HAS_MAS	(1u << 1)	/* probe /36 */
+
+/*
+ * Identity map keys.
+ *
+ * MAC exact:   __u64 = gen << 48 | mac (mac as a 48-bit big-endian number)
+ * Vendor:      __u64 = gen << 63 | bits << 48 | (mac & mask(bits)),
+ *              bits in {24, 28, 36}
+ * IPv4 exact:  __u64 = gen << 32 | addr (network byte order, as loaded)
+ */
+#define MW_MAC_KEY(gen, mac)	(((__u64)(gen) << 48) | (mac))
+#define MW_OUI_KEY(gen, bits, mac) \
+	(((__u64)(gen) << 63) | ((__u64)(bits) << 48) | \
+	 ((mac) & (0xffffffffffffull << (48 - (bits))) & 0xffffffffffffull))
+#define MW_IP4_KEY(gen, addr)	(((__u64)(gen) << 32) | (__u32)(addr))
+/* IMEI -> subject (userspace only: lets `bind` reach the live policy). */
+#define MW_IMEI_KEY(gen, body)	(((__u64)(gen) << 63) | (body))
+
+struct mw_ip6_key {
+	__u32 gen;
+	__u8 addr[16];
+};
+
+/* LPM keys: prefixlen covers gen (32 bits, always matched) + address bits. */
+struct mw_lpm4_key {
+	__u32 prefixlen;	/* 32 + prefix length */
+	__u32 gen;
+	__u32 addr;
+};
+
+struct mw_lpm6_key {
+	__u32 prefixlen;	/* 32 + prefix length */
+	__u32 gen;
+	__u8 addr[16];
+};
+
+/* Counter cell (per CPU): mw_counters[id * MW_NR_REASONS + reason]. */
+struct mw_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* Subject table (userspace bookkeeping, read by show/stats). */
+struct mw_subject_info {
+	char name[MW_NAME_LEN];
+	__u8 kind;		/* enum mw_subject_kind */
+	__u8 gens;		/* bit g set: present in generation g */
+	__u8 action[2];		/* action per generation */
+	__u32 pad;
+};
+
+/* Interface slots: one per attached interface. */
+struct mw_iface {
+	__u32 ifindex;		/* 0: free slot */
+	__u8 role;		/* enum mw_role */
+	__u8 xdp_mode;		/* enum mw_xdp_mode */
+	__u8 fail_action;	/* enum mw_action when no policy is applied */
+	__u8 malformed_action;	/* enum mw_action for malformed frames */
+	char name[MW_IFNAME_LEN];
+	__u32 prog_id;
+	__u32 link_id;
+	__u64 loaded_ns;	/* CLOCK_REALTIME of the last load */
+};
+
+/*
+ * IMEI -> address bindings (from `modwall bind`, later RADIUS accounting):
+ * kept in a pinned map so they outlive the CLI; apply turns the bindings of
+ * IMEI devices into mw_ip4/mw_ip6/mw_lpm* entries. Not read by the data path.
+ */
+struct mw_bind_key {
+	__u64 imei;		/* 14-digit TAC + serial */
+	__u8 family;		/* AF_INET or AF_INET6 */
+	__u8 len;		/* prefix length */
+	__u8 pad[6];
+	__u8 addr[16];
+};
+
+struct mw_bind_val {
+	__u64 created_ns;	/* CLOCK_REALTIME */
+	__u32 source;		/* enum mw_bind_source */
+	__u32 pad;
+};
+
+enum mw_bind_source {
+	MW_BIND_CLI = 0,
+	MW_BIND_RADIUS = 1,
+};
+
+enum mw_xdp_mode {
+	MW_MODE_NATIVE = 0,
+	MW_MODE_GENERIC = 1,
+};
+
+/* Map names (also the pin file names under MW_PIN_DIR). */
+#define MW_MAP_CTL		"mw_ctl"
+#define MW_MAP_CONFIG		"mw_config"
+#define MW_MAP_MAC		"mw_mac"
+#define MW_MAP_OUI		"mw_oui"
+#define MW_MAP_IP4		"mw_ip4"
+#define MW_MAP_IP6		"mw_ip6"
+#define MW_MAP_LPM4		"mw_lpm4"
+#define MW_MAP_LPM6		"mw_lpm6"
+#define MW_MAP_COUNTERS		"mw_counters"
+#define MW_MAP_IFCOUNTERS	"mw_ifcounters"
+#define MW_MAP_SUBJECTS		"mw_subjects"
+#define MW_MAP_IFACES		"mw_ifaces"
+#define MW_MAP_SYNC		"mw_sync"
+#define MW_MAP_BINDS		"mw_binds"
+#define MW_MAP_IMEI		"mw_imei"
+
+#ifndef __bpf__
+_Static_assert(sizeof(struct mw_ctl) == 32, "mw_ctl ABI");
+_Static_assert(sizeof(struct mw_config) == 8 + MW_MAX_IFACES, "mw_config ABI");
+_Static_assert(sizeof(struct mw_subject) == 8, "mw_subject ABI");
+_Static_assert(sizeof(struct mw_ip6_key) == 20, "mw_ip6_key ABI");
+_Static_assert(sizeof(struct mw_lpm4_key) == 12, "mw_lpm4_key ABI");
+_Static_assert(sizeof(struct mw_lpm6_key) == 24, "mw_lpm6_key ABI");
+_Static_assert(sizeof(struct mw_counter) == 16, "mw_counter ABI");
+_Static_assert(sizeof(struct mw_subject_info) == 40, "mw_subject_info ABI");
+_Static_assert(sizeof(struct mw_iface) == 40, "mw_iface ABI");
+_Static_assert(sizeof(struct mw_bind_key) == 32, "mw_bind_key ABI");
+_Static_assert(sizeof(struct mw_bind_val) == 16, "mw_bind_val ABI");
+_Static_assert((MW_NR_REASONS & (MW_NR_REASONS - 1)) == 0, "stride");
+#endif
+
+#endif /* MODWALL_H */

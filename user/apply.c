@@ -1,0 +1,494 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "apply.h"
+
+#define SETERR(...) do { if (err) snprintf(err, errlen, __VA_ARGS__); } while (0)
+
+int mw_sync_rcu(const struct mw_maps *m)
+{
+	__u32 k = 0;
+	int inner, rc = 0;
+
+	/* updating an array of maps returns only after synchronize_rcu() */
+	inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "mw_sync_inner", sizeof(__u32), sizeof(__u32),
+			       1, NULL);
+	if (inner < 0)
+		return -errno;
+	if (bpf_map_update_elem(m->sync, &k, &inner, BPF_ANY))
+		rc = -errno;
+	bpf_map_delete_elem(m->sync, &k);
+	close(inner);
+	return rc;
+}
+
+int mw_read_subjects(const struct mw_maps *m, struct mw_subject_info *out)
+{
+	__u32 i;
+
+	for (i = 0; i < m->max_subjects; i++)
+		if (bpf_map_lookup_elem(m->subjects, &i, &out[i]))
+			return -errno;
+	return 0;
+}
+
+int mw_bindings_from_map(const struct mw_maps *m, struct mw_bindings *b)
+{
+	struct mw_bind_key k, next;
+	struct mw_loc loc = { .file = "runtime binding", .line = 0, .col = 0 };
+	void *prev = NULL;
+
+	while (bpf_map_get_next_key(m->binds, prev, &next) == 0) {
+		struct mw_prefix p = { .family = next.family, .len = next.len };
+
+		memcpy(p.addr, next.addr, 16);
+		mw_bindings_add(b, next.imei, &p, &loc);
+		k = next;
+		prev = &k;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+/* ---- keys ---- */
+
+struct map_ops {
+	int fd;
+	size_t ksz;
+};
+
+static int map_fd(const struct mw_maps *m, int map)
+{
+	switch (map) {
+	case MW_PM_MAC: return m->mac;
+	case MW_PM_OUI: return m->oui;
+	case MW_PM_IP4: return m->ip4;
+	case MW_PM_IP6: return m->ip6;
+	case MW_PM_LPM4: return m->lpm4;
+	case MW_PM_LPM6: return m->lpm6;
+	case MW_PM_IMEI: return m->imei;
+	}
+	return -1;
+}
+
+static size_t key_size(int map)
+{
+	switch (map) {
+	case MW_PM_IP6: return sizeof(struct mw_ip6_key);
+	case MW_PM_LPM4: return sizeof(struct mw_lpm4_key);
+	case MW_PM_LPM6: return sizeof(struct mw_lpm6_key);
+	}
+	return sizeof(__u64);
+}
+
+static unsigned key_gen(int map, const void *key)
+{
+	__u64 k64;
+
+	switch (map) {
+	case MW_PM_IP6: return ((const struct mw_ip6_key *)key)->gen;
+	case MW_PM_LPM4: return ((const struct mw_lpm4_key *)key)->gen;
+	case MW_PM_LPM6: return ((const struct mw_lpm6_key *)key)->gen;
+	}
+	memcpy(&k64, key, sizeof(k64));
+	switch (map) {
+	case MW_PM_MAC: return (unsigned)(k64 >> 48);
+	case MW_PM_OUI: return (unsigned)(k64 >> 63);
+	case MW_PM_IP4: return (unsigned)(k64 >> 32);
+	case MW_PM_IMEI: return (unsigned)(k64 >> 63);
+	}
+	return 0;
+}
+
+static void make_key(int map, unsigned gen, const struct mw_plan_entry *e, void *key)
+{
+	__u64 k64 = 0;
+	__u32 a4;
+
+	switch (map) {
+	case MW_PM_MAC:
+		k64 = MW_MAC_KEY(gen, e->mac);
+		break;
+	case MW_PM_OUI:
+		k64 = MW_OUI_KEY(gen, e->bits, e->mac);
+		break;
+	case MW_PM_IMEI:
+		k64 = MW_IMEI_KEY(gen, e->mac);
+		break;
+	case MW_PM_IP4:
+		memcpy(&a4, e->pfx.addr, 4);
+		k64 = MW_IP4_KEY(gen, a4);
+		break;
+	case MW_PM_IP6: {
+		struct mw_ip6_key *k = key;
+
+		memset(k, 0, sizeof(*k));
+		k->gen = gen;
+		memcpy(k->addr, e->pfx.addr, 16);
+		return;
+	}
+	case MW_PM_LPM4: {
+		struct mw_lpm4_key *k = key;
+
+		memset(k, 0, sizeof(*k));
+		k->prefixlen = 32 + (unsigned)e->pfx.len;
+		k->gen = gen;
+		memcpy(&k->addr, e->pfx.addr, 4);
+		return;
+	}
+	case MW_PM_LPM6: {
+		struct mw_lpm6_key *k = key;
+
+		memset(k, 0, sizeof(*k));
+		k->prefixlen = 32 + (unsigned)e->pfx.len;
+		k->gen = gen;
+		memcpy(k->addr, e->pfx.addr, 16);
+		return;
+	}
+	}
+	memcpy(key, &k64, sizeof(k64));
+}
+
+/* Delete every key of generation @gen from identity map @map. */
+static int purge_gen(const struct mw_maps *m, int map, unsigned gen)
+{
+	size_t ksz = key_size(map), n = 0, cap = 0, i;
+	int fd = map_fd(m, map);
+	unsigned char cur[32], next[32];
+	unsigned char *keys = NULL;
+	void *prev = NULL;
+	int rc = 0;
+
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		if (key_gen(map, next) == gen) {
+			if (n == cap) {
+				unsigned char *nk;
+
+				cap = cap ? cap * 2 : 256;
+				nk = realloc(keys, cap * ksz);
+				if (!nk) {
+					free(keys);
+					return -ENOMEM;
+				}
+				keys = nk;
+			}
+			memcpy(keys + n * ksz, next, ksz);
+			n++;
+		}
+		memcpy(cur, next, ksz);
+		prev = cur;
+	}
+	for (i = 0; i < n; i++)
+		if (bpf_map_delete_elem(fd, keys + i * ksz) && errno != ENOENT)
+			rc = -errno;
+	free(keys);
+	return rc;
+}
+
+static int purge_all(const struct mw_maps *m, unsigned gen)
+{
+	int map, rc = 0;
+
+	for (map = 0; map < MW_PM_N; map++) {
+		int r = purge_gen(m, map, gen);
+
+		if (r && !rc)
+			rc = r;
+	}
+	return rc;
+}
+
+/* ---- subject ids ---- */
+
+struct name_slot {
+	const char *name;
+	uint32_t id;
+};
+
+static int cmp_name_slot(const void *a, const void *b)
+{
+	return strcmp(((const struct name_slot *)a)->name, ((const struct name_slot *)b)->name);
+}
+
+static int assign_ids(const struct mw_maps *m, struct mw_plan *plan,
+		      const struct mw_subject_info *tab, uint8_t *fresh, uint32_t *kept,
+		      char *err, size_t errlen)
+{
+	struct name_slot *live = calloc(m->max_subjects + 1, sizeof(*live));
+	uint32_t nlive = 0, i, next_free = 1;
+
+	if (!live)
+		return -ENOMEM;
+	for (i = 1; i < m->max_subjects; i++)
+		if (tab[i].kind == MW_KIND_DEVICE || tab[i].kind == MW_KIND_CLASS)
+			live[nlive++] = (struct name_slot){ tab[i].name, i };
+	qsort(live, nlive, sizeof(*live), cmp_name_slot);
+	*kept = 0;
+	for (i = 0; i < plan->nsubj; i++) {
+		struct mw_plan_subj *s = &plan->subj[i];
+		struct name_slot key = { s->name, 0 }, *hit;
+
+		hit = bsearch(&key, live, nlive, sizeof(*live), cmp_name_slot);
+		if (hit && tab[hit->id].kind == s->kind) {
+			s->id = hit->id;
+			(*kept)++;
+			continue;
+		}
+		s->id = 0;
+	}
+	for (i = 0; i < plan->nsubj; i++) {
+		struct mw_plan_subj *s = &plan->subj[i];
+
+		if (s->id)
+			continue;
+		while (next_free < m->max_subjects && (tab[next_free].kind != MW_KIND_FREE ||
+						       fresh[next_free]))
+			next_free++;
+		if (next_free >= m->max_subjects) {
+			SETERR("the policy needs %u devices and classes beside those live now; "
+			       "modwall was loaded with room for %u (--max-devices)",
+			       plan->nsubj, m->max_subjects - 1);
+			free(live);
+			return -ENOSPC;
+		}
+		s->id = next_free;
+		fresh[next_free] = 1;
+	}
+	free(live);
+	return 0;
+}
+
+static int zero_counters(const struct mw_maps *m, uint32_t id)
+{
+	struct mw_counter *z = calloc((size_t)m->ncpus, sizeof(*z));
+	uint32_t r;
+	int rc = 0;
+
+	if (!z)
+		return -ENOMEM;
+	for (r = 0; r < MW_NR_REASONS && !rc; r++) {
+		__u32 k = id * MW_NR_REASONS + r;
+
+		if (bpf_map_update_elem(m->counters, &k, z, BPF_ANY))
+			rc = -errno;
+	}
+	free(z);
+	return rc;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int mw_apply(struct mw_maps *m, struct mw_plan *plan, struct mw_apply_result *res,
+	     char *err, size_t errlen)
+{
+	struct mw_subject_info *tab = NULL, *saved = NULL;
+	uint8_t *fresh = NULL;
+	struct mw_config cfg;
+	unsigned live, nxt;
+	uint32_t i, maxid = 0;
+	size_t j;
+	int rc, map;
+	static const char *const map_what[MW_PM_N] = {
+		"MAC", "vendor prefix", "IPv4 address", "IPv6 address", "IPv4 prefix",
+		"IPv6 prefix", "IMEI",
+	};
+
+	memset(res, 0, sizeof(*res));
+	live = m->ctlm->gen & 1;
+	nxt = live ^ 1;
+
+	/* capacity, before anything is written */
+	for (map = 0; map < MW_PM_N; map++) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+
+		if (bpf_obj_get_info_by_fd(map_fd(m, map), &info, &len))
+			return -errno;
+		if (plan->count[map] > info.max_entries / 2) {
+			SETERR("the policy has %zu %s entries; the loaded maps hold %u per "
+			       "generation (--max-devices)", plan->count[map], map_what[map],
+			       info.max_entries / 2);
+			return -ENOSPC;
+		}
+	}
+
+	tab = calloc(m->max_subjects, sizeof(*tab));
+	saved = calloc(m->max_subjects, sizeof(*saved));
+	fresh = calloc(m->max_subjects, 1);
+	if (!tab || !saved || !fresh) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = mw_read_subjects(m, tab);
+	if (rc) {
+		SETERR("reading %s: %s", MW_MAP_SUBJECTS, strerror(-rc));
+		goto out;
+	}
+	memcpy(saved, tab, m->max_subjects * sizeof(*tab));
+	rc = assign_ids(m, plan, tab, fresh, &res->kept, err, errlen);
+	if (rc)
+		goto out;
+
+	/* leftovers of an interrupted apply */
+	rc = purge_all(m, nxt);
+	if (rc) {
+		SETERR("clearing generation %u: %s", nxt, strerror(-rc));
+		goto out;
+	}
+
+	/* fill the inactive generation */
+	for (j = 0; j < plan->ne; j++) {
+		const struct mw_plan_entry *e = &plan->e[j];
+		struct mw_subject v = { 0 };
+		unsigned char key[32];
+
+		if (e->subj != MW_PLAN_CONTAINER) {
+			v.id = plan->subj[e->subj].id;
+			v.action = plan->subj[e->subj].action;
+			v.policy = plan->subj[e->subj].policy;
+		}
+		v.flags = e->flags;
+		make_key(e->map, nxt, e, key);
+		if (bpf_map_update_elem(map_fd(m, e->map), key, &v, BPF_NOEXIST)) {
+			rc = -errno;
+			SETERR("writing a %s entry: %s", map_what[e->map], strerror(-rc));
+			goto rollback;
+		}
+	}
+	for (i = 0; i < plan->nsubj; i++) {
+		const struct mw_plan_subj *s = &plan->subj[i];
+		struct mw_subject_info *t = &tab[s->id];
+
+		if (fresh[s->id])
+			memset(t, 0, sizeof(*t));
+		memcpy(t->name, s->name, MW_NAME_LEN);
+		t->kind = s->kind;
+		t->gens |= (uint8_t)(1u << nxt);
+		t->action[nxt] = s->action;
+		if (bpf_map_update_elem(m->subjects, &s->id, t, BPF_ANY)) {
+			rc = -errno;
+			SETERR("writing %s: %s", MW_MAP_SUBJECTS, strerror(-rc));
+			goto rollback;
+		}
+		if (s->id > maxid)
+			maxid = s->id;
+	}
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.default_action = plan->default_action;
+	memset(cfg.if_default, MW_ACT_INHERIT, sizeof(cfg.if_default));
+	cfg.nsubjects = maxid + 1;
+	if (plan->count[MW_PM_MAC])
+		cfg.lookups |= MW_LK_MAC;
+	if (plan->count[MW_PM_OUI])
+		cfg.lookups |= MW_LK_OUI;
+	if (plan->count[MW_PM_IP4])
+		cfg.lookups |= MW_LK_IP4;
+	if (plan->count[MW_PM_IP6])
+		cfg.lookups |= MW_LK_IP6;
+	if (plan->count[MW_PM_LPM4])
+		cfg.lookups |= MW_LK_LPM4;
+	if (plan->count[MW_PM_LPM6])
+		cfg.lookups |= MW_LK_LPM6;
+	/* IMEI devices get addresses from `bind` at run time: keep IP lookups on */
+	if (plan->count[MW_PM_IMEI])
+		cfg.lookups |= MW_LK_IP4 | MW_LK_IP6 | MW_LK_LPM4 | MW_LK_LPM6;
+	for (i = 0; i < (uint32_t)plan->nifd; i++) {
+		__u32 k;
+		int found = 0;
+
+		for (k = 0; k < MW_MAX_IFACES; k++) {
+			struct mw_iface ifv;
+
+			if (bpf_map_lookup_elem(m->ifaces, &k, &ifv) || !ifv.ifindex ||
+			    strcmp(ifv.name, plan->ifd[i].ifname))
+				continue;
+			cfg.if_default[k] = plan->ifd[i].action;
+			found = 1;
+		}
+		if (!found) {
+			res->unloaded_ifaces = realloc(res->unloaded_ifaces,
+						       sizeof(char *) * (size_t)(res->nunloaded + 1));
+			if (res->unloaded_ifaces)
+				res->unloaded_ifaces[res->nunloaded++] = strdup(plan->ifd[i].ifname);
+		}
+	}
+	if (bpf_map_update_elem(m->config, &nxt, &cfg, BPF_ANY)) {
+		rc = -errno;
+		SETERR("writing %s: %s", MW_MAP_CONFIG, strerror(-rc));
+		goto rollback;
+	}
+	/* new ids start from zero; nothing can count under them before the flip */
+	for (i = 1; i < m->max_subjects; i++)
+		if (fresh[i] && (rc = zero_counters(m, i))) {
+			SETERR("clearing counters: %s", strerror(-rc));
+			goto rollback;
+		}
+
+	/* the flip: one aligned store */
+	m->ctlm->seq++;
+	m->ctlm->applied_ns = now_ns();
+	__atomic_store_n(&m->ctlm->gen, nxt, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&m->ctlm->applied, 1, __ATOMIC_SEQ_CST);
+	res->gen = nxt;
+	res->seq = m->ctlm->seq;
+	res->entries = plan->ne;
+
+	/* no frame still sees the old generation after this */
+	rc = mw_sync_rcu(m);
+	if (rc) {
+		/* without a grace period, keep the old generation: the next apply clears it */
+		fprintf(stderr, "modwall: warning: waiting for running programs: %s; old "
+			"entries are left for the next apply\n", strerror(-rc));
+		rc = 0;
+		goto out;
+	}
+	purge_all(m, live);
+	for (i = 1; i < m->max_subjects; i++) {
+		struct mw_subject_info *t = &tab[i];
+
+		if (t->kind == MW_KIND_FREE || !(t->gens & (1u << live)))
+			continue;
+		t->gens &= (uint8_t)~(1u << live);
+		if (!t->gens) {
+			memset(t, 0, sizeof(*t));
+			res->removed++;
+		}
+		bpf_map_update_elem(m->subjects, &i, t, BPF_ANY);
+	}
+	res->added = plan->nsubj - res->kept;
+	rc = 0;
+	goto out;
+
+rollback:
+	purge_all(m, nxt);
+	for (i = 0; i < m->max_subjects; i++)
+		if (memcmp(&tab[i], &saved[i], sizeof(*tab)))
+			bpf_map_update_elem(m->subjects, &i, &saved[i], BPF_ANY);
+out:
+	free(tab);
+	free(saved);
+	free(fresh);
+	return rc;
+}
+
+void mw_apply_result_free(struct mw_apply_result *res)
+{
+	int i;
+
+	for (i = 0; i < res->nunloaded; i++)
+		free(res->unloaded_ifaces[i]);
+	free(res->unloaded_ifaces);
+	memset(res, 0, sizeof(*res));
+}

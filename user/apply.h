@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Atomic apply: a compiled plan into the inactive generation, one flip, an
+ * RCU grace period, then the old generation goes. Device ids are stable by
+ * name; a failure before the flip rolls every touched map back.
+ */
+#ifndef MW_APPLY_H
+#define MW_APPLY_H
+
+#include <stddef.h>
+#include "compile.h"
+#include "state.h"
+
+struct mw_apply_result {
+	uint32_t gen;		/* the generation now live */
+	uint64_t seq;
+	uint32_t added, kept, removed;	/* subjects */
+	size_t entries;
+	char **unloaded_ifaces;	/* interface defaults naming no loaded interface */
+	int nunloaded;
+};
+
+int mw_apply(struct mw_maps *m, struct mw_plan *plan, struct mw_apply_result *res,
+	     char *err, size_t errlen);
+void mw_apply_result_free(struct mw_apply_result *res);
+
+/* The runtime bindings kept in the pinned mw_binds map. */
+int mw_bindings_from_map(const struct mw_maps *m, struct mw_bindings *b);
+
+/* Wait until no program run started before this call is still running. */
+int mw_sync_rcu(const struct mw_maps *m);
+
+/* Subject table, read in one go. */
+int mw_read_subjects(const struct mw_maps *m, struct mw_subject_info *out);
+
+#endif /* MW_APPLY_H */

@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* load, unload, status */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include "cli.h"
+#include "state.h"
+
+static const struct mw_opt load_opts[] = {
+	{ "role", 'r', "lan|wan", "lan: devices are frame sources (default); wan: destinations" },
+	{ "mode", 'm', "native|generic", "XDP attach mode (default native)" },
+	{ "fail-open", 0, NULL, "pass traffic while no policy is applied (default)" },
+	{ "fail-closed", 0, NULL, "drop traffic while no policy is applied" },
+	{ "malformed", 0, "drop|pass", "verdict for truncated/malformed frames (default drop)" },
+	{ "max-devices", 0, "N", "devices + classes the maps hold (first load only; default 16383)" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static int load_opt(int idx, const char *arg, void *ctx)
+{
+	struct mw_load_opts *o = ctx;
+	char *end;
+	unsigned long v;
+
+	switch (idx) {
+	case 0:
+		if (!strcmp(arg, "lan"))
+			o->role = MW_ROLE_LAN;
+		else if (!strcmp(arg, "wan"))
+			o->role = MW_ROLE_WAN;
+		else
+			goto bad;
+		return 0;
+	case 1:
+		if (!strcmp(arg, "native"))
+			o->mode = MW_MODE_NATIVE;
+		else if (!strcmp(arg, "generic"))
+			o->mode = MW_MODE_GENERIC;
+		else
+			goto bad;
+		return 0;
+	case 2:
+		o->fail_action = MW_ACT_PASS;
+		return 0;
+	case 3:
+		o->fail_action = MW_ACT_DROP;
+		return 0;
+	case 4:
+		if (!strcmp(arg, "drop"))
+			o->malformed_action = MW_ACT_DROP;
+		else if (!strcmp(arg, "pass"))
+			o->malformed_action = MW_ACT_PASS;
+		else
+			goto bad;
+		return 0;
+	case 5:
+		errno = 0;
+		v = strtoul(arg, &end, 10);
+		if (errno || *end || !*arg || v < 1 || v >= MW_MAX_SUBJECTS) {
+			mw_err("load: --max-devices '%s': a number from 1 to %u", arg,
+			       MW_MAX_SUBJECTS - 1);
+			return -1;
+		}
+		o->max_subjects = (uint32_t)v + 1;	/* + the unattributed subject */
+		return 0;
+	}
+bad:
+	mw_err("load: --%s: what is '%s'? (expected %s)", load_opts[idx].name, arg,
+	       load_opts[idx].arg);
+	return -1;
+}
+
+int cmd_load(int argc, char **argv)
+{
+	struct mw_load_opts o = { .role = MW_ROLE_LAN, .mode = MW_MODE_NATIVE,
+				  .fail_action = MW_ACT_PASS, .malformed_action = MW_ACT_DROP };
+	struct mw_load_result r;
+	char err[10240];
+	int i, rc;
+
+	i = mw_getopt(argc, argv, "load IFACE [OPTIONS]", load_opts, load_opt, &o);
+	if (i < 0)
+		return i == -2 ? MW_EXIT_OK : MW_EXIT_USAGE;
+	if (argc - i != 1) {
+		mw_err("load: %s", argc - i ? "one interface at a time" : "which interface?");
+		return MW_EXIT_USAGE;
+	}
+	o.ifname = argv[i];
+	rc = mw_load(mw_opts.pin_dir, &o, &r, err, sizeof(err));
+	if (rc) {
+		mw_err("load: %s", err);
+		return rc == -ENODEV ? MW_EXIT_USAGE : MW_EXIT_FAIL;
+	}
+	if (mw_opts.json) {
+		struct json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "interface", json_object_new_string(o.ifname));
+		json_object_object_add(j, "ifindex", json_object_new_int((int)r.ifindex));
+		json_object_object_add(j, "action", json_object_new_string(
+			r.upgraded ? "upgraded" : "attached"));
+		json_object_object_add(j, "role", json_object_new_string(mw_role_name(o.role)));
+		json_object_object_add(j, "mode", json_object_new_string(
+			o.mode == MW_MODE_GENERIC ? "generic" : "native"));
+		json_object_object_add(j, "prog_id", json_object_new_int((int)r.prog_id));
+		json_object_object_add(j, "link_id", json_object_new_int((int)r.link_id));
+		json_object_object_add(j, "slot", json_object_new_int((int)r.slot));
+		json_object_object_add(j, "pin_dir", json_object_new_string(mw_opts.pin_dir));
+		mw_json_print(j);
+	} else {
+		printf("%s %s: role %s, %s mode, fail-%s, prog %u, link %u\n",
+		       r.upgraded ? "upgraded" : "attached", o.ifname, mw_role_name(o.role),
+		       o.mode == MW_MODE_GENERIC ? "generic" : "native",
+		       o.fail_action == MW_ACT_DROP ? "closed" : "open", r.prog_id, r.link_id);
+		if (r.created)
+			printf("created maps in %s\n", mw_opts.pin_dir);
+	}
+	return MW_EXIT_OK;
+}
+
+static const struct mw_opt unload_opts[] = {
+	{ "all", 'a', NULL, "detach from every interface modwall is attached to" },
+	{ "keep-state", 0, NULL, "keep maps and counters when the last interface goes" },
+	{ NULL, 0, NULL, NULL },
+};
+
+struct unload_ctx {
+	int all, keep;
+};
+
+static int unload_opt(int idx, const char *arg, void *ctx)
+{
+	struct unload_ctx *c = ctx;
+
+	(void)arg;
+	if (idx == 0)
+		c->all = 1;
+	else
+		c->keep = 1;
+	return 0;
+}
+
+int cmd_unload(int argc, char **argv)
+{
+	struct unload_ctx c = { 0 };
+	char err[1024];
+	int i, rc;
+
+	i = mw_getopt(argc, argv, "unload IFACE | --all [--keep-state]", unload_opts, unload_opt,
+		      &c);
+	if (i < 0)
+		return i == -2 ? MW_EXIT_OK : MW_EXIT_USAGE;
+	if ((c.all && argc - i != 0) || (!c.all && argc - i != 1)) {
+		mw_err("unload: name one interface, or --all");
+		return MW_EXIT_USAGE;
+	}
+	rc = mw_unload(mw_opts.pin_dir, c.all ? NULL : argv[i], c.keep, err, sizeof(err));
+	if (rc) {
+		mw_err("unload: %s", err);
+		return MW_EXIT_FAIL;
+	}
+	if (mw_opts.json) {
+		struct json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "unloaded", json_object_new_string(c.all ? "all" : argv[i]));
+		mw_json_print(j);
+	} else {
+		printf("detached %s\n", c.all ? "from all interfaces" : argv[i]);
+	}
+	return MW_EXIT_OK;
+}
+
+static void fmt_time(uint64_t ns, char *buf, size_t len)
+{
+	time_t t = (time_t)(ns / 1000000000ull);
+	struct tm tm;
+
+	if (!ns) {
+		snprintf(buf, len, "never");
+		return;
+	}
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int cmd_status(int argc, char **argv)
+{
+	struct json_object *j, *arr;
+	struct mw_maps m;
+	char err[1024], ts[32];
+	__u32 k;
+	int i, rc, n = 0;
+
+	i = mw_getopt(argc, argv, "status", NULL, NULL, NULL);
+	if (i < 0)
+		return i == -2 ? MW_EXIT_OK : MW_EXIT_USAGE;
+	if (argc - i) {
+		mw_err("status: takes no arguments");
+		return MW_EXIT_USAGE;
+	}
+	rc = mw_maps_open(&m, mw_opts.pin_dir, err, sizeof(err));
+	if (rc) {
+		mw_err("status: %s", err);
+		return MW_EXIT_FAIL;
+	}
+	j = json_object_new_object();
+	arr = json_object_new_array();
+	json_object_object_add(j, "schema", json_object_new_int((int)m.ctlm->schema));
+	json_object_object_add(j, "pin_dir", json_object_new_string(mw_opts.pin_dir));
+	json_object_object_add(j, "policy_applied", json_object_new_boolean(m.ctlm->applied));
+	json_object_object_add(j, "generation", json_object_new_int((int)m.ctlm->gen));
+	json_object_object_add(j, "applies", json_object_new_int64((int64_t)m.ctlm->seq));
+	fmt_time(m.ctlm->applied_ns, ts, sizeof(ts));
+	json_object_object_add(j, "applied_at", json_object_new_string(ts));
+	json_object_object_add(j, "max_devices", json_object_new_int((int)m.max_subjects - 1));
+	if (!mw_opts.json) {
+		printf("schema %u, pins in %s, room for %u devices and classes\n", m.ctlm->schema,
+		       mw_opts.pin_dir, m.max_subjects - 1);
+		if (m.ctlm->applied)
+			printf("policy: generation %u, applied %llu time(s), last %s\n",
+			       m.ctlm->gen, (unsigned long long)m.ctlm->seq, ts);
+		else
+			printf("policy: none applied (interfaces follow their fail mode)\n");
+		printf("\n%-16s %-7s %-4s %-8s %-11s %-9s %-8s %s\n", "INTERFACE", "IFINDEX",
+		       "ROLE", "MODE", "NO-POLICY", "MALFORMED", "PROG", "LINK");
+	}
+	for (k = 0; k < MW_MAX_IFACES; k++) {
+		struct mw_iface v;
+		struct json_object *o;
+
+		if (bpf_map_lookup_elem(m.ifaces, &k, &v) || !v.ifindex)
+			continue;
+		n++;
+		o = json_object_new_object();
+		json_object_object_add(o, "interface", json_object_new_string(v.name));
+		json_object_object_add(o, "ifindex", json_object_new_int((int)v.ifindex));
+		json_object_object_add(o, "slot", json_object_new_int((int)k));
+		json_object_object_add(o, "role", json_object_new_string(mw_role_name(v.role)));
+		json_object_object_add(o, "mode", json_object_new_string(
+			v.xdp_mode == MW_MODE_GENERIC ? "generic" : "native"));
+		json_object_object_add(o, "fail", json_object_new_string(
+			v.fail_action == MW_ACT_DROP ? "closed" : "open"));
+		json_object_object_add(o, "malformed", json_object_new_string(
+			mw_action_name(v.malformed_action)));
+		json_object_object_add(o, "prog_id", json_object_new_int((int)v.prog_id));
+		json_object_object_add(o, "link_id", json_object_new_int((int)v.link_id));
+		fmt_time(v.loaded_ns, ts, sizeof(ts));
+		json_object_object_add(o, "loaded_at", json_object_new_string(ts));
+		json_object_array_add(arr, o);
+		if (!mw_opts.json)
+			printf("%-16s %-7u %-4s %-8s %-11s %-9s %-8u %u\n", v.name, v.ifindex,
+			       mw_role_name(v.role), v.xdp_mode == MW_MODE_GENERIC ? "generic" :
+			       "native", v.fail_action == MW_ACT_DROP ? "fail-closed" : "fail-open",
+			       mw_action_name(v.malformed_action), v.prog_id, v.link_id);
+	}
+	json_object_object_add(j, "interfaces", arr);
+	if (mw_opts.json)
+		mw_json_print(j);
+	else
+		json_object_put(j);
+	if (!mw_opts.json && !n)
+		printf("(no interface attached)\n");
+	mw_maps_close(&m);
+	return MW_EXIT_OK;
+}

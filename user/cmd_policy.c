@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* check, apply, show, bind, unbind */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include "apply.h"
+#include "cli.h"
+#include "compile.h"
+#include "ieee.h"
+#include "policy.h"
+#include "state.h"
+
+struct pol_ctx {
+	const char *bindings[16];
+	int nbindings;
+};
+
+static const struct mw_opt pol_opts[] = {
+	{ "bindings", 'b', "FILE", "IMEI bindings file (lines of IMEI ADDR[/LEN]...); repeatable" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static int pol_opt(int idx, const char *arg, void *ctx)
+{
+	struct pol_ctx *c = ctx;
+
+	(void)idx;
+	if (c->nbindings == 16) {
+		mw_err("at most 16 --bindings files");
+		return -1;
+	}
+	c->bindings[c->nbindings++] = arg;
+	return 0;
+}
+
+static void print_diag(const struct mw_diag *d, const char *kind)
+{
+	int i;
+
+	for (i = 0; i < d->n; i++)
+		fprintf(stderr, "modwall: %s%s\n", kind, d->msg[i]);
+}
+
+static int needs_registry(const struct mw_policy *pol)
+{
+	int i, k;
+
+	for (i = 0; i < pol->nclasses + pol->nsets; i++) {
+		const struct mw_class *c = i < pol->nclasses ? &pol->classes[i]
+							     : &pol->sets[i - pol->nclasses];
+
+		for (k = 0; k < c->nmem; k++)
+			if (c->mem[k].type == MW_MEMBER_VENDOR)
+				return 1;
+	}
+	return 0;
+}
+
+/*
+ * Parse, resolve and compile. Returns MW_EXIT_OK with @plan filled, or an
+ * exit code after printing every error. @m, when open, adds the runtime
+ * bindings.
+ */
+static int build_plan(const char *cmd, const char *file, struct pol_ctx *c, struct mw_maps *m,
+		      struct mw_policy *pol, struct mw_plan *plan, struct mw_bindings *b)
+{
+	struct mw_ieee db = { 0 };
+	int have_db = 0, i, rc;
+
+	memset(b, 0, sizeof(*b));
+	if (mw_policy_load(pol, file)) {
+		print_diag(&pol->errors, "");
+		if (mw_opts.json)
+			mw_err("%s: %s: %d error(s)", cmd, file, pol->errors.n);
+		return MW_EXIT_USAGE;
+	}
+	for (i = 0; i < c->nbindings; i++)
+		mw_bindings_load(b, c->bindings[i], &pol->errors, &pol->warnings);
+	if (m && mw_bindings_from_map(m, b))
+		mw_diag_add(&pol->errors, NULL, "reading runtime bindings: %s", strerror(errno));
+	if (!pol->errors.n && needs_registry(pol)) {
+		char err[512];
+
+		if (mw_ieee_load(&db, mw_opts.ieee_dir, err, sizeof(err)))
+			mw_diag_add(&pol->errors, NULL, "%s", err);
+		else
+			have_db = 1;
+	}
+	if (!pol->errors.n)
+		mw_compile(plan, pol, have_db ? &db : NULL, b);
+	if (have_db)
+		mw_ieee_free(&db);
+	print_diag(&pol->warnings, "warning: ");
+	if (pol->errors.n) {
+		print_diag(&pol->errors, "");
+		if (mw_opts.json)
+			mw_err("%s: %s: %d error(s)", cmd, file, pol->errors.n);
+		rc = MW_EXIT_USAGE;
+	} else {
+		rc = MW_EXIT_OK;
+	}
+	return rc;
+}
+
+static struct json_object *summary_json(const struct mw_policy *pol, const struct mw_plan *p)
+{
+	struct json_object *j = json_object_new_object(), *e = json_object_new_object();
+	static const char *const names[MW_PM_N] = { "mac", "vendor_prefix", "ip4", "ip6",
+						    "ip4_prefix", "ip6_prefix", "imei" };
+	int i;
+
+	json_object_object_add(j, "devices", json_object_new_int(pol->ndevs));
+	json_object_object_add(j, "devices_by_mac", json_object_new_int(p->ndev_mac));
+	json_object_object_add(j, "devices_by_imei", json_object_new_int(p->ndev_imei));
+	json_object_object_add(j, "devices_by_ip", json_object_new_int(p->ndev_ip));
+	json_object_object_add(j, "imei_unbound", json_object_new_int(p->nunbound));
+	json_object_object_add(j, "classes", json_object_new_int(pol->nclasses));
+	json_object_object_add(j, "prefixes_24", json_object_new_int64((int64_t)p->nprefix[0]));
+	json_object_object_add(j, "prefixes_28", json_object_new_int64((int64_t)p->nprefix[1]));
+	json_object_object_add(j, "prefixes_36", json_object_new_int64((int64_t)p->nprefix[2]));
+	json_object_object_add(j, "policies", json_object_new_int(p->npolicies));
+	json_object_object_add(j, "default", json_object_new_string(
+		mw_action_name(p->default_action)));
+	for (i = 0; i < MW_PM_N; i++)
+		json_object_object_add(e, names[i], json_object_new_int64((int64_t)p->count[i]));
+	json_object_object_add(j, "entries", e);
+	return j;
+}
+
+static void summary_text(const struct mw_policy *pol, const struct mw_plan *p)
+{
+	printf("%d device(s): %d by MAC, %d by IMEI (%d without a bound address), %d by IP\n",
+	       pol->ndevs, p->ndev_mac, p->ndev_imei, p->nunbound, p->ndev_ip);
+	printf("%d class(es): %zu vendor prefixes (%zu MA-L /24, %zu MA-M /28, %zu MA-S /36)\n",
+	       pol->nclasses, p->nprefix[0] + p->nprefix[1] + p->nprefix[2], p->nprefix[0],
+	       p->nprefix[1], p->nprefix[2]);
+	printf("%d policies, default %s, %d interface default(s)\n", p->npolicies,
+	       mw_action_name(p->default_action), p->nifd);
+	printf("map entries: %zu MAC, %zu vendor prefix, %zu IPv4, %zu IPv6, %zu IPv4 prefix, "
+	       "%zu IPv6 prefix\n", p->count[MW_PM_MAC], p->count[MW_PM_OUI],
+	       p->count[MW_PM_IP4], p->count[MW_PM_IP6], p->count[MW_PM_LPM4],
+	       p->count[MW_PM_LPM6]);
+}
+
+static int policy_cmd(int argc, char **argv, int do_apply)
+{
+	struct pol_ctx c = { .nbindings = 0 };
+	struct mw_policy pol;
+	struct mw_plan plan = { 0 };
+	struct mw_bindings b;
+	struct mw_maps m;
+	int have_maps = 0, i, rc;
+	char err[1024];
+
+	i = mw_getopt(argc, argv, do_apply ? "apply FILE [--bindings FILE]..." :
+			 "check FILE [--bindings FILE]...", pol_opts, pol_opt, &c);
+	if (i < 0)
+		return i == -2 ? MW_EXIT_OK : MW_EXIT_USAGE;
+	if (argc - i != 1) {
+		mw_err("%s: %s", argv[0], argc - i ? "one policy file at a time" :
+		       "which policy file?");
+		return MW_EXIT_USAGE;
+	}
+	rc = mw_maps_open(&m, mw_opts.pin_dir, err, sizeof(err));
+	if (rc == 0) {
+		have_maps = 1;
+	} else if (do_apply || rc != -ENOENT) {
+		mw_err("%s: %s", argv[0], err);
+		return MW_EXIT_FAIL;
+	}
+	rc = build_plan(argv[0], argv[i], &c, have_maps ? &m : NULL, &pol, &plan, &b);
+	if (rc)
+		goto out;
+	if (do_apply) {
+		struct mw_apply_result res;
+		int k;
+
+		if (mw_apply(&m, &plan, &res, err, sizeof(err))) {
+			mw_err("apply: %s; the live policy is unchanged", err);
+			rc = MW_EXIT_FAIL;
+			goto out;
+		}
+		for (k = 0; k < res.nunloaded; k++)
+			mw_warn("interface %s is not loaded: its default takes effect when it is "
+				"loaded and the policy applied again", res.unloaded_ifaces[k]);
+		if (mw_opts.json) {
+			struct json_object *j = summary_json(&pol, &plan);
+
+			json_object_object_add(j, "file", json_object_new_string(argv[i]));
+			json_object_object_add(j, "generation", json_object_new_int((int)res.gen));
+			json_object_object_add(j, "apply", json_object_new_int64((int64_t)res.seq));
+			json_object_object_add(j, "added", json_object_new_int((int)res.added));
+			json_object_object_add(j, "kept", json_object_new_int((int)res.kept));
+			json_object_object_add(j, "removed", json_object_new_int((int)res.removed));
+			mw_json_print(j);
+		} else {
+			summary_text(&pol, &plan);
+			printf("applied %s: generation %u (apply #%llu), %u added, %u kept, "
+			       "%u removed\n", argv[i], res.gen, (unsigned long long)res.seq,
+			       res.added, res.kept, res.removed);
+		}
+		mw_apply_result_free(&res);
+	} else if (mw_opts.json) {
+		struct json_object *j = summary_json(&pol, &plan);
+
+		json_object_object_add(j, "file", json_object_new_string(argv[i]));
+		json_object_object_add(j, "ok", json_object_new_boolean(1));
+		mw_json_print(j);
+	} else {
+		printf("%s: OK\n", argv[i]);
+		summary_text(&pol, &plan);
+	}
+out:
+	mw_plan_free(&plan);
+	mw_bindings_free(&b);
+	mw_policy_free(&pol);
+	if (have_maps)
+		mw_maps_close(&m);
+	return rc;
+}
+
+int cmd_check(int argc, char **argv)
+{
+	return policy_cmd(argc, argv, 0);
+}
+
+int cmd_apply(int argc, char **argv)
+{
+	return policy_cmd(argc, argv, 1);
+}
+
+/* ---- show ---- */
+
+struct show_subj {
+	struct json_object *ids;
+	int nprefix[3];
+};
+
+static void add_ident(struct show_subj *ss, uint32_t id, uint32_t nsub, const char *what,
+		      const char *val)
+{
+	struct json_object *o;
+
+	if (id >= nsub)
+		return;
+	o = json_object_new_object();
+	json_object_object_add(o, what, json_object_new_string(val));
+	json_object_array_add(ss[id].ids, o);
+}
+
+int cmd_show(int argc, char **argv)
+{
+	struct mw_subject_info *tab = NULL;
+	struct show_subj *ss = NULL;
+	struct json_object *j, *arr;
+	struct mw_config cfg;
+	struct mw_maps m;
+	unsigned gen;
+	char err[1024], buf[64];
+	__u64 k64, n64;
+	void *prev;
+	__u32 i;
+	int rc;
+
+	i = (__u32)mw_getopt(argc, argv, "show", NULL, NULL, NULL);
+	if ((int)i < 0)
+		return (int)i == -2 ? MW_EXIT_OK : MW_EXIT_USAGE;
+	if ((int)i != argc) {
+		mw_err("show: takes no arguments");
+		return MW_EXIT_USAGE;
+	}
+	rc = mw_maps_open(&m, mw_opts.pin_dir, err, sizeof(err));
+	if (rc) {
+		mw_err("show: %s", err);
+		return MW_EXIT_FAIL;
+	}
+	gen = m.ctlm->gen & 1;
+	tab = calloc(m.max_subjects, sizeof(*tab));
+	ss = calloc(m.max_subjects, sizeof(*ss));
+	if (!tab || !ss || mw_read_subjects(&m, tab) ||
+	    bpf_map_lookup_elem(m.config, &gen, &cfg)) {
+		mw_err("show: reading maps: %s", strerror(errno));
+		rc = MW_EXIT_FAIL;
+		goto out;
+	}
+	for (i = 0; i < m.max_subjects; i++)
+		ss[i].ids = json_object_new_array();
+
+	/* walk the live generation of every identity map */
+	prev = NULL;
+	while (bpf_map_get_next_key(m.mac, prev, &n64) == 0) {
+		struct mw_subject v;
+
+		k64 = n64;
+		prev = &k64;
+		if ((k64 >> 48) != gen || bpf_map_lookup_elem(m.mac, &k64, &v))
+			continue;
+		mw_format_mac(k64 & 0xffffffffffffull, buf);
+		add_ident(ss, v.id, m.max_subjects, "mac", buf);
+	}
+	prev = NULL;
+	while (bpf_map_get_next_key(m.imei, prev, &n64) == 0) {
+		struct mw_subject v;
+
+		k64 = n64;
+		prev = &k64;
+		if ((k64 >> 63) != gen || bpf_map_lookup_elem(m.imei, &k64, &v))
+			continue;
+		mw_format_imei(k64 & ~(1ull << 63), buf);
+		add_ident(ss, v.id, m.max_subjects, "imei", buf);
+	}
+	prev = NULL;
+	while (bpf_map_get_next_key(m.ip4, prev, &n64) == 0) {
+		struct mw_subject v;
+		__u32 a;
+
+		k64 = n64;
+		prev = &k64;
+		if ((k64 >> 32) != gen || bpf_map_lookup_elem(m.ip4, &k64, &v))
+			continue;
+		a = (__u32)k64;
+		inet_ntop(AF_INET, &a, buf, sizeof(buf));
+		add_ident(ss, v.id, m.max_subjects, "ip", buf);
+	}
+	{
+		struct mw_ip6_key k6, n6;
+
+		prev = NULL;
+		while (bpf_map_get_next_key(m.ip6, prev, &n6) == 0) {
+			struct mw_subject v;
+
+			k6 = n6;
+			prev = &k6;
+			if (k6.gen != gen || bpf_map_lookup_elem(m.ip6, &k6, &v))
+				continue;
+			inet_ntop(AF_INET6, k6.addr, buf, sizeof(buf));
+			add_ident(ss, v.id, m.max_subjects, "ip", buf);
+		}
+	}
+	{
+		struct mw_lpm4_key k4, n4;
+
+		prev = NULL;
+		while (bpf_map_get_next_key(m.lpm4, prev, &n4) == 0) {
+			struct mw_subject v;
+			char a[32];
+
+			k4 = n4;
+			prev = &k4;
+			if (k4.gen != gen || bpf_map_lookup_elem(m.lpm4, &k4, &v))
+				continue;
+			inet_ntop(AF_INET, &k4.addr, a, sizeof(a));
+			snprintf(buf, sizeof(buf), "%s/%u", a, k4.prefixlen - 32);
+			add_ident(ss, v.id, m.max_subjects, "ip", buf);
+		}
+	}
+	{
+		struct mw_lpm6_key k6, n6;
+
+		prev = NULL;
+		while (bpf_map_get_next_key(m.lpm6, prev, &n6) == 0) {
+			struct mw_subject v;
+			char a[48];
+
+			k6 = n6;
+			prev = &k6;
+			if (k6.gen != gen || bpf_map_lookup_elem(m.lpm6, &k6, &v))
+				continue;
+			inet_ntop(AF_INET6, k6.addr, a, sizeof(a));
+			snprintf(buf, sizeof(buf), "%s/%u", a, k6.prefixlen - 32);
+			add_ident(ss, v.id, m.max_subjects, "ip", buf);
+		}
+	}
+	prev = NULL;
+	while (bpf_map_get_next_key(m.oui, prev, &n64) == 0) {
+		struct mw_subject v;
+		int bits;
+
+		k64 = n64;
+		prev = &k64;
+		if ((k64 >> 63) != gen || bpf_map_lookup_elem(m.oui, &k64, &v) || !v.id)
+			continue;
+		bits = (int)((k64 >> 48) & 0x7f);
+		if (v.id < m.max_subjects)
+			ss[v.id].nprefix[bits == 24 ? 0 : bits == 28 ? 1 : 2]++;
+		snprintf(buf, sizeof(buf), "%012llx/%d",
+			 (unsigned long long)(k64 & 0xffffffffffffull), bits);
+		{
+			char p[24];
+
+			mw_ieee_format_prefix(k64 & 0xffffffffffffull, bits, p);
+			add_ident(ss, v.id, m.max_subjects, "prefix", p);
+		}
+	}
+
+	j = json_object_new_object();
+	arr = json_object_new_array();
+	json_object_object_add(j, "applied", json_object_new_boolean(m.ctlm->applied));
+	json_object_object_add(j, "generation", json_object_new_int((int)gen));
+	json_object_object_add(j, "apply", json_object_new_int64((int64_t)m.ctlm->seq));
+	json_object_object_add(j, "default", json_object_new_string(
+		mw_action_name(cfg.default_action)));
+	if (!mw_opts.json) {
+		if (!m.ctlm->applied)
+			printf("no policy applied\n");
+		else
+			printf("generation %u (apply #%llu), default %s\n\n%-24s %-6s %-7s %-8s "
+			       "%s\n", gen, (unsigned long long)m.ctlm->seq,
+			       mw_action_name(cfg.default_action), "NAME", "ID", "KIND", "ACTION",
+			       "IDENTITIES");
+	}
+	for (i = 1; m.ctlm->applied && i < m.max_subjects; i++) {
+		struct json_object *o;
+		size_t n, x;
+
+		if (!(tab[i].gens & (1u << gen)))
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(o, "name", json_object_new_string(tab[i].name));
+		json_object_object_add(o, "id", json_object_new_int((int)i));
+		json_object_object_add(o, "kind", json_object_new_string(
+			tab[i].kind == MW_KIND_CLASS ? "class" : "device"));
+		json_object_object_add(o, "action", json_object_new_string(
+			mw_action_name(tab[i].action[gen])));
+		json_object_object_add(o, "identities", json_object_get(ss[i].ids));
+		json_object_array_add(arr, o);
+		if (mw_opts.json)
+			continue;
+		printf("%-24s %-6u %-7s %-8s ", tab[i].name, i,
+		       tab[i].kind == MW_KIND_CLASS ? "class" : "device",
+		       mw_action_name(tab[i].action[gen]));
+		n = json_object_array_length(ss[i].ids);
+		if (tab[i].kind == MW_KIND_CLASS) {
+			printf("%zu prefixes (%d /24, %d /28, %d /36)\n", n, ss[i].nprefix[0],
+			       ss[i].nprefix[1], ss[i].nprefix[2]);
+			continue;
+		}
+		for (x = 0; x < n; x++) {
+			struct json_object *id = json_object_array_get_idx(ss[i].ids, x);
+
+			json_object_object_foreach(id, key, val)
+				printf("%s%s %s", x ? ", " : "", key, json_object_get_string(val));
+		}
+		printf("%s\n", n ? "" : "(no address bound)");
+	}
+	json_object_object_add(j, "subjects", arr);
+	if (mw_opts.json)
+		mw_json_print(j);
+	else
+		json_object_put(j);
+	rc = MW_EXIT_OK;
+out:
+	if (ss)
+		for (i = 0; i < m.max_subjects; i++)
+			json_object_put(ss[i].ids);
+	free(ss);
+	free(tab);
+	mw_maps_close(&m);
+	return rc;
+}

@@ -1,0 +1,592 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* Pinned state: bpffs, map pins, loading, upgrading and unloading. */
+#include <dirent.h>
+#include <errno.h>
+#include <linux/magic.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+#include "state.h"
+#include "modwall.skel.h"
+
+#define SETERR(...) do { if (err) snprintf(err, errlen, __VA_ARGS__); } while (0)
+
+static const char *const action_names[] = { "pass", "drop", "observe" };
+static const char *const reason_names[MW_NR_REASONS] = {
+	"pass", "drop", "observe", "malformed", "no_policy", "not_allowed", "rate_limited",
+	"reserved7",
+};
+
+const char *mw_action_name(int a)
+{
+	return a >= 0 && a < MW_ACT_MAX ? action_names[a] : "?";
+}
+
+int mw_action_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; i < MW_ACT_MAX; i++)
+		if (!strcmp(s, action_names[i]))
+			return i;
+	return -1;
+}
+
+const char *mw_reason_name(int r)
+{
+	return r >= 0 && r < MW_NR_REASONS ? reason_names[r] : "?";
+}
+
+const char *mw_role_name(int role)
+{
+	return role == MW_ROLE_WAN ? "wan" : "lan";
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int is_bpffs(const char *path)
+{
+	struct statfs st;
+
+	return statfs(path, &st) == 0 && st.f_type == BPF_FS_MAGIC;
+}
+
+int mw_bpffs_ensure(const char *pin_dir, char *err, size_t errlen)
+{
+	char parent[512], *slash;
+
+	snprintf(parent, sizeof(parent), "%s", pin_dir);
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent)
+		*slash = 0;
+	if (is_bpffs(parent))
+		return 0;
+	if (strcmp(parent, MW_PIN_ROOT)) {
+		SETERR("%s is not on a bpffs mount", parent);
+		return -ENOTDIR;
+	}
+	mkdir(MW_PIN_ROOT, 0700);
+	if (mount("bpf", MW_PIN_ROOT, "bpf", 0, "mode=0700")) {
+		SETERR("mounting bpffs on %s: %s", MW_PIN_ROOT, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static const char *const map_names[] = {
+	MW_MAP_CTL, MW_MAP_CONFIG, MW_MAP_MAC, MW_MAP_OUI, MW_MAP_IP4, MW_MAP_IP6,
+	MW_MAP_LPM4, MW_MAP_LPM6, MW_MAP_COUNTERS, MW_MAP_IFCOUNTERS, MW_MAP_SUBJECTS,
+	MW_MAP_IFACES, MW_MAP_SYNC, MW_MAP_BINDS, MW_MAP_IMEI,
+};
+#define NMAPS (sizeof(map_names) / sizeof(map_names[0]))
+
+static int *map_slot(struct mw_maps *m, size_t i)
+{
+	int *slots[NMAPS] = {
+		&m->ctl, &m->config, &m->mac, &m->oui, &m->ip4, &m->ip6, &m->lpm4, &m->lpm6,
+		&m->counters, &m->ifcounters, &m->subjects, &m->ifaces, &m->sync, &m->binds,
+		&m->imei,
+	};
+	return slots[i];
+}
+
+static int maps_finish(struct mw_maps *m, char *err, size_t errlen)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	void *p;
+
+	p = mmap(NULL, sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE, MAP_SHARED, m->ctl, 0);
+	if (p == MAP_FAILED) {
+		SETERR("mmap of %s: %s", MW_MAP_CTL, strerror(errno));
+		return -errno;
+	}
+	m->ctlm = p;
+	if (bpf_obj_get_info_by_fd(m->subjects, &info, &len)) {
+		SETERR("reading %s: %s", MW_MAP_SUBJECTS, strerror(errno));
+		return -errno;
+	}
+	m->max_subjects = info.max_entries;
+	m->ncpus = libbpf_num_possible_cpus();
+	return 0;
+}
+
+void mw_maps_close(struct mw_maps *m)
+{
+	size_t i;
+
+	if (m->ctlm)
+		munmap(m->ctlm, sysconf(_SC_PAGESIZE));
+	m->ctlm = NULL;
+	for (i = 0; i < NMAPS; i++) {
+		int *fd = map_slot(m, i);
+
+		if (*fd > 0)
+			close(*fd);
+		*fd = -1;
+	}
+}
+
+int mw_maps_open(struct mw_maps *m, const char *pin_dir, char *err, size_t errlen)
+{
+	char path[512];
+	size_t i;
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	for (i = 0; i < NMAPS; i++)
+		*map_slot(m, i) = -1;
+	for (i = 0; i < NMAPS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, map_names[i]);
+		*map_slot(m, i) = bpf_obj_get(path);
+		if (*map_slot(m, i) < 0) {
+			rc = -errno;
+			if (rc == -ENOENT && i == 0)
+				SETERR("modwall is not loaded (no %s); run 'modwall load IFACE'", path);
+			else
+				SETERR("%s: %s", path, strerror(-rc));
+			mw_maps_close(m);
+			return rc == -ENOENT && i ? -EIO : rc;
+		}
+	}
+	rc = maps_finish(m, err, errlen);
+	if (rc) {
+		mw_maps_close(m);
+		return rc;
+	}
+	if (m->ctlm->schema != MW_SCHEMA_VERSION) {
+		SETERR("pinned state in %s has schema %u, this modwall speaks schema %d; "
+		       "use the modwall that created it, or 'modwall unload --all' to "
+		       "discard it (counters are lost)", pin_dir, m->ctlm->schema,
+		       MW_SCHEMA_VERSION);
+		mw_maps_close(m);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+int mw_maps_from_skel(struct mw_maps *m, struct modwall_bpf *skel, char *err, size_t errlen)
+{
+	memset(m, 0, sizeof(*m));
+	m->ctl = dup(bpf_map__fd(skel->maps.mw_ctl));
+	m->config = dup(bpf_map__fd(skel->maps.mw_config));
+	m->mac = dup(bpf_map__fd(skel->maps.mw_mac));
+	m->oui = dup(bpf_map__fd(skel->maps.mw_oui));
+	m->ip4 = dup(bpf_map__fd(skel->maps.mw_ip4));
+	m->ip6 = dup(bpf_map__fd(skel->maps.mw_ip6));
+	m->lpm4 = dup(bpf_map__fd(skel->maps.mw_lpm4));
+	m->lpm6 = dup(bpf_map__fd(skel->maps.mw_lpm6));
+	m->counters = dup(bpf_map__fd(skel->maps.mw_counters));
+	m->ifcounters = dup(bpf_map__fd(skel->maps.mw_ifcounters));
+	m->subjects = dup(bpf_map__fd(skel->maps.mw_subjects));
+	m->ifaces = dup(bpf_map__fd(skel->maps.mw_ifaces));
+	m->sync = dup(bpf_map__fd(skel->maps.mw_sync));
+	m->binds = dup(bpf_map__fd(skel->maps.mw_binds));
+	m->imei = dup(bpf_map__fd(skel->maps.mw_imei));
+	return maps_finish(m, err, errlen);
+}
+
+int mw_maps_init(struct mw_maps *m, uint32_t max_subjects)
+{
+	struct mw_subject_info unk = { .name = "unattributed", .kind = MW_KIND_UNKNOWN,
+				       .gens = 3 };
+	struct mw_config cfg = { .default_action = MW_ACT_PASS };
+	__u32 k;
+
+	memset(cfg.if_default, MW_ACT_INHERIT, sizeof(cfg.if_default));
+	for (k = 0; k < 2; k++)
+		if (bpf_map_update_elem(m->config, &k, &cfg, BPF_ANY))
+			return -errno;
+	k = MW_SUBJECT_NONE;
+	if (bpf_map_update_elem(m->subjects, &k, &unk, BPF_ANY))
+		return -errno;
+	m->ctlm->schema = MW_SCHEMA_VERSION;
+	m->ctlm->max_subjects = max_subjects;
+	m->ctlm->gen = 0;
+	__atomic_store_n(&m->ctlm->applied, 0, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int mw_read_counters(const struct mw_maps *m, int fd, uint32_t n, struct mw_counter *out)
+{
+	struct mw_counter *pc = calloc((size_t)m->ncpus, sizeof(*pc));
+	uint32_t i;
+	int c;
+
+	if (!pc)
+		return -ENOMEM;
+	memset(out, 0, sizeof(*out) * n);
+	for (i = 0; i < n; i++) {
+		if (bpf_map_lookup_elem(fd, &i, pc)) {
+			int rc = -errno;
+
+			free(pc);
+			return rc;
+		}
+		for (c = 0; c < m->ncpus; c++) {
+			out[i].packets += pc[c].packets;
+			out[i].bytes += pc[c].bytes;
+		}
+	}
+	free(pc);
+	return 0;
+}
+
+static int zero_percpu(const struct mw_maps *m, int fd, uint32_t from, uint32_t n)
+{
+	struct mw_counter *z = calloc((size_t)m->ncpus, sizeof(*z));
+	uint32_t i;
+	int rc = 0;
+
+	if (!z)
+		return -ENOMEM;
+	for (i = from; i < from + n; i++)
+		if (bpf_map_update_elem(fd, &i, z, BPF_ANY)) {
+			rc = -errno;
+			break;
+		}
+	free(z);
+	return rc;
+}
+
+/* libbpf output is kept and shown only when loading fails. */
+static char libbpf_log[8192];
+
+static int libbpf_capture(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	size_t l = strlen(libbpf_log);
+
+	if (level == LIBBPF_DEBUG || l >= sizeof(libbpf_log) - 1)
+		return 0;
+	return vsnprintf(libbpf_log + l, sizeof(libbpf_log) - l, fmt, ap);
+}
+
+static void unpin_all(const char *pin_dir)
+{
+	char path[512];
+	size_t i;
+
+	for (i = 0; i < NMAPS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, map_names[i]);
+		unlink(path);
+	}
+	rmdir(pin_dir);
+}
+
+static int find_slot(const struct mw_maps *m, uint32_t ifindex, const char *ifname,
+		     struct mw_iface *cur)
+{
+	int free_slot = -1;
+	__u32 k;
+
+	for (k = 0; k < MW_MAX_IFACES; k++) {
+		struct mw_iface v;
+
+		if (bpf_map_lookup_elem(m->ifaces, &k, &v))
+			return -errno;
+		if (v.ifindex && v.ifindex == ifindex && !strcmp(v.name, ifname)) {
+			*cur = v;
+			return (int)k;
+		}
+		if (!v.ifindex && free_slot < 0)
+			free_slot = (int)k;
+	}
+	memset(cur, 0, sizeof(*cur));
+	return free_slot < 0 ? -ENOSPC : free_slot;
+}
+
+int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_result *r,
+	    char *err, size_t errlen)
+{
+	struct modwall_bpf *skel = NULL;
+	struct mw_maps m = { .ctl = -1 };
+	struct mw_iface cur, ifv;
+	char path[512];
+	uint32_t ifindex, maxs;
+	int rc, fresh = 0, slot, link_fd = -1, prog_fd;
+	__u32 k;
+
+	memset(r, 0, sizeof(*r));
+	ifindex = if_nametoindex(o->ifname);
+	if (!ifindex) {
+		SETERR("no interface '%s'", o->ifname);
+		return -ENODEV;
+	}
+	rc = mw_bpffs_ensure(pin_dir, err, errlen);
+	if (rc)
+		return rc;
+	if (mkdir(pin_dir, 0700) && errno != EEXIST) {
+		SETERR("mkdir %s: %s", pin_dir, strerror(errno));
+		return -errno;
+	}
+
+	rc = mw_maps_open(&m, pin_dir, err, errlen);
+	if (rc == -ENOENT) {
+		fresh = 1;
+		maxs = o->max_subjects ? o->max_subjects : MW_DEFAULT_SUBJECTS;
+		slot = 0;
+		memset(&cur, 0, sizeof(cur));
+	} else if (rc) {
+		return rc;
+	} else {
+		maxs = m.max_subjects;
+		if (o->max_subjects && o->max_subjects != maxs) {
+			SETERR("modwall is loaded with --max-devices %u; changing it needs "
+			       "'modwall unload --all' first (counters are lost)", maxs);
+			rc = -EINVAL;
+			goto out;
+		}
+		slot = find_slot(&m, ifindex, o->ifname, &cur);
+		if (slot < 0) {
+			if (slot == -ENOSPC)
+				SETERR("all %d interface slots are in use", MW_MAX_IFACES);
+			else
+				SETERR("reading %s: %s", MW_MAP_IFACES, strerror(-slot));
+			rc = slot;
+			goto out;
+		}
+		if (cur.ifindex && cur.xdp_mode != o->mode) {
+			SETERR("%s is attached in %s mode; 'modwall unload %s' before changing "
+			       "the mode", o->ifname, cur.xdp_mode == MW_MODE_GENERIC ?
+			       "generic" : "native", o->ifname);
+			rc = -EINVAL;
+			goto out;
+		}
+	}
+
+	skel = modwall_bpf__open();
+	if (!skel) {
+		rc = -errno;
+		SETERR("opening the BPF object: %s", strerror(-rc));
+		goto out;
+	}
+	skel->rodata->mw_slot = (uint32_t)slot;
+	skel->rodata->mw_role = (uint8_t)o->role;
+	skel->rodata->mw_fail_action = (uint8_t)o->fail_action;
+	skel->rodata->mw_malformed_action = (uint8_t)o->malformed_action;
+	bpf_map__set_max_entries(skel->maps.mw_mac, 2 * maxs);
+	bpf_map__set_max_entries(skel->maps.mw_ip4, 2 * maxs);
+	bpf_map__set_max_entries(skel->maps.mw_ip6, 2 * maxs);
+	bpf_map__set_max_entries(skel->maps.mw_imei, 2 * maxs);
+	bpf_map__set_max_entries(skel->maps.mw_counters, maxs * MW_NR_REASONS);
+	bpf_map__set_max_entries(skel->maps.mw_subjects, maxs);
+	{
+		struct bpf_map *map;
+
+		bpf_object__for_each_map(map, skel->obj) {
+			const char *n = bpf_map__name(map);
+
+			if (strncmp(n, "mw_", 3))
+				continue;	/* .rodata */
+			snprintf(path, sizeof(path), "%s/%s", pin_dir, n);
+			bpf_map__set_pin_path(map, path);
+		}
+	}
+	libbpf_log[0] = 0;
+	libbpf_set_print(libbpf_capture);
+	rc = modwall_bpf__load(skel);
+	libbpf_set_print(NULL);
+	if (rc) {
+		SETERR("loading the BPF program failed (%s)%s%s", strerror(-rc),
+		       libbpf_log[0] ? ":\n" : "", libbpf_log);
+		goto out;
+	}
+	if (fresh) {
+		rc = mw_maps_from_skel(&m, skel, err, errlen);
+		if (!rc)
+			rc = mw_maps_init(&m, maxs);
+		if (rc) {
+			SETERR("initialising maps: %s", strerror(-rc));
+			goto out;
+		}
+	}
+	prog_fd = bpf_program__fd(skel->progs.modwall_xdp);
+
+	snprintf(path, sizeof(path), "%s/link_%s", pin_dir, o->ifname);
+	link_fd = bpf_obj_get(path);
+	if (link_fd >= 0) {
+		struct bpf_link_info li = {};
+		__u32 len = sizeof(li);
+
+		if (bpf_obj_get_info_by_fd(link_fd, &li, &len) || li.type != BPF_LINK_TYPE_XDP ||
+		    li.xdp.ifindex != ifindex) {
+			SETERR("%s is pinned but is not modwall's XDP link on %s (ifindex %u); "
+			       "'modwall unload %s' first", path, o->ifname, ifindex, o->ifname);
+			rc = -EEXIST;
+			goto out;
+		}
+		if (bpf_link_update(link_fd, prog_fd, NULL)) {
+			rc = -errno;
+			SETERR("replacing the program on %s: %s", o->ifname, strerror(-rc));
+			goto out;
+		}
+		r->upgraded = 1;
+	} else {
+		LIBBPF_OPTS(bpf_link_create_opts, lo);
+
+		lo.flags = o->mode == MW_MODE_GENERIC ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+		link_fd = bpf_link_create(prog_fd, (int)ifindex, BPF_XDP, &lo);
+		if (link_fd < 0) {
+			rc = -errno;
+			if (rc == -EBUSY || rc == -EEXIST)
+				SETERR("%s already has an XDP program attached (not modwall's); "
+				       "detach it first ('ip link set dev %s xdp off')",
+				       o->ifname, o->ifname);
+			else if (rc == -EOPNOTSUPP || rc == -EINVAL)
+				SETERR("attaching to %s in %s mode: %s%s", o->ifname,
+				       o->mode == MW_MODE_GENERIC ? "generic" : "native",
+				       strerror(-rc), o->mode == MW_MODE_GENERIC ? "" :
+				       " (the driver may lack native XDP: try --mode generic)");
+			else
+				SETERR("attaching to %s: %s", o->ifname, strerror(-rc));
+			goto out;
+		}
+		if (bpf_obj_pin(link_fd, path)) {
+			rc = -errno;
+			SETERR("pinning %s: %s", path, strerror(-rc));
+			bpf_link_detach(link_fd);
+			goto out;
+		}
+		/* a reused slot starts with clean interface counters */
+		zero_percpu(&m, m.ifcounters, (uint32_t)slot * MW_NR_REASONS, MW_NR_REASONS);
+	}
+
+	{
+		struct bpf_prog_info pi = {};
+		struct bpf_link_info li = {};
+		__u32 len = sizeof(pi);
+
+		bpf_obj_get_info_by_fd(prog_fd, &pi, &len);
+		len = sizeof(li);
+		bpf_obj_get_info_by_fd(link_fd, &li, &len);
+		memset(&ifv, 0, sizeof(ifv));
+		ifv.ifindex = ifindex;
+		ifv.role = (uint8_t)o->role;
+		ifv.xdp_mode = (uint8_t)o->mode;
+		ifv.fail_action = (uint8_t)o->fail_action;
+		ifv.malformed_action = (uint8_t)o->malformed_action;
+		snprintf(ifv.name, sizeof(ifv.name), "%s", o->ifname);
+		ifv.prog_id = pi.id;
+		ifv.link_id = li.id;
+		ifv.loaded_ns = now_ns();
+		k = (uint32_t)slot;
+		if (bpf_map_update_elem(m.ifaces, &k, &ifv, BPF_ANY)) {
+			rc = -errno;
+			SETERR("recording interface slot: %s", strerror(-rc));
+			goto out;
+		}
+		r->slot = k;
+		r->prog_id = pi.id;
+		r->link_id = li.id;
+		r->ifindex = ifindex;
+		r->created = fresh;
+	}
+	rc = 0;
+out:
+	if (link_fd >= 0)
+		close(link_fd);
+	if (rc && fresh)
+		unpin_all(pin_dir);
+	modwall_bpf__destroy(skel);
+	mw_maps_close(&m);
+	return rc;
+}
+
+static int count_links(const char *pin_dir)
+{
+	DIR *d = opendir(pin_dir);
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)))
+		if (!strncmp(de->d_name, "link_", 5))
+			n++;
+	closedir(d);
+	return n;
+}
+
+static int unload_one(const char *pin_dir, const char *ifname, struct mw_maps *m,
+		      char *err, size_t errlen)
+{
+	char path[512];
+	int fd;
+	__u32 k;
+
+	snprintf(path, sizeof(path), "%s/link_%s", pin_dir, ifname);
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		SETERR("modwall is not loaded on %s", ifname);
+		return -ENOENT;
+	}
+	if (bpf_link_detach(fd) && errno != ENOLINK)
+		fprintf(stderr, "modwall: warning: detaching %s: %s\n", ifname, strerror(errno));
+	close(fd);
+	if (unlink(path)) {
+		SETERR("removing %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (!m)
+		return 0;
+	for (k = 0; k < MW_MAX_IFACES; k++) {
+		struct mw_iface v;
+
+		if (bpf_map_lookup_elem(m->ifaces, &k, &v) || !v.ifindex ||
+		    strcmp(v.name, ifname))
+			continue;
+		memset(&v, 0, sizeof(v));
+		bpf_map_update_elem(m->ifaces, &k, &v, BPF_ANY);
+	}
+	return 0;
+}
+
+int mw_unload(const char *pin_dir, const char *ifname, int keep, char *err, size_t errlen)
+{
+	struct mw_maps m;
+	int have_maps, rc = 0;
+
+	/* Unload works on any schema: it only needs the link pins. */
+	have_maps = mw_maps_open(&m, pin_dir, NULL, 0) == 0;
+	if (ifname) {
+		rc = unload_one(pin_dir, ifname, have_maps ? &m : NULL, err, errlen);
+	} else {
+		DIR *d = opendir(pin_dir);
+		struct dirent *de;
+
+		if (!d) {
+			SETERR("modwall is not loaded (no %s)", pin_dir);
+			return -ENOENT;
+		}
+		while ((de = readdir(d)))
+			if (!strncmp(de->d_name, "link_", 5)) {
+				rc = unload_one(pin_dir, de->d_name + 5, have_maps ? &m : NULL,
+						err, errlen);
+				if (rc)
+					break;
+			}
+		closedir(d);
+	}
+	if (have_maps)
+		mw_maps_close(&m);
+	if (!rc && !keep && count_links(pin_dir) == 0)
+		unpin_all(pin_dir);
+	return rc;
+}

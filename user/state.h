@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Pinned state: the maps and per-interface links under the pin directory.
+ * The loader creates them; every other command opens them by path, so the
+ * CLI works the same with or without a long-running process.
+ */
+#ifndef MW_STATE_H
+#define MW_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "modwall.h"
+
+struct modwall_bpf;
+
+struct mw_maps {
+	int ctl, config, mac, oui, ip4, ip6, lpm4, lpm6;
+	int counters, ifcounters, subjects, ifaces, sync, binds, imei;
+	struct mw_ctl *ctlm;		/* mmap of mw_ctl[0] */
+	uint32_t max_subjects;
+	int ncpus;
+};
+
+/* Mount bpffs at MW_PIN_ROOT when nothing is mounted there. */
+int mw_bpffs_ensure(const char *pin_dir, char *err, size_t errlen);
+
+/*
+ * Open the pinned maps. Returns 0, -ENOENT when nothing is loaded, or
+ * another negative errno with @err filled (schema mismatch: -EPROTO).
+ */
+int mw_maps_open(struct mw_maps *m, const char *pin_dir, char *err, size_t errlen);
+/* Take the map fds of a loaded skeleton (tests, and the loader itself). */
+int mw_maps_from_skel(struct mw_maps *m, struct modwall_bpf *skel, char *err, size_t errlen);
+void mw_maps_close(struct mw_maps *m);
+
+/* Initialise mw_ctl and subject 0 of freshly created maps. */
+int mw_maps_init(struct mw_maps *m, uint32_t max_subjects);
+
+struct mw_load_opts {
+	const char *ifname;
+	int role;		/* enum mw_role */
+	int mode;		/* enum mw_xdp_mode */
+	int fail_action;	/* enum mw_action */
+	int malformed_action;	/* enum mw_action */
+	uint32_t max_subjects;	/* only for the first load */
+};
+
+struct mw_load_result {
+	int upgraded;		/* 1: link existed, program replaced */
+	int created;		/* 1: maps were created */
+	uint32_t slot, prog_id, link_id, ifindex;
+};
+
+int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_result *r,
+	    char *err, size_t errlen);
+/* Detach @ifname (or every interface when NULL); maps go with the last one unless @keep. */
+int mw_unload(const char *pin_dir, const char *ifname, int keep, char *err, size_t errlen);
+
+/* Counters summed over CPUs; @vals has room for max_subjects * MW_NR_REASONS cells. */
+int mw_read_counters(const struct mw_maps *m, int fd, uint32_t n, struct mw_counter *out);
+
+/* Action and reason names (stable, used in output and the policy language). */
+const char *mw_action_name(int action);
+int mw_action_parse(const char *s);
+const char *mw_reason_name(int reason);
+const char *mw_role_name(int role);
+
+#endif /* MW_STATE_H */

@@ -23,7 +23,7 @@ BPFFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Iinclude -I$(A
 # Debian packages for building, testing and the demo.
 DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
 	    libjson-c-dev libnl-3-dev libnl-route-3-dev libcmocka-dev ieee-data \
-	    iproute2 python3-scapy netsniff-ng tcpdump
+	    iproute2 iputils-ping python3-scapy netsniff-ng tcpdump
 
 LIB_SRCS := user/addr.c user/policy.c user/compile.c user/ieee.c user/state.c user/apply.c user/out.c
 CLI_SRCS := user/main.c user/cmd_iface.c user/cmd_policy.c user/cmd_bind.c user/cmd_stats.c user/cmd_vendors.c
@@ -31,7 +31,7 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(O)/%.o)
 ASAN_LIB_OBJS := $(LIB_SRCS:%.c=$(O)/asan/%.o)
 
-UNIT_TESTS := $(O)/tests/test_addr $(O)/tests/test_policy
+UNIT_TESTS := $(O)/tests/test_addr $(O)/tests/test_ieee $(O)/tests/test_policy
 PKT_TESTS  := $(O)/tests/test_pkt
 
 ifeq ($(V),1)

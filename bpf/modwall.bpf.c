@@ -57,7 +57,7 @@ int modwall_xdp(struct xdp_md *ctx)
 	struct mw_subject *s = 0;
 	struct mw_config *cfg;
 	struct mw_ctl *ctl;
-	__u32 zero = 0, gen;
+	__u32 zero = 0, gen = 0;
 	__u8 action;
 	int wan = mw_role == MW_ROLE_WAN;
 	int rc;
@@ -67,18 +67,23 @@ int modwall_xdp(struct xdp_md *ctx)
 		return finish(MW_SUBJECT_NONE, MW_R_MALFORMED, mw_malformed_action, bytes);
 
 	ctl = bpf_map_lookup_elem(&mw_ctl, &zero);
-	if (!ctl || !ctl->applied)
-		return finish(MW_SUBJECT_NONE, MW_R_NO_POLICY, mw_fail_action, bytes);
-	gen = ctl->gen & 1;
-	cfg = bpf_map_lookup_elem(&mw_config, &gen);
-	if (!cfg)
-		return finish(MW_SUBJECT_NONE, MW_R_NO_POLICY, mw_fail_action, bytes);
+	cfg = 0;
+	if (ctl && ctl->applied) {
+		gen = ctl->gen & 1;
+		cfg = bpf_map_lookup_elem(&mw_config, &gen);
+	}
+	if (!cfg)	/* no policy yet: fail-open or fail-closed decides */
+		return finish(MW_SUBJECT_NONE, rc == MW_PARSE_OK ? MW_R_NO_POLICY : MW_R_MALFORMED,
+			      rc == MW_PARSE_OK ? mw_fail_action : mw_malformed_action, bytes);
 
-	/* identify */
+	/* identify; a malformed frame is attributed by its MAC only */
 	s = identify_mac(gen, cfg->lookups, wan ? pkt.dmac : pkt.smac);
-	if (rc != MW_PARSE_OK)
+	if (rc != MW_PARSE_OK) {
+		if (!s)
+			s = identify_vendor(gen, cfg->lookups, wan ? pkt.dmac : pkt.smac);
 		return finish(s ? s->id : MW_SUBJECT_NONE, MW_R_MALFORMED,
 			      mw_malformed_action, bytes);
+	}
 	if (!s)
 		s = identify_ip(gen, cfg->lookups, &pkt, wan);
 	if (!s)

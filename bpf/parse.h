@@ -7,7 +7,7 @@
  *   MW_PARSE_OK         headers up to L4 (where there is one) are sound;
  *   MW_PARSE_BAD_L3     the Ethernet header is whole (the MACs are usable),
  *                       something after it is truncated or malformed;
- *   MW_PARSE_BAD_L2     not even a whole Ethernet header (+ tags).
+ *   MW_PARSE_BAD_L2     not even a whole Ethernet header (14 bytes).
  *
  * What counts as malformed (all get MW_R_MALFORMED):
  *   - frame shorter than 14 bytes, or a VLAN tag cut short, or more than
@@ -19,7 +19,13 @@
  *     them;
  *   - first (or only) fragment whose TCP (20 bytes, data offset >= 5 and
  *     within the frame), UDP (8) or ICMP/ICMPv6 (4) header is cut short.
- * Non-first fragments carry no L4 header and are not inspected further.
+ * L4 headers are checked against the end of the frame, as the kernel's
+ * own L4 code would read them. Non-first fragments carry no L4 header and
+ * are not inspected further.
+ *
+ * A malformed frame is counted as such even before a policy is applied; it
+ * is attributed by MAC (exact device, then vendor class) since its
+ * addresses cannot be trusted.
  * Other ethertypes (ARP, ...) and other L4 protocols are fine: they are
  * attributed by MAC only (or by IP where there is one).
  */

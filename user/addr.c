@@ -69,8 +69,9 @@ int mw_parse_mac_prefix(const char *s, uint64_t *mac, int *bits, struct mw_perr 
 {
 	const char *slash = strchr(s, '/');
 	uint64_t v = 0;
-	int nibbles = 0, group = 0, len, pos = 0;
+	int nibbles = 0, group = 0, pos = 0;
 	char sep = 0, *end;
+	long len;
 
 	/* Hex digits only, or octets of two digits between one kind of separator. */
 	for (; s[pos] && s + pos != slash; pos++) {
@@ -111,7 +112,7 @@ int mw_parse_mac_prefix(const char *s, uint64_t *mac, int *bits, struct mw_perr 
 
 		if (!isdigit((unsigned char)*l))
 			return fail(e, (int)(l - s), "expected a prefix length after '/'");
-		len = (int)strtol(l, &end, 10);
+		len = strtol(l, &end, 10);
 		if (*end)
 			return fail(e, (int)(end - s), "trailing characters after prefix length");
 	} else {
@@ -119,14 +120,23 @@ int mw_parse_mac_prefix(const char *s, uint64_t *mac, int *bits, struct mw_perr 
 	}
 	if (len != 24 && len != 28 && len != 36)
 		return fail(e, slash ? (int)(slash - s) + 1 : 0,
-			    "MAC prefix length %d: only /24 (MA-L), /28 (MA-M) and /36 (MA-S) exist", len);
+			    "MAC prefix length %ld: only /24 (MA-L), /28 (MA-M) and /36 (MA-S) exist",
+			    len);
 	if (nibbles * 4 < len)
-		return fail(e, pos, "MAC prefix has %d bits, shorter than /%d", nibbles * 4, len);
+		return fail(e, pos, "MAC prefix has %d bits, shorter than /%ld", nibbles * 4, len);
 	v <<= 48 - nibbles * 4;
-	if (v & ((1ull << (48 - len)) - 1))
-		return fail(e, 0, "MAC prefix has bits set past /%d", len);
+	if (v & ((1ull << (48 - len)) - 1)) {
+		/* Point at the first hex digit holding a bit past the length. */
+		int k = (int)len / 4, n = -1;	/* lengths are whole hex digits */
+
+		while (!(v >> (44 - 4 * k) & 0xf))
+			k++;
+		for (pos = 0; n < k; pos++)
+			n += hexval(s[pos]) >= 0;
+		return fail(e, pos - 1, "MAC prefix has bits set past /%ld", len);
+	}
 	*mac = v;
-	*bits = len;
+	*bits = (int)len;
 	return 0;
 }
 

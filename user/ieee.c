@@ -110,11 +110,9 @@ static int csv_record(struct csv *c, char **fields, unsigned int *line)
 					return csv_fail(c, *line, "quoted field %d never closed", nf + 1);
 				ch = *r++;
 				if (ch == '"') {
-					if (r < c->end && *r == '"') {
-						r++;
-					} else {
+					if (r == c->end || *r != '"')
 						break;
-					}
+					r++;	/* "" is one quote */
 				} else if (ch == '\n') {
 					c->line++;
 				}
@@ -126,6 +124,7 @@ static int csv_record(struct csv *c, char **fields, unsigned int *line)
 				return csv_fail(c, c->line, "'%c' after the closing quote of field %d",
 						*r, nf + 1);
 		} else {
+			/* Unquoted: up to the separator; a '"' in it is data. */
 			while (r < c->end && *r != ',' && !csv_eol(c, r))
 				r++;
 			w = r;
@@ -352,7 +351,8 @@ int mw_ieee_load(struct mw_ieee *db, const char *dir, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	qsort(db->v, db->n, sizeof(*db->v), cmp_entry);
+	if (db->n)
+		qsort(db->v, db->n, sizeof(*db->v), cmp_entry);
 	return 0;
 }
 

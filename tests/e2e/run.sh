@@ -1,0 +1,208 @@
+#!/bin/bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# End-to-end tests: real traffic over veth between network namespaces, the
+# real CLI, exact counters. Usage: tests/e2e/run.sh path/to/modwall
+#
+#   dev-a (02:11:22:33:44:55, 198.18.1.2) --veth-- gw (gw-a, 198.18.1.1)
+#   dev-b (02:11:22:33:44:66, 198.18.2.2) --veth-- gw (gw-b, 198.18.2.1)
+#   dev-c (02:11:22:33:44:77, 198.18.3.2) --veth-- gw (gw-c, 198.18.3.1)
+#
+# modwall runs on the gateway's veth ends (generic XDP, lan role). Pins go
+# to a private directory so a deployed modwall on this host is untouched.
+set -u
+MODWALL=$(readlink -f "${1:?usage: run.sh MODWALL}")
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../lib.sh"
+export MODWALL
+export MODWALL_PIN_DIR=/sys/fs/bpf/modwall-e2e-$$
+TMP=$(mktemp -d)
+trap 'mw_cleanup; rm -rf "$TMP"' EXIT
+trap 'exit 130' INT TERM
+
+GW=${MW_PREFIX}-gw
+A=${MW_PREFIX}-a
+B=${MW_PREFIX}-b
+C=${MW_PREFIX}-c
+MAC_A=02:11:22:33:44:55
+MAC_B=02:11:22:33:44:66
+MAC_C=02:11:22:33:44:77
+IMEI_C=356938035643809
+
+passed=0
+failed=0
+ok() { echo "PASS $1"; passed=$((passed + 1)); }
+bad() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
+# expect NAME ACTUAL EXPECTED
+expect() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "got '$2', expected '$3'"; fi; }
+
+# send NS DST COUNT: exactly COUNT ICMP echo requests; prints replies received
+send() {
+	nsx "$1" ping -q -n -c "$3" -i 0.002 -W 0.2 "$2" 2>/dev/null |
+		awk '/packets transmitted/ { print $4 }'
+}
+
+setup() {
+	mw_ns "$GW"
+	mw_ns "$A"
+	mw_ns "$B"
+	mw_ns "$C"
+	mw_link "$GW" gw-a 198.18.1.1 "$A" eth0 198.18.1.2 $MAC_A
+	mw_link "$GW" gw-b 198.18.2.1 "$B" eth0 198.18.2.2 $MAC_B
+	mw_link "$GW" gw-c 198.18.3.1 "$C" eth0 198.18.3.2 $MAC_C
+	cat > "$TMP/policy.mwp" <<-POL
+	policy quarantine { drop }
+	device meter-a   mac $MAC_A policy quarantine
+	device meter-b   mac $MAC_B policy pass
+	device tracker-c imei $IMEI_C policy drop
+	default pass
+	POL
+}
+
+test_load_apply() {
+	local out
+	nsx "$GW" "$MODWALL" load gw-a --mode generic >/dev/null &&
+		nsx "$GW" "$MODWALL" load gw-b --mode generic >/dev/null &&
+		nsx "$GW" "$MODWALL" load gw-c --mode generic >/dev/null
+	expect "load on three interfaces" $? 0
+	out=$("$MODWALL" apply "$TMP/policy.mwp" 2>&1)
+	expect "apply" $? 0
+	expect "status lists 3 interfaces" \
+		"$("$MODWALL" -j status | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)["interfaces"]))')" 3
+	: "$out"
+}
+
+test_drop_and_pass() {
+	local rx
+	rx=$(send "$A" 198.18.1.1 40)
+	expect "tagged drop: no reply reaches meter-a" "$rx" 0
+	expect "tagged drop: drop counter == packets sent" "$(mw_counter meter-a drop)" 40
+	expect "tagged drop: nothing else counted for meter-a" "$(mw_counter meter-a pass)" 0
+	rx=$(send "$B" 198.18.2.1 30)
+	expect "tagged pass: every reply reaches meter-b" "$rx" 30
+	expect "tagged pass: pass counter == packets sent" "$(mw_counter meter-b pass)" 30
+	expect "tagged pass: bytes == 30 x 98" "$(mw_counter meter-b pass bytes)" $((30 * 98))
+	expect "no frame is unattributed" "$(mw_counter unattributed pass)" 0
+}
+
+test_imei_binding() {
+	local rx
+	rx=$(send "$C" 198.18.3.1 10)
+	expect "IMEI device without binding: passes (unattributed)" "$rx" 10
+	expect "IMEI device without binding: counted unattributed" "$(mw_counter unattributed pass)" 10
+	"$MODWALL" bind $IMEI_C 198.18.3.2 >/dev/null
+	rx=$(send "$C" 198.18.3.1 10)
+	expect "IMEI device after bind: dropped" "$rx" 0
+	expect "IMEI device after bind: drop counter" "$(mw_counter tracker-c drop)" 10
+	"$MODWALL" apply "$TMP/policy.mwp" >/dev/null
+	rx=$(send "$C" 198.18.3.1 5)
+	expect "binding survives apply" "$(mw_counter tracker-c drop)" 15
+	"$MODWALL" unbind $IMEI_C >/dev/null
+	rx=$(send "$C" 198.18.3.1 5)
+	expect "unbind: passes again" "$rx" 5
+}
+
+test_upgrade_keeps_counters() {
+	local before after
+	before=$(mw_counter meter-a drop)
+	nsx "$GW" "$MODWALL" load gw-a --mode generic >/dev/null
+	expect "second load upgrades in place" $? 0
+	after=$(mw_counter meter-a drop)
+	expect "upgrade keeps counters" "$after" "$before"
+	send "$A" 198.18.1.1 7 >/dev/null
+	expect "enforcement goes on after upgrade" "$(mw_counter meter-a drop)" $((before + 7))
+}
+
+test_schema_mismatch() {
+	local out rc
+	# rewrite the schema word of the pinned control map (bytes 8..11)
+	bpftool map update pinned "$MODWALL_PIN_DIR/mw_ctl" key 0 0 0 0 value \
+		$(bpftool -j map lookup pinned "$MODWALL_PIN_DIR/mw_ctl" key 0 0 0 0 |
+		  /usr/bin/python3 -c '
+import json, sys
+v = [int(x, 16) for x in json.load(sys.stdin)["value"]]
+v[8:12] = [99, 0, 0, 0]
+print(" ".join(str(x) for x in v))')
+	out=$(nsx "$GW" "$MODWALL" load gw-a --mode generic 2>&1)
+	rc=$?
+	expect "load refuses a pinned state of another schema" "$rc" 1
+	case "$out" in
+	*"has schema 99, this modwall speaks schema"*) ok "schema mismatch message names both versions" ;;
+	*) bad "schema mismatch message" "$out" ;;
+	esac
+	bpftool map update pinned "$MODWALL_PIN_DIR/mw_ctl" key 0 0 0 0 value \
+		$(bpftool -j map lookup pinned "$MODWALL_PIN_DIR/mw_ctl" key 0 0 0 0 |
+		  /usr/bin/python3 -c '
+import json, sys
+v = [int(x, 16) for x in json.load(sys.stdin)["value"]]
+v[8:12] = [1, 0, 0, 0]
+print(" ".join(str(x) for x in v))')
+	"$MODWALL" status >/dev/null
+	expect "state usable again after restoring the schema" $? 0
+}
+
+test_unload_exact() {
+	nsx "$GW" "$MODWALL" unload gw-a >/dev/null
+	expect "unload gw-a" $? 0
+	nsx "$GW" ip link show gw-a | grep -q xdp
+	expect "gw-a has no XDP program" $? 1
+	nsx "$GW" ip link show gw-b | grep -q xdp
+	expect "gw-b keeps its program" $? 0
+	expect "traffic on gw-a flows again" "$(send "$A" 198.18.1.1 5)" 5
+	[ -e "$MODWALL_PIN_DIR/mw_ctl" ]
+	expect "maps stay while an interface is attached" $? 0
+	nsx "$GW" "$MODWALL" unload --all >/dev/null
+	expect "unload --all" $? 0
+	[ -e "$MODWALL_PIN_DIR" ]
+	expect "pin directory removed with the last interface" $? 1
+	nsx "$GW" ip link show gw-b | grep -q xdp
+	expect "gw-b has no XDP program" $? 1
+}
+
+# sum of every reason of SUBJECT
+total_of() {
+	echo $(( $(mw_counter "$1" pass) + $(mw_counter "$1" drop) + $(mw_counter "$1" observe) +
+		 $(mw_counter "$1" malformed) + $(mw_counter "$1" no_policy) ))
+}
+
+test_swap_under_traffic() {
+	local b0 u0 o0 d0 tx i fails=0 t0 t1
+	sed 's/^device meter-b .*/device meter-b mac '$MAC_B' policy observe/' "$TMP/policy.mwp" > "$TMP/p1.mwp"
+	sed 's/^device meter-b .*/device meter-b mac '$MAC_B' policy drop/' "$TMP/policy.mwp" > "$TMP/p2.mwp"
+	b0=$(total_of meter-b)
+	u0=$(total_of unattributed)
+	o0=$(mw_counter meter-b observe)
+	d0=$(mw_counter meter-b drop)
+	# runs until interrupted (at most 120 s); SIGINT makes ping print its totals
+	nsx "$B" ping -q -n -w 120 -i 0.0002 198.18.2.1 > "$TMP/ping.out" 2>&1 &
+	local pid=$!
+	t0=$(date +%s.%N)
+	for i in $(seq 1 100); do
+		"$MODWALL" apply "$TMP/p$((i % 2 + 1)).mwp" >/dev/null 2>&1 || fails=$((fails + 1))
+	done
+	t1=$(date +%s.%N)
+	kill -0 $pid 2>/dev/null
+	expect "traffic still flowing after 100 applies" $? 0
+	kill -INT $pid
+	wait $pid
+	sleep 0.2	# let the last frames leave the backlog queue
+	tx=$(awk '/packets transmitted/ { print $1 }' "$TMP/ping.out")
+	expect "100 applies succeed" "$fails" 0
+	expect "every packet counted once for meter-b ($tx sent)" $(( $(total_of meter-b) - b0 )) "$tx"
+	expect "no packet counted as unattributed during swaps" $(( $(total_of unattributed) - u0 )) 0
+	[ $(( $(mw_counter meter-b observe) - o0 )) -gt 0 ] && [ $(( $(mw_counter meter-b drop) - d0 )) -gt 0 ]
+	expect "both policies saw traffic" $? 0
+	echo "  (100 applies in $(echo "$t1 - $t0" | bc 2>/dev/null || echo "?") s while $tx packets flowed)"
+	"$MODWALL" apply "$TMP/policy.mwp" >/dev/null
+}
+
+setup
+test_load_apply
+test_drop_and_pass
+test_imei_binding
+test_upgrade_keeps_counters
+test_swap_under_traffic
+test_schema_mismatch
+test_unload_exact
+echo "e2e: $passed passed, $failed failed"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -401,9 +401,6 @@ int mw_apply(struct mw_maps *m, struct mw_plan *plan, struct mw_apply_result *re
 		cfg.lookups |= MW_LK_LPM4;
 	if (plan->count[MW_PM_LPM6])
 		cfg.lookups |= MW_LK_LPM6;
-	/* IMEI devices get addresses from `bind` at run time: keep IP lookups on */
-	if (plan->count[MW_PM_IMEI])
-		cfg.lookups |= MW_LK_IP4 | MW_LK_IP6 | MW_LK_LPM4 | MW_LK_LPM6;
 	for (i = 0; i < (uint32_t)plan->nifd; i++) {
 		__u32 k;
 		int found = 0;

@@ -51,6 +51,25 @@ static int ip_key(const struct mw_prefix *p, unsigned gen, int *fd, const struct
 	return 0;
 }
 
+/*
+ * The data path only probes maps flagged in mw_config.lookups; a binding
+ * may be the first entry of its map in the live generation. The entry is
+ * written before the flag, so a frame that sees the flag finds the entry.
+ */
+static int enable_lookup(const struct mw_maps *m, unsigned gen, int fd)
+{
+	struct mw_config cfg;
+	__u8 bit = fd == m->ip4 ? MW_LK_IP4 : fd == m->ip6 ? MW_LK_IP6 :
+		   fd == m->lpm4 ? MW_LK_LPM4 : MW_LK_LPM6;
+
+	if (bpf_map_lookup_elem(m->config, &gen, &cfg))
+		return -1;
+	if (cfg.lookups & bit)
+		return 0;
+	cfg.lookups |= bit;
+	return bpf_map_update_elem(m->config, &gen, &cfg, BPF_ANY);
+}
+
 static void bind_key(struct mw_bind_key *k, uint64_t imei, const struct mw_prefix *p)
 {
 	memset(k, 0, sizeof(*k));
@@ -173,7 +192,8 @@ int cmd_bind(int argc, char **argv)
 		}
 		if (live) {
 			ip_key(&pfx[k], gen, &fd, &m, key);
-			if (bpf_map_update_elem(fd, key, &dev, BPF_ANY)) {
+			if (bpf_map_update_elem(fd, key, &dev, BPF_ANY) ||
+			    enable_lookup(&m, gen, fd)) {
 				mw_err("bind: adding to the live policy: %s", strerror(errno));
 				rc = MW_EXIT_FAIL;
 				goto out;

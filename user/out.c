@@ -23,7 +23,8 @@ static void vreport(const char *kind, const char *fmt, va_list ap)
 		struct json_object *o = json_object_new_object();
 
 		json_object_object_add(o, "error", json_object_new_string(buf));
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								  JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 	}
 }
@@ -68,10 +69,13 @@ static void print_help(const char *usage, const struct mw_opt *opts)
 	for (o = opts; o->name; o++) {
 		char lhs[64];
 
-		snprintf(lhs, sizeof(lhs), "%s%c%s--%s%s%s", o->short_name ? "-" : "",
-			 o->short_name ? o->short_name : ' ', o->short_name ? ", " : "  ",
-			 o->name, o->arg ? " " : "", o->arg ? o->arg : "");
-		printf("  %-28s %s\n", o->short_name ? lhs : lhs + 2, o->help);
+		if (o->short_name)
+			snprintf(lhs, sizeof(lhs), "-%c, --%s%s%s", o->short_name, o->name,
+				 o->arg ? " " : "", o->arg ? o->arg : "");
+		else
+			snprintf(lhs, sizeof(lhs), "    --%s%s%s", o->name, o->arg ? " " : "",
+				 o->arg ? o->arg : "");
+		printf("  %-28s %s\n", lhs, o->help);
 	}
 	printf("  %-28s %s\n", "-h, --help", "show this help");
 }

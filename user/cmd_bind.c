@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include "cli.h"
 #include "compile.h"
@@ -116,7 +117,7 @@ int cmd_bind(int argc, char **argv)
 	unsigned gen;
 	__u64 ik;
 	char err[1024], s[64];
-	int i, npfx = 0, k, rc = MW_EXIT_USAGE, live = 0;
+	int i, npfx = 0, k, rc = MW_EXIT_USAGE, live = 0, lock = -1;
 
 	i = mw_getopt(argc, argv, "bind IMEI ADDR[/LEN]...", NULL, NULL, NULL);
 	if (i < 0)
@@ -132,6 +133,7 @@ int cmd_bind(int argc, char **argv)
 		rc = MW_EXIT_FAIL;
 		goto out_free;
 	}
+	lock = mw_lock(mw_opts.pin_dir);
 	gen = m.ctlm->gen & 1;
 	ik = MW_IMEI_KEY(gen, imei);
 	if (m.ctlm->applied && bpf_map_lookup_elem(m.imei, &ik, &dev) == 0) {
@@ -218,6 +220,8 @@ int cmd_bind(int argc, char **argv)
 	}
 	rc = MW_EXIT_OK;
 out:
+	if (lock >= 0)
+		close(lock);
 	mw_maps_close(&m);
 out_free:
 	free(pfx);
@@ -232,7 +236,7 @@ int cmd_unbind(int argc, char **argv)
 	uint64_t imei;
 	unsigned gen;
 	char err[1024], s[16];
-	int i, npfx = 0, ndel = 0, cap = 0, k, rc = MW_EXIT_USAGE;
+	int i, npfx = 0, ndel = 0, cap = 0, k, rc = MW_EXIT_USAGE, lock = -1;
 	struct mw_bind_key bk, nk;
 	void *prev = NULL;
 
@@ -250,6 +254,7 @@ int cmd_unbind(int argc, char **argv)
 		rc = MW_EXIT_FAIL;
 		goto out_free;
 	}
+	lock = mw_lock(mw_opts.pin_dir);
 	gen = m.ctlm->gen & 1;
 	while (bpf_map_get_next_key(m.binds, prev, &nk) == 0) {
 		bk = nk;
@@ -303,6 +308,8 @@ int cmd_unbind(int argc, char **argv)
 	}
 	rc = MW_EXIT_OK;
 out:
+	if (lock >= 0)
+		close(lock);
 	free(del);
 	mw_maps_close(&m);
 out_free:

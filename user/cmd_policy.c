@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include "apply.h"
 #include "cli.h"
@@ -154,7 +155,7 @@ static int policy_cmd(int argc, char **argv, int do_apply)
 	struct mw_plan plan = { 0 };
 	struct mw_bindings b;
 	struct mw_maps m;
-	int have_maps = 0, i, rc;
+	int have_maps = 0, i, rc, lock = -1;
 	char err[1024];
 
 	i = mw_getopt(argc, argv, do_apply ? "apply FILE [--bindings FILE]..." :
@@ -171,6 +172,12 @@ static int policy_cmd(int argc, char **argv, int do_apply)
 		have_maps = 1;
 	} else if (do_apply || rc != -ENOENT) {
 		mw_err("%s: %s", argv[0], err);
+		return MW_EXIT_FAIL;
+	}
+	/* apply holds the lock from reading the runtime bindings to the flip */
+	if (do_apply && (lock = mw_lock(mw_opts.pin_dir)) < 0) {
+		mw_err("apply: locking %s: %s", mw_opts.pin_dir, strerror(-lock));
+		mw_maps_close(&m);
 		return MW_EXIT_FAIL;
 	}
 	rc = build_plan(argv[0], argv[i], &c, have_maps ? &m : NULL, &pol, &plan, &b);
@@ -219,6 +226,8 @@ out:
 	mw_plan_free(&plan);
 	mw_bindings_free(&b);
 	mw_policy_free(&pol);
+	if (lock >= 0)
+		close(lock);
 	if (have_maps)
 		mw_maps_close(&m);
 	return rc;

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -224,6 +226,21 @@ int mw_maps_init(struct mw_maps *m, uint32_t max_subjects)
 	return 0;
 }
 
+int mw_lock(const char *pin_dir)
+{
+	int fd = open(pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX)) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
 int mw_read_counters(const struct mw_maps *m, int fd, uint32_t n, struct mw_counter *out)
 {
 	struct mw_counter *pc = calloc((size_t)m->ncpus, sizeof(*pc));
@@ -320,7 +337,7 @@ int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_re
 	struct mw_iface cur, ifv;
 	char path[512];
 	uint32_t ifindex, maxs;
-	int rc, fresh = 0, slot, link_fd = -1, prog_fd;
+	int rc, fresh = 0, slot, link_fd = -1, prog_fd, lock = -1;
 	__u32 k;
 
 	memset(r, 0, sizeof(*r));
@@ -337,6 +354,11 @@ int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_re
 		return -errno;
 	}
 
+	lock = mw_lock(pin_dir);
+	if (lock < 0) {
+		SETERR("locking %s: %s", pin_dir, strerror(-lock));
+		return lock;
+	}
 	rc = mw_maps_open(&m, pin_dir, err, errlen);
 	if (rc == -ENOENT) {
 		fresh = 1;
@@ -344,6 +366,7 @@ int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_re
 		slot = 0;
 		memset(&cur, 0, sizeof(cur));
 	} else if (rc) {
+		close(lock);
 		return rc;
 	} else {
 		maxs = m.max_subjects;
@@ -506,6 +529,7 @@ out:
 		unpin_all(pin_dir);
 	modwall_bpf__destroy(skel);
 	mw_maps_close(&m);
+	close(lock);
 	return rc;
 }
 
@@ -561,9 +585,14 @@ static int unload_one(const char *pin_dir, const char *ifname, struct mw_maps *m
 int mw_unload(const char *pin_dir, const char *ifname, int keep, char *err, size_t errlen)
 {
 	struct mw_maps m;
-	int have_maps, rc = 0;
+	int have_maps, rc = 0, lock;
 
 	/* Unload works on any schema: it only needs the link pins. */
+	lock = mw_lock(pin_dir);
+	if (lock < 0) {
+		SETERR("modwall is not loaded (no %s)", pin_dir);
+		return -ENOENT;
+	}
 	have_maps = mw_maps_open(&m, pin_dir, NULL, 0) == 0;
 	if (ifname) {
 		rc = unload_one(pin_dir, ifname, have_maps ? &m : NULL, err, errlen);
@@ -573,7 +602,8 @@ int mw_unload(const char *pin_dir, const char *ifname, int keep, char *err, size
 
 		if (!d) {
 			SETERR("modwall is not loaded (no %s)", pin_dir);
-			return -ENOENT;
+			rc = -ENOENT;
+			goto out;
 		}
 		while ((de = readdir(d)))
 			if (!strncmp(de->d_name, "link_", 5)) {
@@ -584,9 +614,11 @@ int mw_unload(const char *pin_dir, const char *ifname, int keep, char *err, size
 			}
 		closedir(d);
 	}
-	if (have_maps)
-		mw_maps_close(&m);
 	if (!rc && !keep && count_links(pin_dir) == 0)
 		unpin_all(pin_dir);
+out:
+	if (have_maps)
+		mw_maps_close(&m);
+	close(lock);
 	return rc;
 }

@@ -56,6 +56,13 @@ int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_re
 /* Detach @ifname (or every interface when NULL); maps go with the last one unless @keep. */
 int mw_unload(const char *pin_dir, const char *ifname, int keep, char *err, size_t errlen);
 
+/*
+ * Serialise the commands that change pinned state (load, unload, apply,
+ * bind, unbind): an exclusive flock on the pin directory. Returns the fd to
+ * close when done, or a negative errno.
+ */
+int mw_lock(const char *pin_dir);
+
 /* Counters summed over CPUs; @vals has room for max_subjects * MW_NR_REASONS cells. */
 int mw_read_counters(const struct mw_maps *m, int fd, uint32_t n, struct mw_counter *out);
 

@@ -262,27 +262,113 @@ static void add_ident(struct show_subj *ss, uint32_t id, uint32_t nsub, const ch
 	json_object_array_add(ss[id].ids, o);
 }
 
+/*
+ * TAC -> maker: an optional operator-supplied table (no TAC database ships
+ * with the system). Lines "TAC,maker[,model]"; '#' starts a comment.
+ */
+struct tac_entry {
+	unsigned tac;
+	char maker[96];
+};
+
+struct show_ctx {
+	const char *tac_file;
+};
+
+static const struct mw_opt show_opts[] = {
+	{ "tac", 't', "FILE", "name the maker of IMEI devices from a TAC table (TAC,maker[,model])" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static int show_opt(int idx, const char *arg, void *ctx)
+{
+	(void)idx;
+	((struct show_ctx *)ctx)->tac_file = arg;
+	return 0;
+}
+
+static int load_tac(const char *path, struct tac_entry **out, size_t *n)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+	size_t cap = 0;
+	int lineno = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!f) {
+		mw_err("show: %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line, *end;
+		unsigned long tac;
+
+		lineno++;
+		line[strcspn(line, "#\r\n")] = 0;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			continue;
+		tac = strtoul(p, &end, 10);
+		if (end - p != 8 || *end != ',' || !end[1]) {
+			mw_err("%s:%d:1: expected an 8-digit TAC, a comma and a maker", path, lineno);
+			fclose(f);
+			free(*out);
+			return -1;
+		}
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			*out = realloc(*out, cap * sizeof(**out));
+		}
+		(*out)[*n].tac = (unsigned)tac;
+		snprintf((*out)[*n].maker, sizeof((*out)[*n].maker), "%s", end + 1);
+		for (char *c = (*out)[*n].maker; *c; c++)
+			if (*c == ',')
+				*c = ' ';
+		(*n)++;
+	}
+	fclose(f);
+	return 0;
+}
+
+static const char *tac_maker(const struct tac_entry *t, size_t n, uint64_t body)
+{
+	unsigned tac = (unsigned)(body / 1000000);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (t[i].tac == tac)
+			return t[i].maker;
+	return NULL;
+}
+
 int cmd_show(int argc, char **argv)
 {
+	struct show_ctx sc = { NULL };
+	struct tac_entry *tacs = NULL;
+	size_t ntac = 0;
 	struct mw_subject_info *tab = NULL;
 	struct show_subj *ss = NULL;
 	struct json_object *j, *arr;
 	struct mw_config cfg;
 	struct mw_maps m;
 	unsigned gen;
-	char err[1024], buf[64];
+	char err[1024], buf[128];
 	__u64 k64, n64;
 	void *prev;
 	__u32 i;
 	int rc;
 
-	i = (__u32)mw_getopt(argc, argv, "show", NULL, NULL, NULL);
+	i = (__u32)mw_getopt(argc, argv, "show [--tac FILE]", show_opts, show_opt, &sc);
 	if ((int)i < 0)
 		return (int)i == -2 ? MW_EXIT_OK : MW_EXIT_USAGE;
 	if ((int)i != argc) {
 		mw_err("show: takes no arguments");
 		return MW_EXIT_USAGE;
 	}
+	if (sc.tac_file && load_tac(sc.tac_file, &tacs, &ntac))
+		return MW_EXIT_USAGE;
 	rc = mw_maps_open(&m, mw_opts.pin_dir, err, sizeof(err));
 	if (rc) {
 		mw_err("show: %s", err);
@@ -321,6 +407,12 @@ int cmd_show(int argc, char **argv)
 		if ((k64 >> 63) != gen || bpf_map_lookup_elem(m.imei, &k64, &v))
 			continue;
 		mw_format_imei(k64 & ~(1ull << 63), buf);
+		if (ntac) {
+			const char *mk = tac_maker(tacs, ntac, k64 & ~(1ull << 63));
+			size_t l = strlen(buf);
+
+			snprintf(buf + l, sizeof(buf) - l, " (%.40s)", mk ? mk : "TAC not in table");
+		}
 		add_ident(ss, v.id, m.max_subjects, "imei", buf);
 	}
 	prev = NULL;
@@ -397,8 +489,6 @@ int cmd_show(int argc, char **argv)
 		bits = (int)((k64 >> 48) & 0x7f);
 		if (v.id < m.max_subjects)
 			ss[v.id].nprefix[bits == 24 ? 0 : bits == 28 ? 1 : 2]++;
-		snprintf(buf, sizeof(buf), "%012llx/%d",
-			 (unsigned long long)(k64 & 0xffffffffffffull), bits);
 		{
 			char p[24];
 
@@ -469,6 +559,7 @@ out:
 			json_object_put(ss[i].ids);
 	free(ss);
 	free(tab);
+	free(tacs);
 	mw_maps_close(&m);
 	return rc;
 }

@@ -119,6 +119,7 @@ int mw_bindings_load(struct mw_bindings *b, const char *path, struct mw_diag *er
 
 				el.col += e.col;
 				mw_diag_add(errs, &el, "bad address '%s': %s", tok, e.msg);
+				naddr = 0;
 				break;
 			}
 			mw_bindings_add(b, imei, &pfx, &loc);
@@ -222,7 +223,7 @@ static void oui_push(struct oui_list *l, uint64_t prefix, int bits, uint32_t cls
 	l->n++;
 }
 
-static const struct mw_class *find_set(const struct mw_policy *pol, const char *name)
+static struct mw_class *find_set(struct mw_policy *pol, const char *name)
 {
 	int i;
 
@@ -243,10 +244,12 @@ static void expand_members(struct mw_policy *pol, const struct mw_class *c, uint
 		if (m->type == MW_MEMBER_PREFIX) {
 			oui_push(out, m->prefix, m->bits, cls, &m->loc, NULL);
 		} else if (m->type == MW_MEMBER_SET) {
-			const struct mw_class *s = find_set(pol, m->set);
+			struct mw_class *s = find_set(pol, m->set);
 
-			if (s && depth < 32)
+			if (s && depth < 32) {
+				s->expanded = 1;
 				expand_members(pol, s, cls, db, out, depth + 1);
+			}
 		} else {
 			const struct mw_ieee_entry **v = NULL;
 			size_t norgs = 0;
@@ -327,6 +330,15 @@ static void compile_classes(struct mw_plan *plan, struct mw_policy *pol,
 
 	for (c = 0; c < pol->nclasses; c++)
 		expand_members(pol, &pol->classes[c], (uint32_t)c, db, &l, 0);
+	/* a vendor list checked on its own is validated too */
+	for (c = 0; c < pol->nsets; c++)
+		if (!pol->sets[c].expanded) {
+			struct oui_list scratch = { 0 };
+
+			pol->sets[c].expanded = 1;
+			expand_members(pol, &pol->sets[c], UINT32_MAX, db, &scratch, 0);
+			free(scratch.v);
+		}
 	if (!l.n)
 		goto out_nomap;
 	/* shortest first, so containers are in the map before what they contain */
@@ -445,6 +457,21 @@ static int cmp_ip(const void *a, const void *b)
 	if (x->pfx.len != y->pfx.len)
 		return x->pfx.len - y->pfx.len;
 	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static int is_device_imei(const struct id_item *imeis, size_t n, uint64_t imei)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (imeis[mid].key < imei)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && imeis[lo].key == imei;
 }
 
 static int cmp_bind_imei(const void *a, const void *b)
@@ -568,6 +595,43 @@ static void compile_devices(struct mw_plan *plan, struct mw_policy *pol,
 				    "'%s' (%s:%d:%d)", s, pol->devs[imeis[j].dev].name,
 				    imeis[j].loc->file, imeis[j].loc->line, imeis[j].loc->col);
 		}
+
+	/* no address may be bound to two IMEIs, whether or not devices name them */
+	if (binds && binds->n > 1) {
+		struct ip_item *all = xrealloc(NULL, binds->n * sizeof(*all));
+
+		for (i = 0; i < binds->n; i++)
+			all[i] = (struct ip_item){ binds->v[i].pfx, 0, 0, &binds->v[i].loc,
+						   (uint32_t)i, binds->v[i].imei };
+		qsort(all, binds->n, sizeof(*all), cmp_ip);
+		for (i = 0; i < binds->n; i++) {
+			uint8_t last[16];
+
+			prefix_last(&all[i].pfx, last);
+			for (j = i + 1; j < binds->n && all[j].pfx.family == all[i].pfx.family &&
+					memcmp(all[j].pfx.addr, last, 16) <= 0; j++) {
+				const struct ip_item *later = all[j].order > all[i].order ? &all[j] : &all[i];
+				const struct ip_item *first = later == &all[j] ? &all[i] : &all[j];
+				char a[64], b[64], im[16];
+
+				if (all[j].imei == all[i].imei ||
+				    (is_device_imei(imeis, nimei, all[i].imei) &&
+				     is_device_imei(imeis, nimei, all[j].imei)))
+					continue;	/* the device check below names both */
+				mw_format_prefix(&later->pfx, a, sizeof(a));
+				mw_format_prefix(&first->pfx, b, sizeof(b));
+				mw_format_imei(first->imei, im);
+				if (first->loc->line)
+					mw_diag_add(&pol->errors, later->loc, "%s overlaps %s, bound to IMEI %s "
+						    "(%s:%d:%d)", a, b, im, first->loc->file,
+						    first->loc->line, first->loc->col);
+				else
+					mw_diag_add(&pol->errors, later->loc, "%s overlaps %s, bound to IMEI %s "
+						    "(%s)", a, b, im, first->loc->file);
+			}
+		}
+		free(all);
+	}
 
 	/* addresses: no address may belong to two devices (nor twice to one) */
 	qsort(ips, nip, sizeof(*ips), cmp_ip);

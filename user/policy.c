@@ -126,11 +126,11 @@ static int lex_next(struct lexer *lx, struct mw_policy *pol)
 			if (n + 1 >= sizeof(lx->text)) {
 				mw_diag_add(&pol->errors, &lx->tloc, "string longer than %zu bytes",
 					    sizeof(lx->text) - 1);
-				return lx->type = T_ERROR;
+				goto skip;
 			}
 			if ((unsigned char)*lx->p < 0x20) {
 				mw_diag_add(&pol->errors, &lx->loc, "control character in string");
-				return lx->type = T_ERROR;
+				goto skip;
 			}
 			lx->text[n++] = *lx->p;
 			lex_advance(lx);
@@ -138,6 +138,12 @@ static int lex_next(struct lexer *lx, struct mw_policy *pol)
 		lex_advance(lx);
 		lx->text[n] = 0;
 		return lx->type = T_STRING;
+skip:
+		while (*lx->p && *lx->p != '\n' && *lx->p != '"')
+			lex_advance(lx);
+		if (*lx->p == '"')
+			lex_advance(lx);
+		return lx->type = T_ERROR;
 	}
 	if (!isprint((unsigned char)*lx->p)) {
 		mw_diag_add(&pol->errors, &lx->loc, "unexpected byte 0x%02x",
@@ -288,6 +294,18 @@ static void recover(struct lexer *lx, struct mw_policy *pol)
 			depth--;
 		if (t != T_WORD || depth)
 			continue;
+		if (!strcmp(lx->text, "policy")) {
+			struct lexer save = *lx;
+			int nerr = pol->errors.n, t1, t2;
+
+			t1 = lex_next(lx, pol);
+			t2 = t1 == T_WORD ? lex_next(lx, pol) : T_EOF;
+			while (pol->errors.n > nerr)
+				free(pol->errors.msg[--pol->errors.n]);
+			*lx = save;
+			if (t1 != T_WORD || t2 != T_LBRACE)
+				continue;
+		}
 		for (i = 0; starts[i]; i++)
 			if (!strcmp(lx->text, starts[i])) {
 				lex_unget(lx);
@@ -595,6 +613,7 @@ fail:
 static int parse_interface(struct lexer *lx, struct mw_policy *pol)
 {
 	struct mw_ifdef f = { 0 };
+	int bad = 0;
 
 	if (expect_word(lx, pol, "an interface name"))
 		return -1;
@@ -602,9 +621,10 @@ static int parse_interface(struct lexer *lx, struct mw_policy *pol)
 	if (strlen(lx->text) >= MW_IFNAME_LEN || strchr(lx->text, '/')) {
 		mw_diag_add(&pol->errors, &lx->tloc, "'%s' is not a valid interface name",
 			    lx->text);
-		return -1;
+		bad = 1;
 	}
-	strcpy(f.ifname, lx->text);
+	if (!bad)
+		strcpy(f.ifname, lx->text);
 	if (expect_word(lx, pol, "'default'"))
 		return -1;
 	if (strcmp(lx->text, "default")) {
@@ -612,7 +632,7 @@ static int parse_interface(struct lexer *lx, struct mw_policy *pol)
 			    "found %s", f.ifname, tok_desc(lx));
 		return -1;
 	}
-	if (parse_ref(lx, pol, &f.pol))
+	if (parse_ref(lx, pol, &f.pol) || bad)
 		return -1;
 	pol->ifdefs = grow(pol->ifdefs, pol->nifdefs, sizeof(f));
 	pol->ifdefs[pol->nifdefs++] = f;

@@ -70,6 +70,7 @@ struct mw_class {
 	struct mw_member *mem;
 	int nmem;
 	struct mw_ref pol;	/* unused for vendor sets */
+	int expanded;		/* vendor sets: reached from a class by the compiler */
 };
 
 struct mw_ifdef {

@@ -83,6 +83,39 @@ struct {
 	__type(value, struct mw_subject);
 } mw_lpm6 SEC(".maps");
 
+/* Per-generation policy parameters (rate limits), index gen * MW_MAX_POLICIES + policy. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * MW_MAX_POLICIES);
+	__type(key, __u32);
+	__type(value, struct mw_policy_cfg);
+} mw_policies SEC(".maps");
+
+/* Allow-lists by (generation, policy, remote prefix). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 2 * 16384);
+	__type(key, struct mw_allow4_key);
+	__type(value, struct mw_allow_val);
+} mw_allow4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 2 * 16384);
+	__type(key, struct mw_allow6_key);
+	__type(value, struct mw_allow_val);
+} mw_allow6 SEC(".maps");
+
+/* Token buckets by subject id; survive applies while the limit is unchanged. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MW_DEFAULT_SUBJECTS);	/* set by the loader */
+	__type(key, __u32);
+	__type(value, struct mw_bucket);
+} mw_buckets SEC(".maps");
+
 /* Per-CPU counters, index id * MW_NR_REASONS + reason. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

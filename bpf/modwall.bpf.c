@@ -12,6 +12,7 @@
 #include "maps.h"
 #include "parse.h"
 #include "identify.h"
+#include "enforce.h"
 
 const volatile __u32 mw_slot = 0;			/* index into mw_ifaces */
 const volatile __u8 mw_role = MW_ROLE_LAN;		/* enum mw_role */
@@ -92,6 +93,17 @@ int modwall_xdp(struct xdp_md *ctx)
 	/* decide */
 	if (s) {
 		action = s->action;
+		if (action != MW_ACT_DROP && (s->flags & (MW_SF_ALLOW | MW_SF_RATE))) {
+			__u32 pidx = gen * MW_MAX_POLICIES + (s->policy & (MW_MAX_POLICIES - 1));
+			struct mw_policy_cfg *pc = bpf_map_lookup_elem(&mw_policies, &pidx);
+
+			if (!pc)
+				return finish(s->id, MW_R_NO_POLICY, mw_fail_action, bytes);
+			if ((s->flags & MW_SF_ALLOW) && !allowed(gen, s->policy, &pkt, wan))
+				return finish(s->id, MW_R_NOT_ALLOWED, MW_ACT_DROP, bytes);
+			if ((s->flags & MW_SF_RATE) && !rate_ok(s->id, pc, bytes, wan))
+				return finish(s->id, MW_R_RATE_LIMITED, MW_ACT_DROP, bytes);
+		}
 		return finish(s->id, action_reason(action), action, bytes);
 	}
 	action = cfg->if_default[mw_slot & (MW_MAX_IFACES - 1)];

@@ -15,7 +15,7 @@
 
 #include <linux/types.h>
 
-#define MW_SCHEMA_VERSION	1
+#define MW_SCHEMA_VERSION	2
 #define MW_VERSION		"0.1.0"
 
 /* Where the loader pins links and maps (a bpffs mount). */
@@ -42,9 +42,13 @@ enum mw_action {
 	MW_ACT_PASS	= 0,
 	MW_ACT_DROP	= 1,
 	MW_ACT_OBSERVE	= 2,	/* count, then pass */
-	/* 3: allow-list, 4: rate limit (reserved for the enforcement layer) */
 	MW_ACT_MAX,
 };
+/*
+ * Allow-lists and rate limits are not actions of their own: they are
+ * flags on a pass or observe subject (MW_SF_ALLOW, MW_SF_RATE) that send
+ * the frame through the checks below before its action applies.
+ */
 
 /* Sentinel in mw_config.if_default: the interface follows the policy default. */
 #define MW_ACT_INHERIT		0xff
@@ -122,6 +126,75 @@ struct mw_subject {
 /* Flags on a /24 vendor entry: longer assignments exist inside it. */
 #define MW_SF_HAS_MAM	(1u << 0)	/* probe /28 */
 #define MW_SF_HAS_MAS	(1u << 1)	/* probe /36 */
+/* Flags on any subject entry: its policy has these checks. */
+#define MW_SF_ALLOW	(1u << 2)	/* remote address/port must be in the allow-list */
+#define MW_SF_RATE	(1u << 3)	/* token bucket mw_buckets[id] */
+
+/*
+ * Enforcement (allow-lists and rate limits) is indexed by policy, not by
+ * device: devices sharing a policy share its entries.
+ */
+#define MW_MAX_POLICIES		1024	/* per generation, built-ins included */
+#define MW_MAX_RULES		16	/* rules that apply to one allow-list prefix */
+
+/*
+ * Allow-list: LPM tries keyed by (generation, policy, remote prefix). The
+ * value holds every rule of the policy whose prefix contains the key's, so
+ * the longest match alone decides. An empty rule list never occurs.
+ */
+#define MW_SCOPE(gen, policy)	(((__u32)(gen) << 16) | (__u32)(policy))
+
+struct mw_allow4_key {
+	__u32 prefixlen;	/* 32 + prefix length */
+	__u32 scope;		/* MW_SCOPE(gen, policy) */
+	__u32 addr;
+};
+
+struct mw_allow6_key {
+	__u32 prefixlen;	/* 32 + prefix length */
+	__u32 scope;
+	__u8 addr[16];
+};
+
+/* mw_rule.flags */
+#define MW_RF_PORTS	(1u << 0)	/* lo..hi is a port (TCP/UDP) or ICMP type range */
+
+struct mw_rule {
+	__u8 proto;		/* IPPROTO_*, 0 for any */
+	__u8 flags;		/* MW_RF_* */
+	__u16 lo, hi;		/* host order, inclusive */
+	__u16 pad;
+};
+
+struct mw_allow_val {
+	__u32 n;		/* rules in use, 1..MW_MAX_RULES */
+	struct mw_rule rule[MW_MAX_RULES];
+};
+
+/*
+ * Rate limits: GCRA ("virtual scheduling") on a theoretical arrival time
+ * per device, direction and unit, in MW_RATE_SHIFT fractions of a
+ * nanosecond of bpf_ktime_get_ns(). A frame conforms when the bucket's
+ * time is at most `tau` ahead of now; it then moves the time by its cost.
+ * Updates are compare-and-swap: one bucket serves all CPUs.
+ */
+#define MW_RATE_SHIFT		4	/* time unit: 1/16 ns */
+#define MW_BYTE_COST_SHIFT	16	/* byte_cost is fixed point */
+
+struct mw_policy_cfg {		/* mw_policies[gen * MW_MAX_POLICIES + policy] */
+	__u64 pkt_cost;		/* per packet, time units; 0: no packet limit */
+	__u64 pkt_tau;		/* tolerance: (burst - 1) * pkt_cost */
+	__u64 byte_cost;	/* per byte, time units << MW_BYTE_COST_SHIFT; 0: none */
+	__u64 byte_tau;		/* tolerance, time units */
+	__u64 pps;		/* the configured limits, for display */
+	__u64 bps;
+};
+
+struct mw_bucket {		/* mw_buckets[id]: one cache line */
+	__u64 pkt_tat[2];	/* by role: lan (uploads), wan (downloads) */
+	__u64 byte_tat[2];
+	__u64 pad[4];
+};
 
 /*
  * Identity map keys.
@@ -169,7 +242,7 @@ struct mw_subject_info {
 	__u8 kind;		/* enum mw_subject_kind */
 	__u8 gens;		/* bit g set: present in generation g */
 	__u8 action[2];		/* action per generation */
-	__u32 pad;
+	__u16 policy[2];	/* policy index per generation */
 };
 
 /* Interface slots: one per attached interface. */
@@ -230,6 +303,10 @@ enum mw_xdp_mode {
 #define MW_MAP_SYNC		"mw_sync"
 #define MW_MAP_BINDS		"mw_binds"
 #define MW_MAP_IMEI		"mw_imei"
+#define MW_MAP_POLICIES		"mw_policies"
+#define MW_MAP_ALLOW4		"mw_allow4"
+#define MW_MAP_ALLOW6		"mw_allow6"
+#define MW_MAP_BUCKETS		"mw_buckets"
 
 #ifndef __bpf__
 _Static_assert(sizeof(struct mw_ctl) == 32, "mw_ctl ABI");
@@ -243,6 +320,12 @@ _Static_assert(sizeof(struct mw_subject_info) == 40, "mw_subject_info ABI");
 _Static_assert(sizeof(struct mw_iface) == 40, "mw_iface ABI");
 _Static_assert(sizeof(struct mw_bind_key) == 32, "mw_bind_key ABI");
 _Static_assert(sizeof(struct mw_bind_val) == 16, "mw_bind_val ABI");
+_Static_assert(sizeof(struct mw_allow4_key) == 12, "mw_allow4_key ABI");
+_Static_assert(sizeof(struct mw_allow6_key) == 24, "mw_allow6_key ABI");
+_Static_assert(sizeof(struct mw_rule) == 8, "mw_rule ABI");
+_Static_assert(sizeof(struct mw_allow_val) == 4 + 8 * MW_MAX_RULES, "mw_allow_val ABI");
+_Static_assert(sizeof(struct mw_policy_cfg) == 48, "mw_policy_cfg ABI");
+_Static_assert(sizeof(struct mw_bucket) == 64, "mw_bucket ABI");
 _Static_assert((MW_NR_REASONS & (MW_NR_REASONS - 1)) == 0, "stride");
 #endif
 

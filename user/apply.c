@@ -72,6 +72,8 @@ static int map_fd(const struct mw_maps *m, int map)
 	case MW_PM_LPM4: return m->lpm4;
 	case MW_PM_LPM6: return m->lpm6;
 	case MW_PM_IMEI: return m->imei;
+	case MW_PM_ALLOW4: return m->allow4;
+	case MW_PM_ALLOW6: return m->allow6;
 	}
 	return -1;
 }
@@ -82,6 +84,8 @@ static size_t key_size(int map)
 	case MW_PM_IP6: return sizeof(struct mw_ip6_key);
 	case MW_PM_LPM4: return sizeof(struct mw_lpm4_key);
 	case MW_PM_LPM6: return sizeof(struct mw_lpm6_key);
+	case MW_PM_ALLOW4: return sizeof(struct mw_allow4_key);
+	case MW_PM_ALLOW6: return sizeof(struct mw_allow6_key);
 	}
 	return sizeof(__u64);
 }
@@ -94,6 +98,8 @@ static unsigned key_gen(int map, const void *key)
 	case MW_PM_IP6: return ((const struct mw_ip6_key *)key)->gen;
 	case MW_PM_LPM4: return ((const struct mw_lpm4_key *)key)->gen;
 	case MW_PM_LPM6: return ((const struct mw_lpm6_key *)key)->gen;
+	case MW_PM_ALLOW4: return ((const struct mw_allow4_key *)key)->scope >> 16;
+	case MW_PM_ALLOW6: return ((const struct mw_allow6_key *)key)->scope >> 16;
 	}
 	memcpy(&k64, key, sizeof(k64));
 	switch (map) {
@@ -147,6 +153,24 @@ static void make_key(int map, unsigned gen, const struct mw_plan_entry *e, void 
 		memset(k, 0, sizeof(*k));
 		k->prefixlen = 32 + (unsigned)e->pfx.len;
 		k->gen = gen;
+		memcpy(k->addr, e->pfx.addr, 16);
+		return;
+	}
+	case MW_PM_ALLOW4: {
+		struct mw_allow4_key *k = key;
+
+		memset(k, 0, sizeof(*k));
+		k->prefixlen = 32 + (unsigned)e->pfx.len;
+		k->scope = MW_SCOPE(gen, e->policy);
+		memcpy(&k->addr, e->pfx.addr, 4);
+		return;
+	}
+	case MW_PM_ALLOW6: {
+		struct mw_allow6_key *k = key;
+
+		memset(k, 0, sizeof(*k));
+		k->prefixlen = 32 + (unsigned)e->pfx.len;
+		k->scope = MW_SCOPE(gen, e->policy);
 		memcpy(k->addr, e->pfx.addr, 16);
 		return;
 	}
@@ -281,6 +305,35 @@ static int zero_counters(const struct mw_maps *m, uint32_t id)
 	return rc;
 }
 
+/*
+ * A bucket is kept while its device's limit stays the same; a new device,
+ * or a changed limit, starts with a full burst.
+ */
+static int reset_buckets(const struct mw_maps *m, const struct mw_plan *plan,
+			 const struct mw_subject_info *old, const uint8_t *fresh, unsigned live)
+{
+	struct mw_bucket zero = { 0 };
+	uint32_t i;
+
+	for (i = 0; i < plan->nsubj; i++) {
+		const struct mw_plan_subj *s = &plan->subj[i];
+		struct mw_policy_cfg was;
+		__u32 k;
+
+		if (!(s->flags & MW_SF_RATE))
+			continue;
+		if (!fresh[s->id] && (old[s->id].gens & (1u << live))) {
+			k = live * MW_MAX_POLICIES + old[s->id].policy[live];
+			if (bpf_map_lookup_elem(m->policies, &k, &was) == 0 &&
+			    !memcmp(&was, &plan->pcfg[s->policy], sizeof(was)))
+				continue;
+		}
+		if (bpf_map_update_elem(m->buckets, &s->id, &zero, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -301,7 +354,7 @@ int mw_apply(struct mw_maps *m, struct mw_plan *plan, struct mw_apply_result *re
 	int rc, map;
 	static const char *const map_what[MW_PM_N] = {
 		"MAC", "vendor prefix", "IPv4 address", "IPv6 address", "IPv4 prefix",
-		"IPv6 prefix", "IMEI",
+		"IPv6 prefix", "IMEI", "IPv4 allow-list", "IPv6 allow-list",
 	};
 
 	memset(res, 0, sizeof(*res));
@@ -348,19 +401,32 @@ int mw_apply(struct mw_maps *m, struct mw_plan *plan, struct mw_apply_result *re
 	}
 
 	/* fill the inactive generation */
+	for (i = 0; i < plan->npcfg; i++) {
+		__u32 k = nxt * MW_MAX_POLICIES + i;
+
+		if (bpf_map_update_elem(m->policies, &k, &plan->pcfg[i], BPF_ANY)) {
+			rc = -errno;
+			SETERR("writing %s: %s", MW_MAP_POLICIES, strerror(-rc));
+			goto rollback;
+		}
+	}
 	for (j = 0; j < plan->ne; j++) {
 		const struct mw_plan_entry *e = &plan->e[j];
 		struct mw_subject v = { 0 };
 		unsigned char key[32];
+		const void *val = &v;
 
-		if (e->subj != MW_PLAN_CONTAINER) {
+		if (e->map == MW_PM_ALLOW4 || e->map == MW_PM_ALLOW6) {
+			val = &plan->avals[e->subj];
+		} else if (e->subj != MW_PLAN_CONTAINER) {
 			v.id = plan->subj[e->subj].id;
 			v.action = plan->subj[e->subj].action;
 			v.policy = plan->subj[e->subj].policy;
+			v.flags = plan->subj[e->subj].flags;
 		}
-		v.flags = e->flags;
+		v.flags |= e->flags;
 		make_key(e->map, nxt, e, key);
-		if (bpf_map_update_elem(map_fd(m, e->map), key, &v, BPF_NOEXIST)) {
+		if (bpf_map_update_elem(map_fd(m, e->map), key, val, BPF_NOEXIST)) {
 			rc = -errno;
 			SETERR("writing a %s entry: %s", map_what[e->map], strerror(-rc));
 			goto rollback;
@@ -376,6 +442,7 @@ int mw_apply(struct mw_maps *m, struct mw_plan *plan, struct mw_apply_result *re
 		t->kind = s->kind;
 		t->gens |= (uint8_t)(1u << nxt);
 		t->action[nxt] = s->action;
+		t->policy[nxt] = s->policy;
 		if (bpf_map_update_elem(m->subjects, &s->id, t, BPF_ANY)) {
 			rc = -errno;
 			SETERR("writing %s: %s", MW_MAP_SUBJECTS, strerror(-rc));
@@ -432,6 +499,11 @@ int mw_apply(struct mw_maps *m, struct mw_plan *plan, struct mw_apply_result *re
 			SETERR("clearing counters: %s", strerror(-rc));
 			goto rollback;
 		}
+	rc = reset_buckets(m, plan, saved, fresh, live);
+	if (rc) {
+		SETERR("resetting rate-limit buckets: %s", strerror(-rc));
+		goto rollback;
+	}
 
 	/* the flip: one aligned store */
 	m->ctlm->seq++;

@@ -100,7 +100,8 @@ static struct json_object *reasons_json(const struct mw_counter *c, const struct
 	return o;
 }
 
-static const int shown[] = { MW_R_PASS, MW_R_DROP, MW_R_OBSERVE, MW_R_MALFORMED, MW_R_NO_POLICY };
+static const int shown[] = { MW_R_PASS, MW_R_DROP, MW_R_OBSERVE, MW_R_NOT_ALLOWED,
+			     MW_R_RATE_LIMITED, MW_R_MALFORMED, MW_R_NO_POLICY };
 #define NSHOWN ((int)(sizeof(shown) / sizeof(shown[0])))
 
 static void row(const char *name, const char *kind, const char *action,

@@ -687,6 +687,91 @@ static void compile_devices(struct mw_plan *plan, struct mw_policy *pol,
 	free(ips);
 }
 
+/* ---- policies: rate parameters and allow-lists ---- */
+
+void mw_rate_params(const struct mw_pol *p, struct mw_policy_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	if (p->pps) {
+		cfg->pps = p->pps;
+		cfg->pkt_cost = (1000000000ull << MW_RATE_SHIFT) / p->pps;
+		if (!cfg->pkt_cost)
+			cfg->pkt_cost = 1;
+		cfg->pkt_tau = (p->pkt_burst - 1) * cfg->pkt_cost;
+	}
+	if (p->bps) {
+		cfg->bps = p->bps;
+		cfg->byte_cost = ((8000000000ull << MW_RATE_SHIFT) << MW_BYTE_COST_SHIFT) / p->bps;
+		if (!cfg->byte_cost)
+			cfg->byte_cost = 1;
+		cfg->byte_tau = (p->byte_burst * cfg->byte_cost) >> MW_BYTE_COST_SHIFT;
+	}
+}
+
+static int prefix_contains(const struct mw_prefix *outer, const struct mw_prefix *inner)
+{
+	return outer->family == inner->family && outer->len <= inner->len &&
+	       mw_prefix_overlap(outer, inner);
+}
+
+static void compile_allow(struct mw_plan *plan, struct mw_policy *pol, int pi)
+{
+	const struct mw_pol *p = &pol->pols[pi];
+	int i, j, k;
+
+	for (i = 0; i < p->nallow; i++) {
+		const struct mw_allow_rule *a = &p->allow[i];
+		struct mw_allow_val v = { 0 };
+		struct mw_plan_entry *e;
+
+		/* one entry per distinct prefix, at its first rule */
+		for (j = 0; j < i; j++)
+			if (p->allow[j].pfx.family == a->pfx.family &&
+			    p->allow[j].pfx.len == a->pfx.len &&
+			    !memcmp(p->allow[j].pfx.addr, a->pfx.addr, 16))
+				break;
+		if (j < i)
+			continue;
+		/* every rule whose prefix contains this one applies to it */
+		for (j = 0; j < p->nallow; j++) {
+			const struct mw_allow_rule *r = &p->allow[j];
+			struct mw_rule rr = { .proto = r->proto, .flags = r->has_range ? MW_RF_PORTS : 0,
+					      .lo = r->lo, .hi = r->hi };
+
+			if (!prefix_contains(&r->pfx, &a->pfx))
+				continue;
+			for (k = 0; k < (int)v.n; k++)
+				if (!memcmp(&v.rule[k], &rr, sizeof(rr)))
+					break;
+			if (k < (int)v.n)
+				continue;
+			if (v.n == MW_MAX_RULES) {
+				char s[64];
+
+				mw_format_prefix(&a->pfx, s, sizeof(s));
+				mw_diag_add(&pol->errors, &a->loc, "policy %s: more than %d rules apply "
+					    "to %s (rules of containing prefixes count too)", p->name,
+					    MW_MAX_RULES, s);
+				return;
+			}
+			v.rule[v.n++] = rr;
+		}
+		if (plan->navals % 64 == 0)
+			plan->avals = xrealloc(plan->avals, (plan->navals + 64) * sizeof(*plan->avals));
+		plan->avals[plan->navals] = v;
+		e = plan_add(plan, a->pfx.family == AF_INET ? MW_PM_ALLOW4 : MW_PM_ALLOW6,
+			     (uint32_t)plan->navals);
+		e->pfx = a->pfx;
+		e->policy = (uint16_t)pi;
+		plan->navals++;
+	}
+}
+
+static uint8_t pol_flags(const struct mw_pol *p)
+{
+	return (uint8_t)((p->nallow ? MW_SF_ALLOW : 0) | (p->pps || p->bps ? MW_SF_RATE : 0));
+}
+
 int mw_compile(struct mw_plan *plan, struct mw_policy *pol, const struct mw_ieee *db,
 	       const struct mw_bindings *binds)
 {
@@ -705,6 +790,7 @@ int mw_compile(struct mw_plan *plan, struct mw_policy *pol, const struct mw_ieee
 		s->kind = MW_KIND_DEVICE;
 		s->action = (uint8_t)pol->pols[pol->devs[i].pol.idx].action;
 		s->policy = (uint16_t)pol->devs[i].pol.idx;
+		s->flags = pol_flags(&pol->pols[pol->devs[i].pol.idx]);
 	}
 	for (i = 0; i < pol->nclasses; i++) {
 		struct mw_plan_subj *s = &plan->subj[pol->ndevs + i];
@@ -714,6 +800,7 @@ int mw_compile(struct mw_plan *plan, struct mw_policy *pol, const struct mw_ieee
 		s->kind = MW_KIND_CLASS;
 		s->action = (uint8_t)pol->pols[pol->classes[i].pol.idx].action;
 		s->policy = (uint16_t)pol->classes[i].pol.idx;
+		s->flags = pol_flags(&pol->pols[pol->classes[i].pol.idx]);
 	}
 	plan->default_action = (uint8_t)(pol->has_default ? pol->pols[pol->deflt.idx].action
 							  : MW_ACT_PASS);
@@ -725,6 +812,18 @@ int mw_compile(struct mw_plan *plan, struct mw_policy *pol, const struct mw_ieee
 	}
 	for (i = 0; i < pol->npols; i++)
 		plan->npolicies += !pol->pols[i].builtin;
+	if (pol->npols > MW_MAX_POLICIES) {
+		mw_diag_add(&pol->errors, &pol->pols[MW_MAX_POLICIES].loc, "more than %d policies",
+			    MW_MAX_POLICIES - MW_ACT_MAX);
+		return -1;
+	}
+	plan->npcfg = (uint32_t)pol->npols;
+	plan->pcfg = xrealloc(NULL, sizeof(*plan->pcfg) * plan->npcfg);
+	for (i = 0; i < pol->npols; i++) {
+		mw_rate_params(&pol->pols[i], &plan->pcfg[i]);
+		if (pol->pols[i].nallow)
+			compile_allow(plan, pol, i);
+	}
 
 	compile_devices(plan, pol, binds);
 	compile_classes(plan, pol, db, (uint32_t)pol->ndevs);
@@ -736,5 +835,7 @@ void mw_plan_free(struct mw_plan *plan)
 	free(plan->subj);
 	free(plan->e);
 	free(plan->ifd);
+	free(plan->pcfg);
+	free(plan->avals);
 	memset(plan, 0, sizeof(*plan));
 }

@@ -15,6 +15,7 @@
 enum mw_plan_map {
 	MW_PM_MAC, MW_PM_OUI, MW_PM_IP4, MW_PM_IP6, MW_PM_LPM4, MW_PM_LPM6,
 	MW_PM_IMEI,	/* userspace-only IMEI -> device index */
+	MW_PM_ALLOW4, MW_PM_ALLOW6,	/* allow-lists: value in mw_plan.avals */
 	MW_PM_N
 };
 
@@ -23,8 +24,9 @@ enum mw_plan_map {
 struct mw_plan_entry {
 	uint8_t map;		/* enum mw_plan_map */
 	uint8_t bits;		/* OUI: 24, 28, 36 */
-	uint8_t flags;		/* OUI: MW_SF_* */
-	uint32_t subj;		/* index into mw_plan.subj, or MW_PLAN_CONTAINER */
+	uint8_t flags;		/* OUI: MW_SF_HAS_* */
+	uint16_t policy;	/* allow entries: policy index */
+	uint32_t subj;		/* index into mw_plan.subj or avals, or MW_PLAN_CONTAINER */
 	uint64_t mac;		/* MAC or OUI prefix */
 	struct mw_prefix pfx;	/* IP entries */
 };
@@ -33,6 +35,7 @@ struct mw_plan_subj {
 	char name[MW_NAME_LEN];
 	uint8_t kind;		/* MW_KIND_DEVICE or MW_KIND_CLASS */
 	uint8_t action;
+	uint8_t flags;		/* MW_SF_ALLOW, MW_SF_RATE */
 	uint16_t policy;
 	uint32_t id;		/* assigned by apply */
 };
@@ -51,6 +54,10 @@ struct mw_plan {
 	uint8_t default_action;
 	struct mw_plan_ifdef *ifd;
 	int nifd;
+	struct mw_policy_cfg *pcfg;	/* by policy index */
+	uint32_t npcfg;
+	struct mw_allow_val *avals;	/* values of allow entries */
+	size_t navals;
 	/* summary */
 	int ndev_mac, ndev_imei, ndev_ip, nunbound;
 	size_t nprefix[3];	/* vendor prefixes resolved: /24, /28, /36 */
@@ -81,5 +88,8 @@ void mw_bindings_free(struct mw_bindings *b);
 int mw_compile(struct mw_plan *plan, struct mw_policy *pol, const struct mw_ieee *db,
 	       const struct mw_bindings *binds);
 void mw_plan_free(struct mw_plan *plan);
+
+/* GCRA parameters of a policy's rate limits (zero when it has none). */
+void mw_rate_params(const struct mw_pol *p, struct mw_policy_cfg *cfg);
 
 #endif /* MW_COMPILE_H */

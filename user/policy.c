@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include "policy.h"
 #include "state.h"
@@ -325,9 +326,260 @@ static int parse_ref(struct lexer *lx, struct mw_policy *pol, struct mw_ref *ref
 	return expect_name(lx, pol, "policy name", ref->name, &ref->loc);
 }
 
+/* A decimal number that fits @max; on error report at the token. */
+static int parse_num(struct lexer *lx, struct mw_policy *pol, const char *what, uint64_t max,
+		     uint64_t *out)
+{
+	const char *p = lx->text;
+	uint64_t v = 0;
+
+	if (!*p) {
+		mw_diag_add(&pol->errors, &lx->tloc, "expected %s, found %s", what, tok_desc(lx));
+		return -1;
+	}
+	for (; *p; p++) {
+		if (!isdigit((unsigned char)*p)) {
+			struct mw_loc l = at_col(&lx->tloc, (int)(p - lx->text));
+
+			mw_diag_add(&pol->errors, &l, "expected %s, found '%s'", what, lx->text);
+			return -1;
+		}
+		if (v > (max - (uint64_t)(*p - '0')) / 10) {
+			mw_diag_add(&pol->errors, &lx->tloc, "%s '%s' is larger than %llu", what,
+				    lx->text, (unsigned long long)max);
+			return -1;
+		}
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* N or N-M, each at most @max. */
+static int parse_range(struct lexer *lx, struct mw_policy *pol, const char *what,
+		       uint64_t max, uint16_t *lo, uint16_t *hi)
+{
+	char buf[sizeof(lx->text)], *dash;
+	uint64_t a, b;
+
+	if (expect_word(lx, pol, what))
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", lx->text);
+	dash = strchr(lx->text, '-');
+	if (dash)
+		*dash = 0;
+	if (parse_num(lx, pol, what, max, &a))
+		return -1;
+	b = a;
+	if (dash) {
+		struct lexer tmp = *lx;
+
+		snprintf(tmp.text, sizeof(tmp.text), "%s", dash + 1);
+		tmp.tloc = at_col(&lx->tloc, (int)(dash - lx->text) + 1);
+		if (parse_num(&tmp, pol, what, max, &b))
+			return -1;
+		if (b < a) {
+			mw_diag_add(&pol->errors, &lx->tloc, "%s range '%s' runs backwards", what, buf);
+			return -1;
+		}
+	}
+	*lo = (uint16_t)a;
+	*hi = (uint16_t)b;
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	uint8_t proto;
+} protos[] = {
+	{ "any", 0 }, { "tcp", IPPROTO_TCP }, { "udp", IPPROTO_UDP },
+	{ "icmp", IPPROTO_ICMP }, { "icmpv6", IPPROTO_ICMPV6 },
+};
+
+/* allow [PROTO] to ADDR[/LEN] [port N[-M] | type N[-M]] */
+static int parse_allow(struct lexer *lx, struct mw_policy *pol, struct mw_pol *p)
+{
+	struct mw_allow_rule r = { .loc = lx->tloc };
+	struct mw_perr e;
+	size_t i;
+	int t;
+
+	if (expect_word(lx, pol, "a protocol or 'to'"))
+		return -1;
+	if (strcmp(lx->text, "to")) {
+		for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+			if (!strcmp(lx->text, protos[i].name))
+				break;
+		if (i < sizeof(protos) / sizeof(protos[0])) {
+			r.proto = protos[i].proto;
+		} else {
+			uint64_t v;
+
+			if (!isdigit((unsigned char)lx->text[0])) {
+				mw_diag_add(&pol->errors, &lx->tloc, "unknown protocol '%s' (expected "
+					    "tcp, udp, icmp, icmpv6, any or a number)", lx->text);
+				return -1;
+			}
+			if (parse_num(lx, pol, "a protocol number", 255, &v))
+				return -1;
+			r.proto = (uint8_t)v;
+		}
+		if (expect_word(lx, pol, "'to'"))
+			return -1;
+		if (strcmp(lx->text, "to")) {
+			mw_diag_add(&pol->errors, &lx->tloc, "expected 'to', found %s", tok_desc(lx));
+			return -1;
+		}
+	}
+	if (expect_word(lx, pol, "an address or prefix"))
+		return -1;
+	if (mw_parse_prefix(lx->text, &r.pfx, &e)) {
+		struct mw_loc el = at_col(&lx->tloc, e.col);
+
+		mw_diag_add(&pol->errors, &el, "bad address '%s': %s", lx->text, e.msg);
+		return -1;
+	}
+	if ((r.proto == IPPROTO_ICMP && r.pfx.family != AF_INET) ||
+	    (r.proto == IPPROTO_ICMPV6 && r.pfx.family != AF_INET6)) {
+		mw_diag_add(&pol->errors, &lx->tloc, "%s to an %s address never matches",
+			    r.proto == IPPROTO_ICMP ? "icmp" : "icmpv6",
+			    r.pfx.family == AF_INET ? "IPv4" : "IPv6");
+		return -1;
+	}
+	t = lex_next(lx, pol);
+	if (t == T_WORD && (!strcmp(lx->text, "port") || !strcmp(lx->text, "type"))) {
+		int is_port = lx->text[0] == 'p';
+
+		if (is_port && r.proto != IPPROTO_TCP && r.proto != IPPROTO_UDP) {
+			mw_diag_add(&pol->errors, &lx->tloc, "'port' needs tcp or udp");
+			return -1;
+		}
+		if (!is_port && r.proto != IPPROTO_ICMP && r.proto != IPPROTO_ICMPV6) {
+			mw_diag_add(&pol->errors, &lx->tloc, "'type' needs icmp or icmpv6");
+			return -1;
+		}
+		if (parse_range(lx, pol, is_port ? "a port" : "an ICMP type", is_port ? 65535 : 255,
+				&r.lo, &r.hi))
+			return -1;
+		r.has_range = 1;
+	} else {
+		lex_unget(lx);
+	}
+	p->allow = grow(p->allow, p->nallow, sizeof(r));
+	p->allow[p->nallow++] = r;
+	return 0;
+}
+
+/* rate N pps [burst N [packets]] | rate N bit|kbit|mbit|gbit [burst N [byte|kbyte|mbyte]], repeatable */
+static int parse_rate(struct lexer *lx, struct mw_policy *pol, struct mw_pol *p)
+{
+	static const struct {
+		const char *name;
+		uint64_t mul;
+	} bit_units[] = { { "bit", 1 }, { "kbit", 1000 }, { "mbit", 1000000 },
+			  { "gbit", 1000000000 } },
+	  byte_units[] = { { "byte", 1 }, { "bytes", 1 }, { "kbyte", 1024 },
+			   { "mbyte", 1048576 } };
+	int t, n = 0;
+
+	if (!p->rate_loc.line)
+		p->rate_loc = lx->tloc;
+	for (;;) {
+		uint64_t v, burst;
+		struct mw_loc nl;
+		size_t i;
+		int pps;
+
+		t = lex_next(lx, pol);
+		if (t != T_WORD || !isdigit((unsigned char)lx->text[0])) {
+			if (!n) {
+				mw_diag_add(&pol->errors, &lx->tloc, "expected a rate (e.g. '50 pps' "
+					    "or '256 kbit'), found %s", tok_desc(lx));
+				if (t != T_WORD)
+					lex_unget(lx);
+				return -1;
+			}
+			lex_unget(lx);
+			return 0;
+		}
+		nl = lx->tloc;
+		if (parse_num(lx, pol, "a rate", 1000000000000ull, &v))
+			return -1;
+		if (!v) {
+			mw_diag_add(&pol->errors, &nl, "a rate of 0 passes nothing: use drop");
+			return -1;
+		}
+		if (expect_word(lx, pol, "a rate unit (pps, bit, kbit, mbit, gbit)"))
+			return -1;
+		pps = !strcmp(lx->text, "pps");
+		for (i = 0; !pps && i < sizeof(bit_units) / sizeof(bit_units[0]); i++)
+			if (!strcmp(lx->text, bit_units[i].name))
+				break;
+		if (!pps && i == sizeof(bit_units) / sizeof(bit_units[0])) {
+			mw_diag_add(&pol->errors, &lx->tloc, "unknown rate unit '%s' (expected pps, "
+				    "bit, kbit, mbit or gbit)", lx->text);
+			return -1;
+		}
+		if ((pps && p->pps) || (!pps && p->bps)) {
+			mw_diag_add(&pol->errors, &nl, "policy %s already has a %s limit", p->name,
+				    pps ? "packet-rate" : "bit-rate");
+			return -1;
+		}
+		if (!pps && v > 1000000000000ull / bit_units[i].mul) {
+			mw_diag_add(&pol->errors, &nl, "bit rate larger than 1000 gbit");
+			return -1;
+		}
+		if (pps)
+			p->pps = v;
+		else
+			p->bps = v * bit_units[i].mul;
+		/* default burst: a tenth of a second, at least one packet / one 1500-byte frame */
+		burst = pps ? (v / 10 ? v / 10 : 1) : (p->bps / 80 > 1500 ? p->bps / 80 : 1500);
+		t = lex_next(lx, pol);
+		if (t == T_WORD && !strcmp(lx->text, "burst")) {
+			if (expect_word(lx, pol, "a burst size") ||
+			    parse_num(lx, pol, "a burst size", 1000000000000ull, &burst))
+				return -1;
+			if (!burst) {
+				mw_diag_add(&pol->errors, &lx->tloc, "a burst of 0 passes nothing");
+				return -1;
+			}
+			t = lex_next(lx, pol);
+			if (t == T_WORD && pps && !strcmp(lx->text, "packets")) {
+				/* the unit, said out loud */
+			} else if (t == T_WORD && !pps) {
+				for (i = 0; i < sizeof(byte_units) / sizeof(byte_units[0]); i++)
+					if (!strcmp(lx->text, byte_units[i].name))
+						break;
+				if (i < sizeof(byte_units) / sizeof(byte_units[0]))
+					burst *= byte_units[i].mul;
+				else
+					lex_unget(lx);
+			} else {
+				lex_unget(lx);
+			}
+		} else {
+			lex_unget(lx);
+		}
+		if (pps)
+			p->pkt_burst = burst;
+		else
+			p->byte_burst = burst;
+		n++;
+	}
+}
+
+static void free_pol(struct mw_pol *p)
+{
+	free(p->allow);
+	p->allow = NULL;
+	p->nallow = 0;
+}
+
 static int parse_policy(struct lexer *lx, struct mw_policy *pol)
 {
 	struct mw_pol p = { .action = -1 };
+	struct mw_loc drop_loc = { 0 };
 	int t;
 
 	if (expect_name(lx, pol, "policy name", p.name, &p.loc))
@@ -346,39 +598,56 @@ static int parse_policy(struct lexer *lx, struct mw_policy *pol)
 		if (t == T_RBRACE)
 			break;
 		if (t == T_ERROR)
-			return -1;
+			goto fail;
 		if (t != T_WORD) {
-			mw_diag_add(&pol->errors, &lx->tloc, "expected an action or '}' in policy "
-				    "%s, found %s", p.name, tok_desc(lx));
+			mw_diag_add(&pol->errors, &lx->tloc, "expected an action, allow, rate or '}' "
+				    "in policy %s, found %s", p.name, tok_desc(lx));
 			if (t == T_EOF)
 				lex_unget(lx);
-			return -1;
+			goto fail;
+		}
+		if (!strcmp(lx->text, "allow")) {
+			if (parse_allow(lx, pol, &p))
+				goto fail;
+			continue;
+		}
+		if (!strcmp(lx->text, "rate")) {
+			if (parse_rate(lx, pol, &p))
+				goto fail;
+			continue;
 		}
 		a = mw_action_parse(lx->text);
 		if (a < 0) {
-			if (!strcmp(lx->text, "allow") || !strcmp(lx->text, "rate"))
-				mw_diag_add(&pol->errors, &lx->tloc, "'%s' rules are not supported "
-					    "by this version (schema %d)", lx->text,
-					    MW_SCHEMA_VERSION);
-			else
-				mw_diag_add(&pol->errors, &lx->tloc, "unknown action '%s' "
-					    "(expected pass, drop or observe)", lx->text);
-			return -1;
+			mw_diag_add(&pol->errors, &lx->tloc, "unknown rule '%s' (expected pass, drop, "
+				    "observe, allow or rate)", lx->text);
+			goto fail;
 		}
 		if (p.action >= 0) {
 			mw_diag_add(&pol->errors, &lx->tloc, "policy %s already has action '%s'",
 				    p.name, mw_action_name(p.action));
-			return -1;
+			goto fail;
 		}
 		p.action = a;
+		if (a == MW_ACT_DROP)
+			drop_loc = lx->tloc;
 	}
-	if (p.action < 0) {
+	if (p.action < 0 && !p.nallow && !p.pps && !p.bps) {
 		mw_diag_add(&pol->errors, &p.loc, "policy %s has no action", p.name);
-		return -1;
+		goto fail;
 	}
+	if (p.action == MW_ACT_DROP && (p.nallow || p.pps || p.bps)) {
+		mw_diag_add(&pol->errors, &drop_loc, "policy %s drops everything: its %s rules "
+			    "would never apply", p.name, p.nallow ? "allow" : "rate");
+		goto fail;
+	}
+	if (p.action < 0)
+		p.action = MW_ACT_PASS;	/* allow/rate only: what is allowed passes */
 	pol->pols = grow(pol->pols, pol->npols, sizeof(p));
 	pol->pols[pol->npols++] = p;
 	return 0;
+fail:
+	free_pol(&p);
+	return -1;
 }
 
 static int parse_ident(struct lexer *lx, struct mw_policy *pol, struct mw_dev *d)
@@ -1018,6 +1287,8 @@ void mw_policy_free(struct mw_policy *p)
 		free_class(&p->sets[i]);
 	for (i = 0; i < p->nfiles; i++)
 		free(p->files[i]);
+	for (i = 0; i < p->npols; i++)
+		free_pol(&p->pols[i]);
 	free(p->pols);
 	free(p->devs);
 	free(p->classes);

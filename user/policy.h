@@ -43,11 +43,24 @@ struct mw_member {
 	char set[MW_NAME_LEN];	/* MW_MEMBER_SET */
 };
 
+struct mw_allow_rule {
+	struct mw_loc loc;
+	struct mw_prefix pfx;	/* remote prefix */
+	uint8_t proto;		/* IPPROTO_*, 0 for any */
+	uint8_t has_range;	/* port (TCP/UDP) or type (ICMP) range given */
+	uint16_t lo, hi;
+};
+
 struct mw_pol {
 	char name[MW_NAME_LEN];
 	struct mw_loc loc;
 	int action;		/* enum mw_action */
 	int builtin;
+	struct mw_allow_rule *allow;	/* destinations; none: no allow-list */
+	int nallow;
+	uint64_t pps, pkt_burst;	/* 0: no packet-rate limit */
+	uint64_t bps, byte_burst;	/* bits/s, bytes; 0: no bit-rate limit */
+	struct mw_loc rate_loc;
 };
 
 struct mw_ref {			/* a reference to a policy by name */

@@ -95,7 +95,8 @@ int mw_bpffs_ensure(const char *pin_dir, char *err, size_t errlen)
 static const char *const map_names[] = {
 	MW_MAP_CTL, MW_MAP_CONFIG, MW_MAP_MAC, MW_MAP_OUI, MW_MAP_IP4, MW_MAP_IP6,
 	MW_MAP_LPM4, MW_MAP_LPM6, MW_MAP_COUNTERS, MW_MAP_IFCOUNTERS, MW_MAP_SUBJECTS,
-	MW_MAP_IFACES, MW_MAP_SYNC, MW_MAP_BINDS, MW_MAP_IMEI,
+	MW_MAP_IFACES, MW_MAP_SYNC, MW_MAP_BINDS, MW_MAP_IMEI, MW_MAP_POLICIES, MW_MAP_ALLOW4,
+	MW_MAP_ALLOW6, MW_MAP_BUCKETS,
 };
 #define NMAPS (sizeof(map_names) / sizeof(map_names[0]))
 
@@ -104,7 +105,7 @@ static int *map_slot(struct mw_maps *m, size_t i)
 	int *slots[NMAPS] = {
 		&m->ctl, &m->config, &m->mac, &m->oui, &m->ip4, &m->ip6, &m->lpm4, &m->lpm6,
 		&m->counters, &m->ifcounters, &m->subjects, &m->ifaces, &m->sync, &m->binds,
-		&m->imei,
+		&m->imei, &m->policies, &m->allow4, &m->allow6, &m->buckets,
 	};
 	return slots[i];
 }
@@ -202,6 +203,10 @@ int mw_maps_from_skel(struct mw_maps *m, struct modwall_bpf *skel, char *err, si
 	m->sync = dup(bpf_map__fd(skel->maps.mw_sync));
 	m->binds = dup(bpf_map__fd(skel->maps.mw_binds));
 	m->imei = dup(bpf_map__fd(skel->maps.mw_imei));
+	m->policies = dup(bpf_map__fd(skel->maps.mw_policies));
+	m->allow4 = dup(bpf_map__fd(skel->maps.mw_allow4));
+	m->allow6 = dup(bpf_map__fd(skel->maps.mw_allow6));
+	m->buckets = dup(bpf_map__fd(skel->maps.mw_buckets));
 	return maps_finish(m, err, errlen);
 }
 
@@ -410,6 +415,7 @@ int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_re
 	bpf_map__set_max_entries(skel->maps.mw_imei, 2 * maxs);
 	bpf_map__set_max_entries(skel->maps.mw_counters, maxs * MW_NR_REASONS);
 	bpf_map__set_max_entries(skel->maps.mw_subjects, maxs);
+	bpf_map__set_max_entries(skel->maps.mw_buckets, maxs);
 	{
 		struct bpf_map *map;
 

@@ -16,6 +16,7 @@ struct modwall_bpf;
 struct mw_maps {
 	int ctl, config, mac, oui, ip4, ip6, lpm4, lpm6;
 	int counters, ifcounters, subjects, ifaces, sync, binds, imei;
+	int policies, allow4, allow6, buckets;
 	struct mw_ctl *ctlm;		/* mmap of mw_ctl[0] */
 	uint32_t max_subjects;
 	int ncpus;

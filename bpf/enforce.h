@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Enforcement for subjects flagged MW_SF_ALLOW / MW_SF_RATE.
+ *
+ * Allow-list: the remote end of the frame (destination on a lan interface,
+ * source on a wan interface) must fall in a prefix of the subject's policy,
+ * and one of that prefix's rules must match the protocol and, where the
+ * rule has one, the port (TCP/UDP: the remote port) or ICMP type range.
+ * A frame without an L4 header (a non-first fragment) matches only rules
+ * without a port range. ARP and IPv6 neighbour discovery (ICMPv6 133-137)
+ * are always allowed, or the device could not reach its gateway; any other
+ * non-IP frame is not allowed.
+ *
+ * Rate limit: GCRA per device and direction (see struct mw_bucket), checked
+ * after the allow-list, so allowed traffic is limited too.
+ */
+#ifndef MW_ENFORCE_H
+#define MW_ENFORCE_H
+
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include "maps.h"
+#include "parse.h"
+
+#define MW_CAS_TRIES	8
+
+static __always_inline int rules_match(const struct mw_allow_val *v, __u8 proto, __u16 port,
+				       int has_port)
+{
+	__u32 i, n = v->n;
+
+	for (i = 0; i < MW_MAX_RULES; i++) {
+		const struct mw_rule *r = &v->rule[i];
+
+		if (i >= n)
+			break;
+		if (r->proto && r->proto != proto)
+			continue;
+		if (!(r->flags & MW_RF_PORTS))
+			return 1;
+		if (has_port && port >= r->lo && port <= r->hi)
+			return 1;
+	}
+	return 0;
+}
+
+static __always_inline int allowed(__u32 gen, __u16 policy, const struct mw_pkt *pkt, int wan)
+{
+	const struct mw_allow_val *v = 0;
+	__u16 port = 0;
+	int has_port = 0;
+
+	if (pkt->l3 == MW_L3_OTHER)
+		return pkt->ethertype == ETH_P_ARP;
+	if (!(pkt->flags & MW_PF_NO_L4)) {
+		switch (pkt->l4) {
+		case IPPROTO_TCP:
+		case IPPROTO_UDP:
+			port = wan ? pkt->sport : pkt->dport;
+			has_port = 1;
+			break;
+		case IPPROTO_ICMP:
+			port = pkt->sport;	/* type */
+			has_port = 1;
+			break;
+		case IPPROTO_ICMPV6:
+			port = pkt->sport;
+			has_port = 1;
+			if (port >= 133 && port <= 137)	/* neighbour discovery */
+				return 1;
+			break;
+		}
+	}
+	if (pkt->l3 == MW_L3_IP4) {
+		struct mw_allow4_key k = {
+			.prefixlen = 64,
+			.scope = MW_SCOPE(gen, policy),
+			.addr = wan ? pkt->saddr4 : pkt->daddr4,
+		};
+
+		v = bpf_map_lookup_elem(&mw_allow4, &k);
+	} else {
+		struct mw_allow6_key k = { .prefixlen = 160, .scope = MW_SCOPE(gen, policy) };
+
+		__builtin_memcpy(k.addr, wan ? pkt->saddr6 : pkt->daddr6, 16);
+		v = bpf_map_lookup_elem(&mw_allow6, &k);
+	}
+	return v && rules_match(v, pkt->l4, port, has_port);
+}
+
+/* One GCRA step: 1 when the frame conforms (and the time moved), else 0. */
+static __always_inline int gcra(__u64 *tat, __u64 now, __u64 cost, __u64 tau)
+{
+	int i;
+
+	for (i = 0; i < MW_CAS_TRIES; i++) {
+		__u64 old = *(volatile __u64 *)tat;
+		__u64 base = old > now ? old : now;
+
+		if (base - now > tau)
+			return 0;
+		if (__sync_val_compare_and_swap(tat, old, base + cost) == old)
+			return 1;
+	}
+	return 0;	/* contended beyond reason: treat as over the limit */
+}
+
+static __always_inline int rate_ok(__u32 id, const struct mw_policy_cfg *pc, __u64 bytes,
+				   int wan)
+{
+	struct mw_bucket *b = bpf_map_lookup_elem(&mw_buckets, &id);
+	__u64 now = bpf_ktime_get_ns() << MW_RATE_SHIFT;
+	int d = wan ? 1 : 0;
+
+	if (!b)
+		return 0;
+	if (pc->pkt_cost && !gcra(&b->pkt_tat[d], now, pc->pkt_cost, pc->pkt_tau))
+		return 0;
+	if (pc->byte_cost &&
+	    !gcra(&b->byte_tat[d], now, (bytes * pc->byte_cost) >> MW_BYTE_COST_SHIFT,
+		  pc->byte_tau)) {
+		if (pc->pkt_cost)	/* give the packet token back */
+			__sync_fetch_and_sub(&b->pkt_tat[d], pc->pkt_cost);
+		return 0;
+	}
+	return 1;
+}
+
+#endif /* MW_ENFORCE_H */

@@ -369,13 +369,13 @@ static void test_errors_syntax(void **state)
 		     "class, vendorset, default or interface)");
 	parse_errors("policy q drop\n", 1, "t.mwp:1:10: expected '{' after policy q, found 'drop'");
 	parse_errors("policy q {\n  drop\n", 1,
-		     "t.mwp:3:1: expected an action or '}' in policy q, found end of file");
+		     "t.mwp:3:1: expected an action, allow, rate or '}' in policy q, found end of file");
 	parse_errors("policy q { reject }\n", 1,
-		     "t.mwp:1:12: unknown action 'reject' (expected pass, drop or observe)");
+		     "t.mwp:1:12: unknown rule 'reject' (expected pass, drop, observe, allow or rate)");
 	parse_errors("policy q { drop\n  observe }\n", 1,
 		     "t.mwp:2:3: policy q already has action 'drop'");
-	parse_errors("policy q {\n  allow udp to 10.0.0.1 port 53\n}\n", 1,
-		     "t.mwp:2:3: 'allow' rules are not supported by this version (schema 1)");
+	parse_errors("policy q {\n  allow udp to 10.0.0.1 port 53\n  drop\n}\n", 1,
+		     "t.mwp:3:3: policy q drops everything: its allow rules would never apply");
 	parse_errors("policy q { }\n", 1, "t.mwp:1:8: policy q has no action");
 	parse_errors("default pass\ndefault drop\n", 1, "t.mwp:2:1: default already set at t.mwp:1:9");
 	parse_errors("vendorset v { }\n", 1, "t.mwp:1:11: vendorset v is empty");
@@ -385,7 +385,7 @@ static void test_errors_syntax(void **state)
 		     "t.mwp:1:16: expected 'default' after interface eth0, found 'drop'");
 	/* every independent statement's error is reported */
 	parse_errors("policy a { reject }\npolicy b { }\npolicy c { pass pass }\n", 3,
-		     "t.mwp:1:12: unknown action 'reject' (expected pass, drop or observe)",
+		     "t.mwp:1:12: unknown rule 'reject' (expected pass, drop, observe, allow or rate)",
 		     "t.mwp:2:8: policy b has no action",
 		     "t.mwp:3:17: policy c already has action 'pass'");
 }
@@ -491,8 +491,8 @@ static void test_errors_capped(void **state)
 		s += sprintf(s, "policy p%d { reject }\n", i);
 	assert_int_equal(mw_policy_load_string(&p, "t.mwp", text), -1);
 	assert_int_equal(p.errors.n, 50);
-	assert_string_equal(p.errors.msg[49], "t.mwp:50:14: unknown action 'reject' (expected "
-			    "pass, drop or observe)");
+	assert_string_equal(p.errors.msg[49], "t.mwp:50:14: unknown rule 'reject' (expected "
+			    "pass, drop, observe, allow or rate)");
 	mw_policy_free(&p);
 }
 

@@ -113,7 +113,9 @@ test_upgrade_keeps_counters() {
 }
 
 test_schema_mismatch() {
-	local out rc
+	local out rc orig
+	orig=$(bpftool -j map lookup pinned "$MODWALL_PIN_DIR/mw_ctl" key 0 0 0 0 |
+		/usr/bin/python3 -c 'import json, sys; print(" ".join(str(int(x, 16)) for x in json.load(sys.stdin)["value"]))')
 	# rewrite the schema word of the pinned control map (bytes 8..11)
 	bpftool map update pinned "$MODWALL_PIN_DIR/mw_ctl" key 0 0 0 0 value \
 		$(bpftool -j map lookup pinned "$MODWALL_PIN_DIR/mw_ctl" key 0 0 0 0 |
@@ -129,13 +131,7 @@ print(" ".join(str(x) for x in v))')
 	*"has schema 99, this modwall speaks schema"*) ok "schema mismatch message names both versions" ;;
 	*) bad "schema mismatch message" "$out" ;;
 	esac
-	bpftool map update pinned "$MODWALL_PIN_DIR/mw_ctl" key 0 0 0 0 value \
-		$(bpftool -j map lookup pinned "$MODWALL_PIN_DIR/mw_ctl" key 0 0 0 0 |
-		  /usr/bin/python3 -c '
-import json, sys
-v = [int(x, 16) for x in json.load(sys.stdin)["value"]]
-v[8:12] = [1, 0, 0, 0]
-print(" ".join(str(x) for x in v))')
+	bpftool map update pinned "$MODWALL_PIN_DIR/mw_ctl" key 0 0 0 0 value $orig
 	"$MODWALL" status >/dev/null
 	expect "state usable again after restoring the schema" $? 0
 }

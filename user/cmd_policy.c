@@ -354,7 +354,8 @@ int cmd_show(int argc, char **argv)
 	struct mw_config cfg;
 	struct mw_maps m;
 	unsigned gen;
-	char err[1024], buf[128];
+	char err[1024], buf[128], enf[160];
+	static unsigned allow_n[MW_MAX_POLICIES];
 	__u64 k64, n64;
 	void *prev;
 	__u32 i;
@@ -497,6 +498,27 @@ int cmd_show(int argc, char **argv)
 		}
 	}
 
+	/* allow-list prefixes per policy in the live generation */
+	{
+		struct mw_allow4_key a4, n4;
+		struct mw_allow6_key a6, n6;
+
+		prev = NULL;
+		while (bpf_map_get_next_key(m.allow4, prev, &n4) == 0) {
+			a4 = n4;
+			prev = &a4;
+			if ((a4.scope >> 16) == gen)
+				allow_n[a4.scope & (MW_MAX_POLICIES - 1)]++;
+		}
+		prev = NULL;
+		while (bpf_map_get_next_key(m.allow6, prev, &n6) == 0) {
+			a6 = n6;
+			prev = &a6;
+			if ((a6.scope >> 16) == gen)
+				allow_n[a6.scope & (MW_MAX_POLICIES - 1)]++;
+		}
+	}
+
 	j = json_object_new_object();
 	arr = json_object_new_array();
 	json_object_object_add(j, "applied", json_object_new_boolean(m.ctlm->applied));
@@ -527,6 +549,38 @@ int cmd_show(int argc, char **argv)
 		json_object_object_add(o, "action", json_object_new_string(
 			mw_action_name(tab[i].action[gen])));
 		json_object_object_add(o, "identities", json_object_get(ss[i].ids));
+		{
+			__u32 pk = gen * MW_MAX_POLICIES + tab[i].policy[gen];
+			struct mw_policy_cfg pc = { 0 };
+
+			bpf_map_lookup_elem(m.policies, &pk, &pc);
+			enf[0] = 0;
+			json_object_object_add(o, "policy", json_object_new_int(tab[i].policy[gen]));
+			json_object_object_add(o, "allow_prefixes",
+					       json_object_new_int((int)allow_n[tab[i].policy[gen] &
+										(MW_MAX_POLICIES - 1)]));
+			if (allow_n[tab[i].policy[gen] & (MW_MAX_POLICIES - 1)])
+				snprintf(enf, sizeof(enf), "allow-list of %u prefixes",
+					 allow_n[tab[i].policy[gen] & (MW_MAX_POLICIES - 1)]);
+			if (pc.pkt_cost) {
+				unsigned long long burst = pc.pkt_tau / pc.pkt_cost + 1;
+				size_t l = strlen(enf);
+
+				json_object_object_add(o, "rate_pps", json_object_new_int64((int64_t)pc.pps));
+				json_object_object_add(o, "burst_packets", json_object_new_int64((int64_t)burst));
+				snprintf(enf + l, sizeof(enf) - l, "%srate %llu pps burst %llu",
+					 l ? ", " : "", (unsigned long long)pc.pps, burst);
+			}
+			if (pc.byte_cost) {
+				unsigned long long burst = (pc.byte_tau << MW_BYTE_COST_SHIFT) / pc.byte_cost;
+				size_t l = strlen(enf);
+
+				json_object_object_add(o, "rate_bps", json_object_new_int64((int64_t)pc.bps));
+				json_object_object_add(o, "burst_bytes", json_object_new_int64((int64_t)burst));
+				snprintf(enf + l, sizeof(enf) - l, "%srate %llu bit/s burst %llu bytes",
+					 l ? ", " : "", (unsigned long long)pc.bps, burst);
+			}
+		}
 		json_object_array_add(arr, o);
 		if (mw_opts.json)
 			continue;
@@ -537,15 +591,18 @@ int cmd_show(int argc, char **argv)
 		if (tab[i].kind == MW_KIND_CLASS) {
 			printf("%zu prefixes (%d /24, %d /28, %d /36)\n", n, ss[i].nprefix[0],
 			       ss[i].nprefix[1], ss[i].nprefix[2]);
-			continue;
-		}
-		for (x = 0; x < n; x++) {
-			struct json_object *id = json_object_array_get_idx(ss[i].ids, x);
+		} else {
+			for (x = 0; x < n; x++) {
+				struct json_object *id = json_object_array_get_idx(ss[i].ids, x);
 
-			json_object_object_foreach(id, key, val)
-				printf("%s%s %s", x ? ", " : "", key, json_object_get_string(val));
+				json_object_object_foreach(id, key, val)
+					printf("%s%s %s", x ? ", " : "", key,
+					       json_object_get_string(val));
+			}
+			printf("%s\n", n ? "" : "(no address bound)");
 		}
-		printf("%s\n", n ? "" : "(no address bound)");
+		if (enf[0])
+			printf("%-24s %-6s %-7s %-8s %s\n", "", "", "", "", enf);
 	}
 	json_object_object_add(j, "subjects", arr);
 	if (mw_opts.json)

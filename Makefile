@@ -33,6 +33,7 @@ ASAN_LIB_OBJS := $(LIB_SRCS:%.c=$(O)/asan/%.o)
 
 UNIT_TESTS := $(O)/tests/test_addr $(O)/tests/test_ieee $(O)/tests/test_policy
 PKT_TESTS  := $(O)/tests/test_pkt
+FUZZ_SECONDS ?= 60
 
 ifeq ($(V),1)
 Q :=
@@ -43,7 +44,7 @@ msg = @printf '  %-8s %s\n' $(1) $(2);
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test unit pkttest e2e policytest demo bench clean install
+.PHONY: all deps test unit pkttest difftest fuzz e2e policytest demo bench clean install
 
 all: $(O)/modwall
 
@@ -89,6 +90,23 @@ $(O)/tests/test_pkt: tests/pkt/test_pkt.c $(O)/libmodwall.a $(O)/modwall.skel.h
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $< $(O)/libmodwall.a $(LDLIBS) -lcmocka
 
+# Differential test: the data path against a reference model written from the spec.
+DIFF_SRCS := tests/diff/diff.c tests/diff/ref.c tests/diff/harness.c
+FUZZ_SRCS := tests/diff/fuzz.c tests/diff/ref.c tests/diff/harness.c
+DIFF_HDRS := tests/diff/ref.h tests/diff/harness.h $(O)/modwall.skel.h
+
+$(O)/tests/diff: $(DIFF_SRCS) $(DIFF_HDRS)
+	@mkdir -p $(@D)
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $(DIFF_SRCS) -lbpf -lelf -lz
+
+$(O)/tests/diff-fuzz: $(FUZZ_SRCS) $(DIFF_HDRS)
+	@mkdir -p $(@D)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(CLANG) -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -Iuser -I$(O) \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-o $@ $(FUZZ_SRCS) -lbpf -lelf -lz
+
 $(O):
 	@mkdir -p $@
 
@@ -107,6 +125,16 @@ unit: $(UNIT_TESTS)
 pkttest: $(PKT_TESTS)
 	@for t in $(PKT_TESTS); do $$t || exit 1; done
 
+difftest: $(O)/tests/diff
+	@$(O)/tests/diff --frames 100000
+
+# make fuzz [FUZZ_SECONDS=N]: libFuzzer over the differential harness
+fuzz: deps
+	@$(MAKE) --no-print-directory $(O)/tests/diff-fuzz
+	@mkdir -p $(O)/fuzz-corpus
+	@$(O)/tests/diff --frames 2000 --corpus $(O)/fuzz-corpus >/dev/null
+	@$(O)/tests/diff-fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(O)/fuzz-corpus
+
 policytest: $(O)/modwall
 	@tests/policy/run.sh $(O)/modwall
 
@@ -114,8 +142,8 @@ e2e: $(O)/modwall
 	@tests/e2e/run.sh $(O)/modwall
 
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(PKT_TESTS)
-	@$(MAKE) --no-print-directory unit pkttest policytest e2e
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(PKT_TESTS) $(O)/tests/diff
+	@$(MAKE) --no-print-directory unit pkttest difftest policytest e2e
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -60,10 +60,14 @@ static __always_inline int allowed(__u32 gen, __u16 policy, const struct mw_pkt 
 			has_port = 1;
 			break;
 		case IPPROTO_ICMP:
+			if (pkt->l3 != MW_L3_IP4)
+				break;
 			port = pkt->sport;	/* type */
 			has_port = 1;
 			break;
 		case IPPROTO_ICMPV6:
+			if (pkt->l3 != MW_L3_IP6)
+				break;
 			port = pkt->sport;
 			has_port = 1;
 			if (port >= 133 && port <= 137)	/* neighbour discovery */

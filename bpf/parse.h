@@ -18,7 +18,9 @@
  *     frame, an extension header cut short, or more than MW_MAX_IPV6_EXT of
  *     them;
  *   - first (or only) fragment whose TCP (20 bytes, data offset >= 5 and
- *     within the frame), UDP (8) or ICMP/ICMPv6 (4) header is cut short.
+ *     within the frame), UDP (8) or ICMP/ICMPv6 (4) header is cut short;
+ *     ICMP means protocol 1 under IPv4 and 58 under IPv6 (the other
+ *     family's number is just another protocol).
  * L4 headers are checked against the end of the frame, as the kernel's
  * own L4 code would read them. Non-first fragments carry no L4 header and
  * are not inspected further.
@@ -125,6 +127,9 @@ static __always_inline int parse_l4(struct mw_pkt *pkt, void *l4, void *data_end
 	case IPPROTO_ICMPV6: {
 		__u8 *ih = l4;
 
+		/* ICMP is protocol 1 under IPv4 only, ICMPv6 58 under IPv6 only */
+		if (pkt->l4 != (pkt->l3 == MW_L3_IP4 ? IPPROTO_ICMP : IPPROTO_ICMPV6))
+			break;
 		if ((void *)(ih + 4) > data_end)
 			return MW_PARSE_BAD_L3;
 		/* type and code in the port slots, as flow tables usually do */

@@ -17,40 +17,94 @@
 #include "maps.h"
 #include "parse.h"
 
+/*
+ * Probe an open-addressing table for @key. Returns the entry, or NULL with
+ * *overflow set when the window's last slot says keys spilled to the hash map.
+ */
 static __always_inline struct mw_subject *
-identify_mac(__u32 gen, __u8 lookups, __u64 mac)
+tab_lookup(void *tab, __u32 gen, __u8 bits, __u64 key, int *overflow)
 {
-	struct mw_subject *s;
-	__u64 key;
+	__u32 mask, base, h, i;
 
-	if (!(lookups & MW_LK_MAC))
+	bits &= 31;
+	if (bits < MW_TAB_MIN_BITS || bits > MW_TAB_MAX_BITS)
 		return 0;
-	key = MW_MAC_KEY(gen, mac);
-	s = bpf_map_lookup_elem(&mw_mac, &key);
-	return s;
+	mask = (1u << bits) - 1;
+	base = gen << bits;
+	h = MW_TAB_HASH(key, bits);
+	for (i = 0; i < MW_TAB_PROBES; i++) {
+		__u32 idx = base | ((h + i) & mask);
+		struct mw_slot *sl = bpf_map_lookup_elem(tab, &idx);
+
+		if (!sl || !(sl->key & MW_SLOT_VALID))
+			return 0;
+		if ((sl->key & MW_SLOT_KEY) == key)
+			return &sl->v;
+		if (i == MW_TAB_PROBES - 1)
+			*overflow = !!(sl->key & MW_SLOT_OVERFLOW);
+	}
+	return 0;
 }
 
 static __always_inline struct mw_subject *
-identify_vendor(__u32 gen, __u8 lookups, __u64 mac)
+identify_mac(__u32 gen, const struct mw_config *cfg, __u64 mac)
 {
-	struct mw_subject *s24, *s;
+	int overflow = 1;	/* without a table, the hash map holds everything */
 	__u64 key;
 
-	if (!(lookups & MW_LK_OUI))
+	if (cfg->lookups & MW_LK_MACTAB) {
+		struct mw_subject *s;
+
+		overflow = 0;
+		s = tab_lookup(&mw_mactab, gen, cfg->mac_bits, mac, &overflow);
+		if (s)
+			return s;
+	}
+	if (!overflow || !(cfg->lookups & MW_LK_MAC))
 		return 0;
-	key = MW_OUI_KEY(gen, 24, mac);
-	s24 = bpf_map_lookup_elem(&mw_oui, &key);
+	key = MW_MAC_KEY(gen, mac);
+	return bpf_map_lookup_elem(&mw_mac, &key);
+}
+
+static __always_inline struct mw_subject *
+vendor_probe(__u32 gen, const struct mw_config *cfg, int bits, __u64 mac)
+{
+	int overflow = 1;
+	__u64 key;
+
+	if (cfg->lookups & MW_LK_OUITAB) {
+		struct mw_subject *s;
+
+		overflow = 0;
+		key = ((__u64)bits << 48) |
+		      (mac & (0xffffffffffffull << (48 - bits)) & 0xffffffffffffull);
+		s = tab_lookup(&mw_ouitab, gen, cfg->oui_bits, key, &overflow);
+		if (s)
+			return s;
+	}
+	if (!overflow || !(cfg->lookups & MW_LK_OUI))
+		return 0;
+	key = MW_OUI_KEY(gen, bits, mac);
+	return bpf_map_lookup_elem(&mw_oui, &key);
+}
+
+static __always_inline struct mw_subject *
+identify_vendor(__u32 gen, const struct mw_config *cfg, __u64 mac)
+{
+	struct mw_subject *s24, *s;
+
+	if (!(cfg->lookups & (MW_LK_OUI | MW_LK_OUITAB)))
+		return 0;
+	s24 = vendor_probe(gen, cfg, 24, mac);
 	if (!s24)
 		return 0;
 	if (s24->flags & MW_SF_HAS_MAS) {
-		key = MW_OUI_KEY(gen, 36, mac);
-		s = bpf_map_lookup_elem(&mw_oui, &key);
+		s = vendor_probe(gen, cfg, 36, mac);
 		if (s)
 			return s;
 	}
 	if (s24->flags & MW_SF_HAS_MAM) {
-		key = MW_OUI_KEY(gen, 28, mac);
-		s = bpf_map_lookup_elem(&mw_oui, &key);
+		s = vendor_probe(gen, cfg, 28, mac);
 		if (s)
 			return s;
 	}

@@ -38,6 +38,23 @@ struct {
 	__type(value, struct mw_subject);
 } mw_mac SEC(".maps");
 
+/* Open-addressing tables (see struct mw_slot); 2 << bits slots, set by the loader. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 2 << 16);
+	__type(key, __u32);
+	__type(value, struct mw_slot);
+} mw_mactab SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 2 << 18);
+	__type(key, __u32);
+	__type(value, struct mw_slot);
+} mw_ouitab SEC(".maps");
+
 /* Vendor prefixes /24 /28 /36 -> class, key MW_OUI_KEY(gen, bits, mac). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

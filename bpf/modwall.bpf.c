@@ -78,17 +78,17 @@ int modwall_xdp(struct xdp_md *ctx)
 			      rc == MW_PARSE_OK ? mw_fail_action : mw_malformed_action, bytes);
 
 	/* identify; a malformed frame is attributed by its MAC only */
-	s = identify_mac(gen, cfg->lookups, wan ? pkt.dmac : pkt.smac);
+	s = identify_mac(gen, cfg, wan ? pkt.dmac : pkt.smac);
 	if (rc != MW_PARSE_OK) {
 		if (!s)
-			s = identify_vendor(gen, cfg->lookups, wan ? pkt.dmac : pkt.smac);
+			s = identify_vendor(gen, cfg, wan ? pkt.dmac : pkt.smac);
 		return finish(s ? s->id : MW_SUBJECT_NONE, MW_R_MALFORMED,
 			      mw_malformed_action, bytes);
 	}
 	if (!s)
 		s = identify_ip(gen, cfg->lookups, &pkt, wan);
 	if (!s)
-		s = identify_vendor(gen, cfg->lookups, wan ? pkt.dmac : pkt.smac);
+		s = identify_vendor(gen, cfg, wan ? pkt.dmac : pkt.smac);
 
 	/* decide */
 	if (s) {

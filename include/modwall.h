@@ -105,12 +105,15 @@ struct mw_ctl {
 #define MW_LK_LPM4	(1u << 3)
 #define MW_LK_LPM6	(1u << 4)
 #define MW_LK_OUI	(1u << 5)
+#define MW_LK_MACTAB	(1u << 6)	/* probe the open-addressing tables first */
+#define MW_LK_OUITAB	(1u << 7)
 
 /* Per-generation policy header: mw_config[gen]. */
 struct mw_config {
 	__u8 default_action;		/* enum mw_action for unattributed frames */
 	__u8 lookups;			/* MW_LK_* */
-	__u8 pad[2];
+	__u8 mac_bits;			/* log2 of the slots per generation in mw_mactab */
+	__u8 oui_bits;			/* ... in mw_ouitab */
 	__u32 nsubjects;		/* highest live subject id + 1 */
 	__u8 if_default[MW_MAX_IFACES];	/* per-slot override or MW_ACT_INHERIT */
 };
@@ -230,6 +233,31 @@ struct mw_lpm6_key {
 	__u8 addr[16];
 };
 
+/*
+ * Exact-match tables for MACs and vendor prefixes: open addressing with
+ * linear probing in mmapable arrays, one half per generation (slot index
+ * gen << bits | slot). Array lookups are inlined by the verifier, so a
+ * probe costs a multiply and a load instead of a hash-map call. apply
+ * writes the inactive half through mmap. A key that finds no free slot
+ * within MW_TAB_PROBES goes to the hash map (mw_mac / mw_oui) and marks
+ * the last slot of its window MW_SLOT_OVERFLOW, so only lookups through
+ * that window consult the hash map. An empty slot ends a probe.
+ *
+ * MAC table key: the 48-bit MAC. Vendor table key: bits << 48 | prefix.
+ */
+#define MW_TAB_PROBES		8
+#define MW_SLOT_VALID		(1ull << 63)
+#define MW_SLOT_OVERFLOW	(1ull << 62)
+#define MW_SLOT_KEY		((1ull << 62) - 1)
+#define MW_TAB_HASH(key, bits)	((__u32)(((key) * 0x9E3779B97F4A7C15ull) >> (64 - (bits))))
+#define MW_TAB_MIN_BITS		8
+#define MW_TAB_MAX_BITS		24
+
+struct mw_slot {
+	__u64 key;		/* MW_SLOT_VALID | MW_SLOT_OVERFLOW | key */
+	struct mw_subject v;
+};
+
 /* Counter cell (per CPU): mw_counters[id * MW_NR_REASONS + reason]. */
 struct mw_counter {
 	__u64 packets;
@@ -307,6 +335,8 @@ enum mw_xdp_mode {
 #define MW_MAP_ALLOW4		"mw_allow4"
 #define MW_MAP_ALLOW6		"mw_allow6"
 #define MW_MAP_BUCKETS		"mw_buckets"
+#define MW_MAP_MACTAB		"mw_mactab"
+#define MW_MAP_OUITAB		"mw_ouitab"
 
 #ifndef __bpf__
 _Static_assert(sizeof(struct mw_ctl) == 32, "mw_ctl ABI");
@@ -326,6 +356,7 @@ _Static_assert(sizeof(struct mw_rule) == 8, "mw_rule ABI");
 _Static_assert(sizeof(struct mw_allow_val) == 4 + 8 * MW_MAX_RULES, "mw_allow_val ABI");
 _Static_assert(sizeof(struct mw_policy_cfg) == 48, "mw_policy_cfg ABI");
 _Static_assert(sizeof(struct mw_bucket) == 64, "mw_bucket ABI");
+_Static_assert(sizeof(struct mw_slot) == 16, "mw_slot ABI");
 _Static_assert((MW_NR_REASONS & (MW_NR_REASONS - 1)) == 0, "stride");
 #endif
 

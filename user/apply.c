@@ -227,6 +227,42 @@ static int purge_all(const struct mw_maps *m, unsigned gen)
 	return rc;
 }
 
+/* ---- open-addressing tables (see struct mw_slot) ---- */
+
+static struct mw_slot *tab_half(struct mw_slot *tab, unsigned bits, unsigned gen)
+{
+	return tab + ((size_t)gen << bits);
+}
+
+static void tab_clear(struct mw_slot *tab, unsigned bits, unsigned gen)
+{
+	memset(tab_half(tab, bits, gen), 0, sizeof(*tab) << bits);
+}
+
+/* 0 when placed; -1 when the window is full (the caller uses the hash map). */
+static int tab_insert(struct mw_slot *half, unsigned bits, uint64_t key,
+		      const struct mw_subject *v)
+{
+	uint32_t mask = (1u << bits) - 1, h = MW_TAB_HASH(key, bits), i;
+
+	for (i = 0; i < MW_TAB_PROBES; i++) {
+		struct mw_slot *sl = &half[(h + i) & mask];
+
+		if (sl->key & MW_SLOT_VALID)
+			continue;
+		sl->v = *v;
+		sl->key = MW_SLOT_VALID | key;
+		return 0;
+	}
+	half[(h + MW_TAB_PROBES - 1) & mask].key |= MW_SLOT_OVERFLOW;
+	return -1;
+}
+
+static uint64_t tab_key(const struct mw_plan_entry *e)
+{
+	return e->map == MW_PM_MAC ? e->mac : ((uint64_t)e->bits << 48) | e->mac;
+}
+
 /* ---- subject ids ---- */
 
 struct name_slot {
@@ -349,6 +385,7 @@ int mw_apply(struct mw_maps *m, struct mw_plan *plan, struct mw_apply_result *re
 	uint8_t *fresh = NULL;
 	struct mw_config cfg;
 	unsigned live, nxt;
+	size_t spilled[MW_PM_N] = { 0 };
 	uint32_t i, maxid = 0;
 	size_t j;
 	int rc, map;
@@ -394,6 +431,8 @@ int mw_apply(struct mw_maps *m, struct mw_plan *plan, struct mw_apply_result *re
 		goto out;
 
 	/* leftovers of an interrupted apply */
+	tab_clear(m->mactab_m, m->mac_bits, nxt);
+	tab_clear(m->ouitab_m, m->oui_bits, nxt);
 	rc = purge_all(m, nxt);
 	if (rc) {
 		SETERR("clearing generation %u: %s", nxt, strerror(-rc));
@@ -425,6 +464,15 @@ int mw_apply(struct mw_maps *m, struct mw_plan *plan, struct mw_apply_result *re
 			v.flags = plan->subj[e->subj].flags;
 		}
 		v.flags |= e->flags;
+		if (e->map == MW_PM_MAC || e->map == MW_PM_OUI) {
+			int mac = e->map == MW_PM_MAC;
+			struct mw_slot *half = mac ? tab_half(m->mactab_m, m->mac_bits, nxt)
+						   : tab_half(m->ouitab_m, m->oui_bits, nxt);
+
+			if (!tab_insert(half, mac ? m->mac_bits : m->oui_bits, tab_key(e), &v))
+				continue;
+			spilled[e->map]++;	/* window full: into the hash map */
+		}
 		make_key(e->map, nxt, e, key);
 		if (bpf_map_update_elem(map_fd(m, e->map), key, val, BPF_NOEXIST)) {
 			rc = -errno;
@@ -456,9 +504,15 @@ int mw_apply(struct mw_maps *m, struct mw_plan *plan, struct mw_apply_result *re
 	cfg.default_action = plan->default_action;
 	memset(cfg.if_default, MW_ACT_INHERIT, sizeof(cfg.if_default));
 	cfg.nsubjects = maxid + 1;
+	cfg.mac_bits = (__u8)m->mac_bits;
+	cfg.oui_bits = (__u8)m->oui_bits;
 	if (plan->count[MW_PM_MAC])
-		cfg.lookups |= MW_LK_MAC;
+		cfg.lookups |= MW_LK_MACTAB;
 	if (plan->count[MW_PM_OUI])
+		cfg.lookups |= MW_LK_OUITAB;
+	if (spilled[MW_PM_MAC])
+		cfg.lookups |= MW_LK_MAC;
+	if (spilled[MW_PM_OUI])
 		cfg.lookups |= MW_LK_OUI;
 	if (plan->count[MW_PM_IP4])
 		cfg.lookups |= MW_LK_IP4;
@@ -524,6 +578,8 @@ int mw_apply(struct mw_maps *m, struct mw_plan *plan, struct mw_apply_result *re
 		goto out;
 	}
 	purge_all(m, live);
+	tab_clear(m->mactab_m, m->mac_bits, live);
+	tab_clear(m->ouitab_m, m->oui_bits, live);
 	for (i = 1; i < m->max_subjects; i++) {
 		struct mw_subject_info *t = &tab[i];
 
@@ -542,6 +598,8 @@ int mw_apply(struct mw_maps *m, struct mw_plan *plan, struct mw_apply_result *re
 
 rollback:
 	purge_all(m, nxt);
+	tab_clear(m->mactab_m, m->mac_bits, nxt);
+	tab_clear(m->ouitab_m, m->oui_bits, nxt);
 	for (i = 0; i < m->max_subjects; i++)
 		if (memcmp(&tab[i], &saved[i], sizeof(*tab)))
 			bpf_map_update_elem(m->subjects, &i, &saved[i], BPF_ANY);

@@ -387,7 +387,30 @@ int cmd_show(int argc, char **argv)
 	for (i = 0; i < m.max_subjects; i++)
 		ss[i].ids = json_object_new_array();
 
-	/* walk the live generation of every identity map */
+	/* walk the live generation of every identity table and map */
+	{
+		const struct mw_slot *h = m.mactab_m + ((size_t)gen << m.mac_bits);
+		size_t x;
+
+		for (x = 0; x < (1ul << m.mac_bits); x++) {
+			if (!(h[x].key & MW_SLOT_VALID))
+				continue;
+			mw_format_mac(h[x].key & 0xffffffffffffull, buf);
+			add_ident(ss, h[x].v.id, m.max_subjects, "mac", buf);
+		}
+		h = m.ouitab_m + ((size_t)gen << m.oui_bits);
+		for (x = 0; x < (1ul << m.oui_bits); x++) {
+			int bits = (int)((h[x].key >> 48) & 0x3f);
+			char p[24];
+
+			if (!(h[x].key & MW_SLOT_VALID) || !h[x].v.id)
+				continue;
+			if (h[x].v.id < m.max_subjects)
+				ss[h[x].v.id].nprefix[bits == 24 ? 0 : bits == 28 ? 1 : 2]++;
+			mw_ieee_format_prefix(h[x].key & 0xffffffffffffull, bits, p);
+			add_ident(ss, h[x].v.id, m.max_subjects, "prefix", p);
+		}
+	}
 	prev = NULL;
 	while (bpf_map_get_next_key(m.mac, prev, &n64) == 0) {
 		struct mw_subject v;

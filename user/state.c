@@ -96,7 +96,7 @@ static const char *const map_names[] = {
 	MW_MAP_CTL, MW_MAP_CONFIG, MW_MAP_MAC, MW_MAP_OUI, MW_MAP_IP4, MW_MAP_IP6,
 	MW_MAP_LPM4, MW_MAP_LPM6, MW_MAP_COUNTERS, MW_MAP_IFCOUNTERS, MW_MAP_SUBJECTS,
 	MW_MAP_IFACES, MW_MAP_SYNC, MW_MAP_BINDS, MW_MAP_IMEI, MW_MAP_POLICIES, MW_MAP_ALLOW4,
-	MW_MAP_ALLOW6, MW_MAP_BUCKETS,
+	MW_MAP_ALLOW6, MW_MAP_BUCKETS, MW_MAP_MACTAB, MW_MAP_OUITAB,
 };
 #define NMAPS (sizeof(map_names) / sizeof(map_names[0]))
 
@@ -105,9 +105,56 @@ static int *map_slot(struct mw_maps *m, size_t i)
 	int *slots[NMAPS] = {
 		&m->ctl, &m->config, &m->mac, &m->oui, &m->ip4, &m->ip6, &m->lpm4, &m->lpm6,
 		&m->counters, &m->ifcounters, &m->subjects, &m->ifaces, &m->sync, &m->binds,
-		&m->imei, &m->policies, &m->allow4, &m->allow6, &m->buckets,
+		&m->imei, &m->policies, &m->allow4, &m->allow6, &m->buckets, &m->mactab,
+		&m->ouitab,
 	};
 	return slots[i];
+}
+
+unsigned mw_tab_bits(uint64_t n)
+{
+	unsigned bits = MW_TAB_MIN_BITS;
+
+	while (bits < MW_TAB_MAX_BITS && (1ull << bits) < 4 * n)
+		bits++;
+	return bits;
+}
+
+static size_t tab_bytes(unsigned bits)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t b = (2ul << bits) * sizeof(struct mw_slot);
+
+	return (b + page - 1) / page * page;
+}
+
+/* mmap a table map; its size gives the bits. */
+static int map_tab(int fd, const char *name, struct mw_slot **out, unsigned *bits, char *err,
+		   size_t errlen)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	unsigned b = 0;
+	void *p;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		SETERR("reading %s: %s", name, strerror(errno));
+		return -errno;
+	}
+	while ((2u << b) < info.max_entries)
+		b++;
+	if ((2u << b) != info.max_entries || b < MW_TAB_MIN_BITS || b > MW_TAB_MAX_BITS) {
+		SETERR("%s has %u slots: not twice a power of two", name, info.max_entries);
+		return -EPROTO;
+	}
+	p = mmap(NULL, tab_bytes(b), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		SETERR("mmap of %s: %s", name, strerror(errno));
+		return -errno;
+	}
+	*out = p;
+	*bits = b;
+	return 0;
 }
 
 static int maps_finish(struct mw_maps *m, char *err, size_t errlen)
@@ -115,6 +162,7 @@ static int maps_finish(struct mw_maps *m, char *err, size_t errlen)
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
 	void *p;
+	int rc;
 
 	p = mmap(NULL, sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE, MAP_SHARED, m->ctl, 0);
 	if (p == MAP_FAILED) {
@@ -122,6 +170,11 @@ static int maps_finish(struct mw_maps *m, char *err, size_t errlen)
 		return -errno;
 	}
 	m->ctlm = p;
+	rc = map_tab(m->mactab, MW_MAP_MACTAB, &m->mactab_m, &m->mac_bits, err, errlen);
+	if (!rc)
+		rc = map_tab(m->ouitab, MW_MAP_OUITAB, &m->ouitab_m, &m->oui_bits, err, errlen);
+	if (rc)
+		return rc;
 	if (bpf_obj_get_info_by_fd(m->subjects, &info, &len)) {
 		SETERR("reading %s: %s", MW_MAP_SUBJECTS, strerror(errno));
 		return -errno;
@@ -137,7 +190,12 @@ void mw_maps_close(struct mw_maps *m)
 
 	if (m->ctlm)
 		munmap(m->ctlm, sysconf(_SC_PAGESIZE));
+	if (m->mactab_m)
+		munmap(m->mactab_m, tab_bytes(m->mac_bits));
+	if (m->ouitab_m)
+		munmap(m->ouitab_m, tab_bytes(m->oui_bits));
 	m->ctlm = NULL;
+	m->mactab_m = m->ouitab_m = NULL;
 	for (i = 0; i < NMAPS; i++) {
 		int *fd = map_slot(m, i);
 
@@ -207,6 +265,8 @@ int mw_maps_from_skel(struct mw_maps *m, struct modwall_bpf *skel, char *err, si
 	m->allow4 = dup(bpf_map__fd(skel->maps.mw_allow4));
 	m->allow6 = dup(bpf_map__fd(skel->maps.mw_allow6));
 	m->buckets = dup(bpf_map__fd(skel->maps.mw_buckets));
+	m->mactab = dup(bpf_map__fd(skel->maps.mw_mactab));
+	m->ouitab = dup(bpf_map__fd(skel->maps.mw_ouitab));
 	return maps_finish(m, err, errlen);
 }
 
@@ -416,6 +476,8 @@ int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_re
 	bpf_map__set_max_entries(skel->maps.mw_counters, maxs * MW_NR_REASONS);
 	bpf_map__set_max_entries(skel->maps.mw_subjects, maxs);
 	bpf_map__set_max_entries(skel->maps.mw_buckets, maxs);
+	bpf_map__set_max_entries(skel->maps.mw_mactab, 2u << mw_tab_bits(maxs));
+	bpf_map__set_max_entries(skel->maps.mw_ouitab, 2u << mw_tab_bits(65536));
 	{
 		struct bpf_map *map;
 

@@ -17,10 +17,16 @@ struct mw_maps {
 	int ctl, config, mac, oui, ip4, ip6, lpm4, lpm6;
 	int counters, ifcounters, subjects, ifaces, sync, binds, imei;
 	int policies, allow4, allow6, buckets;
+	int mactab, ouitab;
 	struct mw_ctl *ctlm;		/* mmap of mw_ctl[0] */
+	struct mw_slot *mactab_m, *ouitab_m;	/* mmaps of the tables, both halves */
+	unsigned mac_bits, oui_bits;	/* log2 of the slots per generation */
 	uint32_t max_subjects;
 	int ncpus;
 };
+
+/* Table size (log2 of slots per generation) for @n keys: load factor <= 1/4. */
+unsigned mw_tab_bits(uint64_t n);
 
 /* Mount bpffs at MW_PIN_ROOT when nothing is mounted there. */
 int mw_bpffs_ensure(const char *pin_dir, char *err, size_t errlen);

@@ -32,7 +32,7 @@ CLI_OBJS := $(CLI_SRCS:%.c=$(O)/%.o)
 ASAN_LIB_OBJS := $(LIB_SRCS:%.c=$(O)/asan/%.o)
 
 UNIT_TESTS := $(O)/tests/test_addr $(O)/tests/test_ieee $(O)/tests/test_policy
-PKT_TESTS  := $(O)/tests/test_pkt
+PKT_TESTS  := $(O)/tests/test_pkt $(O)/tests/test_tables
 FUZZ_SECONDS ?= 60
 
 ifeq ($(V),1)
@@ -106,6 +106,12 @@ $(O)/tests/diff-fuzz: $(FUZZ_SRCS) $(DIFF_HDRS)
 	$(Q)$(CLANG) -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -Iuser -I$(O) \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-o $@ $(FUZZ_SRCS) -lbpf -lelf -lz
+
+# Tests of the apply path against a loaded (not attached) program.
+$(O)/tests/test_%: tests/apply/test_%.c $(O)/libmodwall.a $(O)/modwall.skel.h
+	@mkdir -p $(@D)
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(O)/libmodwall.a $(LDLIBS) -lcmocka
 
 $(O):
 	@mkdir -p $@

@@ -149,6 +149,34 @@ struct {
 	__type(value, struct mw_counter);
 } mw_ifcounters SEC(".maps");
 
+/* Sampled drop events (struct mw_event), bounded by mw_evctl. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, MW_RINGBUF_BYTES);
+} mw_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mw_evctl);
+} mw_evctl SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MW_EV_NR);
+	__type(key, __u32);
+	__type(value, __u64);
+} mw_evstats SEC(".maps");
+
+/* Untagged MACs of watched vendor classes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MW_DISCOVERED_MAX);
+	__type(key, __u64);
+	__type(value, struct mw_disc_val);
+} mw_discovered SEC(".maps");
+
 /* Subject names and kinds: written by userspace, never read by the data path. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -13,6 +13,7 @@
 #include "parse.h"
 #include "identify.h"
 #include "enforce.h"
+#include "observe.h"
 
 const volatile __u32 mw_slot = 0;			/* index into mw_ifaces */
 const volatile __u8 mw_role = MW_ROLE_LAN;		/* enum mw_role */
@@ -29,12 +30,24 @@ static __always_inline void count(__u32 idx, void *map, __u64 bytes)
 	}
 }
 
-/* The single exit: count under (subject, reason) and the interface, return the verdict. */
-static __always_inline int finish(__u32 id, __u32 reason, __u8 action, __u64 bytes)
+/*
+ * The single exit: count under (subject, reason) and the interface, offer
+ * a drop to the event stream, return the verdict.
+ */
+static __always_inline int finish(struct xdp_md *ctx, __u32 id, __u32 reason, __u8 action,
+				  __u64 bytes)
 {
+	struct mw_evctl *ev;
+	__u32 zero = 0;
+
 	count(id * MW_NR_REASONS + reason, &mw_counters, bytes);
 	count(mw_slot * MW_NR_REASONS + reason, &mw_ifcounters, bytes);
-	return action == MW_ACT_DROP ? XDP_DROP : XDP_PASS;
+	if (action != MW_ACT_DROP)
+		return XDP_PASS;
+	ev = bpf_map_lookup_elem(&mw_evctl, &zero);
+	if (ev && ev->cost)
+		emit_event(ctx, ev, id, reason, (__u32)bytes);
+	return XDP_DROP;
 }
 
 static __always_inline __u32 action_reason(__u8 action)
@@ -65,7 +78,7 @@ int modwall_xdp(struct xdp_md *ctx)
 
 	rc = parse_frame(&pkt, data, data_end);
 	if (rc == MW_PARSE_BAD_L2)
-		return finish(MW_SUBJECT_NONE, MW_R_MALFORMED, mw_malformed_action, bytes);
+		return finish(ctx, MW_SUBJECT_NONE, MW_R_MALFORMED, mw_malformed_action, bytes);
 
 	ctl = bpf_map_lookup_elem(&mw_ctl, &zero);
 	cfg = 0;
@@ -74,7 +87,7 @@ int modwall_xdp(struct xdp_md *ctx)
 		cfg = bpf_map_lookup_elem(&mw_config, &gen);
 	}
 	if (!cfg)	/* no policy yet: fail-open or fail-closed decides */
-		return finish(MW_SUBJECT_NONE, rc == MW_PARSE_OK ? MW_R_NO_POLICY : MW_R_MALFORMED,
+		return finish(ctx, MW_SUBJECT_NONE, rc == MW_PARSE_OK ? MW_R_NO_POLICY : MW_R_MALFORMED,
 			      rc == MW_PARSE_OK ? mw_fail_action : mw_malformed_action, bytes);
 
 	/* identify; a malformed frame is attributed by its MAC only */
@@ -82,13 +95,17 @@ int modwall_xdp(struct xdp_md *ctx)
 	if (rc != MW_PARSE_OK) {
 		if (!s)
 			s = identify_vendor(gen, cfg, wan ? pkt.dmac : pkt.smac);
-		return finish(s ? s->id : MW_SUBJECT_NONE, MW_R_MALFORMED,
+		return finish(ctx, s ? s->id : MW_SUBJECT_NONE, MW_R_MALFORMED,
 			      mw_malformed_action, bytes);
 	}
 	if (!s)
 		s = identify_ip(gen, cfg->lookups, &pkt, wan);
-	if (!s)
+	if (!s) {
 		s = identify_vendor(gen, cfg, wan ? pkt.dmac : pkt.smac);
+		if (s)
+			discover(&pkt, wan ? pkt.dmac : pkt.smac, s->id, ctx->ingress_ifindex,
+				 bytes, wan);
+	}
 
 	/* decide */
 	if (s) {
@@ -98,18 +115,18 @@ int modwall_xdp(struct xdp_md *ctx)
 			struct mw_policy_cfg *pc = bpf_map_lookup_elem(&mw_policies, &pidx);
 
 			if (!pc)
-				return finish(s->id, MW_R_NO_POLICY, mw_fail_action, bytes);
+				return finish(ctx, s->id, MW_R_NO_POLICY, mw_fail_action, bytes);
 			if ((s->flags & MW_SF_ALLOW) && !allowed(gen, s->policy, &pkt, wan))
-				return finish(s->id, MW_R_NOT_ALLOWED, MW_ACT_DROP, bytes);
+				return finish(ctx, s->id, MW_R_NOT_ALLOWED, MW_ACT_DROP, bytes);
 			if ((s->flags & MW_SF_RATE) && !rate_ok(s->id, pc, bytes, wan))
-				return finish(s->id, MW_R_RATE_LIMITED, MW_ACT_DROP, bytes);
+				return finish(ctx, s->id, MW_R_RATE_LIMITED, MW_ACT_DROP, bytes);
 		}
-		return finish(s->id, action_reason(action), action, bytes);
+		return finish(ctx, s->id, action_reason(action), action, bytes);
 	}
 	action = cfg->if_default[mw_slot & (MW_MAX_IFACES - 1)];
 	if (action == MW_ACT_INHERIT)
 		action = cfg->default_action;
-	return finish(MW_SUBJECT_NONE, action_reason(action), action, bytes);
+	return finish(ctx, MW_SUBJECT_NONE, action_reason(action), action, bytes);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

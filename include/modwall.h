@@ -258,6 +258,61 @@ struct mw_slot {
 	struct mw_subject v;
 };
 
+/*
+ * Drop events: every dropped frame may become an event in the mw_events
+ * ring buffer, with its first MW_EVENT_SNAP bytes. A global GCRA bucket
+ * (mw_evctl, rate and burst set by userspace; cost 0 turns events off)
+ * bounds them, so a flood cannot swamp the reader. mw_evstats counts, per
+ * CPU, what happened to every drop while events are on: emitted,
+ * suppressed by the rate cap, or lost to a full ring. The three add up to
+ * the drops.
+ */
+#define MW_EVENT_SNAP		128
+#define MW_RINGBUF_BYTES	(256 * 1024)
+
+struct mw_event {
+	__u64 ts_ns;		/* bpf_ktime_get_ns() */
+	__u32 ifindex;
+	__u32 subject;
+	__u16 reason;		/* enum mw_reason */
+	__u16 caplen;		/* bytes of data[] in use */
+	__u32 len;		/* frame length */
+	__u8 data[MW_EVENT_SNAP];
+};
+
+struct mw_evctl {		/* mw_evctl[0] */
+	__u64 tat;		/* GCRA state, MW_RATE_SHIFT units */
+	__u64 cost;		/* per event; 0: events off */
+	__u64 tau;
+	__u64 rate;		/* events/s and burst, for display */
+	__u64 burst;
+	__u64 pad[3];
+};
+
+enum mw_evstat {
+	MW_EV_EMITTED = 0,
+	MW_EV_SUPPRESSED = 1,	/* over the rate cap */
+	MW_EV_RING_FULL = 2,	/* no room in the ring: the reader is behind */
+	MW_EV_NR = 4,
+};
+
+/*
+ * Discovery: a frame attributed to a vendor class (no tagged device) puts
+ * its MAC in the mw_discovered LRU map: first and last seen, counters,
+ * the class and the last IP address.
+ */
+#define MW_DISCOVERED_MAX	65536
+
+struct mw_disc_val {
+	__u64 first_ns, last_ns;	/* bpf_ktime_get_ns() */
+	__u64 packets, bytes;
+	__u32 subject;		/* the class */
+	__u32 ifindex;
+	__u8 family;		/* AF_INET, AF_INET6 or 0 */
+	__u8 pad[7];
+	__u8 addr[16];		/* last source (lan) or destination (wan) address */
+};
+
 /* Counter cell (per CPU): mw_counters[id * MW_NR_REASONS + reason]. */
 struct mw_counter {
 	__u64 packets;
@@ -337,6 +392,10 @@ enum mw_xdp_mode {
 #define MW_MAP_BUCKETS		"mw_buckets"
 #define MW_MAP_MACTAB		"mw_mactab"
 #define MW_MAP_OUITAB		"mw_ouitab"
+#define MW_MAP_EVENTS		"mw_events"
+#define MW_MAP_EVCTL		"mw_evctl"
+#define MW_MAP_EVSTATS		"mw_evstats"
+#define MW_MAP_DISCOVERED	"mw_discovered"
 
 #ifndef __bpf__
 _Static_assert(sizeof(struct mw_ctl) == 32, "mw_ctl ABI");
@@ -357,6 +416,9 @@ _Static_assert(sizeof(struct mw_allow_val) == 4 + 8 * MW_MAX_RULES, "mw_allow_va
 _Static_assert(sizeof(struct mw_policy_cfg) == 48, "mw_policy_cfg ABI");
 _Static_assert(sizeof(struct mw_bucket) == 64, "mw_bucket ABI");
 _Static_assert(sizeof(struct mw_slot) == 16, "mw_slot ABI");
+_Static_assert(sizeof(struct mw_event) == 24 + MW_EVENT_SNAP, "mw_event ABI");
+_Static_assert(sizeof(struct mw_evctl) == 64, "mw_evctl ABI");
+_Static_assert(sizeof(struct mw_disc_val) == 64, "mw_disc_val ABI");
 _Static_assert((MW_NR_REASONS & (MW_NR_REASONS - 1)) == 0, "stride");
 #endif
 

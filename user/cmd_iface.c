@@ -16,6 +16,7 @@ static const struct mw_opt load_opts[] = {
 	{ "fail-closed", 0, NULL, "drop traffic while no policy is applied" },
 	{ "malformed", 0, "drop|pass", "verdict for truncated/malformed frames (default drop)" },
 	{ "max-devices", 0, "N", "devices + classes the maps hold (first load only; default 16383)" },
+	{ "event-rate", 0, "N[/BURST]", "drop events per second, 0 for none (default 100/50)" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -66,6 +67,23 @@ static int load_opt(int idx, const char *arg, void *ctx)
 		}
 		o->max_subjects = (uint32_t)v + 1;	/* + the unattributed subject */
 		return 0;
+	case 6:
+		errno = 0;
+		v = strtoul(arg, &end, 10);
+		o->event_burst = v / 2 ? v / 2 : 1;
+		if (!errno && *end == '/') {
+			char *b = end + 1;
+
+			o->event_burst = strtoul(b, &end, 10);
+			if (end == b || !o->event_burst)
+				errno = EINVAL;
+		}
+		if (errno || *end || !*arg || v > 10000000) {
+			mw_err("load: --event-rate '%s': N or N/BURST, N from 0 to 10000000", arg);
+			return -1;
+		}
+		o->event_rate = (int64_t)v;
+		return 0;
 	}
 bad:
 	mw_err("load: --%s: what is '%s'? (expected %s)", load_opts[idx].name, arg,
@@ -76,7 +94,8 @@ bad:
 int cmd_load(int argc, char **argv)
 {
 	struct mw_load_opts o = { .role = MW_ROLE_LAN, .mode = MW_MODE_NATIVE,
-				  .fail_action = MW_ACT_PASS, .malformed_action = MW_ACT_DROP };
+				  .fail_action = MW_ACT_PASS, .malformed_action = MW_ACT_DROP,
+				  .event_rate = -1 };
 	struct mw_load_result r;
 	char err[10240];
 	int i, rc;

@@ -96,7 +96,8 @@ static const char *const map_names[] = {
 	MW_MAP_CTL, MW_MAP_CONFIG, MW_MAP_MAC, MW_MAP_OUI, MW_MAP_IP4, MW_MAP_IP6,
 	MW_MAP_LPM4, MW_MAP_LPM6, MW_MAP_COUNTERS, MW_MAP_IFCOUNTERS, MW_MAP_SUBJECTS,
 	MW_MAP_IFACES, MW_MAP_SYNC, MW_MAP_BINDS, MW_MAP_IMEI, MW_MAP_POLICIES, MW_MAP_ALLOW4,
-	MW_MAP_ALLOW6, MW_MAP_BUCKETS, MW_MAP_MACTAB, MW_MAP_OUITAB,
+	MW_MAP_ALLOW6, MW_MAP_BUCKETS, MW_MAP_MACTAB, MW_MAP_OUITAB, MW_MAP_EVENTS,
+	MW_MAP_EVCTL, MW_MAP_EVSTATS, MW_MAP_DISCOVERED,
 };
 #define NMAPS (sizeof(map_names) / sizeof(map_names[0]))
 
@@ -106,7 +107,7 @@ static int *map_slot(struct mw_maps *m, size_t i)
 		&m->ctl, &m->config, &m->mac, &m->oui, &m->ip4, &m->ip6, &m->lpm4, &m->lpm6,
 		&m->counters, &m->ifcounters, &m->subjects, &m->ifaces, &m->sync, &m->binds,
 		&m->imei, &m->policies, &m->allow4, &m->allow6, &m->buckets, &m->mactab,
-		&m->ouitab,
+		&m->ouitab, &m->events, &m->evctl, &m->evstats, &m->discovered,
 	};
 	return slots[i];
 }
@@ -267,6 +268,10 @@ int mw_maps_from_skel(struct mw_maps *m, struct modwall_bpf *skel, char *err, si
 	m->buckets = dup(bpf_map__fd(skel->maps.mw_buckets));
 	m->mactab = dup(bpf_map__fd(skel->maps.mw_mactab));
 	m->ouitab = dup(bpf_map__fd(skel->maps.mw_ouitab));
+	m->events = dup(bpf_map__fd(skel->maps.mw_events));
+	m->evctl = dup(bpf_map__fd(skel->maps.mw_evctl));
+	m->evstats = dup(bpf_map__fd(skel->maps.mw_evstats));
+	m->discovered = dup(bpf_map__fd(skel->maps.mw_discovered));
 	return maps_finish(m, err, errlen);
 }
 
@@ -304,6 +309,22 @@ int mw_lock(const char *pin_dir)
 		return rc;
 	}
 	return fd;
+}
+
+int mw_set_event_rate(const struct mw_maps *m, uint64_t rate, uint64_t burst)
+{
+	struct mw_evctl c = { 0 };
+	__u32 k = 0;
+
+	if (rate) {
+		c.rate = rate;
+		c.burst = burst ? burst : 1;
+		c.cost = (1000000000ull << MW_RATE_SHIFT) / rate;
+		if (!c.cost)
+			c.cost = 1;
+		c.tau = (c.burst - 1) * c.cost;
+	}
+	return bpf_map_update_elem(m->evctl, &k, &c, BPF_ANY) ? -errno : 0;
 }
 
 int mw_read_counters(const struct mw_maps *m, int fd, uint32_t n, struct mw_counter *out)
@@ -503,8 +524,17 @@ int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_re
 		rc = mw_maps_from_skel(&m, skel, err, errlen);
 		if (!rc)
 			rc = mw_maps_init(&m, maxs);
+		if (!rc && o->event_rate < 0)
+			rc = mw_set_event_rate(&m, MW_EVENT_RATE_DEFAULT, MW_EVENT_BURST_DEFAULT);
 		if (rc) {
 			SETERR("initialising maps: %s", strerror(-rc));
+			goto out;
+		}
+	}
+	if (o->event_rate >= 0) {
+		rc = mw_set_event_rate(&m, (uint64_t)o->event_rate, o->event_burst);
+		if (rc) {
+			SETERR("setting the event rate: %s", strerror(-rc));
 			goto out;
 		}
 	}

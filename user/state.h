@@ -17,6 +17,7 @@ struct mw_maps {
 	int ctl, config, mac, oui, ip4, ip6, lpm4, lpm6;
 	int counters, ifcounters, subjects, ifaces, sync, binds, imei;
 	int policies, allow4, allow6, buckets;
+	int events, evctl, evstats, discovered;
 	int mactab, ouitab;
 	struct mw_ctl *ctlm;		/* mmap of mw_ctl[0] */
 	struct mw_slot *mactab_m, *ouitab_m;	/* mmaps of the tables, both halves */
@@ -43,6 +44,12 @@ void mw_maps_close(struct mw_maps *m);
 /* Initialise mw_ctl and subject 0 of freshly created maps. */
 int mw_maps_init(struct mw_maps *m, uint32_t max_subjects);
 
+#define MW_EVENT_RATE_DEFAULT	100	/* drop events per second */
+#define MW_EVENT_BURST_DEFAULT	50
+
+/* Set the drop-event rate cap (0 turns events off). */
+int mw_set_event_rate(const struct mw_maps *m, uint64_t rate, uint64_t burst);
+
 struct mw_load_opts {
 	const char *ifname;
 	int role;		/* enum mw_role */
@@ -50,6 +57,8 @@ struct mw_load_opts {
 	int fail_action;	/* enum mw_action */
 	int malformed_action;	/* enum mw_action */
 	uint32_t max_subjects;	/* only for the first load */
+	int64_t event_rate;	/* drop events per second, 0 off; -1: keep (default on first load) */
+	uint64_t event_burst;
 };
 
 struct mw_load_result {

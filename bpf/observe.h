@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * What the operator sees beyond counters: drop events (ring buffer, rate
+ * capped, see struct mw_evctl) and discovery of untagged vendor-class MACs
+ * (LRU map, see struct mw_disc_val).
+ */
+#ifndef MW_OBSERVE_H
+#define MW_OBSERVE_H
+
+#include <linux/socket.h>
+#include "maps.h"
+#include "parse.h"
+#include "enforce.h"
+
+#ifndef AF_INET
+#define AF_INET		2
+#define AF_INET6	10
+#endif
+
+static __always_inline void evstat(__u32 k)
+{
+	__u64 *v = bpf_map_lookup_elem(&mw_evstats, &k);
+
+	if (v)
+		(*v)++;
+}
+
+/* Out of line: only drops get here, and it keeps finish() small. */
+static __noinline int emit_event(struct xdp_md *ctx, struct mw_evctl *c, __u32 id, __u32 reason,
+				 __u32 len)
+{
+	struct mw_event *e;
+	__u64 cap;
+
+	if (!c)
+		return 0;
+	if (!gcra(&c->tat, bpf_ktime_get_coarse_ns() << MW_RATE_SHIFT, c->cost, c->tau)) {
+		evstat(MW_EV_SUPPRESSED);
+		return 0;
+	}
+	e = bpf_ringbuf_reserve(&mw_events, sizeof(*e), 0);
+	if (!e) {
+		evstat(MW_EV_RING_FULL);
+		return 0;
+	}
+	e->ts_ns = bpf_ktime_get_ns();
+	e->ifindex = ctx->ingress_ifindex;
+	e->subject = id;
+	e->reason = (__u16)reason;
+	e->len = len;
+	cap = len;
+	asm volatile("" : "+r"(cap));	/* clamp the register that is passed */
+	if (cap > MW_EVENT_SNAP)
+		cap = MW_EVENT_SNAP;
+	if (cap < 1 || bpf_xdp_load_bytes(ctx, 0, e->data, cap))
+		cap = 0;
+	e->caplen = (__u16)cap;
+	bpf_ringbuf_submit(e, 0);
+	evstat(MW_EV_EMITTED);
+	return 0;
+}
+
+static __always_inline void discover(const struct mw_pkt *pkt, __u64 mac, __u32 class_id,
+				     __u32 ifindex, __u64 bytes, int wan)
+{
+	struct mw_disc_val *v, nv = {};
+	__u64 now = bpf_ktime_get_coarse_ns();
+
+	v = bpf_map_lookup_elem(&mw_discovered, &mac);
+	if (!v) {
+		nv.first_ns = now;
+		nv.last_ns = now;
+		nv.packets = 1;
+		nv.bytes = bytes;
+		nv.subject = class_id;
+		nv.ifindex = ifindex;
+		if (pkt->l3 == MW_L3_IP4) {
+			nv.family = AF_INET;
+			__builtin_memcpy(nv.addr, wan ? &pkt->daddr4 : &pkt->saddr4, 4);
+		} else if (pkt->l3 == MW_L3_IP6) {
+			nv.family = AF_INET6;
+			__builtin_memcpy(nv.addr, wan ? pkt->daddr6 : pkt->saddr6, 16);
+		}
+		if (bpf_map_update_elem(&mw_discovered, &mac, &nv, BPF_NOEXIST) == 0)
+			return;
+		v = bpf_map_lookup_elem(&mw_discovered, &mac);	/* another CPU was first */
+		if (!v)
+			return;
+	}
+	__sync_fetch_and_add(&v->packets, 1);
+	__sync_fetch_and_add(&v->bytes, bytes);
+	v->last_ns = now;
+	v->subject = class_id;
+	v->ifindex = ifindex;
+	if (pkt->l3 == MW_L3_IP4) {
+		v->family = AF_INET;
+		__builtin_memcpy(v->addr, wan ? &pkt->daddr4 : &pkt->saddr4, 4);
+	} else if (pkt->l3 == MW_L3_IP6) {
+		v->family = AF_INET6;
+		__builtin_memcpy(v->addr, wan ? pkt->daddr6 : pkt->saddr6, 16);
+	}
+}
+
+#endif /* MW_OBSERVE_H */

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * modwall mud import FILE.json: a MUD file's from-device ACLs (RFC 8520) as
+ * a policy block of the modwall language, to review, give to devices and
+ * check like any policy. The conversion is user/mud.c's.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "mud.h"
+
+static const char mud_usage[] = "mud import [--name POLICY] [--resolve] [--lenient] [-o OUT] "
+				"[--json] FILE.json";
+
+static const struct mw_opt import_opts[] = {
+	{ "name", 'n', "POLICY", "name of the policy (default: from the first from-device ACL)" },
+	{ "resolve", 'r', NULL, "resolve DNS names now (getaddrinfo) into address rules" },
+	{ "lenient", 'l', NULL, "leave out or widen what cannot be expressed, with a warning" },
+	{ "output", 'o', "OUT", "write the policy to OUT instead of standard output" },
+	{ "json", 'j', NULL, "print {\"policy\": TEXT, \"name\": ..., \"rules\": N, \"notes\": [...]}" },
+	{ NULL, 0, NULL, NULL },
+};
+
+struct import_args {
+	struct mw_mud_opts o;
+	const char *out;
+};
+
+static int import_opt(int idx, const char *arg, void *ctx)
+{
+	struct import_args *a = ctx;
+
+	switch (idx) {
+	case 0:
+		a->o.name = arg;
+		break;
+	case 1:
+		a->o.resolve = 1;
+		break;
+	case 2:
+		a->o.lenient = 1;
+		break;
+	case 3:
+		a->out = arg;
+		break;
+	case 4:
+		mw_opts.json = 1;
+		break;
+	}
+	return 0;
+}
+
+static void print_diag(const struct mw_diag *d, const char *kind)
+{
+	int i;
+
+	for (i = 0; i < d->n; i++)
+		fprintf(stderr, "modwall: %s%s\n", kind, d->msg[i]);
+}
+
+static int write_out(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f) {
+		mw_err("mud import: %s: %s", path, strerror(errno));
+		return -1;
+	}
+	fputs(text, f);
+	if (fflush(f) || ferror(f)) {
+		mw_err("mud import: %s: %s", path, strerror(errno ? errno : EIO));
+		fclose(f);
+		return -1;
+	}
+	if (fclose(f)) {
+		mw_err("mud import: %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int cmd_mud_import(int argc, char **argv)
+{
+	struct import_args args = { { 0 }, NULL };
+	struct mw_mud m;
+	int first, i;
+
+	first = mw_getopt(argc, argv, mud_usage, import_opts, import_opt, &args);
+	if (first == -2)
+		return MW_EXIT_OK;
+	if (first < 0)
+		return MW_EXIT_USAGE;
+	if (argc - first != 1) {
+		mw_err("mud import: %s", argc - first ? "one MUD file at a time"
+						      : "a MUD file (JSON) is needed");
+		fprintf(stderr, "Usage: modwall %s\n", mud_usage);
+		return MW_EXIT_USAGE;
+	}
+
+	if (args.o.name && !mw_mud_valid_name(args.o.name)) {
+		mw_err("mud import: --name '%s' is not a valid policy name: letters, digits, '_', "
+		       "'-' and '.', starting with a letter or '_', at most %d characters, and not "
+		       "a keyword or a built-in policy", args.o.name, MW_NAME_LEN - 1);
+		return MW_EXIT_USAGE;
+	}
+	if (mw_mud_import_file(&m, argv[first], &args.o)) {
+		print_diag(&m.errors, "");
+		if (!mw_opts.quiet)
+			print_diag(&m.warnings, "warning: ");
+		if (mw_opts.json)
+			mw_err("mud import: %s: %d error(s)", argv[first], m.errors.n);
+		mw_mud_free(&m);
+		return MW_EXIT_USAGE;
+	}
+	if (!mw_opts.quiet) {
+		print_diag(&m.warnings, "warning: ");
+		if (!mw_opts.json)
+			print_diag(&m.notes, "note: ");
+	}
+	if (args.out && write_out(args.out, m.text)) {
+		mw_mud_free(&m);
+		return MW_EXIT_FAIL;
+	}
+	if (mw_opts.json) {
+		struct json_object *o = json_object_new_object();
+		struct json_object *notes = json_object_new_array();
+
+		for (i = 0; i < m.warnings.n; i++) {
+			char buf[1024];
+
+			snprintf(buf, sizeof(buf), "warning: %s", m.warnings.msg[i]);
+			json_object_array_add(notes, json_object_new_string(buf));
+		}
+		for (i = 0; i < m.notes.n; i++)
+			json_object_array_add(notes, json_object_new_string(m.notes.msg[i]));
+		json_object_object_add(o, "policy", json_object_new_string(m.text));
+		json_object_object_add(o, "name", json_object_new_string(m.name));
+		json_object_object_add(o, "rules", json_object_new_int(m.nrules));
+		json_object_object_add(o, "notes", notes);
+		mw_json_print(o);
+	} else if (!args.out) {
+		fputs(m.text, stdout);
+	}
+	mw_mud_free(&m);
+	return MW_EXIT_OK;
+}
+
+int cmd_mud(int argc, char **argv)
+{
+	char **sub;
+	int rc, i;
+
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		FILE *f = argc < 2 ? stderr : stdout;
+
+		fprintf(f, "Usage: modwall %s\n\n"
+			   "Print the from-device ACLs of a MUD file (RFC 8520) as a policy block.\n"
+			   "'modwall mud import --help' lists the options.\n", mud_usage);
+		return argc < 2 ? MW_EXIT_USAGE : MW_EXIT_OK;
+	}
+	if (strcmp(argv[1], "import")) {
+		mw_err("mud: what is '%s'? The subcommand is 'import'", argv[1]);
+		fprintf(stderr, "Usage: modwall %s\n", mud_usage);
+		return MW_EXIT_USAGE;
+	}
+	/* "mud import" is the command name in option errors */
+	sub = calloc((size_t)argc, sizeof(*sub));
+	if (!sub) {
+		mw_err("mud: %s", strerror(ENOMEM));
+		return MW_EXIT_FAIL;
+	}
+	sub[0] = (char *)"mud import";
+	for (i = 2; i < argc; i++)
+		sub[i - 1] = argv[i];
+	rc = cmd_mud_import(argc - 1, sub);
+	free(sub);
+	return rc;
+}

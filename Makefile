@@ -25,13 +25,13 @@ DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-
 	    libjson-c-dev libnl-3-dev libnl-route-3-dev libcmocka-dev ieee-data \
 	    iproute2 iputils-ping python3-scapy netsniff-ng tcpdump
 
-LIB_SRCS := user/addr.c user/policy.c user/compile.c user/ieee.c user/state.c user/apply.c user/out.c
-CLI_SRCS := user/main.c user/cmd_iface.c user/cmd_policy.c user/cmd_bind.c user/cmd_stats.c user/cmd_vendors.c
+LIB_SRCS := user/addr.c user/policy.c user/compile.c user/ieee.c user/state.c user/apply.c user/out.c user/mud.c
+CLI_SRCS := user/main.c user/cmd_iface.c user/cmd_policy.c user/cmd_bind.c user/cmd_stats.c user/cmd_vendors.c user/cmd_mud.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(O)/%.o)
 ASAN_LIB_OBJS := $(LIB_SRCS:%.c=$(O)/asan/%.o)
 
-UNIT_TESTS := $(O)/tests/test_addr $(O)/tests/test_ieee $(O)/tests/test_policy
+UNIT_TESTS := $(O)/tests/test_addr $(O)/tests/test_ieee $(O)/tests/test_policy $(O)/tests/test_mud
 PKT_TESTS  := $(O)/tests/test_pkt $(O)/tests/test_tables
 FUZZ_SECONDS ?= 60
 

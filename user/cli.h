@@ -59,5 +59,6 @@ int cmd_stats(int argc, char **argv);
 int cmd_vendors(int argc, char **argv);
 int cmd_bind(int argc, char **argv);
 int cmd_unbind(int argc, char **argv);
+int cmd_mud(int argc, char **argv);
 
 #endif /* MW_CLI_H */

@@ -689,23 +689,34 @@ static void compile_devices(struct mw_plan *plan, struct mw_policy *pol,
 
 /* ---- policies: rate parameters and allow-lists ---- */
 
-void mw_rate_params(const struct mw_pol *p, struct mw_policy_cfg *cfg)
+/* Tolerances beyond this (about 9 years of bucket time) are refused. */
+#define MW_TAU_MAX	(1ull << 62)
+
+int mw_rate_params(const struct mw_pol *p, struct mw_policy_cfg *cfg)
 {
+	unsigned __int128 t;
+	int rc = 0;
+
 	memset(cfg, 0, sizeof(*cfg));
 	if (p->pps) {
 		cfg->pps = p->pps;
 		cfg->pkt_cost = (1000000000ull << MW_RATE_SHIFT) / p->pps;
 		if (!cfg->pkt_cost)
 			cfg->pkt_cost = 1;
-		cfg->pkt_tau = (p->pkt_burst - 1) * cfg->pkt_cost;
+		t = (unsigned __int128)(p->pkt_burst - 1) * cfg->pkt_cost;
+		cfg->pkt_tau = t > MW_TAU_MAX ? MW_TAU_MAX : (uint64_t)t;
+		rc |= t > MW_TAU_MAX;
 	}
 	if (p->bps) {
 		cfg->bps = p->bps;
 		cfg->byte_cost = ((8000000000ull << MW_RATE_SHIFT) << MW_BYTE_COST_SHIFT) / p->bps;
 		if (!cfg->byte_cost)
 			cfg->byte_cost = 1;
-		cfg->byte_tau = (p->byte_burst * cfg->byte_cost) >> MW_BYTE_COST_SHIFT;
+		t = ((unsigned __int128)p->byte_burst * cfg->byte_cost) >> MW_BYTE_COST_SHIFT;
+		cfg->byte_tau = t > MW_TAU_MAX ? MW_TAU_MAX : (uint64_t)t;
+		rc |= t > MW_TAU_MAX;
 	}
+	return rc ? -1 : 0;
 }
 
 static int prefix_contains(const struct mw_prefix *outer, const struct mw_prefix *inner)
@@ -820,7 +831,10 @@ int mw_compile(struct mw_plan *plan, struct mw_policy *pol, const struct mw_ieee
 	plan->npcfg = (uint32_t)pol->npols;
 	plan->pcfg = xrealloc(NULL, sizeof(*plan->pcfg) * plan->npcfg);
 	for (i = 0; i < pol->npols; i++) {
-		mw_rate_params(&pol->pols[i], &plan->pcfg[i]);
+		if (mw_rate_params(&pol->pols[i], &plan->pcfg[i]))
+			mw_diag_add(&pol->errors, &pol->pols[i].rate_loc, "policy %s: the burst is "
+				    "too large for the rate (more than a year's worth)",
+				    pol->pols[i].name);
 		if (pol->pols[i].nallow)
 			compile_allow(plan, pol, i);
 	}

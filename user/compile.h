@@ -89,7 +89,10 @@ int mw_compile(struct mw_plan *plan, struct mw_policy *pol, const struct mw_ieee
 	       const struct mw_bindings *binds);
 void mw_plan_free(struct mw_plan *plan);
 
-/* GCRA parameters of a policy's rate limits (zero when it has none). */
-void mw_rate_params(const struct mw_pol *p, struct mw_policy_cfg *cfg);
+/*
+ * GCRA parameters of a policy's rate limits (zero when it has none);
+ * -1 when a burst is too large for its rate (the tolerance is capped).
+ */
+int mw_rate_params(const struct mw_pol *p, struct mw_policy_cfg *cfg);
 
 #endif /* MW_COMPILE_H */

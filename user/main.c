@@ -21,6 +21,7 @@ static const struct {
 	{ "vendors",	cmd_vendors,	"look up IEEE MAC assignments by vendor name or MAC" },
 	{ "bind",	cmd_bind,	"bind an IMEI to IP addresses" },
 	{ "unbind",	cmd_unbind,	"remove IMEI bindings" },
+	{ "mud",	cmd_mud,	"import a MUD file (RFC 8520) as a policy block" },
 };
 
 static void usage(FILE *f)

@@ -968,8 +968,8 @@ static void import_accept(struct ctx *c, struct ace *a)
 		emit_comment_line(c, "%s: the same rules as above", a->name);
 	if (nnew && a->nr && a->l4 == IPPROTO_ICMP)
 		note(c, a->name, "ICMP type rules match both ways: on a wan interface, frames from "
-		     "the remote end pass only when their own type is accepted (an echo reply, type 0, "
-		     "answers an echo request, type 8)");
+		     "the remote end pass only when their own type is accepted (echo replies are "
+		     "type 0 in ICMP, 129 in ICMPv6)");
 	if (a->dns && nnew) {
 		char list[512] = "";
 

@@ -415,6 +415,11 @@ static int parse_allow(struct lexer *lx, struct mw_policy *pol, struct mw_pol *p
 		} else {
 			uint64_t v;
 
+			if (strchr(lx->text, '.') || strchr(lx->text, ':')) {
+				mw_diag_add(&pol->errors, &lx->tloc, "expected 'to' before the address "
+					    "'%s'", lx->text);
+				return -1;
+			}
 			if (!isdigit((unsigned char)lx->text[0])) {
 				mw_diag_add(&pol->errors, &lx->tloc, "unknown protocol '%s' (expected "
 					    "tcp, udp, icmp, icmpv6, any or a number)", lx->text);
@@ -628,11 +633,15 @@ static int parse_policy(struct lexer *lx, struct mw_policy *pol)
 			goto fail;
 		}
 		p.action = a;
-		if (a == MW_ACT_DROP)
-			drop_loc = lx->tloc;
+		drop_loc = lx->tloc;
 	}
 	if (p.action < 0 && !p.nallow && !p.pps && !p.bps) {
 		mw_diag_add(&pol->errors, &p.loc, "policy %s has no action", p.name);
+		goto fail;
+	}
+	if (p.action == MW_ACT_OBSERVE && (p.nallow || p.pps || p.bps)) {
+		mw_diag_add(&pol->errors, &drop_loc, "policy %s observes: it drops nothing, so its "
+			    "%s rules cannot apply (use pass)", p.name, p.nallow ? "allow" : "rate");
 		goto fail;
 	}
 	if (p.action == MW_ACT_DROP && (p.nallow || p.pps || p.bps)) {
@@ -1224,6 +1233,19 @@ static void check(struct mw_policy *pol)
 	}
 	if (pol->has_default)
 		resolve_ref(pol, &pol->deflt);
+	for (i = -1; i < pol->nifdefs; i++) {
+		const struct mw_ref *r = i < 0 ? (pol->has_default ? &pol->deflt : NULL)
+					       : &pol->ifdefs[i].pol;
+		const struct mw_pol *p;
+
+		if (!r || r->idx < 0)
+			continue;
+		p = &pol->pols[r->idx];
+		if (p->nallow || p->pps || p->bps)
+			mw_diag_add(&pol->errors, &r->loc, "policy %s has %s rules, which apply to "
+				    "devices and classes only; a default takes pass, drop or observe",
+				    p->name, p->nallow ? "allow" : "rate");
+	}
 
 	/* vendor set references (sets may refer to sets defined before them) */
 	for (i = 0; i < pol->nsets + pol->nclasses; i++) {

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Prometheus metrics: one reading of the pinned maps (a snapshot) rendered
+ * in the text exposition format 0.0.4. The daemon serves it on /metrics and
+ * writes it for node_exporter's textfile collector; neither takes the pin
+ * directory lock: reading counters never blocks load, apply or bind.
+ *
+ * Families (labels in braces):
+ *
+ *   modwall_up                                  1 when the pinned maps were read
+ *   modwall_build_info{version,schema}          always 1
+ *   modwall_device_packets_total{device,kind,reason}
+ *   modwall_device_bytes_total{device,kind,reason}
+ *        per subject: kind "device", "class", or "unattributed" for the
+ *        subject that counts frames no device or class claimed (its device
+ *        label is "unattributed", as in `modwall stats`). Subjects count
+ *        both directions: uploads on lan interfaces, downloads on wan ones.
+ *   modwall_interface_packets_total{interface,role,reason}
+ *   modwall_interface_bytes_total{interface,role,reason}
+ *   modwall_policy_applied                      0 until the first apply
+ *   modwall_policy_generation                   live configuration copy (0 or 1)
+ *   modwall_policy_applies_total                successful applies
+ *   modwall_policy_applied_timestamp_seconds    time of the last apply
+ *   modwall_events_total{outcome}               drop events: emitted, suppressed, ring_full
+ *   modwall_discovered_devices{vendor,class}    untagged MACs in the discovery table
+ *   modwall_reloads_total{result}               SIGHUP reloads: ok, error
+ *   modwall_last_reload_successful              0 after a failed reload
+ *   modwall_series_limit                        --max-series
+ *   modwall_series_limit_reached                1 when this reading left series out
+ *   modwall_series_dropped_total                series left out, summed over readings
+ *   modwall_scrape_duration_seconds             time to read the maps and render
+ *
+ * Every verdict reason is emitted for every live subject, zero or not, so
+ * rate() works from a subject's first frame. The series cap counts every
+ * series; the per-subject families give way first: subjects are ranked by
+ * packets, then bytes (both summed over reasons), then id, and the lowest
+ * are left out whole. Discovered-vendor rows go next, fewest devices first.
+ * The families that do not grow with the policy are never left out.
+ */
+#ifndef MW_METRICS_H
+#define MW_METRICS_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include "ieee.h"
+#include "modwall.h"
+
+#define MW_METRICS_PORT		9715
+#define MW_METRICS_MAX_SERIES	10000
+#define MW_METRICS_CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
+#define MW_METRICS_TEXTFILE	"modwall.prom"
+
+/* A growing string; @err is set once an allocation failed. */
+struct mw_sbuf {
+	char *s;
+	size_t len, cap;
+	int err;
+};
+
+void mw_sbuf_printf(struct mw_sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void mw_sbuf_vprintf(struct mw_sbuf *b, const char *fmt, va_list ap);
+/* @v as a label value: \\, \" and \n escaped, invalid UTF-8 replaced by U+FFFD. */
+void mw_sbuf_label(struct mw_sbuf *b, const char *v);
+void mw_sbuf_free(struct mw_sbuf *b);
+
+struct mw_msubj {
+	uint32_t id;
+	uint8_t kind;			/* enum mw_subject_kind */
+	char name[MW_NAME_LEN];
+	struct mw_counter c[MW_NR_REASONS];
+};
+
+struct mw_miface {
+	char name[MW_IFNAME_LEN];
+	uint8_t role;
+	struct mw_counter c[MW_NR_REASONS];
+};
+
+struct mw_mdisc {
+	const char *vendor;		/* registry organization, or "unknown" */
+	char class_name[MW_NAME_LEN];
+	uint64_t devices;
+};
+
+/* One reading of the pinned state. */
+struct mw_msnap {
+	int up;				/* 0: nothing below is valid but err */
+	char err[512];
+	struct mw_ctl ctl;
+	struct mw_msubj *subj;		/* by id */
+	size_t nsubj;
+	struct mw_miface iface[MW_MAX_IFACES];
+	int niface;
+	uint64_t events[MW_EV_NR];
+	struct mw_mdisc *disc;		/* sorted by class, then vendor */
+	size_t ndisc;
+	struct timespec t0;		/* CLOCK_MONOTONIC at the start of the reading */
+};
+
+/* What the process itself keeps across readings. */
+struct mw_mstate {
+	uint32_t max_series;
+	uint64_t series_dropped;	/* summed over readings */
+	int reload_enabled;		/* a policy file is configured */
+	uint64_t reloads_ok, reloads_err;
+	int last_reload_ok;
+};
+
+/*
+ * Read the pinned maps under @pin_dir. @db (optional) names the vendors of
+ * discovered devices; it must outlive @s. Returns 0, or a negative errno
+ * with s->up 0 and s->err set (the snapshot still renders).
+ */
+int mw_metrics_read(const char *pin_dir, const struct mw_ieee *db, struct mw_msnap *s);
+void mw_msnap_free(struct mw_msnap *s);
+
+/* Render @s; updates st->series_dropped. Returns 0 or -ENOMEM. */
+int mw_metrics_render(const struct mw_msnap *s, struct mw_mstate *st, struct mw_sbuf *out);
+
+/*
+ * Write @len bytes of @text to DIR/modwall.prom atomically: a temporary
+ * file in DIR (a name the collector ignores), fsync, rename, fsync of DIR.
+ */
+int mw_metrics_write_textfile(const char *dir, const char *text, size_t len, char *err,
+			      size_t errlen);
+
+#endif /* MW_METRICS_H */

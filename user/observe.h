@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Reading what the data path observes: the discovery LRU map, the drop
+ * event counters, and the frames carried by drop events (a small decoder
+ * for Ethernet, VLAN tags, ARP, IPv4, IPv6 and their L4 headers).
+ *
+ * Times. The data path stamps discovery entries and events with
+ * bpf_ktime_get_ns() or bpf_ktime_get_coarse_ns(): CLOCK_MONOTONIC (the
+ * coarse one lags it by at most a tick). mw_clock_offset() samples
+ * CLOCK_REALTIME - CLOCK_MONOTONIC now, and a monotonic stamp plus that
+ * offset is the wall-clock time. Two consequences: a wall-clock step
+ * (settimeofday, an NTP step) since the stamp moves the converted time by
+ * the step, and CLOCK_MONOTONIC stands still while the machine is
+ * suspended, so stamps taken before a suspend read late by its length.
+ */
+#ifndef MW_OBSERVE_H
+#define MW_OBSERVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "state.h"
+
+/* CLOCK_REALTIME - CLOCK_MONOTONIC in ns, sampled now. */
+int64_t mw_clock_offset(void);
+/* CLOCK_MONOTONIC now, in ns. */
+uint64_t mw_mono_ns(void);
+
+/*
+ * ISO 8601 UTC with @digits (0, 3, 6 or 9) fractional digits:
+ * "2025-11-25T11:20:03.123Z". @buf needs 32 bytes.
+ */
+void mw_format_iso(uint64_t real_ns, int digits, char *buf, size_t len);
+
+/* Drop event counters (enum mw_evstat), summed over CPUs. */
+int mw_read_evstats(const struct mw_maps *m, uint64_t out[MW_EV_NR]);
+int mw_read_evctl(const struct mw_maps *m, struct mw_evctl *out);
+
+/*
+ * "N" or "N/BURST": events per second (0 turns events off) and burst.
+ * Without a burst it is N / 2 (at least 1), as `load --event-rate` does.
+ * Returns 0, or -1 when @s is not of that form or N > 10000000.
+ */
+int mw_parse_event_rate(const char *s, uint64_t *rate, uint64_t *burst);
+
+/* One discovered MAC. */
+struct mw_disc_entry {
+	uint64_t mac;
+	struct mw_disc_val v;
+};
+
+/*
+ * The whole discovery map, read in batches. The data path keeps adding
+ * and evicting entries meanwhile, so a MAC may be met twice: the result
+ * holds each MAC once (sorted by MAC). Returns the number of entries and
+ * sets *@out (malloc'd; NULL when empty), or a negative errno.
+ */
+ssize_t mw_read_discovered(const struct mw_maps *m, struct mw_disc_entry **out);
+
+/*
+ * Interface names for the ifindexes in events and discovery entries: the
+ * interface table of the pinned state first (right even when the
+ * interface lives in another network namespace than the caller), then
+ * the caller's own namespace. Two attached interfaces of one ifindex in
+ * different namespaces cannot be told apart: the first slot wins.
+ */
+struct mw_ifnames {
+	int n;
+	uint32_t ifindex[MW_MAX_IFACES];
+	char name[MW_MAX_IFACES][MW_IFNAME_LEN];
+};
+
+int mw_ifnames_load(const struct mw_maps *m, struct mw_ifnames *t);
+/* The name, or NULL when neither source knows @ifindex. @buf: IF_NAMESIZE bytes. */
+const char *mw_ifnames_find(const struct mw_ifnames *t, uint32_t ifindex, char *buf);
+
+/*
+ * A decoded frame. Decoding stops where the captured bytes end; fields
+ * past that point are left zero and @truncated is set.
+ */
+#define MW_DECODE_VLANS	4
+
+struct mw_frame {
+	uint8_t dst[6], src[6];
+	uint16_t ethertype;		/* innermost (after VLAN tags) */
+	uint8_t nvlan;
+	uint16_t vlan[MW_DECODE_VLANS];	/* VLAN ids, outermost first */
+	uint8_t family;			/* AF_INET, AF_INET6 (IP or ARP), 0 */
+	uint8_t arp_op;			/* ARP: 1 request, 2 reply; 0 otherwise */
+	uint8_t saddr[16], daddr[16];	/* IP source/destination; ARP sender/target */
+	uint8_t proto;			/* IP protocol (after IPv6 extension headers) */
+	uint8_t has_l4;			/* ports or ICMP type/code were read */
+	uint8_t frag;			/* IPv4/IPv6 fragment */
+	uint8_t later_frag;		/* a non-first fragment: no L4 header */
+	uint8_t truncated;		/* the capture ends inside a header */
+	uint16_t sport, dport;		/* TCP/UDP */
+	uint8_t icmp_type, icmp_code;	/* ICMP/ICMPv6 */
+	uint8_t l2_ok;			/* the Ethernet header (14 bytes) is whole */
+};
+
+void mw_decode_frame(const uint8_t *p, size_t caplen, struct mw_frame *f);
+
+/* "ipv4", "ipv6", "arp", "vlan", or "0x88cc". @buf needs 8 bytes. */
+const char *mw_ethertype_name(uint16_t type, char buf[8]);
+/* "tcp", "udp", "icmp", "icmpv6", ..., or NULL when unnamed. */
+const char *mw_proto_name(uint8_t proto);
+
+/*
+ * One-line summary, tcpdump-like:
+ *   "34:87:3d:00:00:01 > 02:00:00:00:00:01 vlan 100 ipv4 198.18.1.2:40000 > 198.18.1.1:53 udp"
+ * Returns what snprintf returns.
+ */
+int mw_frame_summary(const struct mw_frame *f, char *buf, size_t len);
+
+#endif /* MW_OBSERVE_H */

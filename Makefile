@@ -16,22 +16,22 @@ O        := build
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iuser -I$(O) -MMD -MP \
 	    $(shell pkg-config --cflags json-c 2>/dev/null)
-LDLIBS   := -lbpf -lelf -lz $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
+LDLIBS   := -lbpf -lelf -lz -lpcap $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 BPFFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Iinclude -I$(ARCH_INC) -MMD -MP
 
 # Debian packages for building, testing and the demo.
 DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
 	    libjson-c-dev libnl-3-dev libnl-route-3-dev libcmocka-dev ieee-data \
-	    iproute2 iputils-ping python3-scapy netsniff-ng tcpdump
+	    iproute2 iputils-ping python3-scapy netsniff-ng tcpdump libpcap-dev bc
 
-LIB_SRCS := user/addr.c user/policy.c user/compile.c user/ieee.c user/state.c user/apply.c user/out.c user/mud.c
-CLI_SRCS := user/main.c user/cmd_iface.c user/cmd_policy.c user/cmd_bind.c user/cmd_stats.c user/cmd_vendors.c user/cmd_mud.c
+LIB_SRCS := user/addr.c user/policy.c user/compile.c user/ieee.c user/state.c user/apply.c user/out.c user/mud.c user/observe.c
+CLI_SRCS := user/main.c user/cmd_iface.c user/cmd_policy.c user/cmd_bind.c user/cmd_stats.c user/cmd_vendors.c user/cmd_mud.c user/cmd_observe.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(O)/%.o)
 ASAN_LIB_OBJS := $(LIB_SRCS:%.c=$(O)/asan/%.o)
 
-UNIT_TESTS := $(O)/tests/test_addr $(O)/tests/test_ieee $(O)/tests/test_policy $(O)/tests/test_mud
+UNIT_TESTS := $(O)/tests/test_addr $(O)/tests/test_ieee $(O)/tests/test_policy $(O)/tests/test_mud $(O)/tests/test_observe
 PKT_TESTS  := $(O)/tests/test_pkt $(O)/tests/test_tables
 FUZZ_SECONDS ?= 60
 
@@ -44,7 +44,7 @@ msg = @printf '  %-8s %s\n' $(1) $(2);
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test unit pkttest difftest fuzz e2e policytest demo bench clean install
+.PHONY: all deps test unit pkttest difftest fuzz e2e observetest policytest demo bench clean install
 
 all: $(O)/modwall
 
@@ -80,6 +80,11 @@ $(O)/modwall: $(CLI_OBJS) $(O)/libmodwall.a
 
 # Unit tests: cmocka, under ASan/UBSan.
 $(O)/tests/test_%: tests/unit/test_%.c $(O)/libmodwall-asan.a
+	@mkdir -p $(@D)
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+$(O)/tests/test_observe: tests/observe/test_observe.c $(O)/libmodwall-asan.a
 	@mkdir -p $(@D)
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
@@ -147,9 +152,12 @@ policytest: $(O)/modwall
 e2e: $(O)/modwall
 	@tests/e2e/run.sh $(O)/modwall
 
+observetest: $(O)/modwall
+	@tests/observe/run.sh $(O)/modwall
+
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(PKT_TESTS) $(O)/tests/diff
-	@$(MAKE) --no-print-directory unit pkttest difftest policytest e2e
+	@$(MAKE) --no-print-directory unit pkttest difftest policytest e2e observetest
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -34,7 +34,7 @@ static __noinline int emit_event(struct xdp_md *ctx, struct mw_evctl *c, __u32 i
 
 	if (!c)
 		return 0;
-	if (!gcra(&c->tat, bpf_ktime_get_coarse_ns() << MW_RATE_SHIFT, c->cost, c->tau)) {
+	if (!gcra(&c->tat, bpf_ktime_get_ns() << MW_RATE_SHIFT, c->cost, c->tau)) {
 		evstat(MW_EV_SUPPRESSED);
 		return 0;
 	}

@@ -60,5 +60,8 @@ int cmd_vendors(int argc, char **argv);
 int cmd_bind(int argc, char **argv);
 int cmd_unbind(int argc, char **argv);
 int cmd_mud(int argc, char **argv);
+int cmd_discovered(int argc, char **argv);
+int cmd_events(int argc, char **argv);
+int cmd_capture(int argc, char **argv);
 
 #endif /* MW_CLI_H */

@@ -78,8 +78,8 @@ static int load_opt(int idx, const char *arg, void *ctx)
 			if (end == b || !o->event_burst)
 				errno = EINVAL;
 		}
-		if (errno || *end || !*arg || v > 10000000) {
-			mw_err("load: --event-rate '%s': N or N/BURST, N from 0 to 10000000", arg);
+		if (errno || *end || !*arg || v > 10000000 || o->event_burst > 10000000) {
+			mw_err("load: --event-rate '%s': N or N/BURST, each from 0 to 10000000", arg);
 			return -1;
 		}
 		o->event_rate = (int64_t)v;

@@ -22,6 +22,9 @@ static const struct {
 	{ "bind",	cmd_bind,	"bind an IMEI to IP addresses" },
 	{ "unbind",	cmd_unbind,	"remove IMEI bindings" },
 	{ "mud",	cmd_mud,	"import a MUD file (RFC 8520) as a policy block" },
+	{ "discovered",	cmd_discovered,	"untagged MACs of watched vendor classes, with counters" },
+	{ "events",	cmd_events,	"stream of sampled drop events (--stats: their counters)" },
+	{ "capture",	cmd_capture,	"write dropped frames to a pcap file" },
 };
 
 static void usage(FILE *f)
@@ -32,7 +35,7 @@ static void usage(FILE *f)
 		   "Cellular IoT module enforcer: XDP data path, policy CLI, counters.\n\n"
 		   "Commands:\n");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(f, "  %-9s %s\n", cmds[i].name, cmds[i].help);
+		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].help);
 	fprintf(f, "\nGlobal options:\n"
 		   "  -j, --json     print one JSON value (errors as {\"error\": ...})\n"
 		   "  -p, --pretty   indent JSON (implies --json)\n"

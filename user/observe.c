@@ -11,7 +11,6 @@
 #include <string.h>
 #include <time.h>
 #include <arpa/inet.h>
-#include <net/if.h>
 #include <sys/socket.h>
 #include <bpf/bpf.h>
 #include "observe.h"
@@ -291,15 +290,13 @@ int mw_ifnames_load(const struct mw_maps *m, struct mw_ifnames *t)
 	return 0;
 }
 
-const char *mw_ifnames_find(const struct mw_ifnames *t, uint32_t ifindex, char *buf)
+const char *mw_ifnames_find(const struct mw_ifnames *t, uint32_t ifindex)
 {
 	int i;
 
 	for (i = 0; t && i < t->n; i++)
 		if (t->ifindex[i] == ifindex)
 			return t->name[i];
-	if (ifindex && if_indextoname(ifindex, buf))
-		return buf;
 	return NULL;
 }
 

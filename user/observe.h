@@ -58,11 +58,14 @@ struct mw_disc_entry {
 ssize_t mw_read_discovered(const struct mw_maps *m, struct mw_disc_entry **out);
 
 /*
- * Interface names for the ifindexes in events and discovery entries: the
- * interface table of the pinned state first (right even when the
- * interface lives in another network namespace than the caller), then
- * the caller's own namespace. Two attached interfaces of one ifindex in
- * different namespaces cannot be told apart: the first slot wins.
+ * Interface names for the ifindexes in events and discovery entries, from
+ * the interface table of the pinned state: the data path runs only on the
+ * interfaces listed there, and the names were taken in the namespace of
+ * the interface when it was loaded, so they are right even when the caller
+ * lives in another network namespace. The caller's own namespace is not
+ * asked: an ifindex there may name a different interface. An interface
+ * unloaded since (and two attached interfaces of one ifindex in different
+ * namespaces, where the first slot wins) shows as its ifindex.
  */
 struct mw_ifnames {
 	int n;
@@ -71,8 +74,8 @@ struct mw_ifnames {
 };
 
 int mw_ifnames_load(const struct mw_maps *m, struct mw_ifnames *t);
-/* The name, or NULL when neither source knows @ifindex. @buf: IF_NAMESIZE bytes. */
-const char *mw_ifnames_find(const struct mw_ifnames *t, uint32_t ifindex, char *buf);
+/* The name, or NULL when no attached interface has @ifindex. */
+const char *mw_ifnames_find(const struct mw_ifnames *t, uint32_t ifindex);
 
 /*
  * A decoded frame. Decoding stops where the captured bytes end; fields

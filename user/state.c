@@ -322,7 +322,9 @@ int mw_set_event_rate(const struct mw_maps *m, uint64_t rate, uint64_t burst)
 		c.cost = (1000000000ull << MW_RATE_SHIFT) / rate;
 		if (!c.cost)
 			c.cost = 1;
-		c.tau = (c.burst - 1) * c.cost;
+		if (c.burst > 10000000)
+			return -ERANGE;
+		c.tau = (c.burst - 1) * c.cost;	/* < 2^38 * 2^34: no overflow */
 	}
 	return bpf_map_update_elem(m->evctl, &k, &c, BPF_ANY) ? -errno : 0;
 }

@@ -44,7 +44,7 @@ msg = @printf '  %-8s %s\n' $(1) $(2);
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test unit pkttest difftest fuzz e2e observetest policytest demo bench clean install
+.PHONY: all deps test unit pkttest difftest fuzz e2e enforcetest observetest policytest demo bench clean install
 
 all: $(O)/modwall
 
@@ -118,6 +118,17 @@ $(O)/tests/test_%: tests/apply/test_%.c $(O)/libmodwall.a $(O)/modwall.skel.h
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $< $(O)/libmodwall.a $(LDLIBS) -lcmocka
 
+# Enforcement: allow-lists and rate limits through the real apply path.
+$(O)/tests/test_enforce: tests/enforce/test_enforce.c $(O)/libmodwall.a $(O)/modwall.skel.h
+	@mkdir -p $(@D)
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(O)/libmodwall.a $(LDLIBS) -lcmocka
+
+$(O)/tests/rate_accuracy: tests/enforce/rate_accuracy.c $(O)/libmodwall.a $(O)/modwall.skel.h
+	@mkdir -p $(@D)
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(O)/libmodwall.a $(LDLIBS) -lpthread -lm
+
 $(O):
 	@mkdir -p $@
 
@@ -152,12 +163,16 @@ policytest: $(O)/modwall
 e2e: $(O)/modwall
 	@tests/e2e/run.sh $(O)/modwall
 
+enforcetest: $(O)/tests/test_enforce $(O)/modwall
+	@$(O)/tests/test_enforce
+	@tests/enforce/e2e.sh $(O)/modwall
+
 observetest: $(O)/modwall
 	@tests/observe/run.sh $(O)/modwall
 
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(PKT_TESTS) $(O)/tests/diff
-	@$(MAKE) --no-print-directory unit pkttest difftest policytest e2e observetest
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(PKT_TESTS) $(O)/tests/diff $(O)/tests/test_enforce
+	@$(MAKE) --no-print-directory unit pkttest difftest policytest e2e enforcetest observetest
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -7,7 +7,8 @@
  * and one of that prefix's rules must match the protocol and, where the
  * rule has one, the port (TCP/UDP: the remote port) or ICMP type range.
  * A frame without an L4 header (a non-first fragment) matches only rules
- * without a port range. ARP and IPv6 neighbour discovery (ICMPv6 133-137)
+ * without a port range. ARP, and IPv6 neighbour discovery (ICMPv6 133-137)
+ * whose remote end is link-local (fe80::/10, ff02::/16: never forwarded),
  * are always allowed, or the device could not reach its gateway; any other
  * non-IP frame is not allowed.
  *
@@ -44,6 +45,14 @@ static __always_inline int rules_match(const struct mw_allow_val *v, __u8 proto,
 	return 0;
 }
 
+/* Link-local unicast (fe80::/10) or link-local multicast (ff02::/16): never forwarded. */
+static __always_inline int nd_scope(const struct in6_addr *a)
+{
+	const __u8 *b = (const __u8 *)a;
+
+	return (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) || (b[0] == 0xff && b[1] == 0x02);
+}
+
 static __always_inline int allowed(__u32 gen, __u16 policy, const struct mw_pkt *pkt, int wan)
 {
 	const struct mw_allow_val *v = 0;
@@ -70,8 +79,8 @@ static __always_inline int allowed(__u32 gen, __u16 policy, const struct mw_pkt 
 				break;
 			port = pkt->sport;
 			has_port = 1;
-			if (port >= 133 && port <= 137)	/* neighbour discovery */
-				return 1;
+			if (port >= 133 && port <= 137 && nd_scope(wan ? pkt->saddr6 : pkt->daddr6))
+				return 1;	/* neighbour discovery on the link */
 			break;
 		}
 	}

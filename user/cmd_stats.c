@@ -208,8 +208,12 @@ static void report(const struct mw_maps *m, const struct mw_subject_info *tab,
 		if (!mw_opts.json) {
 			char label[32];
 
-			if (json_object_array_length(ifs) == 1)
-				printf("\n%-24s %-7s %-8s\n", "INTERFACE", "ROLE", "");
+			if (json_object_array_length(ifs) == 1) {
+				printf("\n%-24s %-7s %-8s", "INTERFACE", "ROLE", "");
+				for (r = 0; r < NSHOWN; r++)
+					printf(" %12s", mw_reason_name(shown[r]));
+				printf(" %14s\n", prev ? "bits/s" : "bytes");
+			}
 			snprintf(label, sizeof(label), "%s", v.name);
 			row(label, mw_role_name(v.role), "", &cur->iface[i * MW_NR_REASONS],
 			    prev ? &prev->iface[i * MW_NR_REASONS] : NULL, secs);

@@ -833,7 +833,7 @@ int mw_compile(struct mw_plan *plan, struct mw_policy *pol, const struct mw_ieee
 	for (i = 0; i < pol->npols; i++) {
 		if (mw_rate_params(&pol->pols[i], &plan->pcfg[i]))
 			mw_diag_add(&pol->errors, &pol->pols[i].rate_loc, "policy %s: the burst is "
-				    "too large for the rate (more than a year's worth)",
+				    "too large for the rate (years of traffic)",
 				    pol->pols[i].name);
 		if (pol->pols[i].nallow)
 			compile_allow(plan, pol, i);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* Prometheus metrics: reading the pinned maps and the text exposition format. */
+#define _GNU_SOURCE	/* mkostemp */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "metrics.h"
+#include "observe.h"
 #include "state.h"
 
 /* ---- strings ---- */
@@ -211,25 +213,6 @@ static void sum_sink(void *ctx, uint32_t first, uint32_t cnt, const void *vals)
 	}
 }
 
-struct sum64_ctx {
-	uint64_t *out;
-	int ncpus;
-};
-
-static void sum64_sink(void *ctx, uint32_t first, uint32_t cnt, const void *vals)
-{
-	const struct sum64_ctx *c = ctx;
-	const __u64 *v = vals;
-	uint32_t i;
-	int k;
-
-	for (i = 0; i < cnt; i++) {
-		c->out[first + i] = 0;
-		for (k = 0; k < c->ncpus; k++)
-			c->out[first + i] += *v++;
-	}
-}
-
 static int read_counters(const struct mw_maps *m, int fd, uint32_t n, struct mw_counter *out)
 {
 	struct sum_ctx c = { out, m->ncpus };
@@ -266,67 +249,6 @@ static int disc_add(struct disc_list *l, __u64 mac, const struct mw_disc_val *v)
 	l->v[l->n].org = e && e->org && *e->org ? e->org : "unknown";
 	l->n++;
 	return 0;
-}
-
-/* Every entry of the discovery LRU map: batched, or key by key on old kernels. */
-static int read_discovered(int fd, struct disc_list *l)
-{
-	__u32 cnt, size = 1024;
-	__u64 tok, *keys = NULL, k, next;
-	struct mw_disc_val *vals = NULL, v;
-	void *prev;
-	int first = 1, rc = 0;
-	__u32 i;
-
-	for (;;) {
-		int r;
-
-		if (!keys) {
-			keys = calloc(size, sizeof(*keys));
-			vals = calloc(size, sizeof(*vals));
-			if (!keys || !vals) {
-				rc = -ENOMEM;
-				goto out;
-			}
-		}
-		cnt = size;
-		r = bpf_map_lookup_batch(fd, first ? NULL : &tok, &tok, keys, vals, &cnt, NULL);
-		if (r < 0 && errno == ENOSPC && size < (1u << 16)) {
-			/* a hash bucket holds more entries than fit: a larger buffer */
-			free(keys);
-			free(vals);
-			keys = NULL;
-			vals = NULL;
-			size *= 4;
-			continue;
-		}
-		if (r < 0 && errno != ENOENT) {
-			if (first && (errno == EINVAL || errno == ENOTSUP || errno == EOPNOTSUPP))
-				break;
-			rc = -errno;
-			goto out;
-		}
-		for (i = 0; i < cnt; i++)
-			if ((rc = disc_add(l, keys[i], &vals[i])))
-				goto out;
-		first = 0;
-		if (r < 0)
-			goto out;	/* ENOENT: the whole map was read */
-	}
-	/* no batch lookups for this map type: walk the keys */
-	prev = NULL;
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		k = next;
-		prev = &k;
-		if (bpf_map_lookup_elem(fd, &k, &v))
-			continue;	/* evicted meanwhile */
-		if ((rc = disc_add(l, k, &v)))
-			goto out;
-	}
-out:
-	free(keys);
-	free(vals);
-	return rc;
 }
 
 static int cmp_disc_ptr(const void *a, const void *b)
@@ -439,7 +361,10 @@ int mw_metrics_read(const char *pin_dir, const struct mw_ieee *db, struct mw_msn
 	struct mw_iface ifs[MW_MAX_IFACES];
 	struct mw_counter ifc[MW_MAX_IFACES * MW_NR_REASONS];
 	struct disc_list dl = { .db = db };
+	struct mw_disc_entry *de = NULL;
 	struct mw_config cfg;
+	ssize_t nd;
+	size_t k;
 	struct mw_maps m;
 	uint32_t nsub = 1, i;
 	const char *what = "";
@@ -516,6 +441,7 @@ int mw_metrics_read(const char *pin_dir, const struct mw_ieee *db, struct mw_msn
 		goto fail;
 	for (i = 0; i < MW_MAX_IFACES; i++) {
 		struct mw_miface *o;
+		int j;
 
 		if (!ifs[i].ifindex)
 			continue;
@@ -523,19 +449,34 @@ int mw_metrics_read(const char *pin_dir, const struct mw_ieee *db, struct mw_msn
 		snprintf(o->name, sizeof(o->name), "%.*s", MW_IFNAME_LEN - 1, ifs[i].name);
 		o->role = ifs[i].role;
 		memcpy(o->c, &ifc[i * MW_NR_REASONS], sizeof(o->c));
+		/*
+		 * Interfaces of one name in two network namespaces would make
+		 * duplicate series, which fail the whole scrape: the second
+		 * one is told apart by its slot (unique, unlike ifindexes
+		 * across namespaces).
+		 */
+		for (j = 0; j < s->niface - 1; j++)
+			if (!strcmp(s->iface[j].name, o->name) && s->iface[j].role == o->role) {
+				snprintf(o->name, sizeof(o->name), "%.*s (slot %u)",
+					 (int)MW_IFNAME_LEN - 1, ifs[i].name, i);
+				break;
+			}
 	}
 
 	what = MW_MAP_EVSTATS;
-	{
-		struct sum64_ctx c = { s->events, m.ncpus };
-
-		rc = read_array(m.evstats, MW_EV_NR, (size_t)m.ncpus * sizeof(__u64), sum64_sink, &c);
-		if (rc)
-			goto fail;
-	}
+	rc = mw_read_evstats(&m, s->events);
+	if (rc)
+		goto fail;
 
 	what = MW_MAP_DISCOVERED;
-	rc = read_discovered(m.discovered, &dl);
+	nd = mw_read_discovered(&m, &de);
+	if (nd < 0) {
+		rc = (int)nd;
+		goto fail;
+	}
+	for (k = 0; k < (size_t)nd && !rc; k++)
+		rc = disc_add(&dl, de[k].mac, &de[k].v);
+	free(de);
 	if (!rc)
 		rc = disc_aggregate(&dl, tab, m.max_subjects, s);
 	if (rc)

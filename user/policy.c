@@ -531,7 +531,12 @@ static int parse_rate(struct lexer *lx, struct mw_policy *pol, struct mw_pol *p)
 			return -1;
 		}
 		if (!pps && v > 1000000000000ull / bit_units[i].mul) {
-			mw_diag_add(&pol->errors, &nl, "bit rate larger than 1000 gbit");
+			mw_diag_add(&pol->errors, &nl, "bit rate %llu %s is larger than 1000 gbit",
+				    (unsigned long long)v, bit_units[i].name);
+			return -1;
+		}
+		if (!pps && v * bit_units[i].mul < 1000) {
+			mw_diag_add(&pol->errors, &nl, "bit rate below 1 kbit: use a packet rate");
 			return -1;
 		}
 		if (pps)

@@ -16,23 +16,24 @@ O        := build
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iuser -I$(O) -MMD -MP \
 	    $(shell pkg-config --cflags json-c 2>/dev/null)
-LDLIBS   := -lbpf -lelf -lz -lpcap $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
+LDLIBS   := -lbpf -lelf -lz -lpcap -lmicrohttpd $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 BPFFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Iinclude -I$(ARCH_INC) -MMD -MP
 
 # Debian packages for building, testing and the demo.
 DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
 	    libjson-c-dev libnl-3-dev libnl-route-3-dev libcmocka-dev ieee-data \
-	    iproute2 iputils-ping python3-scapy netsniff-ng tcpdump libpcap-dev bc
+	    iproute2 iputils-ping python3-scapy netsniff-ng tcpdump libpcap-dev bc strace \
+	    libmicrohttpd-dev prometheus curl
 
-LIB_SRCS := user/addr.c user/policy.c user/compile.c user/ieee.c user/state.c user/apply.c user/out.c user/mud.c user/observe.c
-CLI_SRCS := user/main.c user/cmd_iface.c user/cmd_policy.c user/cmd_bind.c user/cmd_stats.c user/cmd_vendors.c user/cmd_mud.c user/cmd_observe.c
+LIB_SRCS := user/addr.c user/policy.c user/compile.c user/ieee.c user/state.c user/apply.c user/out.c user/mud.c user/observe.c user/metrics.c
+CLI_SRCS := user/main.c user/cmd_iface.c user/cmd_policy.c user/cmd_bind.c user/cmd_stats.c user/cmd_vendors.c user/cmd_mud.c user/cmd_observe.c user/cmd_daemon.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(O)/%.o)
 ASAN_LIB_OBJS := $(LIB_SRCS:%.c=$(O)/asan/%.o)
 
-UNIT_TESTS := $(O)/tests/test_addr $(O)/tests/test_ieee $(O)/tests/test_policy $(O)/tests/test_mud $(O)/tests/test_observe
-PKT_TESTS  := $(O)/tests/test_pkt $(O)/tests/test_tables
+UNIT_TESTS := $(O)/tests/test_addr $(O)/tests/test_ieee $(O)/tests/test_policy $(O)/tests/test_mud $(O)/tests/test_observe $(O)/tests/test_metrics
+PKT_TESTS  := $(O)/tests/test_pkt $(O)/tests/test_tables $(O)/tests/test_registry
 FUZZ_SECONDS ?= 60
 
 ifeq ($(V),1)
@@ -44,7 +45,7 @@ msg = @printf '  %-8s %s\n' $(1) $(2);
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test unit pkttest difftest fuzz e2e enforcetest observetest policytest demo bench clean install
+.PHONY: all deps test unit pkttest difftest fuzz applytest e2e enforcetest observetest daemontest policytest demo bench clean install
 
 all: $(O)/modwall
 
@@ -85,6 +86,11 @@ $(O)/tests/test_%: tests/unit/test_%.c $(O)/libmodwall-asan.a
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 $(O)/tests/test_observe: tests/observe/test_observe.c $(O)/libmodwall-asan.a
+	@mkdir -p $(@D)
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+$(O)/tests/test_metrics: tests/daemon/test_metrics.c $(O)/libmodwall-asan.a
 	@mkdir -p $(@D)
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
@@ -163,6 +169,9 @@ policytest: $(O)/modwall
 e2e: $(O)/modwall
 	@tests/e2e/run.sh $(O)/modwall
 
+applytest: $(O)/modwall
+	@tests/apply/atomic.sh $(O)/modwall
+
 enforcetest: $(O)/tests/test_enforce $(O)/modwall
 	@$(O)/tests/test_enforce
 	@tests/enforce/e2e.sh $(O)/modwall
@@ -170,9 +179,13 @@ enforcetest: $(O)/tests/test_enforce $(O)/modwall
 observetest: $(O)/modwall
 	@tests/observe/run.sh $(O)/modwall
 
+daemontest: $(O)/modwall
+	@tests/daemon/run.sh $(O)/modwall
+
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(PKT_TESTS) $(O)/tests/diff $(O)/tests/test_enforce
-	@$(MAKE) --no-print-directory unit pkttest difftest policytest e2e enforcetest observetest
+	@$(MAKE) --no-print-directory unit pkttest difftest policytest applytest e2e enforcetest \
+		observetest daemontest
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -186,6 +199,7 @@ install: $(O)/modwall
 	install -D -m 0755 $(O)/modwall $(DESTDIR)$(SBINDIR)/modwall
 	install -D -m 0644 man/modwall.8 $(DESTDIR)$(MANDIR)/man8/modwall.8
 	install -D -m 0644 man/modwall.policy.5 $(DESTDIR)$(MANDIR)/man5/modwall.policy.5
+	install -D -m 0644 contrib/modwall.service $(DESTDIR)$(PREFIX)/lib/systemd/system/modwall.service
 
 clean:
 	rm -rf $(O)

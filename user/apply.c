@@ -30,8 +30,30 @@ int mw_sync_rcu(const struct mw_maps *m)
 
 int mw_read_subjects(const struct mw_maps *m, struct mw_subject_info *out)
 {
-	__u32 i;
+	__u32 *keys = calloc(m->max_subjects, sizeof(*keys)), out_batch = 0, i;
+	__u32 done = 0;
+	int rc = 0;
 
+	/* one batch call for the whole array; element by element if unsupported */
+	if (keys) {
+		while (done < m->max_subjects) {
+			__u32 n = m->max_subjects - done;
+			LIBBPF_OPTS(bpf_map_batch_opts, o);
+
+			rc = bpf_map_lookup_batch(m->subjects, done ? &out_batch : NULL, &out_batch,
+						  keys + done, out + done, &n, &o);
+			done += n;
+			if (rc && errno == ENOENT) {
+				rc = 0;
+				break;
+			}
+			if (rc || !n)
+				break;
+		}
+		free(keys);
+		if (!rc && done == m->max_subjects)
+			return 0;
+	}
 	for (i = 0; i < m->max_subjects; i++)
 		if (bpf_map_lookup_elem(m->subjects, &i, &out[i]))
 			return -errno;
@@ -310,9 +332,16 @@ static int assign_ids(const struct mw_maps *m, struct mw_plan *plan,
 						       fresh[next_free]))
 			next_free++;
 		if (next_free >= m->max_subjects) {
-			SETERR("the policy needs %u devices and classes beside those live now; "
-			       "modwall was loaded with room for %u (--max-devices)",
-			       plan->nsubj, m->max_subjects - 1);
+			uint32_t nfree = 0, nnew = 0, k;
+
+			for (k = 1; k < m->max_subjects; k++)
+				nfree += tab[k].kind == MW_KIND_FREE;
+			for (k = 0; k < plan->nsubj; k++)
+				nnew += !plan->subj[k].id || fresh[plan->subj[k].id];
+			SETERR("the policy brings %u new devices and classes, and %u ids are free "
+			       "of the %u modwall was loaded with (--max-devices): ids of the live "
+			       "policy stay taken until the flip, so renaming needs room for both",
+			       nnew, nfree, m->max_subjects - 1);
 			free(live);
 			return -ENOSPC;
 		}
@@ -323,19 +352,22 @@ static int assign_ids(const struct mw_maps *m, struct mw_plan *plan,
 	return 0;
 }
 
+/* Zero the counter cells of a subject id (one batch call). */
 static int zero_counters(const struct mw_maps *m, uint32_t id)
 {
-	struct mw_counter *z = calloc((size_t)m->ncpus, sizeof(*z));
-	uint32_t r;
+	struct mw_counter *z = calloc((size_t)m->ncpus * MW_NR_REASONS, sizeof(*z));
+	__u32 keys[MW_NR_REASONS], n = MW_NR_REASONS, r;
+	LIBBPF_OPTS(bpf_map_batch_opts, o);
 	int rc = 0;
 
 	if (!z)
 		return -ENOMEM;
-	for (r = 0; r < MW_NR_REASONS && !rc; r++) {
-		__u32 k = id * MW_NR_REASONS + r;
-
-		if (bpf_map_update_elem(m->counters, &k, z, BPF_ANY))
-			rc = -errno;
+	for (r = 0; r < MW_NR_REASONS; r++)
+		keys[r] = id * MW_NR_REASONS + r;
+	if (bpf_map_update_batch(m->counters, keys, z, &n, &o)) {
+		for (r = 0; r < MW_NR_REASONS && !rc; r++)
+			if (bpf_map_update_elem(m->counters, &keys[r], z, BPF_ANY))
+				rc = -errno;
 	}
 	free(z);
 	return rc;
@@ -383,7 +415,7 @@ int mw_apply(struct mw_maps *m, struct mw_plan *plan, struct mw_apply_result *re
 {
 	struct mw_subject_info *tab = NULL, *saved = NULL;
 	uint8_t *fresh = NULL;
-	struct mw_config cfg;
+	struct mw_config cfg, old_cfg;
 	unsigned live, nxt;
 	size_t spilled[MW_PM_N] = { 0 };
 	uint32_t i, maxid = 0;
@@ -426,9 +458,33 @@ int mw_apply(struct mw_maps *m, struct mw_plan *plan, struct mw_apply_result *re
 		goto out;
 	}
 	memcpy(saved, tab, m->max_subjects * sizeof(*tab));
+	/*
+	 * Leftovers of an apply that did not finish: subjects written for the
+	 * inactive generation that never went live are not live; ones left
+	 * only in it by a cleanup that could not run are gone. Both are freed
+	 * (their counters zeroed) before ids are assigned.
+	 */
+	for (i = 1; i < m->max_subjects; i++) {
+		struct mw_subject_info *t = &tab[i];
+
+		if (t->kind == MW_KIND_FREE || !(t->gens & (1u << nxt)))
+			continue;
+		t->gens &= (uint8_t)~(1u << nxt);
+		if (!t->gens) {
+			memset(t, 0, sizeof(*t));
+			zero_counters(m, i);
+		}
+		bpf_map_update_elem(m->subjects, &i, t, BPF_ANY);
+		memcpy(&saved[i], t, sizeof(*t));
+	}
 	rc = assign_ids(m, plan, tab, fresh, &res->kept, err, errlen);
 	if (rc)
 		goto out;
+	if (bpf_map_lookup_elem(m->config, &nxt, &old_cfg)) {
+		rc = -errno;
+		SETERR("reading %s: %s", MW_MAP_CONFIG, strerror(-rc));
+		goto out;
+	}
 
 	/* leftovers of an interrupted apply */
 	tab_clear(m->mactab_m, m->mac_bits, nxt);
@@ -547,12 +603,7 @@ int mw_apply(struct mw_maps *m, struct mw_plan *plan, struct mw_apply_result *re
 		SETERR("writing %s: %s", MW_MAP_CONFIG, strerror(-rc));
 		goto rollback;
 	}
-	/* new ids start from zero; nothing can count under them before the flip */
-	for (i = 1; i < m->max_subjects; i++)
-		if (fresh[i] && (rc = zero_counters(m, i))) {
-			SETERR("clearing counters: %s", strerror(-rc));
-			goto rollback;
-		}
+	/* new ids start from zero: counters are zeroed when an id is freed */
 	rc = reset_buckets(m, plan, saved, fresh, live);
 	if (rc) {
 		SETERR("resetting rate-limit buckets: %s", strerror(-rc));
@@ -588,6 +639,7 @@ int mw_apply(struct mw_maps *m, struct mw_plan *plan, struct mw_apply_result *re
 		t->gens &= (uint8_t)~(1u << live);
 		if (!t->gens) {
 			memset(t, 0, sizeof(*t));
+			zero_counters(m, i);	/* nothing counts under it any more */
 			res->removed++;
 		}
 		bpf_map_update_elem(m->subjects, &i, t, BPF_ANY);
@@ -597,6 +649,7 @@ int mw_apply(struct mw_maps *m, struct mw_plan *plan, struct mw_apply_result *re
 	goto out;
 
 rollback:
+	bpf_map_update_elem(m->config, &nxt, &old_cfg, BPF_ANY);
 	purge_all(m, nxt);
 	tab_clear(m->mactab_m, m->mac_bits, nxt);
 	tab_clear(m->ouitab_m, m->oui_bits, nxt);

@@ -63,5 +63,6 @@ int cmd_mud(int argc, char **argv);
 int cmd_discovered(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
+int cmd_daemon(int argc, char **argv);
 
 #endif /* MW_CLI_H */

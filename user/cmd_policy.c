@@ -111,8 +111,9 @@ static int build_plan(const char *cmd, const char *file, struct pol_ctx *c, stru
 static struct json_object *summary_json(const struct mw_policy *pol, const struct mw_plan *p)
 {
 	struct json_object *j = json_object_new_object(), *e = json_object_new_object();
-	static const char *const names[MW_PM_N] = { "mac", "vendor_prefix", "ip4", "ip6",
-						    "ip4_prefix", "ip6_prefix", "imei" };
+	static const char *const names[] = { "mac", "vendor_prefix", "ip4", "ip6", "ip4_prefix",
+					     "ip6_prefix", "imei", "allow4", "allow6" };
+	_Static_assert(sizeof(names) / sizeof(names[0]) == MW_PM_N, "a name per plan map");
 	int i;
 
 	json_object_object_add(j, "devices", json_object_new_int(pol->ndevs));

@@ -25,6 +25,7 @@ static const struct {
 	{ "discovered",	cmd_discovered,	"untagged MACs of watched vendor classes, with counters" },
 	{ "events",	cmd_events,	"stream of sampled drop events (--stats: their counters)" },
 	{ "capture",	cmd_capture,	"write dropped frames to a pcap file" },
+	{ "daemon",	cmd_daemon,	"serve Prometheus /metrics and a textfile; re-apply the policy on SIGHUP" },
 };
 
 static void usage(FILE *f)

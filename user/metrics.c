@@ -441,7 +441,6 @@ int mw_metrics_read(const char *pin_dir, const struct mw_ieee *db, struct mw_msn
 		goto fail;
 	for (i = 0; i < MW_MAX_IFACES; i++) {
 		struct mw_miface *o;
-		int j;
 
 		if (!ifs[i].ifindex)
 			continue;
@@ -449,18 +448,6 @@ int mw_metrics_read(const char *pin_dir, const struct mw_ieee *db, struct mw_msn
 		snprintf(o->name, sizeof(o->name), "%.*s", MW_IFNAME_LEN - 1, ifs[i].name);
 		o->role = ifs[i].role;
 		memcpy(o->c, &ifc[i * MW_NR_REASONS], sizeof(o->c));
-		/*
-		 * Interfaces of one name in two network namespaces would make
-		 * duplicate series, which fail the whole scrape: the second
-		 * one is told apart by its slot (unique, unlike ifindexes
-		 * across namespaces).
-		 */
-		for (j = 0; j < s->niface - 1; j++)
-			if (!strcmp(s->iface[j].name, o->name) && s->iface[j].role == o->role) {
-				snprintf(o->name, sizeof(o->name), "%.*s (slot %u)",
-					 (int)MW_IFNAME_LEN - 1, ifs[i].name, i);
-				break;
-			}
 	}
 
 	what = MW_MAP_EVSTATS;

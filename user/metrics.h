@@ -73,7 +73,7 @@ struct mw_msubj {
 };
 
 struct mw_miface {
-	char name[MW_IFNAME_LEN + 24];	/* "eth1", or "eth1 (slot 3)" for a second eth1 */
+	char name[MW_IFNAME_LEN];	/* unique: links are pinned by name */
 	uint8_t role;
 	struct mw_counter c[MW_NR_REASONS];
 };

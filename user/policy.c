@@ -249,6 +249,11 @@ static int expect_name(struct lexer *lx, struct mw_policy *pol, const char *what
 			    what, lx->text, MW_NAME_LEN - 1);
 		return -1;
 	}
+	if (!strcmp(lx->text, "unattributed")) {
+		mw_diag_add(&pol->errors, &lx->tloc, "'unattributed' is reserved: it names the "
+			    "frames no device or class claims");
+		return -1;
+	}
 	strcpy(out, lx->text);
 	if (loc)
 		*loc = lx->tloc;

@@ -1,79 +1,146 @@
 #!/bin/bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-# make bench: in-kernel cost per frame, measured with `bpftool prog run`
-# (BPF_PROG_TEST_RUN) beside a bare XDP_DROP anchor, interleaved, medians
-# of 5 runs. Prints tables; never fails on time.
+# make bench: what modwall's XDP data path costs, side by side with anchor
+# programs, measured by tests/bench/xdpbench (BPF_PROG_TEST_RUN, warm-up
+# then interleaved rounds, medians):
+#   1. in-kernel cost per frame over thousands of distinct frames
+#   2. scale: 1 / 10k / 1M tagged devices, 0 / 1k / all vendor prefixes
+#   3. live frames (BPF_F_TEST_XDP_LIVE_FRAMES) on one core: modwall beside
+#      a bare drop and nftables doing the same jobs
+#   4. map memory of the 1M-device load, at this machine's CPUs and at 64
+#   5. where the time goes: perf profile of modwall by source line
+#   6. tests/bench/apply.sh and tests/bench/rate.sh, when present
+# Prints tables and never fails on time; what cannot run says N/A and why.
+#
+# Environment: ROUNDS=N (5); QUICK=1 (100k devices instead of 1M, 3 rounds,
+# apply.sh without its 1M cases); PROFILE=0 (no perf profile); CPU=N (the
+# core for live frames, 0).
 set -u
 MODWALL=$(readlink -f "${1:?usage: run.sh MODWALL}")
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/lib.sh"
 export MODWALL
-export MODWALL_PIN_DIR=/sys/fs/bpf/modwall-bench-$$
 TMP=$(mktemp -d)
-BARE_PIN=/sys/fs/bpf/modwall-bench-bare-$$
-trap 'rm -f "$BARE_PIN"; mw_cleanup; rm -rf "$TMP"' EXIT
-REPEAT=${REPEAT:-2000000}
-RUNS=${RUNS:-5}
+trap 'mw_cleanup; rm -rf "$TMP"' EXIT
+trap 'exit 130' INT TERM
+QUICK=${QUICK:-0}
+ROUNDS=${ROUNDS:-$([ "$QUICK" = 1 ] && echo 3 || echo 5)}
+PROFILE=${PROFILE:-1}
+CPU=${CPU:-0}
+XOPT=(--rounds "$ROUNDS")
+[ "$QUICK" = 1 ] && XOPT+=(--quick)
+T0=$(date +%s)
 
+section() { printf '\n==== %s ====\n\n' "$*"; }
+na() { echo "N/A: $*"; }
+
+# The tool: the Makefile's build when it is current, else built here.
+XB=$ROOT/build/tests/xdpbench
+if [ ! -x "$XB" ] || [ "$ROOT/tests/bench/xdpbench.c" -nt "$XB" ] ||
+   [ "$ROOT/build/libmodwall.a" -nt "$XB" ]; then
+	XB=$TMP/xdpbench
+	# shellcheck disable=SC2046
+	if ! ${CC:-gcc} -O2 -g -std=gnu11 -Wall -Wextra -I"$ROOT/include" -I"$ROOT/user" \
+		-I"$ROOT/build" $(pkg-config --cflags json-c 2>/dev/null) -o "$XB" \
+		"$ROOT/tests/bench/xdpbench.c" "$ROOT/build/libmodwall.a" -lbpf -lelf -lz \
+		$(pkg-config --libs json-c 2>/dev/null || echo -ljson-c); then
+		XB=
+	fi
+fi
+BARE=$TMP/bare.o
 clang -O2 -g -target bpf -I/usr/include/"$(gcc -dumpmachine)" \
-	-c "$ROOT/tests/bench/bare_drop.bpf.c" -o "$TMP/bare.o" || exit 1
-/usr/bin/python3 "$ROOT/tests/bench/frames.py" "$TMP" || exit 1
+	-c "$ROOT/tests/bench/bare_drop.bpf.c" -o "$BARE" || BARE=/nonexistent
 
-NS=${MW_PREFIX}-bench
-mw_ns "$NS"
-nsx "$NS" ip link add b0 type veth peer name b1
-nsx "$NS" ip link set b0 up
-nsx "$NS" ip link set b1 up
-nsx "$NS" "$MODWALL" load b0 --mode generic >/dev/null || exit 1
-cat > "$TMP/bench.mwp" <<POL
-device meter   mac 02:11:22:33:44:55 policy drop
-device cam     mac 02:11:22:33:44:66 policy pass
-device tracker imei 356938035643809  policy drop
-class quectel vendor "Quectel" policy observe
-default pass
-POL
-echo "356938035643809 198.18.3.2" > "$TMP/bench.bindings"
-"$MODWALL" -q apply "$TMP/bench.mwp" --bindings "$TMP/bench.bindings" >/dev/null || exit 1
-PROG=$("$MODWALL" -j status | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["interfaces"][0]["prog_id"])')
-bpftool prog load "$TMP/bare.o" "$BARE_PIN" || exit 1
+echo "modwall benchmark: $(nproc) CPUs ($(uname -r)), $ROUNDS rounds$([ "$QUICK" = 1 ] && echo ", quick")"
+if [ -r /sys/devices/system/clocksource/clocksource0/current_clocksource ]; then
+	echo "clocksource: $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource);" \
+	     "load average: $(cut -d' ' -f1-3 /proc/loadavg) (other load makes the numbers noisy)"
+fi
 
-# ns FILE PROGSPEC...: average ns/frame reported by the kernel for one run
-ns() {
-	local f=$1
-	shift
-	bpftool prog run "$@" data_in "$f" repeat "$REPEAT" 2>&1 |
-		sed -n 's/.*duration (average): \([0-9]*\)ns.*/\1/p'
-}
-median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+section "1. In-kernel cost per frame"
+if [ -z "$XB" ]; then
+	na "tests/bench/xdpbench did not build"
+else
+	"$XB" cost --bare "$BARE" "${XOPT[@]}" || na "xdpbench cost failed (exit $?)"
+fi
 
-declare -A R
-CASES="tagged passdev vendor ipbound unknown"
-for i in $(seq 1 "$RUNS"); do
-	R[bare]+="$(ns "$TMP/tagged.bin" pinned "$BARE_PIN") "
-	for c in $CASES; do
-		R[$c]+="$(ns "$TMP/$c.bin" id "$PROG") "
+section "2. Scale: devices and vendor prefixes"
+if [ -z "$XB" ]; then
+	na "tests/bench/xdpbench did not build"
+else
+	"$XB" scale --bare "$BARE" --mem "$TMP/mem.txt" "${XOPT[@]}" ||
+		na "xdpbench scale failed (exit $?)"
+fi
+
+section "3. NIC-like: live frames on one core"
+if [ -z "$XB" ]; then
+	na "tests/bench/xdpbench did not build"
+else
+	NS=${MW_PREFIX}-bench
+	mw_ns "$NS"
+	for p in b c d; do
+		nsx "$NS" ip link add ${p}0 type veth peer name ${p}1
+		nsx "$NS" ip link set ${p}0 up
+		nsx "$NS" ip link set ${p}1 up
 	done
-done
+	nsx "$NS" ip addr add 198.18.99.1/24 dev d0
+	NFT=()
+	if ! command -v nft >/dev/null; then
+		NFT=(--no-nft "nft is not installed (Debian: nftables)")
+	elif ! "$XB" nft --drop-if b0 --allow-if c0 >"$TMP/nft.rules" ||
+	     ! nsx "$NS" nft -f "$TMP/nft.rules" 2>"$TMP/nft.err"; then
+		NFT=(--no-nft "nft -f failed: $(head -1 "$TMP/nft.err" 2>/dev/null)")
+	fi
+	nsx "$NS" "$XB" live --bare "$BARE" --drop-if b0 --allow-if c0 --stack-if d0 \
+		--stack-ip 198.18.99.1 --cpu "$CPU" "${NFT[@]}" "${XOPT[@]}" ||
+		na "xdpbench live failed (exit $?)"
+fi
 
-bare=$(echo "${R[bare]}" | median)
-printf '\nIn-kernel cost per frame (BPF_PROG_TEST_RUN, repeat %s, median of %s interleaved runs)\n' \
-	"$REPEAT" "$RUNS"
-printf '%-44s %8s %10s   %s\n' "program / frame" "ns/pkt" "vs bare" "runs"
-printf '%-44s %8s %10s   %s\n' "bare XDP_DROP + per-CPU counter" "$bare" "1.00x" "${R[bare]}"
-label() {
-	case $1 in
-	tagged) echo "modwall: tagged device by MAC (drop)" ;;
-	passdev) echo "modwall: tagged device by MAC (pass)" ;;
-	vendor) echo "modwall: vendor class /24 (observe)" ;;
-	ipbound) echo "modwall: IMEI device by bound IPv4 (drop)" ;;
-	unknown) echo "modwall: unknown device (default pass)" ;;
-	esac
-}
-for c in $CASES; do
-	m=$(echo "${R[$c]}" | median)
-	printf '%-44s %8s %9sx   %s\n' "$(label "$c")" "$m" \
-		"$(awk -v a="$m" -v b="$bare" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')" "${R[$c]}"
-done
+section "4. Map memory"
+if [ -s "$TMP/mem.txt" ]; then
+	cat "$TMP/mem.txt"
+else
+	na "the scale run made no memory table"
+fi
+
+section "5. Where the time goes"
+if [ -z "$XB" ]; then
+	na "tests/bench/xdpbench did not build"
+elif [ "$PROFILE" = 0 ]; then
+	na "PROFILE=0"
+elif ! perf record -q -o "$TMP/probe.data" -e cpu-clock true >/dev/null 2>&1; then
+	na "perf cannot sample here (Debian: linux-perf)"
+else
+	if ! perf stat -e cycles true >/dev/null 2>&1; then
+		echo "No hardware PMU (a VM): bpftool prog profile cannot count cycles;"
+		echo "perf samples cpu-clock instead, mapped to source lines through the JIT line table."
+	fi
+	for c in "tagged device by MAC, drop, events 100/s" "vendor class" "unknown device"; do
+		echo
+		echo "$c (cost case, perf record -e cpu-clock):"
+		if perf record -q -g -e cpu-clock -F 20000 -o "$TMP/perf.data" -- \
+			"$XB" cost --bare "$BARE" --rounds 2 --only "$c" --lines "$TMP/lines.txt" \
+			>/dev/null 2>&1; then
+			/usr/bin/python3 "$ROOT/tests/bench/hotlines.py" "$TMP/lines.txt" \
+				"$TMP/perf.data" 12
+		else
+			na "perf record failed"
+		fi
+	done
+fi
+
+section "6. Apply and rate-limit benchmarks"
+if [ -x "$ROOT/tests/bench/apply.sh" ] || [ -f "$ROOT/tests/bench/apply.sh" ]; then
+	BENCH_1M=$([ "$QUICK" = 1 ] && echo 0 || echo "${BENCH_1M:-1}") \
+		bash "$ROOT/tests/bench/apply.sh" "$MODWALL" || na "apply.sh failed (exit $?)"
+else
+	na "tests/bench/apply.sh is not there"
+fi
 echo
-echo "Note: one frame per case, so caches are warm; see the scale table (later) for"
-echo "distinct frames. xdp over veth is not used for these numbers."
+if [ -f "$ROOT/tests/bench/rate.sh" ]; then
+	bash "$ROOT/tests/bench/rate.sh" || na "rate.sh failed (exit $?)"
+else
+	na "tests/bench/rate.sh is not there"
+fi
+
+printf '\nmake bench took %d s\n' $(($(date +%s) - T0))

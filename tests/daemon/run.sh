@@ -1,0 +1,347 @@
+#!/bin/bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# modwall daemon: the Prometheus endpoint checked by promtool and scraped
+# by a real Prometheus server, SIGHUP reloads (good and broken policy), the
+# textfile output and the series cap. Usage: tests/daemon/run.sh MODWALL
+#
+#   dev-a (02:11:22:33:44:55, 198.18.1.2) --veth-- gw (gw-a, 198.18.1.1)
+#   dev-q (34:87:3d:00:00:01, 198.18.2.2) --veth-- gw (gw-q, 198.18.2.1)
+#
+# dev-a is the tagged device meter-a; dev-q has a Quectel MAC, so the class
+# "quectel" claims it and the discovery table lists it. The daemons run in
+# the host namespace on loopback ports the kernel picks; pins go to a
+# private directory.
+set -u
+MODWALL=$(readlink -f "${1:?usage: run.sh MODWALL}")
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../lib.sh"
+export MODWALL
+export MODWALL_PIN_DIR=/sys/fs/bpf/modwall-daemon-$$
+TMP=$(mktemp -d)
+PIDS=()
+
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	for p in "${PIDS[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	mw_cleanup
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+GW=${MW_PREFIX}-gw
+A=${MW_PREFIX}-a
+Q=${MW_PREFIX}-q
+MAC_A=02:11:22:33:44:55
+MAC_Q=34:87:3d:00:00:01
+SENT_A=40
+SENT_Q=12
+
+passed=0
+failed=0
+ok() { echo "PASS $1"; passed=$((passed + 1)); }
+bad() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
+expect() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "got '$2', expected '$3'"; fi; }
+
+for tool in curl promtool prometheus python3; do
+	if ! command -v $tool >/dev/null; then
+		echo "daemon tests need $tool (make deps)"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+done
+
+send() {
+	nsx "$1" ping -q -n -c "$3" -i 0.002 -W 0.2 "$2" 2>/dev/null |
+		awk '/packets transmitted/ { print $4 }'
+}
+
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_daemon LOG ARGS...: run `modwall daemon ARGS` in the background;
+# sets DPID and, when it serves HTTP, URL (read from its log)
+start_daemon() {
+	local log=$1 i
+	shift
+	"$MODWALL" daemon "$@" 2>"$log" &
+	DPID=$!
+	PIDS+=("$DPID")
+	URL=
+	for i in $(seq 1 50); do
+		URL=$(sed -n 's/^modwall: daemon: serving //p' "$log")
+		[ -n "$URL" ] && return 0
+		grep -q "^modwall: daemon: writing" "$log" && return 0
+		kill -0 "$DPID" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# metric TEXT SELECTOR: value of the series whose name{labels} starts with SELECTOR
+metric() {
+	awk -v s="$2" 'index($0, s) == 1 { print $NF; exit }' <<<"$1"
+}
+
+# wait_for CMD...: retry CMD for up to 10 s
+wait_for() {
+	local _
+	for _ in $(seq 1 100); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+show_action() {
+	"$MODWALL" -j show | python3 -c '
+import json, sys
+for s in json.load(sys.stdin)["subjects"]:
+    if s["name"] == sys.argv[1]:
+        print(s["action"])' "$1"
+}
+
+setup() {
+	mw_ns "$GW"
+	mw_ns "$A"
+	mw_ns "$Q"
+	mw_link "$GW" gw-a 198.18.1.1 "$A" eth0 198.18.1.2 $MAC_A
+	mw_link "$GW" gw-q 198.18.2.1 "$Q" eth0 198.18.2.2 $MAC_Q
+	cat > "$TMP/site.mwp" <<-POL
+	device meter-a mac $MAC_A policy drop
+	class  quectel vendor "Quectel" policy observe
+	default pass
+	POL
+	nsx "$GW" "$MODWALL" load gw-a --mode generic >/dev/null &&
+		nsx "$GW" "$MODWALL" load gw-q --mode generic >/dev/null &&
+		"$MODWALL" apply "$TMP/site.mwp" >/dev/null
+	expect "setup: load two interfaces and apply" $? 0
+}
+
+# (a) the endpoint: promtool accepts it, and it says what the maps hold
+test_endpoint() {
+	local out code v6
+	start_daemon "$TMP/d1.log" --listen 127.0.0.1:0 --policy "$TMP/site.mwp"
+	expect "daemon starts on a loopback port" $? 0
+	D1=$DPID
+	URL1=$URL
+	BASE=${URL%/metrics}
+	send "$A" 198.18.1.1 $SENT_A >/dev/null
+	send "$Q" 198.18.2.1 $SENT_Q >/dev/null
+	out=$(curl -sf "$URL")
+	expect "GET /metrics" $? 0
+	promtool check metrics <<<"$out" >"$TMP/promtool.out" 2>&1
+	expect "promtool check metrics accepts /metrics" $? 0
+	[ -s "$TMP/promtool.out" ] && sed 's/^/  promtool: /' "$TMP/promtool.out"
+	expect "content type is the 0.0.4 text format" \
+		"$(curl -s -o /dev/null -w '%{content_type}' "$URL")" "text/plain; version=0.0.4; charset=utf-8"
+	expect "modwall_up is 1" "$(metric "$out" 'modwall_up ')" 1
+	expect "meter-a drop counter == packets sent" \
+		"$(metric "$out" 'modwall_device_packets_total{device="meter-a",kind="device",reason="drop"}')" $SENT_A
+	expect "meter-a drop bytes == 40 x 98" \
+		"$(metric "$out" 'modwall_device_bytes_total{device="meter-a",kind="device",reason="drop"}')" $((SENT_A * 98))
+	expect "every reason is exported, zero or not" \
+		"$(metric "$out" 'modwall_device_packets_total{device="meter-a",kind="device",reason="rate_limited"}')" 0
+	expect "class counters carry kind=class" \
+		"$(metric "$out" 'modwall_device_packets_total{device="quectel",kind="class",reason="observe"}')" $SENT_Q
+	expect "the unattributed subject is exported" \
+		"$(metric "$out" 'modwall_device_packets_total{device="unattributed",kind="unattributed",reason="pass"}')" 0
+	expect "interface counters by role" \
+		"$(metric "$out" 'modwall_interface_packets_total{interface="gw-a",role="lan",reason="drop"}')" $SENT_A
+	expect "discovered device counted under its registry vendor" \
+		"$(metric "$out" 'modwall_discovered_devices{vendor="Quectel Wireless Solutions Co., Ltd.",class="quectel"}')" 1
+	expect "policy applies counted" "$(metric "$out" 'modwall_policy_applies_total ')" 1
+	expect "no reload yet" "$(metric "$out" 'modwall_reloads_total{result="ok"}')" 0
+	expect "series limit not reached" "$(metric "$out" 'modwall_series_limit_reached ')" 0
+	case "$(metric "$out" 'modwall_events_total{outcome="emitted"}')" in
+	[0-9]*) ok "drop events exported" ;;
+	*) bad "drop events exported" "no modwall_events_total" ;;
+	esac
+	code=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/nope")
+	expect "other paths are 404" "$code" 404
+	curl -sf "$BASE/" | grep -q 'href="/metrics"'
+	expect "/ is an index linking /metrics" $? 0
+	code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$URL")
+	expect "POST is 405" "$code" 405
+
+	if ip -6 addr show dev lo 2>/dev/null | grep -q '::1/128'; then
+		start_daemon "$TMP/d6.log" --listen '[::1]:0'
+		v6=$URL
+		curl -sfg "$v6" | grep -q '^modwall_up 1$'
+		expect "serves on [::1]" $? 0
+		kill "$DPID"
+		wait "$DPID"
+		expect "SIGTERM: exit status 0" $? 0
+	fi
+}
+
+# (b) a real Prometheus server scrapes the daemon every second
+prom_value() {
+	curl -sfG "http://127.0.0.1:$PPORT/api/v1/query" --data-urlencode "query=$1" |
+		python3 -c '
+import json, sys
+r = json.load(sys.stdin)["data"]["result"]
+print(r[0]["value"][1] if r else "none")'
+}
+
+prom_has() {
+	[ "$(prom_value "$1")" = "$2" ]
+}
+
+test_prometheus() {
+	local hostport=${URL1#http://} before
+	hostport=${hostport%/metrics}
+	PPORT=$(free_port)
+	cat > "$TMP/prometheus.yml" <<-YML
+	global:
+	  scrape_interval: 1s
+	  scrape_timeout: 1s
+	scrape_configs:
+	  - job_name: modwall
+	    static_configs:
+	      - targets: ['$hostport']
+	YML
+	prometheus --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/tsdb" \
+		--web.listen-address="127.0.0.1:$PPORT" --log.level=warn >"$TMP/prom.log" 2>&1 &
+	PIDS+=($!)
+	wait_for curl -sf "http://127.0.0.1:$PPORT/-/ready" -o /dev/null
+	expect "Prometheus ready" $? 0
+	# the counter already holds (a)'s packets: wait until Prometheus has them too
+	before=$(metric "$(curl -sf "$URL1")" \
+		'modwall_device_packets_total{device="meter-a",kind="device",reason="drop"}')
+	wait_for prom_has 'modwall_device_packets_total{device="meter-a",reason="drop"}' "$before"
+	expect "Prometheus: first scrape has the counter as the daemon serves it" $? 0
+	send "$A" 198.18.1.1 $SENT_A >/dev/null
+	# two scrapes after the traffic: 2-3 s at a 1 s interval
+	wait_for prom_has 'modwall_device_packets_total{device="meter-a",reason="drop"}' $((before + SENT_A))
+	sleep 2.1
+	expect "Prometheus: meter-a drops == packets sent ($before before, $SENT_A sent)" \
+		"$(prom_value 'modwall_device_packets_total{device="meter-a",reason="drop"}')" \
+		$((before + SENT_A))
+	expect "Prometheus: target up" "$(prom_value 'up{job="modwall"}')" 1
+	expect "Prometheus: discovered Quectel device" \
+		"$(prom_value 'sum(modwall_discovered_devices{class="quectel"})')" 1
+	# every query of the Grafana dashboard runs on the live server
+	python3 - "$HERE/../../contrib/grafana-modwall.json" "$PPORT" <<-'PY'
+	import json, sys, urllib.parse, urllib.request
+	d = json.load(open(sys.argv[1]))
+	exprs = [t["expr"] for p in d["panels"] for t in p.get("targets", [])]
+	exprs += [a["expr"] for a in d["annotations"]["list"] if "expr" in a]
+	bad = 0
+	for e in exprs:
+	    q = e.replace("$__rate_interval", "1m").replace("$instance", ".*")
+	    url = "http://127.0.0.1:%s/api/v1/query?%s" % (sys.argv[2], urllib.parse.urlencode({"query": q}))
+	    try:
+	        r = json.load(urllib.request.urlopen(url, timeout=5))
+	        ok = r.get("status") == "success"
+	    except Exception as x:
+	        ok, r = False, x
+	    if not ok:
+	        print("  dashboard query failed: %s: %s" % (q, r))
+	        bad += 1
+	sys.exit(1 if bad or not exprs else 0)
+	PY
+	expect "Grafana dashboard: every query runs on Prometheus" $? 0
+	if [ $failed -gt 0 ]; then
+		sed 's/^/  prometheus: /' "$TMP/prom.log" | tail -5
+	fi
+}
+
+# (c) SIGHUP applies the policy file again; a broken one changes nothing
+reloads() {
+	metric "$(curl -sf "$URL1")" "modwall_reloads_total{result=\"$1\"}"
+}
+
+reloads_is() {
+	[ "$(reloads "$1")" = "$2" ]
+}
+
+test_reload() {
+	expect "live action before reload" "$(show_action meter-a)" drop
+	sed -i 's/^device meter-a .*/device meter-a mac '$MAC_A' policy pass/' "$TMP/site.mwp"
+	kill -HUP "$D1"
+	wait_for reloads_is ok 1
+	expect "SIGHUP with a changed policy: counted ok" "$(reloads ok)" 1
+	expect "SIGHUP with a changed policy: live action changed" "$(show_action meter-a)" pass
+	expect "SIGHUP: reply reaches meter-a now" "$(send "$A" 198.18.1.1 5)" 5
+	grep -q "^modwall: daemon: applied $TMP/site.mwp: generation" "$TMP/d1.log"
+	expect "SIGHUP: the result is logged" $? 0
+
+	printf 'device meter-a mac %s policy nosuch\n' $MAC_A > "$TMP/site.mwp"
+	kill -HUP "$D1"
+	wait_for reloads_is error 1
+	expect "SIGHUP with a broken policy: counted as error" "$(reloads error)" 1
+	expect "SIGHUP with a broken policy: live action unchanged" "$(show_action meter-a)" pass
+	expect "SIGHUP with a broken policy: last reload failed" \
+		"$(metric "$(curl -sf "$URL1")" 'modwall_last_reload_successful ')" 0
+	grep -q "^modwall: $TMP/site.mwp:1:[0-9]*: " "$TMP/d1.log"
+	expect "SIGHUP with a broken policy: error logged with FILE:LINE:COL" $? 0
+	kill -0 "$D1"
+	expect "daemon still running" $? 0
+
+	timeout 10 "$MODWALL" daemon --listen none --textfile "$TMP" --policy "$TMP/site.mwp" 2>"$TMP/d-bad.log"
+	expect "a broken --policy at start: exit status 2" $? 2
+}
+
+# (d) the textfile collector output
+test_textfile() {
+	local m1 m2
+	mkdir "$TMP/tf"
+	start_daemon "$TMP/dt.log" --listen none --textfile "$TMP/tf" --interval 0.3
+	expect "textfile daemon starts" $? 0
+	wait_for test -s "$TMP/tf/modwall.prom"
+	expect "textfile written" $? 0
+	promtool check metrics <"$TMP/tf/modwall.prom" >"$TMP/promtool.out" 2>&1
+	expect "promtool check metrics accepts the textfile" $? 0
+	[ -s "$TMP/promtool.out" ] && sed 's/^/  promtool: /' "$TMP/promtool.out"
+	grep -q '^modwall_up 1$' "$TMP/tf/modwall.prom"
+	expect "textfile: modwall_up 1" $? 0
+	m1=$(stat -c %Y.%y "$TMP/tf/modwall.prom")
+	sleep 0.7
+	m2=$(stat -c %Y.%y "$TMP/tf/modwall.prom")
+	[ "$m1" != "$m2" ]
+	expect "textfile rewritten every interval" $? 0
+	kill "$DPID"
+	wait "$DPID"
+	expect "SIGTERM: textfile daemon exits 0" $? 0
+	expect "no temporary files left behind" "$(ls -A "$TMP/tf")" modwall.prom
+}
+
+# the series cap leaves the quietest subjects out, whole
+test_series_cap() {
+	local out fixed
+	# never left out (no --policy, so no reload series): 6 about the daemon,
+	# 4 policy, 3 events, 2 interfaces x 7 reasons x 2 = 41; then room for
+	# one subject (7 reasons x 2 series)
+	fixed=41
+	start_daemon "$TMP/dc.log" --listen 127.0.0.1:0 --max-series $((fixed + 14))
+	out=$(curl -sf "$URL")
+	promtool check metrics <<<"$out" >/dev/null 2>&1
+	expect "capped output passes promtool" $? 0
+	expect "series limit reached" "$(metric "$out" 'modwall_series_limit_reached ')" 1
+	expect "busiest subject kept" \
+		"$(metric "$out" 'modwall_device_packets_total{device="meter-a",kind="device",reason="drop"}')" \
+		$((SENT_A * 2))
+	expect "quieter subjects left out" "$(grep -c 'device="quectel"\|device="unattributed"' <<<"$out")" 0
+	expect "series counted as dropped (2 subjects x 14 + 1 vendor row)" \
+		"$(metric "$out" 'modwall_series_dropped_total ')" 29
+	expect "series within the limit" "$(grep -vc '^#' <<<"$out")" $((fixed + 14))
+	kill "$DPID"
+	wait "$DPID"
+}
+
+setup
+test_endpoint
+test_prometheus
+test_reload
+test_textfile
+test_series_cap
+echo "daemon: $passed passed, $failed failed"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* user/metrics.c without maps: label escaping, rendering, the series cap, the textfile. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "metrics.h"
+
+static char *label(const char *v)
+{
+	static char out[256];
+	struct mw_sbuf b = { 0 };
+
+	mw_sbuf_label(&b, v);
+	assert_false(b.err);
+	snprintf(out, sizeof(out), "%s", b.s ? b.s : "");
+	mw_sbuf_free(&b);
+	return out;
+}
+
+static void test_label_escaping(void **state)
+{
+	(void)state;
+	assert_string_equal(label("meter-17"), "meter-17");
+	assert_string_equal(label(""), "");
+	assert_string_equal(label("a\"b"), "a\\\"b");
+	assert_string_equal(label("a\\b"), "a\\\\b");
+	assert_string_equal(label("a\nb"), "a\\nb");
+	/* UTF-8 is kept; invalid bytes become U+FFFD */
+	assert_string_equal(label("Gen\xc3\xa8ve"), "Gen\xc3\xa8ve");
+	assert_string_equal(label("\xe4\xb8\xad"), "\xe4\xb8\xad");
+	assert_string_equal(label("a\xff" "b"), "a\xef\xbf\xbd" "b");
+	assert_string_equal(label("\xc3"), "\xef\xbf\xbd");		/* truncated */
+	assert_string_equal(label("\xc0\xaf"), "\xef\xbf\xbd\xef\xbf\xbd");	/* overlong */
+	assert_string_equal(label("\xed\xa0\x80"), "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"); /* surrogate */
+}
+
+static void test_sbuf_grows(void **state)
+{
+	struct mw_sbuf b = { 0 };
+	int i;
+
+	(void)state;
+	for (i = 0; i < 10000; i++)
+		mw_sbuf_printf(&b, "%05d\n", i);
+	assert_false(b.err);
+	assert_int_equal(b.len, 60000);
+	assert_int_equal(strlen(b.s), 60000);
+	assert_memory_equal(b.s + 59994, "09999\n", 6);
+	mw_sbuf_free(&b);
+}
+
+/* three subjects, one interface, one vendor row */
+static void snapshot(struct mw_msnap *s)
+{
+	static struct mw_msubj subj[3];
+	static struct mw_mdisc disc[1];
+
+	memset(s, 0, sizeof(*s));
+	memset(subj, 0, sizeof(subj));
+	s->up = 1;
+	s->ctl.gen = 1;
+	s->ctl.applied = 1;
+	s->ctl.seq = 7;
+	s->ctl.applied_ns = 1700000000123456789ull;
+	subj[0] = (struct mw_msubj){ .id = 0, .kind = MW_KIND_UNKNOWN, .name = "unattributed" };
+	subj[0].c[MW_R_PASS] = (struct mw_counter){ 5, 500 };
+	subj[1] = (struct mw_msubj){ .id = 1, .kind = MW_KIND_DEVICE, .name = "meter-17" };
+	subj[1].c[MW_R_DROP] = (struct mw_counter){ 40, 3920 };
+	subj[1].c[MW_R_RATE_LIMITED] = (struct mw_counter){ 2, 196 };
+	subj[2] = (struct mw_msubj){ .id = 2, .kind = MW_KIND_CLASS, .name = "quectel" };
+	subj[2].c[MW_R_OBSERVE] = (struct mw_counter){ 5, 700 };
+	s->subj = subj;
+	s->nsubj = 3;
+	s->niface = 1;
+	snprintf(s->iface[0].name, sizeof(s->iface[0].name), "eth1");
+	s->iface[0].role = MW_ROLE_WAN;
+	s->iface[0].c[MW_R_DROP] = (struct mw_counter){ 40, 3920 };
+	s->events[MW_EV_EMITTED] = 3;
+	s->events[MW_EV_SUPPRESSED] = 9;
+	disc[0] = (struct mw_mdisc){ .vendor = "Quectel \"Wireless\"", .class_name = "quectel",
+				     .devices = 4 };
+	s->disc = disc;
+	s->ndisc = 1;
+	clock_gettime(CLOCK_MONOTONIC, &s->t0);
+}
+
+static int count_lines(const char *text, const char *prefix)
+{
+	const char *p = text;
+	size_t n = strlen(prefix);
+	int c = 0;
+
+	while (p && *p) {
+		if (!strncmp(p, prefix, n))
+			c++;
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return c;
+}
+
+static int has_line(const char *text, const char *line)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "\n%s\n", line);
+	return strstr(text, buf) != NULL;
+}
+
+#define assert_line(text, line) do { \
+	if (!has_line(text, line)) \
+		fail_msg("missing line: %s", line); \
+} while (0)
+
+/* the three families that never give way plus the three series_* and duration */
+#define FIXED_UP	(6 + 4 + 3 + 14)
+
+static void test_render(void **state)
+{
+	struct mw_mstate st = { .max_series = 10000, .reload_enabled = 1, .reloads_ok = 2,
+				.reloads_err = 1, .last_reload_ok = 0 };
+	struct mw_sbuf b = { 0 };
+	struct mw_msnap s;
+
+	(void)state;
+	snapshot(&s);
+	assert_int_equal(mw_metrics_render(&s, &st, &b), 0);
+	assert_line(b.s, "modwall_up 1");
+	assert_line(b.s, "modwall_device_packets_total{device=\"meter-17\",kind=\"device\",reason=\"drop\"} 40");
+	assert_line(b.s, "modwall_device_bytes_total{device=\"meter-17\",kind=\"device\",reason=\"rate_limited\"} 196");
+	assert_line(b.s, "modwall_device_packets_total{device=\"meter-17\",kind=\"device\",reason=\"pass\"} 0");
+	assert_line(b.s, "modwall_device_packets_total{device=\"unattributed\",kind=\"unattributed\",reason=\"pass\"} 5");
+	assert_line(b.s, "modwall_device_packets_total{device=\"quectel\",kind=\"class\",reason=\"observe\"} 5");
+	assert_line(b.s, "modwall_interface_packets_total{interface=\"eth1\",role=\"wan\",reason=\"drop\"} 40");
+	assert_line(b.s, "modwall_policy_generation 1");
+	assert_line(b.s, "modwall_policy_applies_total 7");
+	assert_line(b.s, "modwall_policy_applied_timestamp_seconds 1700000000.123");
+	assert_line(b.s, "modwall_events_total{outcome=\"suppressed\"} 9");
+	assert_line(b.s, "modwall_events_total{outcome=\"ring_full\"} 0");
+	assert_line(b.s, "modwall_discovered_devices{vendor=\"Quectel \\\"Wireless\\\"\",class=\"quectel\"} 4");
+	assert_line(b.s, "modwall_reloads_total{result=\"ok\"} 2");
+	assert_line(b.s, "modwall_reloads_total{result=\"error\"} 1");
+	assert_line(b.s, "modwall_last_reload_successful 0");
+	assert_line(b.s, "modwall_series_limit_reached 0");
+	/* reserved reasons are not exported */
+	assert_null(strstr(b.s, "reserved"));
+	/* one HELP and one TYPE per family, each before its samples */
+	assert_int_equal(count_lines(b.s, "# HELP "), count_lines(b.s, "# TYPE "));
+	assert_int_equal(count_lines(b.s, "# TYPE modwall_device_packets_total counter"), 1);
+	/* 3 subjects x 7 reasons x 2, 1 interface x 14, 1 vendor row, 3 reload series */
+	assert_int_equal(count_lines(b.s, "modwall_device_"), 42);
+	assert_int_equal(count_lines(b.s, "modwall_interface_"), 14);
+	mw_sbuf_free(&b);
+}
+
+static void test_render_down(void **state)
+{
+	struct mw_mstate st = { .max_series = 10000 };
+	struct mw_sbuf b = { 0 };
+	struct mw_msnap s;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	clock_gettime(CLOCK_MONOTONIC, &s.t0);
+	assert_int_equal(mw_metrics_render(&s, &st, &b), 0);
+	assert_line(b.s, "modwall_up 0");
+	assert_int_equal(count_lines(b.s, "modwall_device_"), 0);
+	assert_null(strstr(b.s, "modwall_policy_"));
+	assert_null(strstr(b.s, "modwall_reloads_total"));	/* no --policy */
+	assert_int_equal(count_lines(b.s, "modwall_"), 6);
+	mw_sbuf_free(&b);
+}
+
+static void test_series_cap(void **state)
+{
+	struct mw_mstate st = { .max_series = FIXED_UP + 14 };
+	struct mw_sbuf b = { 0 };
+	struct mw_msnap s;
+	int i;
+
+	(void)state;
+	snapshot(&s);
+	/* room for one subject: the busiest (meter-17, 42 packets) */
+	assert_int_equal(mw_metrics_render(&s, &st, &b), 0);
+	assert_int_equal(count_lines(b.s, "modwall_device_packets_total{device=\"meter-17\""), 7);
+	assert_null(strstr(b.s, "device=\"quectel\""));
+	assert_null(strstr(b.s, "device=\"unattributed\""));
+	assert_null(strstr(b.s, "modwall_discovered_devices{"));
+	assert_line(b.s, "modwall_series_limit_reached 1");
+	assert_line(b.s, "modwall_series_dropped_total 29");
+	mw_sbuf_free(&b);
+
+	/* a tie (quectel and unattributed: 5 packets each) goes by bytes, then by id */
+	st.max_series = FIXED_UP + 2 * 14;
+	assert_int_equal(mw_metrics_render(&s, &st, &b), 0);
+	assert_non_null(strstr(b.s, "device=\"quectel\""));	/* 700 bytes beat 500 */
+	assert_null(strstr(b.s, "device=\"unattributed\""));
+	assert_line(b.s, "modwall_series_dropped_total 44");	/* summed over readings */
+	mw_sbuf_free(&b);
+	s.subj[2].c[MW_R_OBSERVE].bytes = 500;
+	assert_int_equal(mw_metrics_render(&s, &st, &b), 0);
+	assert_non_null(strstr(b.s, "device=\"unattributed\""));	/* id 0 before id 2 */
+	assert_null(strstr(b.s, "device=\"quectel\""));
+	mw_sbuf_free(&b);
+
+	/* the same input always gives the same output, cap or not */
+	for (i = 0; i < 2; i++) {
+		struct mw_sbuf x = { 0 }, y = { 0 };
+		char *cx, *cy;
+
+		st.max_series = i ? 10000 : FIXED_UP + 14;
+		mw_metrics_render(&s, &st, &x);
+		mw_metrics_render(&s, &st, &y);
+		/* everything but the duration and the dropped sum */
+		cx = strstr(x.s, "# HELP modwall_series_dropped_total");
+		cy = strstr(y.s, "# HELP modwall_series_dropped_total");
+		assert_non_null(cx);
+		assert_int_equal(cx - x.s, cy - y.s);
+		assert_memory_equal(x.s, y.s, (size_t)(cx - x.s));
+		mw_sbuf_free(&x);
+		mw_sbuf_free(&y);
+	}
+
+	/* a limit below the fixed families still emits them, and nothing else */
+	st.max_series = 1;
+	assert_int_equal(mw_metrics_render(&s, &st, &b), 0);
+	assert_int_equal(count_lines(b.s, "modwall_device_"), 0);
+	assert_non_null(strstr(b.s, "modwall_interface_packets_total{"));
+	mw_sbuf_free(&b);
+}
+
+static void test_textfile(void **state)
+{
+	char dir[] = "/tmp/mw-textfile-XXXXXX", path[128], buf[64], err[256];
+	struct dirent *de;
+	FILE *f;
+	DIR *d;
+	size_t n;
+	int files = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(mw_metrics_write_textfile(dir, "modwall_up 1\n", 13, err, sizeof(err)), 0);
+	assert_int_equal(mw_metrics_write_textfile(dir, "modwall_up 0\n", 13, err, sizeof(err)), 0);
+	snprintf(path, sizeof(path), "%s/modwall.prom", dir);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	assert_int_equal(n, 13);
+	assert_memory_equal(buf, "modwall_up 0\n", 13);
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' || (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")))
+			files++;
+	closedir(d);
+	assert_int_equal(files, 1);	/* no temporary file left */
+	unlink(path);
+	rmdir(dir);
+
+	assert_int_not_equal(mw_metrics_write_textfile(dir, "x\n", 2, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, dir));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_label_escaping),
+		cmocka_unit_test(test_sbuf_grows),
+		cmocka_unit_test(test_render),
+		cmocka_unit_test(test_render_down),
+		cmocka_unit_test(test_series_cap),
+		cmocka_unit_test(test_textfile),
+	};
+
+	return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);
+}

@@ -200,6 +200,8 @@ install: $(O)/modwall
 	install -D -m 0644 man/modwall.8 $(DESTDIR)$(MANDIR)/man8/modwall.8
 	install -D -m 0644 man/modwall.policy.5 $(DESTDIR)$(MANDIR)/man5/modwall.policy.5
 	install -D -m 0644 contrib/modwall.service $(DESTDIR)$(PREFIX)/lib/systemd/system/modwall.service
+	install -D -m 0644 contrib/modwall.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/modwall
 
 clean:
 	rm -rf $(O)

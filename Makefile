@@ -24,7 +24,7 @@ BPFFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Iinclude -I$(A
 DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
 	    libjson-c-dev libnl-3-dev libnl-route-3-dev libcmocka-dev ieee-data \
 	    iproute2 iputils-ping python3-scapy netsniff-ng tcpdump libpcap-dev bc strace \
-	    libmicrohttpd-dev prometheus curl
+	    libmicrohttpd-dev prometheus curl xdp-tools nftables linux-perf
 
 LIB_SRCS := user/addr.c user/policy.c user/compile.c user/ieee.c user/state.c user/apply.c user/out.c user/mud.c user/observe.c user/metrics.c
 CLI_SRCS := user/main.c user/cmd_iface.c user/cmd_policy.c user/cmd_bind.c user/cmd_stats.c user/cmd_vendors.c user/cmd_mud.c user/cmd_observe.c user/cmd_daemon.c
@@ -191,8 +191,15 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@tests/demo.sh $(O)/modwall
 
+# Benchmark tool: modwall's data path beside anchor programs (tests/bench/run.sh).
+$(O)/tests/xdpbench: tests/bench/xdpbench.c $(O)/libmodwall.a $(O)/modwall.skel.h
+	@mkdir -p $(@D)
+	$(call msg,CC-BENCH,$@)
+	$(Q)$(CC) $(CFLAGS) -DMULTIARCH='"$(shell $(CC) -dumpmachine)"' -o $@ $< \
+		$(O)/libmodwall.a $(LDLIBS)
+
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(O)/tests/xdpbench $(O)/tests/rate_accuracy
 	@tests/bench/run.sh $(O)/modwall
 
 install: $(O)/modwall

@@ -169,6 +169,14 @@ struct {
 	__type(value, __u64);
 } mw_evstats SEC(".maps");
 
+/* Per-CPU gate in front of the event cap (struct mw_evgate). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mw_evgate);
+} mw_evgate SEC(".maps");
+
 /* Untagged MACs of watched vendor classes. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

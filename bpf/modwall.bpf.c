@@ -45,8 +45,29 @@ static __always_inline int finish(struct xdp_md *ctx, __u32 id, __u32 reason, __
 	if (action != MW_ACT_DROP)
 		return XDP_PASS;
 	ev = bpf_map_lookup_elem(&mw_evctl, &zero);
-	if (ev && ev->cost)
-		emit_event(ctx, ev, id, reason, (__u32)bytes);
+	if (ev && ev->cost) {
+		/*
+		 * At most ev->per_tick drops per CPU per clock tick are
+		 * offered to the cap: the precise clock the cap needs costs
+		 * more than the rest of the drop path, and a flood should not
+		 * pay it for every frame.
+		 */
+		struct mw_evgate *g = bpf_map_lookup_elem(&mw_evgate, &zero);
+		__u64 j = bpf_jiffies64();
+
+		if (g && g->jiffy == j && g->offered >= ev->per_tick) {
+			evstat(MW_EV_SUPPRESSED);
+		} else {
+			if (g) {
+				if (g->jiffy != j) {
+					g->jiffy = j;
+					g->offered = 0;
+				}
+				g->offered++;
+			}
+			emit_event(ctx, ev, id, reason, (__u32)bytes);
+		}
+	}
 	return XDP_DROP;
 }
 

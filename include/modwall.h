@@ -262,7 +262,11 @@ struct mw_slot {
  * Drop events: every dropped frame may become an event in the mw_events
  * ring buffer, with its first MW_EVENT_SNAP bytes. A global GCRA bucket
  * (mw_evctl, rate and burst set by userspace; cost 0 turns events off)
- * bounds them, so a flood cannot swamp the reader. mw_evstats counts, per
+ * bounds them, so a flood cannot swamp the reader; in front of it, each
+ * CPU offers at most mw_evctl.per_tick drops per clock tick (mw_evgate;
+ * at least MW_EVGATE_PER_TICK, more for a cap above what that lets through),
+ * which keeps the precise clock off the drop path during a flood.
+ * mw_evstats counts, per
  * CPU, what happened to every drop while events are on: emitted,
  * suppressed by the rate cap, or lost to a full ring. The three add up to
  * the drops.
@@ -280,13 +284,21 @@ struct mw_event {
 	__u8 data[MW_EVENT_SNAP];
 };
 
+#define MW_EVGATE_PER_TICK	16
+
+struct mw_evgate {		/* mw_evgate[0], per CPU */
+	__u64 jiffy;		/* bpf_jiffies64() of the current window */
+	__u64 offered;		/* drops offered to the cap in it */
+};
+
 struct mw_evctl {		/* mw_evctl[0] */
 	__u64 tat;		/* GCRA state, MW_RATE_SHIFT units */
 	__u64 cost;		/* per event; 0: events off */
 	__u64 tau;
 	__u64 rate;		/* events/s and burst, for display */
 	__u64 burst;
-	__u64 pad[3];
+	__u64 per_tick;		/* gate: drops a CPU offers per tick (>= MW_EVGATE_PER_TICK) */
+	__u64 pad[2];
 };
 
 enum mw_evstat {
@@ -396,6 +408,7 @@ enum mw_xdp_mode {
 #define MW_MAP_EVCTL		"mw_evctl"
 #define MW_MAP_EVSTATS		"mw_evstats"
 #define MW_MAP_DISCOVERED	"mw_discovered"
+#define MW_MAP_EVGATE		"mw_evgate"
 
 #ifndef __bpf__
 _Static_assert(sizeof(struct mw_ctl) == 32, "mw_ctl ABI");

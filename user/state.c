@@ -97,7 +97,7 @@ static const char *const map_names[] = {
 	MW_MAP_LPM4, MW_MAP_LPM6, MW_MAP_COUNTERS, MW_MAP_IFCOUNTERS, MW_MAP_SUBJECTS,
 	MW_MAP_IFACES, MW_MAP_SYNC, MW_MAP_BINDS, MW_MAP_IMEI, MW_MAP_POLICIES, MW_MAP_ALLOW4,
 	MW_MAP_ALLOW6, MW_MAP_BUCKETS, MW_MAP_MACTAB, MW_MAP_OUITAB, MW_MAP_EVENTS,
-	MW_MAP_EVCTL, MW_MAP_EVSTATS, MW_MAP_DISCOVERED,
+	MW_MAP_EVCTL, MW_MAP_EVSTATS, MW_MAP_DISCOVERED, MW_MAP_EVGATE,
 };
 #define NMAPS (sizeof(map_names) / sizeof(map_names[0]))
 
@@ -107,7 +107,7 @@ static int *map_slot(struct mw_maps *m, size_t i)
 		&m->ctl, &m->config, &m->mac, &m->oui, &m->ip4, &m->ip6, &m->lpm4, &m->lpm6,
 		&m->counters, &m->ifcounters, &m->subjects, &m->ifaces, &m->sync, &m->binds,
 		&m->imei, &m->policies, &m->allow4, &m->allow6, &m->buckets, &m->mactab,
-		&m->ouitab, &m->events, &m->evctl, &m->evstats, &m->discovered,
+		&m->ouitab, &m->events, &m->evctl, &m->evstats, &m->discovered, &m->evgate,
 	};
 	return slots[i];
 }
@@ -272,6 +272,7 @@ int mw_maps_from_skel(struct mw_maps *m, struct modwall_bpf *skel, char *err, si
 	m->evctl = dup(bpf_map__fd(skel->maps.mw_evctl));
 	m->evstats = dup(bpf_map__fd(skel->maps.mw_evstats));
 	m->discovered = dup(bpf_map__fd(skel->maps.mw_discovered));
+	m->evgate = dup(bpf_map__fd(skel->maps.mw_evgate));
 	return maps_finish(m, err, errlen);
 }
 
@@ -325,6 +326,10 @@ int mw_set_event_rate(const struct mw_maps *m, uint64_t rate, uint64_t burst)
 		if (c.burst > 10000000)
 			return -ERANGE;
 		c.tau = (c.burst - 1) * c.cost;	/* < 2^38 * 2^34: no overflow */
+		/* ticks are 1 to 10 ms: a CPU may offer a whole burst or 10 ms of the rate */
+		c.per_tick = c.burst > rate / 100 ? c.burst : rate / 100;
+		if (c.per_tick < MW_EVGATE_PER_TICK)
+			c.per_tick = MW_EVGATE_PER_TICK;
 	}
 	return bpf_map_update_elem(m->evctl, &k, &c, BPF_ANY) ? -errno : 0;
 }

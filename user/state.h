@@ -17,7 +17,7 @@ struct mw_maps {
 	int ctl, config, mac, oui, ip4, ip6, lpm4, lpm6;
 	int counters, ifcounters, subjects, ifaces, sync, binds, imei;
 	int policies, allow4, allow6, buckets;
-	int events, evctl, evstats, discovered;
+	int events, evctl, evstats, discovered, evgate;
 	int mactab, ouitab;
 	struct mw_ctl *ctlm;		/* mmap of mw_ctl[0] */
 	struct mw_slot *mactab_m, *ouitab_m;	/* mmaps of the tables, both halves */

@@ -19,7 +19,11 @@ def main():
         sys.exit("usage: hotlines.py LINES PERF_DATA [TOP]")
     top = int(sys.argv[3]) if len(sys.argv) > 3 else 15
     table = []
-    with open(sys.argv[1]) as f:
+    try:
+        f = open(sys.argv[1])
+    except OSError as e:
+        sys.exit(f"  no line table: {e}")
+    with f:
         for row in f:
             addr, loc, *src = row.rstrip("\n").split(" ", 2)
             table.append((int(addr, 16), loc, src[0] if src else ""))

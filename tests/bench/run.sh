@@ -47,15 +47,18 @@ if [ ! -x "$XB" ] || [ "$ROOT/tests/bench/xdpbench.c" -nt "$XB" ] ||
 		XB=
 	fi
 fi
-BARE=$TMP/bare.o
-clang -O2 -g -target bpf -I/usr/include/"$(gcc -dumpmachine)" \
-	-c "$ROOT/tests/bench/bare_drop.bpf.c" -o "$BARE" || BARE=/nonexistent
+# The anchor (bare_drop.bpf.c) and the driver that gives every run another device (rotate.bpf.c)
+for b in bare_drop rotate; do
+	clang -O2 -g -target bpf -I/usr/include/"$(gcc -dumpmachine)" \
+		-c "$ROOT/tests/bench/$b.bpf.c" -o "$TMP/$b.o" || rm -f "$TMP/$b.o"
+done
+BARE=$TMP/bare_drop.o
+ROT=$TMP/rotate.o
 
-echo "modwall benchmark: $(nproc) CPUs ($(uname -r)), $ROUNDS rounds$([ "$QUICK" = 1 ] && echo ", quick")"
-if [ -r /sys/devices/system/clocksource/clocksource0/current_clocksource ]; then
-	echo "clocksource: $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource);" \
-	     "load average: $(cut -d' ' -f1-3 /proc/loadavg) (other load makes the numbers noisy)"
-fi
+CS=/sys/devices/system/clocksource/clocksource0/current_clocksource
+echo "modwall benchmark: $(nproc) CPUs ($(uname -r)), $ROUNDS rounds$([ "$QUICK" = 1 ] &&
+	echo ", quick"); clocksource $(cat "$CS" 2>/dev/null || echo "?")"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other load makes numbers noisy)"
 
 section "1. In-kernel cost per frame"
 if [ -z "$XB" ]; then
@@ -68,7 +71,7 @@ section "2. Scale: devices and vendor prefixes"
 if [ -z "$XB" ]; then
 	na "tests/bench/xdpbench did not build"
 else
-	"$XB" scale --bare "$BARE" --mem "$TMP/mem.txt" "${XOPT[@]}" ||
+	"$XB" scale --bare "$BARE" --rotate "$ROT" --mem "$TMP/mem.txt" "${XOPT[@]}" ||
 		na "xdpbench scale failed (exit $?)"
 fi
 
@@ -112,21 +115,28 @@ elif ! perf record -q -o "$TMP/probe.data" -e cpu-clock true >/dev/null 2>&1; th
 	na "perf cannot sample here (Debian: linux-perf)"
 else
 	if ! perf stat -e cycles true >/dev/null 2>&1; then
-		echo "No hardware PMU (a VM): bpftool prog profile cannot count cycles;"
-		echo "perf samples cpu-clock instead, mapped to source lines through the JIT line table."
+		echo "No hardware PMU (a VM): bpftool prog profile cannot count cycles; perf"
+		echo "samples cpu-clock instead, mapped to source lines through the JIT line table."
 	fi
-	for c in "tagged device by MAC, drop, events 100/s" "vendor class" "unknown device"; do
+	# profile CMD CASE: perf samples of one case, by source line of modwall
+	profile() {
 		echo
-		echo "$c (cost case, perf record -e cpu-clock):"
+		echo "$2 ($1 case, perf record -e cpu-clock):"
 		if perf record -q -g -e cpu-clock -F 20000 -o "$TMP/perf.data" -- \
-			"$XB" cost --bare "$BARE" --rounds 2 --only "$c" --lines "$TMP/lines.txt" \
-			>/dev/null 2>&1; then
+			"$XB" "$1" --bare "$BARE" --rotate "$ROT" --rounds 2 --only "$2" \
+			--lines "$TMP/lines.txt" --mem /dev/null >/dev/null 2>&1; then
 			/usr/bin/python3 "$ROOT/tests/bench/hotlines.py" "$TMP/lines.txt" \
-				"$TMP/perf.data" 12
+				"$TMP/perf.data" 10
 		else
 			na "perf record failed"
 		fi
-	done
+		rm -f "$TMP/lines.txt"
+	}
+	profile cost "tagged device by MAC, drop, events off"
+	profile cost "tagged device by MAC, drop, events 100/s"
+	profile cost "vendor class"
+	profile cost "unknown device"
+	profile scale "rotating tagged $([ "$QUICK" = 1 ] && echo 100000 || echo 1000000)"
 fi
 
 section "6. Apply and rate-limit benchmarks"

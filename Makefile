@@ -16,7 +16,7 @@ O        := build
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iuser -I$(O) -MMD -MP \
 	    $(shell pkg-config --cflags json-c 2>/dev/null)
-LDLIBS   := -lbpf -lelf -lz -lpcap -lmicrohttpd $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
+LDLIBS   := -lbpf -lelf -lz -lpcap -lmicrohttpd -lnettle $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 BPFFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Iinclude -I$(ARCH_INC) -MMD -MP
 
@@ -24,15 +24,16 @@ BPFFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Iinclude -I$(A
 DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
 	    libjson-c-dev libnl-3-dev libnl-route-3-dev libcmocka-dev ieee-data \
 	    iproute2 iputils-ping python3-scapy netsniff-ng tcpdump libpcap-dev bc strace \
-	    libmicrohttpd-dev prometheus curl xdp-tools nftables linux-perf
+	    libmicrohttpd-dev prometheus curl xdp-tools nftables linux-perf \
+	    nettle-dev freeradius-utils
 
-LIB_SRCS := user/addr.c user/policy.c user/compile.c user/ieee.c user/state.c user/apply.c user/out.c user/mud.c user/observe.c user/metrics.c
+LIB_SRCS := user/addr.c user/policy.c user/compile.c user/ieee.c user/state.c user/apply.c user/out.c user/mud.c user/observe.c user/metrics.c user/radius.c
 CLI_SRCS := user/main.c user/cmd_iface.c user/cmd_policy.c user/cmd_bind.c user/cmd_stats.c user/cmd_vendors.c user/cmd_mud.c user/cmd_observe.c user/cmd_daemon.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(O)/%.o)
 ASAN_LIB_OBJS := $(LIB_SRCS:%.c=$(O)/asan/%.o)
 
-UNIT_TESTS := $(O)/tests/test_addr $(O)/tests/test_ieee $(O)/tests/test_policy $(O)/tests/test_mud $(O)/tests/test_observe $(O)/tests/test_metrics
+UNIT_TESTS := $(O)/tests/test_addr $(O)/tests/test_ieee $(O)/tests/test_policy $(O)/tests/test_mud $(O)/tests/test_observe $(O)/tests/test_metrics $(O)/tests/test_radius
 PKT_TESTS  := $(O)/tests/test_pkt $(O)/tests/test_tables $(O)/tests/test_registry
 FUZZ_SECONDS ?= 60
 
@@ -45,7 +46,7 @@ msg = @printf '  %-8s %s\n' $(1) $(2);
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test unit pkttest difftest fuzz applytest e2e enforcetest observetest daemontest policytest demo bench clean install
+.PHONY: all deps test unit pkttest difftest fuzz applytest e2e enforcetest observetest daemontest radiustest policytest demo bench clean install
 
 all: $(O)/modwall
 
@@ -94,6 +95,23 @@ $(O)/tests/test_metrics: tests/daemon/test_metrics.c $(O)/libmodwall-asan.a
 	@mkdir -p $(@D)
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+$(O)/tests/test_radius: tests/radius/test_radius.c $(O)/libmodwall-asan.a
+	@mkdir -p $(@D)
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+$(O)/tests/radiusd_test: tests/radius/radiusd_test.c $(O)/libmodwall.a
+	@mkdir -p $(@D)
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/tests/fuzz_radius: tests/radius/fuzz_radius.c user/radius.c $(O)/libmodwall.a
+	@mkdir -p $(@D)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(CLANG) -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -Iuser -I$(O) \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-o $@ tests/radius/fuzz_radius.c user/radius.c $(O)/libmodwall.a $(LDLIBS)
 
 # Packet tests: BPF_PROG_TEST_RUN on the real object (needs root).
 $(O)/tests/test_pkt: tests/pkt/test_pkt.c $(O)/libmodwall.a $(O)/modwall.skel.h
@@ -182,10 +200,14 @@ observetest: $(O)/modwall
 daemontest: $(O)/modwall
 	@tests/daemon/run.sh $(O)/modwall
 
+radiustest: $(O)/modwall $(O)/tests/radiusd_test
+	@RADIUS_VIA_DAEMON=1 tests/radius/run.sh $(O)/modwall
+
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(PKT_TESTS) $(O)/tests/diff $(O)/tests/test_enforce
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(PKT_TESTS) $(O)/tests/diff $(O)/tests/test_enforce \
+		$(O)/tests/radiusd_test
 	@$(MAKE) --no-print-directory unit pkttest difftest policytest applytest e2e enforcetest \
-		observetest daemontest
+		observetest daemontest radiustest
 
 demo: deps
 	@$(MAKE) --no-print-directory all

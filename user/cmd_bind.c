@@ -15,70 +15,8 @@
 #include <bpf/bpf.h>
 #include "cli.h"
 #include "compile.h"
+#include "radius.h"
 #include "state.h"
-
-static int ip_key(const struct mw_prefix *p, unsigned gen, int *fd, const struct mw_maps *m,
-		  void *key)
-{
-	int host = p->len == (p->family == AF_INET ? 32 : 128);
-
-	if (p->family == AF_INET && host) {
-		__u32 a;
-		__u64 k;
-
-		memcpy(&a, p->addr, 4);
-		k = MW_IP4_KEY(gen, a);
-		memcpy(key, &k, sizeof(k));
-		*fd = m->ip4;
-	} else if (p->family == AF_INET) {
-		struct mw_lpm4_key k = { .prefixlen = 32 + (unsigned)p->len, .gen = gen };
-
-		memcpy(&k.addr, p->addr, 4);
-		memcpy(key, &k, sizeof(k));
-		*fd = m->lpm4;
-	} else if (host) {
-		struct mw_ip6_key k = { .gen = gen };
-
-		memcpy(k.addr, p->addr, 16);
-		memcpy(key, &k, sizeof(k));
-		*fd = m->ip6;
-	} else {
-		struct mw_lpm6_key k = { .prefixlen = 32 + (unsigned)p->len, .gen = gen };
-
-		memcpy(k.addr, p->addr, 16);
-		memcpy(key, &k, sizeof(k));
-		*fd = m->lpm6;
-	}
-	return 0;
-}
-
-/*
- * The data path only probes maps flagged in mw_config.lookups; a binding
- * may be the first entry of its map in the live generation. The entry is
- * written before the flag, so a frame that sees the flag finds the entry.
- */
-static int enable_lookup(const struct mw_maps *m, unsigned gen, int fd)
-{
-	struct mw_config cfg;
-	__u8 bit = fd == m->ip4 ? MW_LK_IP4 : fd == m->ip6 ? MW_LK_IP6 :
-		   fd == m->lpm4 ? MW_LK_LPM4 : MW_LK_LPM6;
-
-	if (bpf_map_lookup_elem(m->config, &gen, &cfg))
-		return -1;
-	if (cfg.lookups & bit)
-		return 0;
-	cfg.lookups |= bit;
-	return bpf_map_update_elem(m->config, &gen, &cfg, BPF_ANY);
-}
-
-static void bind_key(struct mw_bind_key *k, uint64_t imei, const struct mw_prefix *p)
-{
-	memset(k, 0, sizeof(*k));
-	k->imei = imei;
-	k->family = (__u8)p->family;
-	k->len = (__u8)p->len;
-	memcpy(k->addr, p->addr, 16);
-}
 
 static int parse_args(const char *cmd, int argc, char **argv, uint64_t *imei,
 		      struct mw_prefix **pfx, int *npfx)
@@ -114,10 +52,8 @@ int cmd_bind(int argc, char **argv)
 	struct mw_subject_info info = { 0 };
 	struct mw_maps m;
 	uint64_t imei;
-	unsigned gen;
-	__u64 ik;
 	char err[1024], s[64];
-	int i, npfx = 0, k, rc = MW_EXIT_USAGE, live = 0, lock = -1;
+	int i, j, npfx = 0, k, rc = MW_EXIT_USAGE, live = 0, lock = -1;
 
 	i = mw_getopt(argc, argv, "bind IMEI ADDR[/LEN]...", NULL, NULL, NULL);
 	if (i < 0)
@@ -134,74 +70,30 @@ int cmd_bind(int argc, char **argv)
 		goto out_free;
 	}
 	lock = mw_lock(mw_opts.pin_dir);
-	gen = m.ctlm->gen & 1;
-	ik = MW_IMEI_KEY(gen, imei);
-	if (m.ctlm->applied && bpf_map_lookup_elem(m.imei, &ik, &dev) == 0) {
-		live = 1;
-		bpf_map_lookup_elem(m.subjects, &dev.id, &info);
-	}
+	live = mw_bind_device(&m, imei, &dev, &info);
 
-	/* validate everything first: no address bound to another IMEI or device */
+	/* validate everything first: nothing is stored unless every address can be */
 	for (k = 0; k < npfx; k++) {
-		struct mw_bind_key bk, nk;
-		void *prev = NULL;
-		unsigned char key[32];
-		struct mw_subject v;
-		int fd;
-
-		mw_format_prefix(&pfx[k], s, sizeof(s));
-		while (bpf_map_get_next_key(m.binds, prev, &nk) == 0) {
-			struct mw_prefix q = { .family = nk.family, .len = nk.len };
-
-			memcpy(q.addr, nk.addr, 16);
-			bk = nk;
-			prev = &bk;
-			if (nk.imei != imei && mw_prefix_overlap(&q, &pfx[k])) {
-				char o[16];
-
-				mw_format_imei(nk.imei, o);
-				mw_err("bind: %s overlaps an address bound to IMEI %s", s, o);
+		for (j = 0; j < k; j++)
+			if (mw_prefix_overlap(&pfx[j], &pfx[k])) {
+				mw_format_prefix(&pfx[k], s, sizeof(s));
+				mw_err("bind: %s overlaps %s given before it", s, argv[i + 1 + j]);
 				rc = MW_EXIT_USAGE;
 				goto out;
 			}
-		}
-		ip_key(&pfx[k], gen, &fd, &m, key);
-		if (m.ctlm->applied && bpf_map_lookup_elem(fd, key, &v) == 0 &&
-		    (!live || v.id != dev.id)) {
-			struct mw_subject_info o = { 0 };
-
-			bpf_map_lookup_elem(m.subjects, &v.id, &o);
-			mw_err("bind: %s already belongs to device '%s' in the live policy", s,
-			       o.name);
-			rc = MW_EXIT_USAGE;
+		rc = mw_bind_check(&m, imei, &pfx[k], err, sizeof(err));
+		if (rc < 0) {
+			mw_err("bind: %s", err);
+			rc = rc == -EEXIST ? MW_EXIT_USAGE : MW_EXIT_FAIL;
 			goto out;
 		}
 	}
-	for (k = 0; k < npfx; k++) {
-		struct mw_bind_key bk;
-		struct mw_bind_val bv = { .source = MW_BIND_CLI };
-		struct timespec ts;
-		unsigned char key[32];
-		int fd;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		bv.created_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-		bind_key(&bk, imei, &pfx[k]);
-		if (bpf_map_update_elem(m.binds, &bk, &bv, BPF_ANY)) {
-			mw_err("bind: storing the binding: %s", strerror(errno));
+	for (k = 0; k < npfx; k++)
+		if (mw_bind_store(&m, imei, &pfx[k], MW_BIND_CLI, err, sizeof(err))) {
+			mw_err("bind: %s", err);
 			rc = MW_EXIT_FAIL;
 			goto out;
 		}
-		if (live) {
-			ip_key(&pfx[k], gen, &fd, &m, key);
-			if (bpf_map_update_elem(fd, key, &dev, BPF_ANY) ||
-			    enable_lookup(&m, gen, fd)) {
-				mw_err("bind: adding to the live policy: %s", strerror(errno));
-				rc = MW_EXIT_FAIL;
-				goto out;
-			}
-		}
-	}
 	mw_format_imei(imei, s);
 	if (mw_opts.json) {
 		struct json_object *j = json_object_new_object();
@@ -234,9 +126,8 @@ int cmd_unbind(int argc, char **argv)
 	struct mw_maps m;
 	struct mw_bind_key *del = NULL;
 	uint64_t imei;
-	unsigned gen;
 	char err[1024], s[16];
-	int i, npfx = 0, ndel = 0, cap = 0, k, rc = MW_EXIT_USAGE, lock = -1;
+	int i, npfx = 0, ndel = 0, cap = 0, k, e, rc = MW_EXIT_USAGE, lock = -1;
 	struct mw_bind_key bk, nk;
 	void *prev = NULL;
 
@@ -255,7 +146,6 @@ int cmd_unbind(int argc, char **argv)
 		goto out_free;
 	}
 	lock = mw_lock(mw_opts.pin_dir);
-	gen = m.ctlm->gen & 1;
 	while (bpf_map_get_next_key(m.binds, prev, &nk) == 0) {
 		bk = nk;
 		prev = &bk;
@@ -284,18 +174,14 @@ int cmd_unbind(int argc, char **argv)
 	}
 	for (k = 0; k < ndel; k++) {
 		struct mw_prefix p = { .family = del[k].family, .len = del[k].len };
-		__u64 ik = MW_IMEI_KEY(gen, imei);
-		struct mw_subject dev, v;
-		unsigned char key[32];
-		int fd;
 
 		memcpy(p.addr, del[k].addr, 16);
-		if (bpf_map_lookup_elem(m.imei, &ik, &dev) == 0) {
-			ip_key(&p, gen, &fd, &m, key);
-			if (bpf_map_lookup_elem(fd, key, &v) == 0 && v.id == dev.id)
-				bpf_map_delete_elem(fd, key);
+		e = mw_unbind_apply(&m, imei, &p, -1, err, sizeof(err));
+		if (e && e != -ENOENT) {	/* gone meanwhile: fine */
+			mw_err("unbind: %s", err);
+			rc = MW_EXIT_FAIL;
+			goto out;
 		}
-		bpf_map_delete_elem(m.binds, &del[k]);
 	}
 	if (mw_opts.json) {
 		struct json_object *j = json_object_new_object();

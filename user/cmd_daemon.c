@@ -32,6 +32,7 @@
 #include "ieee.h"
 #include "metrics.h"
 #include "policy.h"
+#include "radius.h"
 #include "state.h"
 
 #define MAX_BINDINGS	16
@@ -44,6 +45,8 @@ struct daemon_cfg {
 	const char *bindings[MAX_BINDINGS];
 	int nbindings;
 	uint32_t max_series;
+	const char *radius;		/* --radius ADDR:PORT */
+	const char *radius_secret;
 };
 
 struct daemon {
@@ -54,6 +57,7 @@ struct daemon {
 	int was_up;			/* -1 before the first reading */
 	int textfile_ok;		/* -1 before the first write */
 	char listen_url[128];
+	struct mw_radius radius;
 };
 
 static const struct mw_opt daemon_opts[] = {
@@ -64,6 +68,9 @@ static const struct mw_opt daemon_opts[] = {
 	{ "policy", 'p', "FILE", "policy file: checked at start, applied again on SIGHUP" },
 	{ "bindings", 'b', "FILE", "with --policy: IMEI bindings file; repeatable" },
 	{ "max-series", 'm', "N", "most series one reading exposes (default 10000)" },
+	{ "radius", 0, "ADDR:PORT", "receive RADIUS accounting (RFC 2866) there: 3GPP-IMEISV + "
+				    "Framed-IP bindings" },
+	{ "radius-secret-file", 0, "FILE", "with --radius: the shared secret, first line of FILE" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -106,6 +113,12 @@ static int daemon_opt(int idx, const char *arg, void *ctx)
 		}
 		c->max_series = (uint32_t)n;
 		break;
+	case 6:
+		c->radius = arg;
+		break;
+	case 7:
+		c->radius_secret = arg;
+		break;
 	}
 	return 0;
 }
@@ -122,6 +135,12 @@ static void dlog(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	fflush(stderr);
+}
+
+static void radius_log(void *ctx, const char *msg)
+{
+	(void)ctx;
+	dlog("radius: %s", msg);
 }
 
 static void print_diag(const struct mw_diag *d, const char *kind)
@@ -470,15 +489,17 @@ int cmd_daemon(int argc, char **argv)
 			    .was_up = -1, .textfile_ok = -1 };
 	struct MHD_Daemon *httpd = NULL;
 	const union MHD_DaemonInfo *info;
-	struct pollfd pfd[2];
+	struct pollfd pfd[3];
 	sigset_t sigs;
 	double next_write = 0;
 	char err[512];
 	int ix, lfd = -1, sfd = -1, epfd = -1, family = AF_INET, rc = MW_EXIT_FAIL, stop = 0;
+	int rfd = -1;
 	struct stat st;
 
 	ix = mw_getopt(argc, argv, "daemon [--listen ADDR:PORT|none] [--textfile DIR [--interval S]] "
-		       "[--policy FILE [--bindings FILE]...] [--max-series N]",
+		       "[--policy FILE [--bindings FILE]...] [--max-series N] "
+		       "[--radius ADDR:PORT --radius-secret-file FILE]",
 		       daemon_opts, daemon_opt, &d.cfg);
 	if (ix < 0)
 		return ix == -2 ? MW_EXIT_OK : MW_EXIT_USAGE;
@@ -496,6 +517,10 @@ int cmd_daemon(int argc, char **argv)
 		mw_err("daemon: --interval is the period of --textfile writes; give --textfile DIR");
 		return MW_EXIT_USAGE;
 	}
+	if (!d.cfg.radius != !d.cfg.radius_secret) {
+		mw_err("daemon: --radius and --radius-secret-file go together");
+		return MW_EXIT_USAGE;
+	}
 	if (d.cfg.nbindings && !d.cfg.policy) {
 		mw_err("daemon: --bindings goes with --policy FILE");
 		return MW_EXIT_USAGE;
@@ -511,6 +536,7 @@ int cmd_daemon(int argc, char **argv)
 		return MW_EXIT_USAGE;
 	}
 	d.st.max_series = d.cfg.max_series;
+	d.st.radius = d.cfg.radius ? &d.radius.st : NULL;
 	d.st.reload_enabled = d.cfg.policy != NULL;
 	d.st.last_reload_ok = 1;
 
@@ -539,6 +565,17 @@ int cmd_daemon(int argc, char **argv)
 		goto out;
 	}
 	signal(SIGPIPE, SIG_IGN);
+
+	if (d.cfg.radius) {
+		d.radius.log = radius_log;
+		rfd = mw_radius_open(&d.radius, d.cfg.radius, d.cfg.radius_secret, err, sizeof(err));
+		if (rfd < 0) {
+			mw_err("daemon: --radius: %s", err);
+			rc = rfd == -EINVAL ? MW_EXIT_USAGE : MW_EXIT_FAIL;
+			goto out;
+		}
+		dlog("radius: accounting requests on udp %s", d.radius.bound);
+	}
 
 	if (d.cfg.listen) {
 		lfd = listen_on(d.cfg.listen, d.listen_url, sizeof(d.listen_url), &family);
@@ -576,7 +613,7 @@ int cmd_daemon(int argc, char **argv)
 	while (!stop) {
 		struct signalfd_siginfo si;
 		MHD_UNSIGNED_LONG_LONG mt;
-		int timeout = -1, n = 0;
+		int timeout = -1, n = 0, ri = -1;
 
 		if (d.cfg.textfile) {
 			double left = next_write - mono_now();
@@ -589,6 +626,10 @@ int cmd_daemon(int argc, char **argv)
 		pfd[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		if (httpd)
 			pfd[n++] = (struct pollfd){ .fd = epfd, .events = POLLIN };
+		if (rfd >= 0) {
+			ri = n;
+			pfd[n++] = (struct pollfd){ .fd = rfd, .events = POLLIN };
+		}
 		if (poll(pfd, (nfds_t)n, timeout) < 0 && errno != EINTR) {
 			mw_err("daemon: poll: %s", strerror(errno));
 			goto out;
@@ -601,6 +642,8 @@ int cmd_daemon(int argc, char **argv)
 				stop = 1;
 			}
 		}
+		if (ri >= 0 && (pfd[ri].revents & POLLIN) && !stop)
+			mw_radius_handle(&d.radius, mw_opts.pin_dir);
 		if (httpd && !stop)
 			MHD_run(httpd);
 		if (d.cfg.textfile && !stop && mono_now() >= next_write) {
@@ -614,6 +657,8 @@ int cmd_daemon(int argc, char **argv)
 out:
 	if (httpd)
 		MHD_stop_daemon(httpd);
+	if (rfd >= 0)
+		mw_radius_close(&d.radius);
 	if (lfd >= 0)
 		close(lfd);
 	if (sfd >= 0)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "metrics.h"
+#include "radius.h"
 #include "observe.h"
 #include "state.h"
 
@@ -619,7 +620,7 @@ int mw_metrics_render(const struct mw_msnap *s, struct mw_mstate *st, struct mw_
 
 	/* the families that never give way */
 	/* up, build_info, the three series_* and scrape_duration; reloads; policy, events */
-	fixed = 6 + (st->reload_enabled ? 3 : 0);
+	fixed = 6 + (st->reload_enabled ? 3 : 0) + (st->radius ? MW_RADIUS_SERIES : 0);
 	if (s->up)
 		fixed += 4 + 3 + (uint64_t)s->niface * SUBJ_SERIES;
 	budget = st->max_series > fixed ? st->max_series - fixed : 0;
@@ -728,6 +729,8 @@ int mw_metrics_render(const struct mw_msnap *s, struct mw_mstate *st, struct mw_
 		       "0 when the last SIGHUP reload failed, 1 otherwise.");
 		mw_sbuf_printf(b, "modwall_last_reload_successful %d\n", st->last_reload_ok);
 	}
+	if (st->radius)
+		mw_radius_metrics(st->radius, b);
 	family(b, "modwall_series_limit", "gauge", "Most series one reading exposes (--max-series).");
 	mw_sbuf_printf(b, "modwall_series_limit %u\n", st->max_series);
 	family(b, "modwall_series_limit_reached", "gauge",

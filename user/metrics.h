@@ -40,6 +40,8 @@
 #ifndef MW_METRICS_H
 #define MW_METRICS_H
 
+struct mw_radius_stats;
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -106,6 +108,7 @@ struct mw_mstate {
 	int reload_enabled;		/* a policy file is configured */
 	uint64_t reloads_ok, reloads_err;
 	int last_reload_ok;
+	const struct mw_radius_stats *radius;	/* NULL: no RADIUS listener */
 };
 
 /*

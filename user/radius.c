@@ -9,6 +9,7 @@
  * it read past the buffer; each datagram ends in exactly one of the
  * verdict counters.
  */
+#define _GNU_SOURCE	/* struct in6_pktinfo */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -152,11 +153,19 @@ static uint32_t be32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+static int imei_str(const char *s, uint64_t *body, int *sv)
+{
+	struct mw_perr e;
+
+	if (mw_parse_imei(s, body, sv, &e))
+		return -1;
+	return *body ? 0 : -1;	/* all zeros: a module that has no IMEI to tell */
+}
+
 int mw_radius_imei(const uint8_t *v, size_t len, uint64_t *body, int *sv)
 {
 	char s[17];
 	size_t i, n = len;
-	struct mw_perr e;
 
 	while (n && v[n - 1] == 0)
 		n--;
@@ -168,9 +177,9 @@ int mw_radius_imei(const uint8_t *v, size_t len, uint64_t *body, int *sv)
 		if (n == 14) {		/* IMEI without its check digit */
 			*body = strtoull(s, NULL, 10);
 			*sv = 0;
-			return 0;
+			return *body ? 0 : -1;
 		}
-		return mw_parse_imei(s, body, sv, &e) ? -1 : 0;
+		return imei_str(s, body, sv);
 	}
 	if (len == 8) {			/* TBCD: low nibble first, 0xf fills an odd count */
 		for (i = 0; i < 16; i++) {
@@ -183,7 +192,7 @@ int mw_radius_imei(const uint8_t *v, size_t len, uint64_t *body, int *sv)
 			s[i] = (char)('0' + d);
 		}
 		s[i] = 0;
-		return mw_parse_imei(s, body, sv, &e) ? -1 : 0;
+		return imei_str(s, body, sv);
 	}
 	return -1;
 }
@@ -872,6 +881,15 @@ int mw_bind_store(const struct mw_maps *m, uint64_t imei, const struct mw_prefix
 			       e == E2BIG ? " (the bindings map is full)" : "");
 			return -e;
 		}
+	} else if (source == MW_BIND_CLI && bv.source != MW_BIND_CLI) {
+		/* the operator's word outlasts the session: a Stop leaves it */
+		bv.source = MW_BIND_CLI;
+		if (bpf_map_update_elem(m->binds, &bk, &bv, BPF_EXIST) && errno != ENOENT) {
+			int e = errno;
+
+			SETERR("storing the binding: %s", strerror(e));
+			return -e;
+		}
 	}
 	if (!mw_bind_device(m, imei, &dev, NULL))
 		return 0;
@@ -1066,6 +1084,9 @@ int mw_radius_secret_load(struct mw_radius *r, const char *path, char *err, size
 		       path);
 		return -EINVAL;
 	}
+	if (n < 16)
+		rlog(r, "warning: the shared secret in %s is %zu octets; RFC 2865 section 3 asks "
+		     "for at least 16", path, n);
 	if (n > MW_RADIUS_SECRET_MAX) {
 		SETERR("secret file %s: the secret is longer than %d octets", path,
 		       MW_RADIUS_SECRET_MAX);

@@ -140,7 +140,8 @@ struct mw_radius {
 /*
  * Read the shared secret from the first line of @path (trailing CR/LF
  * removed). Refuses a missing, unreadable, empty or overlong secret; warns
- * through r->log when group or others may read the file.
+ * through r->log when group or others may read the file, or when the secret
+ * is shorter than the 16 octets RFC 2865 asks for.
  */
 int mw_radius_secret_load(struct mw_radius *r, const char *path, char *err, size_t errlen);
 
@@ -212,7 +213,8 @@ void mw_radius_response(const uint8_t *req, const uint8_t *secret, size_t slen,
  * The value of 3GPP-IMEISV: 16 digits (IMEISV), 15 (IMEI with its Luhn
  * digit) or 14 (IMEI without it), trailing NULs ignored; or 8 octets of
  * TBCD (the encoding GTP and Diameter use, seen from some gateways).
- * Returns 0 with the 14-digit body, or -1.
+ * Returns 0 with the 14-digit body, or -1 (also for all zeros, which
+ * modules without an IMEI report).
  */
 int mw_radius_imei(const uint8_t *v, size_t len, uint64_t *body, int *sv);
 
@@ -241,7 +243,9 @@ int mw_bind_check(const struct mw_maps *m, uint64_t imei, const struct mw_prefix
  * Store the binding (source: enum mw_bind_source) and, when the live policy
  * has a device with @imei, add @p to the live generation (entry first, then
  * the lookup bit). No checks: see mw_bind_check. An existing binding keeps
- * its source and creation time. Returns 0 or a negative errno.
+ * its creation time and its source, except that MW_BIND_CLI replaces
+ * MW_BIND_RADIUS (an operator's binding is not ended by a Stop). Returns 0
+ * or a negative errno.
  */
 int mw_bind_store(const struct mw_maps *m, uint64_t imei, const struct mw_prefix *p,
 		  int source, char *err, size_t errlen);

@@ -15,8 +15,11 @@ O        := build
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iuser -I$(O) -MMD -MP \
-	    $(shell pkg-config --cflags json-c 2>/dev/null)
-LDLIBS   := -lbpf -lelf -lz -lpcap -lmicrohttpd -lnettle $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
+	    $(shell pkg-config --cflags json-c 2>/dev/null) \
+	    $(shell pkg-config --cflags libnl-3.0 libnl-route-3.0 2>/dev/null)
+LDLIBS   := -lbpf -lelf -lz -lpcap -lmicrohttpd -lnettle \
+	    $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c) \
+	    $(shell pkg-config --libs libnl-3.0 libnl-route-3.0 2>/dev/null || echo -lnl-route-3 -lnl-3)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 BPFFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Iinclude -I$(ARCH_INC) -MMD -MP
 
@@ -27,7 +30,7 @@ DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-
 	    libmicrohttpd-dev prometheus curl xdp-tools nftables linux-perf \
 	    nettle-dev freeradius-utils
 
-LIB_SRCS := user/addr.c user/policy.c user/compile.c user/ieee.c user/state.c user/apply.c user/out.c user/mud.c user/observe.c user/metrics.c user/radius.c
+LIB_SRCS := user/addr.c user/policy.c user/compile.c user/ieee.c user/state.c user/apply.c user/out.c user/mud.c user/observe.c user/metrics.c user/radius.c user/linkwatch.c
 CLI_SRCS := user/main.c user/cmd_iface.c user/cmd_policy.c user/cmd_bind.c user/cmd_stats.c user/cmd_vendors.c user/cmd_mud.c user/cmd_observe.c user/cmd_daemon.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(O)/%.o)
@@ -46,7 +49,7 @@ msg = @printf '  %-8s %s\n' $(1) $(2);
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test unit pkttest difftest fuzz applytest e2e enforcetest observetest daemontest radiustest policytest demo bench clean install
+.PHONY: all deps test unit pkttest difftest fuzz applytest e2e enforcetest observetest daemontest radiustest linkwatchtest policytest demo bench clean install
 
 all: $(O)/modwall
 
@@ -200,14 +203,22 @@ observetest: $(O)/modwall
 daemontest: $(O)/modwall
 	@tests/daemon/run.sh $(O)/modwall
 
+$(O)/tests/watch_test: tests/linkwatch/watch_test.c $(O)/libmodwall.a
+	@mkdir -p $(@D)
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(O)/libmodwall.a $(LDLIBS)
+
+linkwatchtest: $(O)/modwall $(O)/tests/watch_test
+	@tests/linkwatch/run.sh $(O)/modwall
+
 radiustest: $(O)/modwall $(O)/tests/radiusd_test
 	@RADIUS_VIA_DAEMON=1 tests/radius/run.sh $(O)/modwall
 
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(PKT_TESTS) $(O)/tests/diff $(O)/tests/test_enforce \
-		$(O)/tests/radiusd_test
+		$(O)/tests/radiusd_test $(O)/tests/watch_test
 	@$(MAKE) --no-print-directory unit pkttest difftest policytest applytest e2e enforcetest \
-		observetest daemontest radiustest
+		observetest daemontest radiustest linkwatchtest
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -30,6 +30,7 @@
 #include "cli.h"
 #include "compile.h"
 #include "ieee.h"
+#include "linkwatch.h"
 #include "metrics.h"
 #include "policy.h"
 #include "radius.h"
@@ -58,6 +59,8 @@ struct daemon {
 	int textfile_ok;		/* -1 before the first write */
 	char listen_url[128];
 	struct mw_radius radius;
+	struct mw_linkwatch lw;		/* link and neighbour watch */
+	int lw_open;
 };
 
 static const struct mw_opt daemon_opts[] = {
@@ -271,6 +274,9 @@ static void reload(struct daemon *d)
 	} else {
 		d->st.reloads_ok++;
 		d->st.last_reload_ok = 1;
+		/* the new generation has none of the neighbour-derived addresses yet */
+		if (d->lw_open)
+			mw_linkwatch_resync(&d->lw);
 	}
 }
 
@@ -489,12 +495,12 @@ int cmd_daemon(int argc, char **argv)
 			    .was_up = -1, .textfile_ok = -1 };
 	struct MHD_Daemon *httpd = NULL;
 	const union MHD_DaemonInfo *info;
-	struct pollfd pfd[3];
+	struct pollfd pfd[4];
 	sigset_t sigs;
 	double next_write = 0;
 	char err[512];
 	int ix, lfd = -1, sfd = -1, epfd = -1, family = AF_INET, rc = MW_EXIT_FAIL, stop = 0;
-	int rfd = -1;
+	int rfd = -1, wfd = -1;
 	struct stat st;
 
 	ix = mw_getopt(argc, argv, "daemon [--listen ADDR:PORT|none] [--textfile DIR [--interval S]] "
@@ -576,6 +582,12 @@ int cmd_daemon(int argc, char **argv)
 		}
 		dlog("radius: accounting requests on udp %s", d.radius.bound);
 	}
+	/* re-attach interfaces that return; keep wan MAC -> IP knowledge current */
+	wfd = mw_linkwatch_open(&d.lw, mw_opts.pin_dir, err, sizeof(err));
+	if (wfd < 0)
+		dlog("link watch off: %s", err);
+	else
+		d.lw_open = 1;
 
 	if (d.cfg.listen) {
 		lfd = listen_on(d.cfg.listen, d.listen_url, sizeof(d.listen_url), &family);
@@ -630,6 +642,13 @@ int cmd_daemon(int argc, char **argv)
 			ri = n;
 			pfd[n++] = (struct pollfd){ .fd = rfd, .events = POLLIN };
 		}
+		if (wfd >= 0) {
+			int lt = mw_linkwatch_timeout(&d.lw);
+
+			if (timeout < 0 || lt < timeout)
+				timeout = lt;
+			pfd[n++] = (struct pollfd){ .fd = wfd, .events = POLLIN };
+		}
 		if (poll(pfd, (nfds_t)n, timeout) < 0 && errno != EINTR) {
 			mw_err("daemon: poll: %s", strerror(errno));
 			goto out;
@@ -644,6 +663,8 @@ int cmd_daemon(int argc, char **argv)
 		}
 		if (ri >= 0 && (pfd[ri].revents & POLLIN) && !stop)
 			mw_radius_handle(&d.radius, mw_opts.pin_dir);
+		if (wfd >= 0 && !stop)
+			mw_linkwatch_handle(&d.lw);
 		if (httpd && !stop)
 			MHD_run(httpd);
 		if (d.cfg.textfile && !stop && mono_now() >= next_write) {
@@ -659,6 +680,8 @@ out:
 		MHD_stop_daemon(httpd);
 	if (rfd >= 0)
 		mw_radius_close(&d.radius);
+	if (wfd >= 0)
+		mw_linkwatch_close(&d.lw);
 	if (lfd >= 0)
 		close(lfd);
 	if (sfd >= 0)

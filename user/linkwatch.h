@@ -12,7 +12,11 @@
  * slot's settings (role, mode, fail and malformed actions) and the same
  * slot, so per-interface policy defaults and counters carry on. Subject
  * counters, policy and rate-limit state live in the shared maps and are not
- * touched; the slot's interface counters are carried over.
+ * touched; the slot's interface counters are carried over. A failed attempt
+ * (another XDP program on the interface, say) pins the dead link back, so
+ * the interface stays waiting and `modwall unload` still works on it; it is
+ * tried again after 5 s, the delay doubling up to a minute. A link that
+ * follows its interface to another name (renamed while down) is left alone.
  *
  * Neighbours. On a wan interface the device is the frame's destination IP,
  * so a device tagged only by MAC is not recognised there. While a wan-role
@@ -21,10 +25,12 @@
  * tagged device in the live policy puts its address into the live
  * generation's exact-address map (mw_ip4 / mw_ip6) with that device's
  * subject, unless an exact entry of the policy or a binding holds the
- * address already. The entry goes when the neighbour does (or moves to
- * another MAC). Only entries added here are ever removed. An apply starts a
- * new generation without them: the watcher notices the apply (mw_ctl.seq)
- * within a tick and writes them again; the daemon calls
+ * address already (an address inside a policy prefix is written: the MAC
+ * decides, as it does on a lan interface). The entry goes when the
+ * neighbour does (deleted, failed, or moved to another MAC). Only entries
+ * added here are ever removed, and mw_linkwatch_close() removes them all. An
+ * apply starts a new generation without them: the watch notices the apply
+ * (mw_ctl.seq) within a tick and writes them again; the daemon calls
  * mw_linkwatch_resync() right after its own reload to close that gap.
  *
  * Nothing is held open on the pinned state between calls: maps are opened
@@ -39,8 +45,13 @@
  *		timeout = min(timeout, mw_linkwatch_timeout(&w));
  *		poll(... fd, POLLIN ...);
  *		mw_linkwatch_handle(&w);	(every iteration: it never blocks)
- *	after a SIGHUP reload: mw_linkwatch_resync(&w);
+ *	after a SIGHUP reload (the pin directory lock released):
+ *		mw_linkwatch_resync(&w);
  *	mw_linkwatch_close(&w);
+ *
+ * The netlink callbacks hold the address of @w: it must not move while open.
+ * A re-attach runs mw_load() in the caller's thread (about 0.6 s here, most
+ * of it the verifier).
  */
 #ifndef MW_LINKWATCH_H
 #define MW_LINKWATCH_H
@@ -50,6 +61,7 @@
 #include "modwall.h"
 
 struct nl_sock;
+struct mw_lw_nev;	/* a neighbour notification waiting to be applied */
 
 enum mw_lw_state {
 	MW_LW_ATTACHED = 0,	/* the pinned link is attached to the named interface */
@@ -65,9 +77,12 @@ struct mw_lw_iface {
 	uint8_t role, mode, fail_action, malformed_action;
 	int state;		/* enum mw_lw_state */
 	int seen;		/* still in mw_ifaces at the last refresh */
+	int dirty;		/* a link message named it: look again */
+	int warned;		/* the current condition was logged */
 	double back_at;		/* monotonic: when its name was seen up again */
 	double retry_at;	/* monotonic: no attempt before this after a failure */
-	uint32_t failed_ifindex;
+	uint32_t failed_ifindex;	/* the interface the last failed attempt was on */
+	unsigned fails;		/* failed attempts on it in a row, minus one */
 };
 
 /* An address this module knows from the neighbour table and a tagged MAC. */
@@ -93,6 +108,7 @@ struct mw_linkwatch {
 	struct nl_sock *sk;	/* notifications: RTNLGRP_LINK, RTNLGRP_NEIGH */
 	struct nl_sock *dump;	/* requests: neighbour dumps */
 	int fd;
+	int msgtype;		/* nlmsg_type of the message being parsed */
 
 	struct mw_lw_iface ifs[MW_MAX_IFACES];
 	int nifs;
@@ -111,9 +127,8 @@ struct mw_linkwatch {
 	int need_resync;	/* full neighbour dump needed */
 	double next_tick;	/* monotonic */
 	double retry_lock_at;	/* the pin directory lock was busy: try again then */
-	int warned_nolock;
 
-	/* for metrics: all monotonic except the gauges */
+	/* for metrics: counters (they only grow) and two gauges */
 	uint64_t reattached;	/* successful re-attaches */
 	uint64_t failed;	/* failed re-attach attempts */
 	uint64_t gone;		/* watched interfaces seen disappearing */
@@ -152,6 +167,7 @@ int mw_linkwatch_timeout(const struct mw_linkwatch *w);
  */
 int mw_linkwatch_resync(struct mw_linkwatch *w);
 
+/* Take the addresses written here out of the live policy; close the sockets. */
 void mw_linkwatch_close(struct mw_linkwatch *w);
 
 /*

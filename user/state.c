@@ -592,8 +592,10 @@ int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_re
 			bpf_link_detach(link_fd);
 			goto out;
 		}
-		/* a reused slot starts with clean interface counters */
-		zero_percpu(&m, m.ifcounters, (uint32_t)slot * MW_NR_REASONS, MW_NR_REASONS);
+		/* a slot taken afresh starts with clean interface counters */
+		if (!cur.ifindex)
+			zero_percpu(&m, m.ifcounters, (uint32_t)slot * MW_NR_REASONS,
+				     MW_NR_REASONS);
 	}
 
 	{

@@ -17,6 +17,7 @@ static const struct mw_opt load_opts[] = {
 	{ "malformed", 0, "drop|pass", "verdict for truncated/malformed frames (default drop)" },
 	{ "max-devices", 0, "N", "devices + classes the maps hold (first load only; default 16383)" },
 	{ "event-rate", 0, "N[/BURST]", "drop events per second, 0 for none (default 100/50)" },
+	{ "group", 'g', "GROUP", "let GROUP read the maps (pins 0640; readers need CAP_BPF)" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -83,6 +84,9 @@ static int load_opt(int idx, const char *arg, void *ctx)
 			return -1;
 		}
 		o->event_rate = (int64_t)v;
+		return 0;
+	case 7:
+		o->group = arg;
 		return 0;
 	}
 bad:
@@ -219,7 +223,7 @@ int cmd_status(int argc, char **argv)
 		mw_err("status: takes no arguments");
 		return MW_EXIT_USAGE;
 	}
-	rc = mw_maps_open(&m, mw_opts.pin_dir, err, sizeof(err));
+	rc = mw_maps_open_ro(&m, mw_opts.pin_dir, err, sizeof(err));
 	if (rc) {
 		mw_err("status: %s", err);
 		return MW_EXIT_FAIL;

@@ -271,7 +271,7 @@ int cmd_discovered(int argc, char **argv)
 		nmatch = (size_t)k;
 		qsort(match, nmatch, sizeof(*match), cmp_ptr);
 	}
-	if (mw_maps_open(&m, mw_opts.pin_dir, err, sizeof(err))) {
+	if (mw_maps_open_ro(&m, mw_opts.pin_dir, err, sizeof(err))) {
 		mw_err("discovered: %s", err);
 		goto out_db;
 	}

@@ -371,7 +371,7 @@ int cmd_show(int argc, char **argv)
 	}
 	if (sc.tac_file && load_tac(sc.tac_file, &tacs, &ntac))
 		return MW_EXIT_USAGE;
-	rc = mw_maps_open(&m, mw_opts.pin_dir, err, sizeof(err));
+	rc = mw_maps_open_ro(&m, mw_opts.pin_dir, err, sizeof(err));
 	if (rc) {
 		mw_err("show: %s", err);
 		return MW_EXIT_FAIL;

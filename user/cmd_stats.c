@@ -254,7 +254,7 @@ int cmd_stats(int argc, char **argv)
 	}
 	if (argc - ix == 1)
 		only = argv[ix];
-	if (mw_maps_open(&m, mw_opts.pin_dir, err, sizeof(err))) {
+	if (mw_maps_open_ro(&m, mw_opts.pin_dir, err, sizeof(err))) {
 		mw_err("stats: %s", err);
 		return MW_EXIT_FAIL;
 	}

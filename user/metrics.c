@@ -374,7 +374,7 @@ int mw_metrics_read(const char *pin_dir, const struct mw_ieee *db, struct mw_msn
 
 	memset(s, 0, sizeof(*s));
 	clock_gettime(CLOCK_MONOTONIC, &s->t0);
-	rc = mw_maps_open(&m, pin_dir, s->err, sizeof(s->err));
+	rc = mw_maps_open_ro(&m, pin_dir, s->err, sizeof(s->err));
 	if (rc)
 		return rc;
 	s->ctl = *(volatile struct mw_ctl *)m.ctlm;

@@ -14,6 +14,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <grp.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -130,8 +131,8 @@ static size_t tab_bytes(unsigned bits)
 }
 
 /* mmap a table map; its size gives the bits. */
-static int map_tab(int fd, const char *name, struct mw_slot **out, unsigned *bits, char *err,
-		   size_t errlen)
+static int map_tab(int fd, const char *name, struct mw_slot **out, unsigned *bits, int prot,
+		   char *err, size_t errlen)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
@@ -148,13 +149,98 @@ static int map_tab(int fd, const char *name, struct mw_slot **out, unsigned *bit
 		SETERR("%s has %u slots: not twice a power of two", name, info.max_entries);
 		return -EPROTO;
 	}
-	p = mmap(NULL, tab_bytes(b), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	p = mmap(NULL, tab_bytes(b), prot, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED) {
 		SETERR("mmap of %s: %s", name, strerror(errno));
 		return -errno;
 	}
 	*out = p;
 	*bits = b;
+	return 0;
+}
+
+/*
+ * Read-only openers get private copies instead of mmaps (the kernel does
+ * not map a read-only map fd): the control word, and the tables in batches.
+ */
+static int read_array(int fd, uint32_t n, size_t vsz, void *out)
+{
+	__u32 *keys = calloc(n, sizeof(*keys)), batch = 0, done = 0, i;
+	int rc = 0;
+
+	if (!keys)
+		return -ENOMEM;
+	while (done < n) {
+		__u32 cnt = n - done;
+		LIBBPF_OPTS(bpf_map_batch_opts, o);
+
+		rc = bpf_map_lookup_batch(fd, done ? &batch : NULL, &batch, keys + done,
+					  (char *)out + (size_t)done * vsz, &cnt, &o);
+		done += cnt;
+		if (rc && errno == ENOENT) {
+			rc = 0;
+			break;
+		}
+		if (rc || !cnt)
+			break;
+	}
+	free(keys);
+	if (!rc && done == n)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (bpf_map_lookup_elem(fd, &i, (char *)out + (size_t)i * vsz))
+			return -errno;
+	return 0;
+}
+
+static int copy_tab(int fd, const char *name, struct mw_slot **out, unsigned *bits, char *err,
+		    size_t errlen)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	unsigned b = 0;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		SETERR("reading %s: %s", name, strerror(errno));
+		return -errno;
+	}
+	while ((2u << b) < info.max_entries)
+		b++;
+	*out = calloc(info.max_entries, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	*bits = b;
+	if (read_array(fd, info.max_entries, sizeof(**out), *out)) {
+		SETERR("reading %s: %s", name, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int maps_finish_ro(struct mw_maps *m, char *err, size_t errlen)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), zero = 0;
+	int rc;
+
+	m->ctlm = calloc(1, (size_t)sysconf(_SC_PAGESIZE));
+	if (!m->ctlm)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(m->ctl, &zero, m->ctlm)) {
+		SETERR("reading %s: %s", MW_MAP_CTL, strerror(errno));
+		return -errno;
+	}
+	rc = copy_tab(m->mactab, MW_MAP_MACTAB, &m->mactab_m, &m->mac_bits, err, errlen);
+	if (!rc)
+		rc = copy_tab(m->ouitab, MW_MAP_OUITAB, &m->ouitab_m, &m->oui_bits, err, errlen);
+	if (rc)
+		return rc;
+	if (bpf_obj_get_info_by_fd(m->subjects, &info, &len)) {
+		SETERR("reading %s: %s", MW_MAP_SUBJECTS, strerror(errno));
+		return -errno;
+	}
+	m->max_subjects = info.max_entries;
+	m->ncpus = libbpf_num_possible_cpus();
 	return 0;
 }
 
@@ -165,15 +251,20 @@ static int maps_finish(struct mw_maps *m, char *err, size_t errlen)
 	void *p;
 	int rc;
 
-	p = mmap(NULL, sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE, MAP_SHARED, m->ctl, 0);
+	int prot = PROT_READ | PROT_WRITE;
+
+	if (m->readonly)
+		return maps_finish_ro(m, err, errlen);
+	p = mmap(NULL, sysconf(_SC_PAGESIZE), prot, MAP_SHARED, m->ctl, 0);
 	if (p == MAP_FAILED) {
 		SETERR("mmap of %s: %s", MW_MAP_CTL, strerror(errno));
 		return -errno;
 	}
 	m->ctlm = p;
-	rc = map_tab(m->mactab, MW_MAP_MACTAB, &m->mactab_m, &m->mac_bits, err, errlen);
+	rc = map_tab(m->mactab, MW_MAP_MACTAB, &m->mactab_m, &m->mac_bits, prot, err, errlen);
 	if (!rc)
-		rc = map_tab(m->ouitab, MW_MAP_OUITAB, &m->ouitab_m, &m->oui_bits, err, errlen);
+		rc = map_tab(m->ouitab, MW_MAP_OUITAB, &m->ouitab_m, &m->oui_bits, prot, err,
+			     errlen);
 	if (rc)
 		return rc;
 	if (bpf_obj_get_info_by_fd(m->subjects, &info, &len)) {
@@ -189,12 +280,18 @@ void mw_maps_close(struct mw_maps *m)
 {
 	size_t i;
 
-	if (m->ctlm)
-		munmap(m->ctlm, sysconf(_SC_PAGESIZE));
-	if (m->mactab_m)
-		munmap(m->mactab_m, tab_bytes(m->mac_bits));
-	if (m->ouitab_m)
-		munmap(m->ouitab_m, tab_bytes(m->oui_bits));
+	if (m->readonly) {
+		free(m->ctlm);
+		free(m->mactab_m);
+		free(m->ouitab_m);
+	} else {
+		if (m->ctlm)
+			munmap(m->ctlm, sysconf(_SC_PAGESIZE));
+		if (m->mactab_m)
+			munmap(m->mactab_m, tab_bytes(m->mac_bits));
+		if (m->ouitab_m)
+			munmap(m->ouitab_m, tab_bytes(m->oui_bits));
+	}
 	m->ctlm = NULL;
 	m->mactab_m = m->ouitab_m = NULL;
 	for (i = 0; i < NMAPS; i++) {
@@ -206,18 +303,21 @@ void mw_maps_close(struct mw_maps *m)
 	}
 }
 
-int mw_maps_open(struct mw_maps *m, const char *pin_dir, char *err, size_t errlen)
+static int maps_open(struct mw_maps *m, const char *pin_dir, int readonly, char *err,
+		     size_t errlen)
 {
+	LIBBPF_OPTS(bpf_obj_get_opts, go, .file_flags = readonly ? BPF_F_RDONLY : 0);
 	char path[512];
 	size_t i;
 	int rc;
 
 	memset(m, 0, sizeof(*m));
+	m->readonly = readonly;
 	for (i = 0; i < NMAPS; i++)
 		*map_slot(m, i) = -1;
 	for (i = 0; i < NMAPS; i++) {
 		snprintf(path, sizeof(path), "%s/%s", pin_dir, map_names[i]);
-		*map_slot(m, i) = bpf_obj_get(path);
+		*map_slot(m, i) = bpf_obj_get_opts(path, &go);
 		if (*map_slot(m, i) < 0) {
 			rc = -errno;
 			if (rc == -ENOENT && i == 0)
@@ -242,6 +342,16 @@ int mw_maps_open(struct mw_maps *m, const char *pin_dir, char *err, size_t errle
 		return -EPROTO;
 	}
 	return 0;
+}
+
+int mw_maps_open(struct mw_maps *m, const char *pin_dir, char *err, size_t errlen)
+{
+	return maps_open(m, pin_dir, 0, err, errlen);
+}
+
+int mw_maps_open_ro(struct mw_maps *m, const char *pin_dir, char *err, size_t errlen)
+{
+	return maps_open(m, pin_dir, 1, err, errlen);
 }
 
 int mw_maps_from_skel(struct mw_maps *m, struct modwall_bpf *skel, char *err, size_t errlen)
@@ -420,6 +530,42 @@ static int find_slot(const struct mw_maps *m, uint32_t ifindex, const char *ifna
 	}
 	memset(cur, 0, sizeof(*cur));
 	return free_slot < 0 ? -ENOSPC : free_slot;
+}
+
+/*
+ * Let a group read the state: map pins 0640 and the pin directory 0750 in
+ * that group, the bpffs root traversable. Readers still need CAP_BPF for
+ * the bpf() calls; links stay root's.
+ */
+static int share_pins(const char *pin_dir, const char *group, char *err, size_t errlen)
+{
+	struct group *g = getgrnam(group);
+	char path[512], parent[512], *slash;
+	struct stat st;
+	size_t i;
+
+	if (!g) {
+		SETERR("--group: no group '%s'", group);
+		return -EINVAL;
+	}
+	snprintf(parent, sizeof(parent), "%s", pin_dir);
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent)
+		*slash = 0;
+	if (!stat(parent, &st) && !(st.st_mode & S_IXOTH))
+		chmod(parent, (st.st_mode & 07777) | S_IXOTH);
+	if (chown(pin_dir, 0, g->gr_gid) || chmod(pin_dir, 0750)) {
+		SETERR("--group: %s: %s", pin_dir, strerror(errno));
+		return -errno;
+	}
+	for (i = 0; i < NMAPS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, map_names[i]);
+		if (chown(path, 0, g->gr_gid) || chmod(path, 0640)) {
+			SETERR("--group: %s: %s", path, strerror(errno));
+			return -errno;
+		}
+	}
+	return 0;
 }
 
 int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_result *r,
@@ -621,6 +767,11 @@ int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_re
 			rc = -errno;
 			SETERR("recording interface slot: %s", strerror(-rc));
 			goto out;
+		}
+		if (o->group) {
+			rc = share_pins(pin_dir, o->group, err, errlen);
+			if (rc)
+				goto out;
 		}
 		r->slot = k;
 		r->prog_id = pi.id;

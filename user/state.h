@@ -22,6 +22,7 @@ struct mw_maps {
 	struct mw_ctl *ctlm;		/* mmap of mw_ctl[0] */
 	struct mw_slot *mactab_m, *ouitab_m;	/* mmaps of the tables, both halves */
 	unsigned mac_bits, oui_bits;	/* log2 of the slots per generation */
+	int readonly;			/* opened with mw_maps_open_ro */
 	uint32_t max_subjects;
 	int ncpus;
 };
@@ -37,6 +38,12 @@ int mw_bpffs_ensure(const char *pin_dir, char *err, size_t errlen);
  * another negative errno with @err filled (schema mismatch: -EPROTO).
  */
 int mw_maps_open(struct mw_maps *m, const char *pin_dir, char *err, size_t errlen);
+/*
+ * The same, read-only (BPF_F_RDONLY, mmaps PROT_READ): enough for status,
+ * show, stats, discovered and the daemon's scrapes, and all a pin mode of
+ * 0640 lets a non-root reader in the pins' group do.
+ */
+int mw_maps_open_ro(struct mw_maps *m, const char *pin_dir, char *err, size_t errlen);
 /* Take the map fds of a loaded skeleton (tests, and the loader itself). */
 int mw_maps_from_skel(struct mw_maps *m, struct modwall_bpf *skel, char *err, size_t errlen);
 void mw_maps_close(struct mw_maps *m);
@@ -58,6 +65,7 @@ struct mw_load_opts {
 	int malformed_action;	/* enum mw_action */
 	uint32_t max_subjects;	/* only for the first load */
 	int64_t event_rate;	/* drop events per second, 0 off; -1: keep (default on first load) */
+	const char *group;	/* readers' group: map pins 0640, pin dir 0750 (NULL: root only) */
 	uint64_t event_burst;
 };
 

@@ -191,11 +191,28 @@ test_swap_under_traffic() {
 	"$MODWALL" apply "$TMP/policy.mwp" >/dev/null
 }
 
+# The read path works for a non-root reader in the pins' group with CAP_BPF alone.
+test_unprivileged_read() {
+	local out
+	nsx "$GW" "$MODWALL" load gw-b --mode generic --group nogroup >/dev/null
+	expect "load --group: map pins readable by the group" \
+		"$(stat -c '%a %G' "$MODWALL_PIN_DIR/mw_counters")" "640 nogroup"
+	expect "load --group: links stay root's" "$(stat -c '%a' "$MODWALL_PIN_DIR/link_gw-b")" 600
+	out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=+bpf \
+		--ambient-caps=+bpf env MODWALL_PIN_DIR="$MODWALL_PIN_DIR" "$MODWALL" -j stats meter-b \
+		2>&1 | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["subjects"][0]["reasons"]["pass"]["packets"])')
+	expect "non-root reader with CAP_BPF: stats from read-only pins" "$out" "$(mw_counter meter-b pass)"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=+bpf --ambient-caps=+bpf \
+		env MODWALL_PIN_DIR="$MODWALL_PIN_DIR" "$MODWALL" apply "$TMP/policy.mwp" >/dev/null 2>&1
+	expect "non-root reader cannot apply" $? 1
+}
+
 setup
 test_load_apply
 test_drop_and_pass
 test_imei_binding
 test_upgrade_keeps_counters
+test_unprivileged_read
 test_swap_under_traffic
 test_schema_mismatch
 test_unload_exact

@@ -30,34 +30,7 @@ int mw_sync_rcu(const struct mw_maps *m)
 
 int mw_read_subjects(const struct mw_maps *m, struct mw_subject_info *out)
 {
-	__u32 *keys = calloc(m->max_subjects, sizeof(*keys)), out_batch = 0, i;
-	__u32 done = 0;
-	int rc = 0;
-
-	/* one batch call for the whole array; element by element if unsupported */
-	if (keys) {
-		while (done < m->max_subjects) {
-			__u32 n = m->max_subjects - done;
-			LIBBPF_OPTS(bpf_map_batch_opts, o);
-
-			rc = bpf_map_lookup_batch(m->subjects, done ? &out_batch : NULL, &out_batch,
-						  keys + done, out + done, &n, &o);
-			done += n;
-			if (rc && errno == ENOENT) {
-				rc = 0;
-				break;
-			}
-			if (rc || !n)
-				break;
-		}
-		free(keys);
-		if (!rc && done == m->max_subjects)
-			return 0;
-	}
-	for (i = 0; i < m->max_subjects; i++)
-		if (bpf_map_lookup_elem(m->subjects, &i, &out[i]))
-			return -errno;
-	return 0;
+	return mw_read_array(m->subjects, m->max_subjects, sizeof(*out), out);
 }
 
 int mw_bindings_from_map(const struct mw_maps *m, struct mw_bindings *b)
@@ -133,10 +106,64 @@ static unsigned key_gen(int map, const void *key)
 	return 0;
 }
 
-static void make_key(int map, unsigned gen, const struct mw_plan_entry *e, void *key)
+int mw_ip_key(const struct mw_maps *m, unsigned gen, const struct mw_prefix *p, void *key,
+	      uint8_t *bit)
+{
+	int host = p->len == (p->family == AF_INET ? 32 : 128);
+
+	if (p->family == AF_INET && host) {
+		__u32 a;
+		__u64 k;
+
+		memcpy(&a, p->addr, 4);
+		k = MW_IP4_KEY(gen, a);
+		memcpy(key, &k, sizeof(k));
+		*bit = MW_LK_IP4;
+		return m->ip4;
+	}
+	if (p->family == AF_INET) {
+		struct mw_lpm4_key k = { .prefixlen = 32 + (unsigned)p->len, .gen = gen };
+
+		memcpy(&k.addr, p->addr, 4);
+		memcpy(key, &k, sizeof(k));
+		*bit = MW_LK_LPM4;
+		return m->lpm4;
+	}
+	if (host) {
+		struct mw_ip6_key k = { .gen = gen };
+
+		memcpy(k.addr, p->addr, 16);
+		memcpy(key, &k, sizeof(k));
+		*bit = MW_LK_IP6;
+		return m->ip6;
+	}
+	{
+		struct mw_lpm6_key k = { .prefixlen = 32 + (unsigned)p->len, .gen = gen };
+
+		memcpy(k.addr, p->addr, 16);
+		memcpy(key, &k, sizeof(k));
+		*bit = MW_LK_LPM6;
+		return m->lpm6;
+	}
+}
+
+int mw_enable_lookup(const struct mw_maps *m, unsigned gen, uint8_t bit)
+{
+	struct mw_config cfg;
+
+	if (bpf_map_lookup_elem(m->config, &gen, &cfg))
+		return -errno;
+	if (cfg.lookups & bit)
+		return 0;
+	cfg.lookups |= bit;
+	return bpf_map_update_elem(m->config, &gen, &cfg, BPF_ANY) ? -errno : 0;
+}
+
+static void make_key(const struct mw_maps *m, int map, unsigned gen,
+		     const struct mw_plan_entry *e, void *key)
 {
 	__u64 k64 = 0;
-	__u32 a4;
+	uint8_t bit;
 
 	switch (map) {
 	case MW_PM_MAC:
@@ -149,35 +176,11 @@ static void make_key(int map, unsigned gen, const struct mw_plan_entry *e, void 
 		k64 = MW_IMEI_KEY(gen, e->mac);
 		break;
 	case MW_PM_IP4:
-		memcpy(&a4, e->pfx.addr, 4);
-		k64 = MW_IP4_KEY(gen, a4);
-		break;
-	case MW_PM_IP6: {
-		struct mw_ip6_key *k = key;
-
-		memset(k, 0, sizeof(*k));
-		k->gen = gen;
-		memcpy(k->addr, e->pfx.addr, 16);
+	case MW_PM_IP6:
+	case MW_PM_LPM4:
+	case MW_PM_LPM6:
+		mw_ip_key(m, gen, &e->pfx, key, &bit);
 		return;
-	}
-	case MW_PM_LPM4: {
-		struct mw_lpm4_key *k = key;
-
-		memset(k, 0, sizeof(*k));
-		k->prefixlen = 32 + (unsigned)e->pfx.len;
-		k->gen = gen;
-		memcpy(&k->addr, e->pfx.addr, 4);
-		return;
-	}
-	case MW_PM_LPM6: {
-		struct mw_lpm6_key *k = key;
-
-		memset(k, 0, sizeof(*k));
-		k->prefixlen = 32 + (unsigned)e->pfx.len;
-		k->gen = gen;
-		memcpy(k->addr, e->pfx.addr, 16);
-		return;
-	}
 	case MW_PM_ALLOW4: {
 		struct mw_allow4_key *k = key;
 
@@ -529,7 +532,7 @@ int mw_apply(struct mw_maps *m, struct mw_plan *plan, struct mw_apply_result *re
 				continue;
 			spilled[e->map]++;	/* window full: into the hash map */
 		}
-		make_key(e->map, nxt, e, key);
+		make_key(m, e->map, nxt, e, key);
 		if (bpf_map_update_elem(map_fd(m, e->map), key, val, BPF_NOEXIST)) {
 			rc = -errno;
 			SETERR("writing a %s entry: %s", map_what[e->map], strerror(-rc));

@@ -30,6 +30,19 @@ int mw_bindings_from_map(const struct mw_maps *m, struct mw_bindings *b);
 /* Wait until no program run started before this call is still running. */
 int mw_sync_rcu(const struct mw_maps *m);
 
+/*
+ * The identity key of an address or prefix in generation @gen: fills @key
+ * (32 bytes are enough), returns the map's fd and sets *@bit to the
+ * mw_config.lookups bit that makes the data path probe that map.
+ */
+int mw_ip_key(const struct mw_maps *m, unsigned gen, const struct mw_prefix *p, void *key,
+	      uint8_t *bit);
+/*
+ * Turn on lookup @bit in mw_config[gen] (after the entry is written: a frame
+ * that sees the flag finds the entry). 0 or -errno.
+ */
+int mw_enable_lookup(const struct mw_maps *m, unsigned gen, uint8_t bit);
+
 /* Subject table, read in one go. */
 int mw_read_subjects(const struct mw_maps *m, struct mw_subject_info *out);
 

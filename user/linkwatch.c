@@ -26,6 +26,7 @@
 #include <netlink/socket.h>
 #include <netlink/route/link.h>
 #include <netlink/route/neighbour.h>
+#include "apply.h"
 #include "linkwatch.h"
 #include "state.h"
 
@@ -588,38 +589,22 @@ static int mac_lookup(const struct session *s, uint64_t mac, struct mw_subject *
 /* Exact-address key of the live generation, and the map it goes to. */
 static int ip_key(const struct session *s, uint8_t family, const uint8_t *addr, void *key)
 {
-	if (family == AF_INET) {
-		__u32 a;
-		__u64 k;
+	struct mw_prefix p = { .family = family, .len = family == AF_INET ? 32 : 128 };
+	uint8_t bit;
 
-		memcpy(&a, addr, 4);
-		k = MW_IP4_KEY(s->gen, a);
-		memcpy(key, &k, sizeof(k));
-		return s->m.ip4;
-	} else {
-		struct mw_ip6_key k = { .gen = s->gen };
-
-		memcpy(k.addr, addr, 16);
-		memcpy(key, &k, sizeof(k));
-		return s->m.ip6;
-	}
+	memcpy(p.addr, addr, family == AF_INET ? 4 : 16);
+	return mw_ip_key(&s->m, s->gen, &p, key, &bit);
 }
 
 /* Entry before flag, as bind does: a frame that sees the flag finds the entry. */
 static int enable_lookup(struct session *s, uint8_t family)
 {
 	__u8 bit = family == AF_INET ? MW_LK_IP4 : MW_LK_IP6;
-	struct mw_config cfg;
+	int rc = mw_enable_lookup(&s->m, s->gen, bit);
 
-	if (bpf_map_lookup_elem(s->m.config, &s->gen, &cfg))
-		return -errno;
-	if (!(cfg.lookups & bit)) {
-		cfg.lookups |= bit;
-		if (bpf_map_update_elem(s->m.config, &s->gen, &cfg, BPF_ANY))
-			return -errno;
-	}
-	s->cfg.lookups |= bit;
-	return 0;
+	if (!rc)
+		s->cfg.lookups |= bit;
+	return rc;
 }
 
 /* A runtime binding of exactly this address to the same device (bind wrote the entry too). */

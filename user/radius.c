@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <nettle/md5.h>
+#include "apply.h"
 #include "radius.h"
 
 #define SETERR(...) do { if (err && errlen) snprintf(err, errlen, __VA_ARGS__); } while (0)
@@ -507,60 +508,6 @@ static int is_host(const struct mw_prefix *p)
 	return p->len == (p->family == AF_INET ? 32 : 128);
 }
 
-/* The live-generation identity key of @p: fills @key, returns the map's fd and lookup bit. */
-static int live_key(const struct mw_maps *m, unsigned gen, const struct mw_prefix *p, void *key,
-		    uint8_t *bit)
-{
-	if (p->family == AF_INET && is_host(p)) {
-		__u32 a;
-		__u64 k;
-
-		memcpy(&a, p->addr, 4);
-		k = MW_IP4_KEY(gen, a);
-		memcpy(key, &k, sizeof(k));
-		*bit = MW_LK_IP4;
-		return m->ip4;
-	} else if (p->family == AF_INET) {
-		struct mw_lpm4_key k = { .prefixlen = 32 + (unsigned)p->len, .gen = gen };
-
-		memcpy(&k.addr, p->addr, 4);
-		memcpy(key, &k, sizeof(k));
-		*bit = MW_LK_LPM4;
-		return m->lpm4;
-	} else if (is_host(p)) {
-		struct mw_ip6_key k = { .gen = gen };
-
-		memcpy(k.addr, p->addr, 16);
-		memcpy(key, &k, sizeof(k));
-		*bit = MW_LK_IP6;
-		return m->ip6;
-	} else {
-		struct mw_lpm6_key k = { .prefixlen = 32 + (unsigned)p->len, .gen = gen };
-
-		memcpy(k.addr, p->addr, 16);
-		memcpy(key, &k, sizeof(k));
-		*bit = MW_LK_LPM6;
-		return m->lpm6;
-	}
-}
-
-/*
- * The data path only probes maps flagged in mw_config.lookups; a binding
- * may be the first entry of its map in the live generation. The entry is
- * written before the flag, so a frame that sees the flag finds the entry.
- */
-static int enable_lookup(const struct mw_maps *m, unsigned gen, uint8_t bit)
-{
-	struct mw_config cfg;
-
-	if (bpf_map_lookup_elem(m->config, &gen, &cfg))
-		return -1;
-	if (cfg.lookups & bit)
-		return 0;
-	cfg.lookups |= bit;
-	return bpf_map_update_elem(m->config, &gen, &cfg, BPF_ANY);
-}
-
 static uint8_t live_lookups(const struct mw_maps *m, unsigned gen)
 {
 	struct mw_config cfg;
@@ -769,7 +716,7 @@ static int live_overlap(const struct mw_maps *m, unsigned gen, const struct mw_p
 	int fd, rc = 0;
 
 	if (is_host(p)) {
-		fd = live_key(m, gen, p, key, &bit);
+		fd = mw_ip_key(m, gen, p, key, &bit);
 		if (bpf_map_lookup_elem(fd, key, owner) == 0)
 			return 1;
 		if (p->family == AF_INET) {
@@ -893,14 +840,14 @@ int mw_bind_store(const struct mw_maps *m, uint64_t imei, const struct mw_prefix
 	}
 	if (!mw_bind_device(m, imei, &dev, NULL))
 		return 0;
-	fd = live_key(m, gen, p, key, &bit);
+	fd = mw_ip_key(m, gen, p, key, &bit);
 	if (bpf_map_lookup_elem(fd, key, &v) == 0) {
 		if (v.id == dev.id)
 			return 0;
 		SETERR("the live policy gives this address to another device");
 		return -EEXIST;
 	}
-	if (bpf_map_update_elem(fd, key, &dev, BPF_ANY) || enable_lookup(m, gen, bit)) {
+	if (bpf_map_update_elem(fd, key, &dev, BPF_ANY) || mw_enable_lookup(m, gen, bit)) {
 		int e = errno;
 
 		SETERR("adding to the live policy: %s", strerror(e));
@@ -947,7 +894,7 @@ int mw_unbind_apply(const struct mw_maps *m, uint64_t imei, const struct mw_pref
 		return -ENOENT;
 	}
 	if (mw_bind_device(m, imei, &dev, NULL)) {
-		fd = live_key(m, m->ctlm->gen & 1, p, key, &bit);
+		fd = mw_ip_key(m, m->ctlm->gen & 1, p, key, &bit);
 		if (bpf_map_lookup_elem(fd, key, &v) == 0 && v.id == dev.id &&
 		    bpf_map_delete_elem(fd, key) && errno != ENOENT) {
 			int e = errno;

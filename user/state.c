@@ -163,7 +163,7 @@ static int map_tab(int fd, const char *name, struct mw_slot **out, unsigned *bit
  * Read-only openers get private copies instead of mmaps (the kernel does
  * not map a read-only map fd): the control word, and the tables in batches.
  */
-static int read_array(int fd, uint32_t n, size_t vsz, void *out)
+int mw_read_array(int fd, uint32_t n, size_t vsz, void *out)
 {
 	__u32 *keys = calloc(n, sizeof(*keys)), batch = 0, done = 0, i;
 	int rc = 0;
@@ -210,7 +210,7 @@ static int copy_tab(int fd, const char *name, struct mw_slot **out, unsigned *bi
 	if (!*out)
 		return -ENOMEM;
 	*bits = b;
-	if (read_array(fd, info.max_entries, sizeof(**out), *out)) {
+	if (mw_read_array(fd, info.max_entries, sizeof(**out), *out)) {
 		SETERR("reading %s: %s", name, strerror(errno));
 		return -errno;
 	}

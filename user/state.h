@@ -87,6 +87,9 @@ int mw_unload(const char *pin_dir, const char *ifname, int keep, char *err, size
  */
 int mw_lock(const char *pin_dir);
 
+/* All @n values (@vsz bytes each) of an array map: batches, or one by one. */
+int mw_read_array(int fd, uint32_t n, size_t vsz, void *out);
+
 /* Counters summed over CPUs; @vals has room for max_subjects * MW_NR_REASONS cells. */
 int mw_read_counters(const struct mw_maps *m, int fd, uint32_t n, struct mw_counter *out);
 

@@ -17,7 +17,7 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iuser -I$(O) -MMD -MP \
 	    $(shell pkg-config --cflags json-c 2>/dev/null) \
 	    $(shell pkg-config --cflags libnl-3.0 libnl-route-3.0 2>/dev/null)
-LDLIBS   := -lbpf -lelf -lz -lpcap -lmicrohttpd -lnettle \
+LDLIBS   := -lxdp -lbpf -lelf -lz -lpcap -lmicrohttpd -lnettle \
 	    $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c) \
 	    $(shell pkg-config --libs libnl-3.0 libnl-route-3.0 2>/dev/null || echo -lnl-route-3 -lnl-3)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -27,7 +27,7 @@ BPFFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Iinclude -I$(A
 DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev \
 	    libjson-c-dev libnl-3-dev libnl-route-3-dev libcmocka-dev ieee-data \
 	    iproute2 iputils-ping python3-scapy netsniff-ng tcpdump libpcap-dev bc strace \
-	    libmicrohttpd-dev prometheus curl xdp-tools nftables linux-perf \
+	    libmicrohttpd-dev prometheus curl xdp-tools libxdp-dev nftables linux-perf \
 	    nettle-dev freeradius-utils
 
 LIB_SRCS := user/addr.c user/policy.c user/compile.c user/ieee.c user/state.c user/apply.c user/out.c user/mud.c user/observe.c user/metrics.c user/radius.c user/linkwatch.c
@@ -49,7 +49,7 @@ msg = @printf '  %-8s %s\n' $(1) $(2);
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test unit pkttest difftest fuzz applytest e2e enforcetest observetest daemontest radiustest linkwatchtest policytest demo bench clean install
+.PHONY: all deps test unit pkttest difftest fuzz applytest e2e enforcetest observetest daemontest radiustest linkwatchtest coexisttest policytest demo bench clean install
 
 all: $(O)/modwall
 
@@ -60,6 +60,16 @@ $(O)/modwall.bpf.o: bpf/modwall.bpf.c | $(O)
 $(O)/modwall.skel.h: $(O)/modwall.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name modwall_bpf > $@
+
+$(O)/entry.bpf.o: bpf/entry.bpf.c | $(O)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPFFLAGS) -c $< -o $@
+
+$(O)/entry.skel.h: $(O)/entry.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name entry_bpf > $@
+
+$(O)/user/state.o $(O)/asan/user/state.o: $(O)/entry.skel.h
 
 $(O)/user/%.o: user/%.c $(O)/modwall.skel.h
 	@mkdir -p $(@D)
@@ -211,6 +221,10 @@ $(O)/tests/watch_test: tests/linkwatch/watch_test.c $(O)/libmodwall.a
 linkwatchtest: $(O)/modwall $(O)/tests/watch_test
 	@tests/linkwatch/run.sh $(O)/modwall
 
+# modwall beside xdp-filter through libxdp.
+coexisttest: $(O)/modwall
+	@tests/coexist/run.sh $(O)/modwall
+
 radiustest: $(O)/modwall $(O)/tests/radiusd_test
 	@RADIUS_VIA_DAEMON=1 tests/radius/run.sh $(O)/modwall
 
@@ -218,7 +232,7 @@ test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(PKT_TESTS) $(O)/tests/diff $(O)/tests/test_enforce \
 		$(O)/tests/radiusd_test $(O)/tests/watch_test
 	@$(MAKE) --no-print-directory unit pkttest difftest policytest applytest e2e enforcetest \
-		observetest daemontest radiustest linkwatchtest
+		observetest daemontest radiustest linkwatchtest coexisttest
 
 demo: deps
 	@$(MAKE) --no-print-directory all

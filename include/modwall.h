@@ -15,7 +15,7 @@
 
 #include <linux/types.h>
 
-#define MW_SCHEMA_VERSION	2
+#define MW_SCHEMA_VERSION	3
 #define MW_VERSION		"0.1.0"
 
 /* Where the loader pins links and maps (a bpffs mount). */
@@ -348,9 +348,15 @@ struct mw_iface {
 	__u8 fail_action;	/* enum mw_action when no policy is applied */
 	__u8 malformed_action;	/* enum mw_action for malformed frames */
 	char name[MW_IFNAME_LEN];
-	__u32 prog_id;
-	__u32 link_id;
+	__u32 prog_id;		/* the interface's modwall program */
+	__u32 link_id;		/* exclusive: the pinned XDP link */
 	__u64 loaded_ns;	/* CLOCK_REALTIME of the last load */
+	__u8 attach;		/* enum mw_attach */
+	__u8 pad;
+	__u16 run_prio;		/* libxdp: the entry's run priority */
+	__u32 entry_id;		/* libxdp: the entry program in the dispatcher */
+	__u32 netns;		/* inode of the loader's network namespace */
+	__u32 pad2;
 };
 
 /*
@@ -381,6 +387,21 @@ enum mw_xdp_mode {
 	MW_MODE_NATIVE = 0,
 	MW_MODE_GENERIC = 1,
 };
+
+/*
+ * How a program reaches the interface. libxdp: an entry component in the
+ * libxdp dispatcher (bpf/entry.bpf.c) tail-calls mw_progs[slot], pinned as
+ * entry_IFNAME. Exclusive: the program sits alone on a bpf_link pinned as
+ * link_IFNAME.
+ */
+enum mw_attach {
+	MW_ATTACH_LIBXDP = 0,
+	MW_ATTACH_EXCLUSIVE = 1,
+};
+
+/* libxdp run priority of the entry: before the default 50, so frames meet modwall first. */
+#define MW_RUN_PRIO_DEFAULT	10
+#define MW_MAP_PROGS		"mw_progs"
 
 /* Map names (also the pin file names under MW_PIN_DIR). */
 #define MW_MAP_CTL		"mw_ctl"
@@ -419,7 +440,7 @@ _Static_assert(sizeof(struct mw_lpm4_key) == 12, "mw_lpm4_key ABI");
 _Static_assert(sizeof(struct mw_lpm6_key) == 24, "mw_lpm6_key ABI");
 _Static_assert(sizeof(struct mw_counter) == 16, "mw_counter ABI");
 _Static_assert(sizeof(struct mw_subject_info) == 40, "mw_subject_info ABI");
-_Static_assert(sizeof(struct mw_iface) == 40, "mw_iface ABI");
+_Static_assert(sizeof(struct mw_iface) == 56, "mw_iface ABI");
 _Static_assert(sizeof(struct mw_bind_key) == 32, "mw_bind_key ABI");
 _Static_assert(sizeof(struct mw_bind_val) == 16, "mw_bind_val ABI");
 _Static_assert(sizeof(struct mw_allow4_key) == 12, "mw_allow4_key ABI");

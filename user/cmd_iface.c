@@ -18,6 +18,10 @@ static const struct mw_opt load_opts[] = {
 	{ "max-devices", 0, "N", "devices + classes the maps hold (first load only; default 16383)" },
 	{ "event-rate", 0, "N[/BURST]", "drop events per second, 0 for none (default 100/50)" },
 	{ "group", 'g', "GROUP", "let GROUP read the maps (pins 0640; readers need CAP_BPF)" },
+	{ "exclusive", 'x', NULL, "own the interface's XDP hook (a bpf_link) instead of "
+	  "sharing it through libxdp" },
+	{ "priority", 'p', "N", "libxdp run priority, lower runs first (default 10; first "
+	  "load only)" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -88,6 +92,18 @@ static int load_opt(int idx, const char *arg, void *ctx)
 	case 7:
 		o->group = arg;
 		return 0;
+	case 8:
+		o->exclusive = 1;
+		return 0;
+	case 9:
+		errno = 0;
+		v = strtoul(arg, &end, 10);
+		if (errno || *end || !*arg || v < 1 || v > 10000) {
+			mw_err("load: --priority '%s': a number from 1 to 10000", arg);
+			return -1;
+		}
+		o->run_prio = (unsigned)v;
+		return 0;
 	}
 bad:
 	mw_err("load: --%s: what is '%s'? (expected %s)", load_opts[idx].name, arg,
@@ -112,6 +128,11 @@ int cmd_load(int argc, char **argv)
 		return MW_EXIT_USAGE;
 	}
 	o.ifname = argv[i];
+	if (o.exclusive && o.run_prio) {
+		mw_err("load: --priority orders programs sharing the interface through libxdp; "
+		       "it has no meaning with --exclusive");
+		return MW_EXIT_USAGE;
+	}
 	rc = mw_load(mw_opts.pin_dir, &o, &r, err, sizeof(err));
 	if (rc) {
 		mw_err("load: %s", err);
@@ -127,18 +148,38 @@ int cmd_load(int argc, char **argv)
 		json_object_object_add(j, "role", json_object_new_string(mw_role_name(o.role)));
 		json_object_object_add(j, "mode", json_object_new_string(
 			o.mode == MW_MODE_GENERIC ? "generic" : "native"));
+		json_object_object_add(j, "attach", json_object_new_string(
+			r.attach == MW_ATTACH_EXCLUSIVE ? "exclusive" : "libxdp"));
+		if (r.attach == MW_ATTACH_LIBXDP) {
+			json_object_object_add(j, "priority", json_object_new_int((int)r.run_prio));
+			json_object_object_add(j, "entry_id", json_object_new_int((int)r.entry_id));
+			json_object_object_add(j, "shared", json_object_new_boolean(
+				mw_entry_state(r.ifindex, r.entry_id) == MW_ENTRY_DISPATCHER));
+		}
 		json_object_object_add(j, "prog_id", json_object_new_int((int)r.prog_id));
 		json_object_object_add(j, "link_id", json_object_new_int((int)r.link_id));
 		json_object_object_add(j, "slot", json_object_new_int((int)r.slot));
 		json_object_object_add(j, "pin_dir", json_object_new_string(mw_opts.pin_dir));
 		mw_json_print(j);
 	} else {
-		printf("%s %s: role %s, %s mode, fail-%s, prog %u, link %u\n",
+		char how[64];
+
+		if (r.attach == MW_ATTACH_EXCLUSIVE)
+			snprintf(how, sizeof(how), "exclusive, link %u", r.link_id);
+		else
+			snprintf(how, sizeof(how), "libxdp priority %u, entry %u", r.run_prio,
+				 r.entry_id);
+		printf("%s %s: role %s, %s mode, fail-%s, prog %u, %s\n",
 		       r.upgraded ? "upgraded" : "attached", o.ifname, mw_role_name(o.role),
 		       o.mode == MW_MODE_GENERIC ? "generic" : "native",
-		       o.fail_action == MW_ACT_DROP ? "closed" : "open", r.prog_id, r.link_id);
+		       o.fail_action == MW_ACT_DROP ? "closed" : "open", r.prog_id, how);
 		if (r.created)
 			printf("created maps in %s\n", mw_opts.pin_dir);
+		if (r.attach == MW_ATTACH_LIBXDP &&
+		    mw_entry_state(r.ifindex, r.entry_id) == MW_ENTRY_ALONE)
+			printf("note: libxdp runs modwall alone on %s: this kernel cannot run its "
+			       "multi-program dispatcher, so no other XDP program can join\n",
+			       o.ifname);
 	}
 	return MW_EXIT_OK;
 }
@@ -247,10 +288,11 @@ int cmd_status(int argc, char **argv)
 		else
 			printf("policy: none applied (interfaces follow their fail mode)\n");
 		printf("\n%-16s %-7s %-4s %-8s %-11s %-9s %-8s %s\n", "INTERFACE", "IFINDEX",
-		       "ROLE", "MODE", "NO-POLICY", "MALFORMED", "PROG", "LINK");
+		       "ROLE", "MODE", "NO-POLICY", "MALFORMED", "PROG", "ATTACHED");
 	}
 	for (k = 0; k < MW_MAX_IFACES; k++) {
 		struct mw_iface v;
+		int st;
 		struct json_object *o;
 
 		if (bpf_map_lookup_elem(m.ifaces, &k, &v) || !v.ifindex)
@@ -267,16 +309,38 @@ int cmd_status(int argc, char **argv)
 			v.fail_action == MW_ACT_DROP ? "closed" : "open"));
 		json_object_object_add(o, "malformed", json_object_new_string(
 			mw_action_name(v.malformed_action)));
+		json_object_object_add(o, "attach", json_object_new_string(
+			v.attach == MW_ATTACH_EXCLUSIVE ? "exclusive" : "libxdp"));
+		st = v.attach != MW_ATTACH_LIBXDP ? 0 :
+		     v.netns && v.netns != mw_netns_ino() ? -1 :
+		     mw_entry_state(v.ifindex, v.entry_id);
+		if (v.attach == MW_ATTACH_LIBXDP) {
+			json_object_object_add(o, "priority", json_object_new_int((int)v.run_prio));
+			json_object_object_add(o, "entry_id", json_object_new_int((int)v.entry_id));
+			json_object_object_add(o, "libxdp", json_object_new_string(
+				st == MW_ENTRY_DISPATCHER ? "dispatcher" :
+				st == MW_ENTRY_ALONE ? "alone" : st < 0 ? "other-netns" : "gone"));
+		}
 		json_object_object_add(o, "prog_id", json_object_new_int((int)v.prog_id));
 		json_object_object_add(o, "link_id", json_object_new_int((int)v.link_id));
 		fmt_time(v.loaded_ns, ts, sizeof(ts));
 		json_object_object_add(o, "loaded_at", json_object_new_string(ts));
 		json_object_array_add(arr, o);
-		if (!mw_opts.json)
-			printf("%-16s %-7u %-4s %-8s %-11s %-9s %-8u %u\n", v.name, v.ifindex,
+		if (!mw_opts.json) {
+			char how[64];
+
+			if (v.attach == MW_ATTACH_EXCLUSIVE)
+				snprintf(how, sizeof(how), "link %u", v.link_id);
+			else
+				snprintf(how, sizeof(how), "libxdp prio %u, entry %u%s", v.run_prio,
+					 v.entry_id, st == MW_ENTRY_DISPATCHER ? "" :
+					 st == MW_ENTRY_ALONE ? " (alone)" : st < 0 ?
+					 " (other netns)" : " (gone)");
+			printf("%-16s %-7u %-4s %-8s %-11s %-9s %-8u %s\n", v.name, v.ifindex,
 			       mw_role_name(v.role), v.xdp_mode == MW_MODE_GENERIC ? "generic" :
 			       "native", v.fail_action == MW_ACT_DROP ? "fail-closed" : "fail-open",
-			       mw_action_name(v.malformed_action), v.prog_id, v.link_id);
+			       mw_action_name(v.malformed_action), v.prog_id, how);
+		}
 	}
 	json_object_object_add(j, "interfaces", arr);
 	if (mw_opts.json)

@@ -102,60 +102,25 @@ static const char *ifname_of(uint32_t ifindex, char *buf)
 	return buf;
 }
 
-/* ---- link pins ---- */
+/* ---- attachment pins ---- */
 
-static void link_pin_path(const char *pin_dir, const char *ifname, char *path, size_t len)
-{
-	snprintf(path, len, "%s/link_%s", pin_dir, ifname);
-}
-
-/*
- * The pinned XDP link of @ifname: its fd, and in *@ifindex the interface it
- * is attached to (0 once that interface was deleted). -ENOENT without a pin.
- */
-static int link_pin_get(const char *pin_dir, const char *ifname, uint32_t *ifindex)
-{
-	struct bpf_link_info li;
-	__u32 len = sizeof(li);
-	char path[512];
-	int fd, rc;
-
-	link_pin_path(pin_dir, ifname, path, sizeof(path));
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return -errno;
-	memset(&li, 0, sizeof(li));
-	if (bpf_obj_get_info_by_fd(fd, &li, &len)) {
-		rc = -errno;
-		close(fd);
-		return rc;
-	}
-	if (li.type != BPF_LINK_TYPE_XDP) {
-		close(fd);
-		return -EPROTO;
-	}
-	*ifindex = li.xdp.ifindex;
-	return fd;
-}
-
-int mw_link_unpin_stale(const char *pin_dir, const char *ifname, int *keep_fd,
+int mw_link_unpin_stale(const char *pin_dir, const char *ifname, int *keep_fd, int *attach,
 			char *err, size_t errlen)
 {
 	char path[512], other[IF_NAMESIZE];
-	uint32_t lidx = 0, cur;
+	uint32_t lidx = 0, cur = if_nametoindex(ifname);
 	int fd, rc;
 
 	if (keep_fd)
 		*keep_fd = -1;
-	link_pin_path(pin_dir, ifname, path, sizeof(path));
-	fd = link_pin_get(pin_dir, ifname, &lidx);
+	fd = mw_attach_pin_get(pin_dir, ifname, cur, &lidx, attach);
 	if (fd == -ENOENT)
 		return 0;
+	mw_attach_pin_path(pin_dir, ifname, *attach, path, sizeof(path));
 	if (fd < 0) {
 		SETERR("%s: %s", path, fd == -EPROTO ? "not an XDP link" : strerror(-fd));
 		return fd;
 	}
-	cur = if_nametoindex(ifname);
 	if (lidx && lidx == cur) {
 		close(fd);
 		return 0;
@@ -300,18 +265,19 @@ static void refresh_slots(struct mw_linkwatch *w, const struct mw_maps *m)
 	w->links_dirty = 1;
 }
 
-/* Put a dead link back under its pin: the interface stays "waiting". */
-static void repin(struct mw_linkwatch *w, const char *ifname, int fd)
+/* Put a dead attachment back under its pin: the interface stays "waiting". */
+static void repin(struct mw_linkwatch *w, const char *ifname, int attach, int fd)
 {
 	char path[512];
 	int lock;
 
 	if (fd < 0)
 		return;
-	link_pin_path(w->pin_dir, ifname, path, sizeof(path));
+	mw_attach_pin_path(w->pin_dir, ifname, attach, path, sizeof(path));
 	lock = mw_lock(w->pin_dir);
 	if (access(path, F_OK) && bpf_obj_pin(fd, path))
-		lwlog("pinning the dead link of %s back to %s: %s", ifname, path, strerror(errno));
+		lwlog("pinning the dead attachment of %s back to %s: %s", ifname, path,
+		      strerror(errno));
 	if (lock >= 0)
 		close(lock);
 	close(fd);
@@ -325,7 +291,7 @@ static void reattach(struct mw_linkwatch *w, struct mw_lw_iface *t, uint32_t cur
 	struct mw_maps m;
 	struct mw_iface v;
 	char err[1024];
-	int lock, stale = -1, rc, ifc = -1, ncpus;
+	int lock, stale = -1, rc, ifc = -1, ncpus, attach = MW_ATTACH_EXCLUSIVE;
 	double t0 = mono_now();
 	__u32 k = t->slot;
 
@@ -346,7 +312,7 @@ static void reattach(struct mw_linkwatch *w, struct mw_lw_iface *t, uint32_t cur
 	if (bpf_map_lookup_elem(m.ifaces, &k, &v) || !v.ifindex ||
 	    strncmp(v.name, t->name, MW_IFNAME_LEN))
 		goto unlock;
-	rc = mw_link_unpin_stale(w->pin_dir, t->name, &stale, err, sizeof(err));
+	rc = mw_link_unpin_stale(w->pin_dir, t->name, &stale, &attach, err, sizeof(err));
 	if (rc < 0)
 		lwlog("%s: %s", t->name, err);
 	if (rc <= 0)
@@ -364,7 +330,7 @@ static void reattach(struct mw_linkwatch *w, struct mw_lw_iface *t, uint32_t cur
 		lwlog("%s: updating its slot: %s", t->name, strerror(errno));
 		mw_maps_close(&m);
 		close(lock);
-		repin(w, t->name, stale);
+		repin(w, t->name, attach, stale);
 		goto out;
 	}
 	mw_maps_close(&m);
@@ -374,6 +340,9 @@ static void reattach(struct mw_linkwatch *w, struct mw_lw_iface *t, uint32_t cur
 	o.mode = v.xdp_mode;
 	o.fail_action = v.fail_action;
 	o.malformed_action = v.malformed_action;
+	o.exclusive = v.attach == MW_ATTACH_EXCLUSIVE;
+	o.run_prio = v.run_prio;
+	o.reuse = 1;
 	rc = mw_load(w->pin_dir, &o, &r, err, sizeof(err));
 	if (rc) {
 		double delay = RETRY_S;
@@ -391,7 +360,7 @@ static void reattach(struct mw_linkwatch *w, struct mw_lw_iface *t, uint32_t cur
 		t->retry_at = mono_now() + delay;
 		lwlog("re-attaching %s (ifindex %u) failed: %s; trying again in %.0f s", t->name,
 		      cur, err, delay);
-		repin(w, t->name, stale);
+		repin(w, t->name, attach, stale);
 		goto out;
 	}
 	if (saved)
@@ -423,14 +392,14 @@ static void check_iface(struct mw_linkwatch *w, struct mw_lw_iface *t)
 {
 	char other[IF_NAMESIZE];
 	uint32_t lidx = 0, cur;
-	int up, fd;
+	int up, fd, attach;
 
 	t->dirty = 0;
-	fd = link_pin_get(w->pin_dir, t->name, &lidx);
+	cur = link_query(w, t->name, &up);
+	fd = mw_attach_pin_get(w->pin_dir, t->name, cur, &lidx, &attach);
 	if (fd < 0)
 		return;		/* no pin: being unloaded, or not modwall's */
 	close(fd);
-	cur = link_query(w, t->name, &up);
 	if (lidx && lidx == cur) {
 		if (t->state == MW_LW_WAITING)
 			lwlog("%s is attached again (ifindex %u)", t->name, cur);
@@ -449,7 +418,7 @@ static void check_iface(struct mw_linkwatch *w, struct mw_lw_iface *t)
 		return;
 	}
 	if (t->state != MW_LW_WAITING) {
-		lwlog("%s is gone (ifindex %u): its XDP link went with it; waiting for an "
+		lwlog("%s is gone (ifindex %u): modwall's XDP hook went with it; waiting for an "
 		      "interface of that name (role %s, %s mode)", t->name, t->ifindex,
 		      mw_role_name(t->role), t->mode == MW_MODE_GENERIC ? "generic" : "native");
 		w->gone++;

@@ -20,8 +20,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
+#include <xdp/libxdp.h>
 #include "state.h"
 #include "modwall.skel.h"
+#include "entry.skel.h"
 
 #define SETERR(...) do { if (err) snprintf(err, errlen, __VA_ARGS__); } while (0)
 
@@ -507,6 +509,8 @@ static void unpin_all(const char *pin_dir)
 		snprintf(path, sizeof(path), "%s/%s", pin_dir, map_names[i]);
 		unlink(path);
 	}
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, MW_MAP_PROGS);
+	unlink(path);
 	rmdir(pin_dir);
 }
 
@@ -568,6 +572,400 @@ static int share_pins(const char *pin_dir, const char *group, char *err, size_t 
 	return 0;
 }
 
+/* ---- attachments ---- */
+
+uint32_t mw_netns_ino(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) ? 0 : (uint32_t)st.st_ino;
+}
+
+/* libxdp finds interfaces by ifindex, which only means something in their namespace. */
+static int check_netns(const struct mw_iface *v, const char *ifname, char *err, size_t errlen)
+{
+	uint32_t here = mw_netns_ino();
+
+	if (!v->ifindex || v->attach != MW_ATTACH_LIBXDP || !v->netns || !here ||
+	    v->netns == here)
+		return 0;
+	SETERR("%s was attached from another network namespace (net:[%u]; this is net:[%u]): "
+	       "run the command there (nsenter --net=...)", ifname, v->netns, here);
+	return -EXDEV;
+}
+
+void mw_attach_pin_path(const char *pin_dir, const char *ifname, int attach, char *path,
+			size_t len)
+{
+	snprintf(path, len, "%s/%s_%s", pin_dir, attach == MW_ATTACH_EXCLUSIVE ? "link" : "entry",
+		 ifname);
+}
+
+static uint32_t prog_id_of(int fd)
+{
+	struct bpf_prog_info pi = {};
+	__u32 len = sizeof(pi);
+
+	return bpf_obj_get_info_by_fd(fd, &pi, &len) ? 0 : pi.id;
+}
+
+/*
+ * The libxdp component with program id @id on @ifindex, and its
+ * dispatcher (the caller closes it), or NULL when it does not run there.
+ */
+static struct xdp_program *entry_find(uint32_t ifindex, uint32_t id, struct xdp_multiprog **mpp)
+{
+	struct xdp_multiprog *mp;
+	struct xdp_program *p = NULL;
+
+	*mpp = NULL;
+	if (!ifindex || !id)
+		return NULL;
+	mp = xdp_multiprog__get_from_ifindex((int)ifindex);
+	if (!mp || libxdp_get_error(mp))
+		return NULL;
+	if (xdp_multiprog__is_legacy(mp)) {
+		/* libxdp attached the entry alone: the kernel lacks what the dispatcher needs */
+		p = xdp_multiprog__main_prog(mp);
+		if (p && xdp_program__id(p) != id)
+			p = NULL;
+	} else {
+		while ((p = xdp_multiprog__next_prog(p, mp)))
+			if (xdp_program__id(p) == id)
+				break;
+	}
+	if (!p)
+		xdp_multiprog__close(mp);
+	else
+		*mpp = mp;
+	return p;
+}
+
+int mw_entry_state(uint32_t ifindex, uint32_t id)
+{
+	struct xdp_multiprog *mp;
+	int st = MW_ENTRY_GONE;
+
+	if (entry_find(ifindex, id, &mp))
+		st = xdp_multiprog__is_legacy(mp) ? MW_ENTRY_ALONE : MW_ENTRY_DISPATCHER;
+	xdp_multiprog__close(mp);
+	return st;
+}
+
+static int entry_live(uint32_t ifindex, uint32_t id)
+{
+	return mw_entry_state(ifindex, id) != MW_ENTRY_GONE;
+}
+
+int mw_attach_pin_get(const char *pin_dir, const char *ifname, uint32_t cur, uint32_t *lidx,
+		      int *attach)
+{
+	struct bpf_link_info li = {};
+	__u32 len = sizeof(li);
+	char path[512];
+	int fd;
+
+	*lidx = 0;
+	*attach = MW_ATTACH_EXCLUSIVE;
+	mw_attach_pin_path(pin_dir, ifname, MW_ATTACH_EXCLUSIVE, path, sizeof(path));
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		if (bpf_obj_get_info_by_fd(fd, &li, &len) || li.type != BPF_LINK_TYPE_XDP) {
+			close(fd);
+			return -EPROTO;
+		}
+		*lidx = li.xdp.ifindex;
+		return fd;
+	}
+	*attach = MW_ATTACH_LIBXDP;
+	mw_attach_pin_path(pin_dir, ifname, MW_ATTACH_LIBXDP, path, sizeof(path));
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -ENOENT;
+	if (entry_live(cur, prog_id_of(fd)))
+		*lidx = cur;
+	return fd;
+}
+
+static char xdp_log[2048];
+
+static int libxdp_capture(enum libxdp_print_level level, const char *fmt, va_list ap)
+{
+	size_t l = strlen(xdp_log);
+
+	if (level == LIBXDP_DEBUG || l >= sizeof(xdp_log) - 1)
+		return 0;
+	return vsnprintf(xdp_log + l, sizeof(xdp_log) - l, fmt, ap);
+}
+
+/* The pinned prog array the entries tail-call through, created on first use. */
+static int progs_map(const char *pin_dir, char *err, size_t errlen)
+{
+	char path[512];
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, MW_MAP_PROGS);
+	fd = bpf_obj_get(path);
+	if (fd >= 0 || errno != ENOENT) {
+		if (fd < 0)
+			SETERR("opening %s: %s", path, strerror(errno));
+		return fd < 0 ? -errno : fd;
+	}
+	fd = bpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, MW_MAP_PROGS, sizeof(__u32), sizeof(__u32),
+			    MW_MAX_IFACES, NULL);
+	if (fd < 0 || bpf_obj_pin(fd, path)) {
+		rc = -errno;
+		SETERR("creating %s: %s", path, strerror(-rc));
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+/* The program in mw_progs[@slot] (an fd), or -1. */
+static int slot_prog_fd(const char *pin_dir, uint32_t slot)
+{
+	char path[512];
+	__u32 id = 0;
+	int pfd, fd = -1;
+
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, MW_MAP_PROGS);
+	pfd = bpf_obj_get(path);
+	if (pfd < 0)
+		return -1;
+	if (!bpf_map_lookup_elem(pfd, &slot, &id) && id)
+		fd = bpf_prog_get_fd_by_id(id);
+	close(pfd);
+	return fd < 0 ? -1 : fd;
+}
+
+/*
+ * libxdp attach: mw_progs[slot] gets the program, then (first load only)
+ * an entry that tail-calls it joins the interface's dispatcher. Loading
+ * again only replaces mw_progs[slot]: the dispatcher and the other
+ * programs on the interface are not touched, and no frame goes by
+ * unclassified.
+ */
+static int attach_entry(const char *pin_dir, const struct mw_load_opts *o, uint32_t ifindex,
+			uint32_t slot, int prog_fd, const struct mw_iface *cur,
+			struct mw_load_result *r, char *err, size_t errlen)
+{
+	enum xdp_attach_mode mode = o->mode == MW_MODE_GENERIC ? XDP_MODE_SKB : XDP_MODE_NATIVE;
+	struct xdp_program *xp = NULL;
+	struct entry_bpf *es = NULL;
+	char path[512], ppath[512];
+	int pfd, efd, rc, prev_fd = -1;
+	uint32_t id;
+	__u32 k = slot;
+
+	r->run_prio = o->run_prio ? o->run_prio :
+		      cur->ifindex && cur->run_prio ? cur->run_prio : MW_RUN_PRIO_DEFAULT;
+	pfd = progs_map(pin_dir, err, errlen);
+	if (pfd < 0)
+		return pfd;
+	mw_attach_pin_path(pin_dir, o->ifname, MW_ATTACH_LIBXDP, path, sizeof(path));
+	efd = bpf_obj_get(path);
+	if (efd >= 0) {
+		id = prog_id_of(efd);
+		close(efd);
+		if (entry_live(ifindex, id)) {
+			if (cur->ifindex && r->run_prio != cur->run_prio) {
+				SETERR("%s runs at libxdp priority %u; 'modwall unload %s' "
+				       "before changing it", o->ifname, cur->run_prio, o->ifname);
+				rc = -EINVAL;
+				goto out;
+			}
+			if (bpf_map_update_elem(pfd, &k, &prog_fd, BPF_ANY)) {
+				rc = -errno;
+				SETERR("replacing the program of %s: %s", o->ifname, strerror(-rc));
+				goto out;
+			}
+			r->upgraded = 1;
+			r->entry_id = id;
+			rc = 0;
+			goto out;
+		}
+		/* the interface it ran on is gone (deleted, or its dispatcher removed) */
+		if (unlink(path)) {
+			rc = -errno;
+			SETERR("removing the stale %s: %s", path, strerror(-rc));
+			goto out;
+		}
+	}
+	prev_fd = slot_prog_fd(pin_dir, slot);	/* put back if the attach fails */
+	if (bpf_map_update_elem(pfd, &k, &prog_fd, BPF_ANY)) {
+		rc = -errno;
+		SETERR("storing the program of %s in %s: %s", o->ifname, MW_MAP_PROGS,
+		       strerror(-rc));
+		goto out;
+	}
+	es = entry_bpf__open();
+	if (!es) {
+		rc = -errno;
+		SETERR("opening the entry object: %s", strerror(-rc));
+		goto clear;
+	}
+	es->rodata->mw_entry_slot = slot;
+	es->rodata->mw_entry_fallback = o->fail_action == MW_ACT_DROP ? XDP_DROP : XDP_PASS;
+	snprintf(ppath, sizeof(ppath), "%s/%s", pin_dir, MW_MAP_PROGS);
+	bpf_map__set_pin_path(es->maps.mw_progs, ppath);
+	xp = xdp_program__from_bpf_obj(es->obj, NULL);
+	rc = libxdp_get_error(xp);
+	if (rc) {
+		xp = NULL;
+		SETERR("preparing the libxdp component: %s", strerror(-rc));
+		goto clear;
+	}
+	xdp_program__set_run_prio(xp, r->run_prio);
+	xdp_log[0] = 0;
+	libbpf_log[0] = 0;
+	libxdp_set_print(libxdp_capture);
+	libbpf_set_print(libbpf_capture);
+	rc = xdp_program__attach(xp, (int)ifindex, mode, 0);
+	libbpf_set_print(NULL);
+	libxdp_set_print(NULL);
+	if (rc) {
+		char msg[256];
+
+		libxdp_strerror(rc, msg, sizeof(msg));
+		if (rc == -EEXIST || rc == -EBUSY)
+			SETERR("%s already runs an XDP program that libxdp cannot share (%s); "
+			       "detach it, or load it through libxdp (xdp-loader), or use "
+			       "'modwall load %s --exclusive' once it is gone%s%s", o->ifname, msg,
+			       o->ifname, xdp_log[0] ? ":\n" : "", xdp_log);
+		else if (rc == -EOPNOTSUPP || (rc == -EINVAL && mode == XDP_MODE_NATIVE))
+			SETERR("attaching to %s in %s mode: %s%s%s%s", o->ifname,
+			       mode == XDP_MODE_SKB ? "generic" : "native", msg,
+			       mode == XDP_MODE_SKB ? "" :
+			       " (the driver may lack native XDP: try --mode generic)",
+			       xdp_log[0] ? ":\n" : "", xdp_log);
+		else
+			SETERR("attaching to %s through libxdp: %s%s%s%s", o->ifname, msg,
+			       xdp_log[0] || libbpf_log[0] ? ":\n" : "", xdp_log, libbpf_log);
+		goto clear;
+	}
+	efd = xdp_program__fd(xp);
+	if (bpf_obj_pin(efd, path)) {
+		rc = -errno;
+		SETERR("pinning %s: %s", path, strerror(-rc));
+		xdp_program__detach(xp, (int)ifindex, mode, 0);
+		goto clear;
+	}
+	r->entry_id = xdp_program__id(xp);
+	rc = 0;
+	goto out;
+clear:
+	if (prev_fd < 0 || bpf_map_update_elem(pfd, &k, &prev_fd, BPF_ANY))
+		bpf_map_delete_elem(pfd, &k);
+out:
+	if (prev_fd >= 0)
+		close(prev_fd);
+	xdp_program__close(xp);
+	entry_bpf__destroy(es);
+	close(pfd);
+	return rc;
+}
+
+/* Take @ifname's entry out of the dispatcher on @ifindex (if it still runs there). */
+static int detach_entry(uint32_t ifindex, uint32_t id, char *err, size_t errlen)
+{
+	struct xdp_multiprog *mp;
+	struct xdp_program *p = entry_find(ifindex, id, &mp);
+	int rc = 0;
+
+	if (p) {
+		rc = xdp_program__detach(p, (int)ifindex, xdp_multiprog__attach_mode(mp), 0);
+		if (rc) {
+			char msg[256];
+
+			libxdp_strerror(rc, msg, sizeof(msg));
+			SETERR("detaching from ifindex %u: %s", ifindex, msg);
+		}
+	}
+	xdp_multiprog__close(mp);
+	return rc;
+}
+
+/* Attach @prog_fd alone on a bpf_link pinned as link_IFNAME, or replace the linked program. */
+static int attach_link(const char *pin_dir, const struct mw_load_opts *o, uint32_t ifindex,
+		       int prog_fd, int *link_out, struct mw_load_result *r, char *err,
+		       size_t errlen)
+{
+	char path[512];
+	int link_fd, rc;
+
+	*link_out = -1;
+	mw_attach_pin_path(pin_dir, o->ifname, MW_ATTACH_EXCLUSIVE, path, sizeof(path));
+	link_fd = bpf_obj_get(path);
+	if (link_fd >= 0) {
+		struct bpf_link_info li = {};
+		__u32 len = sizeof(li);
+
+		if (bpf_obj_get_info_by_fd(link_fd, &li, &len) || li.type != BPF_LINK_TYPE_XDP) {
+			SETERR("%s is pinned but is not an XDP link; remove it first", path);
+			close(link_fd);
+			return -EEXIST;
+		}
+		if (li.xdp.ifindex == ifindex) {
+			if (bpf_link_update(link_fd, prog_fd, NULL)) {
+				rc = -errno;
+				SETERR("replacing the program on %s: %s", o->ifname, strerror(-rc));
+				close(link_fd);
+				return rc;
+			}
+			r->upgraded = 1;
+			*link_out = link_fd;
+			return 0;
+		}
+		close(link_fd);
+		if (li.xdp.ifindex) {
+			char other[IF_NAMESIZE] = "?";
+
+			if_indextoname(li.xdp.ifindex, other);
+			SETERR("%s is attached to %s (ifindex %u), not to %s; 'modwall unload "
+			       "%s' first", path, other, li.xdp.ifindex, o->ifname, o->ifname);
+			return -EBUSY;
+		}
+		/* the interface it was attached to is gone */
+		if (unlink(path)) {
+			rc = -errno;
+			SETERR("removing the stale %s: %s", path, strerror(-rc));
+			return rc;
+		}
+	}
+	{
+		LIBBPF_OPTS(bpf_link_create_opts, lo);
+
+		lo.flags = o->mode == MW_MODE_GENERIC ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+		link_fd = bpf_link_create(prog_fd, (int)ifindex, BPF_XDP, &lo);
+	}
+	if (link_fd < 0) {
+		rc = -errno;
+		if (rc == -EBUSY || rc == -EEXIST)
+			SETERR("%s already has an XDP program attached; --exclusive needs the "
+			       "interface to itself (drop --exclusive to share it through libxdp)",
+			       o->ifname);
+		else if (rc == -EOPNOTSUPP || rc == -EINVAL)
+			SETERR("attaching to %s in %s mode: %s%s", o->ifname,
+			       o->mode == MW_MODE_GENERIC ? "generic" : "native",
+			       strerror(-rc), o->mode == MW_MODE_GENERIC ? "" :
+			       " (the driver may lack native XDP: try --mode generic)");
+		else
+			SETERR("attaching to %s: %s", o->ifname, strerror(-rc));
+		return rc;
+	}
+	if (bpf_obj_pin(link_fd, path)) {
+		rc = -errno;
+		SETERR("pinning %s: %s", path, strerror(-rc));
+		bpf_link_detach(link_fd);
+		close(link_fd);
+		return rc;
+	}
+	*link_out = link_fd;
+	return 0;
+}
+
 int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_result *r,
 	    char *err, size_t errlen)
 {
@@ -576,7 +974,7 @@ int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_re
 	struct mw_iface cur, ifv;
 	char path[512];
 	uint32_t ifindex, maxs;
-	int rc, fresh = 0, slot, link_fd = -1, prog_fd, lock = -1;
+	int rc, fresh = 0, slot, link_fd = -1, prog_fd, own_prog_fd = -1, lock = -1;
 	__u32 k;
 
 	memset(r, 0, sizeof(*r));
@@ -631,8 +1029,41 @@ int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_re
 			rc = -EINVAL;
 			goto out;
 		}
+		{
+			/* by name: the same name elsewhere has another ifindex */
+			struct mw_iface byname;
+			__u32 i;
+
+			for (i = 0; i < MW_MAX_IFACES; i++)
+				if (!bpf_map_lookup_elem(m.ifaces, &i, &byname) && byname.ifindex &&
+				    !strncmp(byname.name, o->ifname, MW_IFNAME_LEN)) {
+					rc = check_netns(&byname, o->ifname, err, errlen);
+					if (rc)
+						goto out;
+				}
+		}
+		if (cur.ifindex && cur.attach != (o->exclusive ? MW_ATTACH_EXCLUSIVE :
+						  MW_ATTACH_LIBXDP)) {
+			SETERR("%s is attached %s; 'modwall unload %s' before %s", o->ifname,
+			       cur.attach == MW_ATTACH_EXCLUSIVE ? "exclusively (--exclusive)" :
+			       "through libxdp", o->ifname, o->exclusive ?
+			       "taking it exclusively" : "sharing it through libxdp (or add "
+			       "--exclusive)");
+			rc = -EINVAL;
+			goto out;
+		}
 	}
 
+	/*
+	 * The interface came back: its program still sits in mw_progs[slot],
+	 * verified and bound to this slot. Only a new entry needs attaching,
+	 * which takes milliseconds instead of another verifier run.
+	 */
+	if (o->reuse && !o->exclusive && !fresh) {
+		prog_fd = own_prog_fd = slot_prog_fd(pin_dir, (uint32_t)slot);
+		if (prog_fd >= 0)
+			goto attach;
+	}
 	skel = modwall_bpf__open();
 	if (!skel) {
 		rc = -errno;
@@ -692,57 +1123,18 @@ int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_re
 		}
 	}
 	prog_fd = bpf_program__fd(skel->progs.modwall_xdp);
-
-	snprintf(path, sizeof(path), "%s/link_%s", pin_dir, o->ifname);
-	link_fd = bpf_obj_get(path);
-	if (link_fd >= 0) {
-		struct bpf_link_info li = {};
-		__u32 len = sizeof(li);
-
-		if (bpf_obj_get_info_by_fd(link_fd, &li, &len) || li.type != BPF_LINK_TYPE_XDP ||
-		    li.xdp.ifindex != ifindex) {
-			SETERR("%s is pinned but is not modwall's XDP link on %s (ifindex %u); "
-			       "'modwall unload %s' first", path, o->ifname, ifindex, o->ifname);
-			rc = -EEXIST;
-			goto out;
-		}
-		if (bpf_link_update(link_fd, prog_fd, NULL)) {
-			rc = -errno;
-			SETERR("replacing the program on %s: %s", o->ifname, strerror(-rc));
-			goto out;
-		}
-		r->upgraded = 1;
-	} else {
-		LIBBPF_OPTS(bpf_link_create_opts, lo);
-
-		lo.flags = o->mode == MW_MODE_GENERIC ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
-		link_fd = bpf_link_create(prog_fd, (int)ifindex, BPF_XDP, &lo);
-		if (link_fd < 0) {
-			rc = -errno;
-			if (rc == -EBUSY || rc == -EEXIST)
-				SETERR("%s already has an XDP program attached (not modwall's); "
-				       "detach it first ('ip link set dev %s xdp off')",
-				       o->ifname, o->ifname);
-			else if (rc == -EOPNOTSUPP || rc == -EINVAL)
-				SETERR("attaching to %s in %s mode: %s%s", o->ifname,
-				       o->mode == MW_MODE_GENERIC ? "generic" : "native",
-				       strerror(-rc), o->mode == MW_MODE_GENERIC ? "" :
-				       " (the driver may lack native XDP: try --mode generic)");
-			else
-				SETERR("attaching to %s: %s", o->ifname, strerror(-rc));
-			goto out;
-		}
-		if (bpf_obj_pin(link_fd, path)) {
-			rc = -errno;
-			SETERR("pinning %s: %s", path, strerror(-rc));
-			bpf_link_detach(link_fd);
-			goto out;
-		}
-		/* a slot taken afresh starts with clean interface counters */
-		if (!cur.ifindex)
-			zero_percpu(&m, m.ifcounters, (uint32_t)slot * MW_NR_REASONS,
-				     MW_NR_REASONS);
-	}
+attach:
+	r->attach = o->exclusive ? MW_ATTACH_EXCLUSIVE : MW_ATTACH_LIBXDP;
+	if (o->exclusive)
+		rc = attach_link(pin_dir, o, ifindex, prog_fd, &link_fd, r, err, errlen);
+	else
+		rc = attach_entry(pin_dir, o, ifindex, (uint32_t)slot, prog_fd, &cur, r, err,
+				  errlen);
+	if (rc)
+		goto out;
+	/* a slot taken afresh starts with clean interface counters */
+	if (!r->upgraded && !cur.ifindex)
+		zero_percpu(&m, m.ifcounters, (uint32_t)slot * MW_NR_REASONS, MW_NR_REASONS);
 
 	{
 		struct bpf_prog_info pi = {};
@@ -751,7 +1143,8 @@ int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_re
 
 		bpf_obj_get_info_by_fd(prog_fd, &pi, &len);
 		len = sizeof(li);
-		bpf_obj_get_info_by_fd(link_fd, &li, &len);
+		if (link_fd >= 0)
+			bpf_obj_get_info_by_fd(link_fd, &li, &len);
 		memset(&ifv, 0, sizeof(ifv));
 		ifv.ifindex = ifindex;
 		ifv.role = (uint8_t)o->role;
@@ -762,6 +1155,10 @@ int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_re
 		ifv.prog_id = pi.id;
 		ifv.link_id = li.id;
 		ifv.loaded_ns = now_ns();
+		ifv.attach = (uint8_t)r->attach;
+		ifv.run_prio = (uint16_t)(r->attach == MW_ATTACH_LIBXDP ? r->run_prio : 0);
+		ifv.entry_id = r->entry_id;
+		ifv.netns = mw_netns_ino();
 		k = (uint32_t)slot;
 		if (bpf_map_update_elem(m.ifaces, &k, &ifv, BPF_ANY)) {
 			rc = -errno;
@@ -783,6 +1180,8 @@ int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_re
 out:
 	if (link_fd >= 0)
 		close(link_fd);
+	if (own_prog_fd >= 0)
+		close(own_prog_fd);
 	if (rc && fresh)
 		unpin_all(pin_dir);
 	modwall_bpf__destroy(skel);
@@ -791,17 +1190,28 @@ out:
 	return rc;
 }
 
+static int is_attach_pin(const char *name, const char **ifname)
+{
+	if (!strncmp(name, "link_", 5))
+		*ifname = name + 5;
+	else if (!strncmp(name, "entry_", 6))
+		*ifname = name + 6;
+	else
+		return 0;
+	return 1;
+}
+
 static int count_links(const char *pin_dir)
 {
 	DIR *d = opendir(pin_dir);
 	struct dirent *de;
+	const char *ifn;
 	int n = 0;
 
 	if (!d)
 		return 0;
 	while ((de = readdir(d)))
-		if (!strncmp(de->d_name, "link_", 5))
-			n++;
+		n += is_attach_pin(de->d_name, &ifn);
 	closedir(d);
 	return n;
 }
@@ -810,31 +1220,58 @@ static int unload_one(const char *pin_dir, const char *ifname, struct mw_maps *m
 		      char *err, size_t errlen)
 {
 	char path[512];
-	int fd;
+	struct mw_iface v = {}, cur = {};
+	int fd, attach = MW_ATTACH_EXCLUSIVE, slot = -1;
 	__u32 k;
 
-	snprintf(path, sizeof(path), "%s/link_%s", pin_dir, ifname);
+	for (k = 0; m && k < MW_MAX_IFACES && slot < 0; k++)
+		if (!bpf_map_lookup_elem(m->ifaces, &k, &v) && v.ifindex &&
+		    !strncmp(v.name, ifname, MW_IFNAME_LEN)) {
+			slot = (int)k;
+			cur = v;
+		}
+	mw_attach_pin_path(pin_dir, ifname, attach, path, sizeof(path));
 	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		attach = MW_ATTACH_LIBXDP;
+		mw_attach_pin_path(pin_dir, ifname, attach, path, sizeof(path));
+		fd = bpf_obj_get(path);
+	}
 	if (fd < 0) {
 		SETERR("modwall is not loaded on %s", ifname);
 		return -ENOENT;
 	}
-	if (bpf_link_detach(fd) && errno != ENOLINK)
-		fprintf(stderr, "modwall: warning: detaching %s: %s\n", ifname, strerror(errno));
+	if (attach == MW_ATTACH_LIBXDP && check_netns(&cur, ifname, err, errlen)) {
+		close(fd);
+		return -EXDEV;
+	}
+	if (attach == MW_ATTACH_EXCLUSIVE) {
+		if (bpf_link_detach(fd) && errno != ENOLINK)
+			fprintf(stderr, "modwall: warning: detaching %s: %s\n", ifname,
+				strerror(errno));
+	} else {
+		uint32_t idx = cur.ifindex ? cur.ifindex : if_nametoindex(ifname);
+		char msg[512];
+		int pfd;
+
+		if (detach_entry(idx, prog_id_of(fd), msg, sizeof(msg)))
+			fprintf(stderr, "modwall: warning: %s: %s\n", ifname, msg);
+		snprintf(msg, sizeof(msg), "%s/%s", pin_dir, MW_MAP_PROGS);
+		pfd = bpf_obj_get(msg);
+		k = (__u32)slot;
+		if (pfd >= 0 && slot >= 0)
+			bpf_map_delete_elem(pfd, &k);
+		if (pfd >= 0)
+			close(pfd);
+	}
 	close(fd);
 	if (unlink(path)) {
 		SETERR("removing %s: %s", path, strerror(errno));
 		return -errno;
 	}
-	if (!m)
-		return 0;
-	for (k = 0; k < MW_MAX_IFACES; k++) {
-		struct mw_iface v;
-
-		if (bpf_map_lookup_elem(m->ifaces, &k, &v) || !v.ifindex ||
-		    strcmp(v.name, ifname))
-			continue;
+	if (slot >= 0) {
 		memset(&v, 0, sizeof(v));
+		k = (__u32)slot;
 		bpf_map_update_elem(m->ifaces, &k, &v, BPF_ANY);
 	}
 	return 0;
@@ -863,10 +1300,11 @@ int mw_unload(const char *pin_dir, const char *ifname, int keep, char *err, size
 			rc = -ENOENT;
 			goto out;
 		}
+		const char *ifn;
+
 		while ((de = readdir(d)))
-			if (!strncmp(de->d_name, "link_", 5)) {
-				rc = unload_one(pin_dir, de->d_name + 5, have_maps ? &m : NULL,
-						err, errlen);
+			if (is_attach_pin(de->d_name, &ifn)) {
+				rc = unload_one(pin_dir, ifn, have_maps ? &m : NULL, err, errlen);
 				if (rc)
 					break;
 			}

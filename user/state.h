@@ -67,16 +67,40 @@ struct mw_load_opts {
 	int64_t event_rate;	/* drop events per second, 0 off; -1: keep (default on first load) */
 	const char *group;	/* readers' group: map pins 0640, pin dir 0750 (NULL: root only) */
 	uint64_t event_burst;
+	int exclusive;		/* plain bpf_link instead of a libxdp dispatcher component */
+	unsigned run_prio;	/* libxdp run priority (0: keep, or MW_RUN_PRIO_DEFAULT) */
+	int reuse;		/* libxdp re-attach: keep the slot's loaded program if any */
 };
 
 struct mw_load_result {
 	int upgraded;		/* 1: link existed, program replaced */
 	int created;		/* 1: maps were created */
+	int attach;		/* enum mw_attach */
+	unsigned run_prio;	/* libxdp */
 	uint32_t slot, prog_id, link_id, ifindex;
+	uint32_t entry_id;	/* libxdp: the dispatcher component */
 };
 
 int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_result *r,
 	    char *err, size_t errlen);
+/*
+ * The pin that holds @ifname's attachment, link_IFNAME (exclusive) or
+ * entry_IFNAME (libxdp): its fd, its kind in *@attach, and in *@lidx the
+ * ifindex it runs on (0: that interface is gone). A link knows its
+ * interface; an entry is looked for in the dispatcher of @cur. -ENOENT
+ * without a pin, -EPROTO when link_IFNAME is not an XDP link.
+ */
+int mw_attach_pin_get(const char *pin_dir, const char *ifname, uint32_t cur, uint32_t *lidx,
+		      int *attach);
+/* Inode number of the caller's network namespace (0 if unknown). */
+uint32_t mw_netns_ino(void);
+
+/* Where libxdp runs the entry @id on @ifindex. */
+enum { MW_ENTRY_GONE = 0, MW_ENTRY_ALONE = 1, MW_ENTRY_DISPATCHER = 2 };
+int mw_entry_state(uint32_t ifindex, uint32_t id);
+void mw_attach_pin_path(const char *pin_dir, const char *ifname, int attach, char *path,
+			size_t len);
+
 /* Detach @ifname (or every interface when NULL); maps go with the last one unless @keep. */
 int mw_unload(const char *pin_dir, const char *ifname, int keep, char *err, size_t errlen);
 

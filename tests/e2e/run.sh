@@ -62,8 +62,11 @@ test_load_apply() {
 	local out
 	nsx "$GW" "$MODWALL" load gw-a --mode generic >/dev/null &&
 		nsx "$GW" "$MODWALL" load gw-b --mode generic >/dev/null &&
-		nsx "$GW" "$MODWALL" load gw-c --mode generic >/dev/null
-	expect "load on three interfaces" $? 0
+		nsx "$GW" "$MODWALL" load gw-c --mode generic --exclusive >/dev/null
+	expect "load on three interfaces (gw-c --exclusive)" $? 0
+	[ -e "$MODWALL_PIN_DIR/entry_gw-a" ] && [ -e "$MODWALL_PIN_DIR/link_gw-c" ] &&
+		[ ! -e "$MODWALL_PIN_DIR/link_gw-a" ] && [ ! -e "$MODWALL_PIN_DIR/entry_gw-c" ]
+	expect "gw-a shares through libxdp (entry pin), gw-c holds a bpf_link (link pin)" $? 0
 	out=$("$MODWALL" apply "$TMP/policy.mwp" 2>&1)
 	expect "apply" $? 0
 	expect "status lists 3 interfaces" \
@@ -178,7 +181,8 @@ test_swap_under_traffic() {
 	t1=$(date +%s.%N)
 	kill -0 $pid 2>/dev/null
 	expect "traffic still flowing after 100 applies" $? 0
-	kill -INT $pid
+	# ping runs under the background subshell, which ignores SIGINT: signal ping itself
+	pkill -INT -P $pid ping
 	wait $pid
 	sleep 0.2	# let the last frames leave the backlog queue
 	tx=$(awk '/packets transmitted/ { print $1 }' "$TMP/ping.out")
@@ -197,7 +201,7 @@ test_unprivileged_read() {
 	nsx "$GW" "$MODWALL" load gw-b --mode generic --group nogroup >/dev/null
 	expect "load --group: map pins readable by the group" \
 		"$(stat -c '%a %G' "$MODWALL_PIN_DIR/mw_counters")" "640 nogroup"
-	expect "load --group: links stay root's" "$(stat -c '%a' "$MODWALL_PIN_DIR/link_gw-b")" 600
+	expect "load --group: attachments stay root's" "$(stat -c '%a' "$MODWALL_PIN_DIR/entry_gw-b")" 600
 	out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=+bpf \
 		--ambient-caps=+bpf env MODWALL_PIN_DIR="$MODWALL_PIN_DIR" "$MODWALL" -j stats meter-b \
 		2>&1 | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["subjects"][0]["reasons"]["pass"]["packets"])')

@@ -260,8 +260,8 @@ test_reattach_fail() {
 	nsx "$GW" ip link set gw0 up
 	wait_status failed $((f + 1)) 3
 	expect "gw0 back with another XDP program: the re-attach fails" $? 0
-	expect "... gw0 is still waiting, its dead link pinned again" \
-		"$(status waiting)/$(status reattached)/$([ -e "$MODWALL_PIN_DIR/link_gw0" ] && echo pinned)" \
+	expect "... gw0 is still waiting, its dead entry pinned again" \
+		"$(status waiting)/$(status reattached)/$([ -e "$MODWALL_PIN_DIR/entry_gw0" ] && echo pinned)" \
 		"1/$r/pinned"
 	nsx "$GW" ip link set dev gw0 xdpgeneric off
 	wait_status reattached $((r + 1)) 8

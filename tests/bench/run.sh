@@ -42,7 +42,7 @@ if [ ! -x "$XB" ] || [ "$ROOT/tests/bench/xdpbench.c" -nt "$XB" ] ||
 	# shellcheck disable=SC2046
 	if ! ${CC:-gcc} -O2 -g -std=gnu11 -Wall -Wextra -I"$ROOT/include" -I"$ROOT/user" \
 		-I"$ROOT/build" $(pkg-config --cflags json-c 2>/dev/null) -o "$XB" \
-		"$ROOT/tests/bench/xdpbench.c" "$ROOT/build/libmodwall.a" -lbpf -lelf -lz \
+		"$ROOT/tests/bench/xdpbench.c" "$ROOT/build/libmodwall.a" -lxdp -lbpf -lelf -lz \
 		$(pkg-config --libs json-c 2>/dev/null || echo -ljson-c); then
 		XB=
 	fi

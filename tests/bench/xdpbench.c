@@ -47,6 +47,7 @@
 #include <bpf/libbpf.h>
 
 #include "modwall.skel.h"
+#include "entry.skel.h"
 #include "modwall.h"
 #include "addr.h"
 #include "apply.h"
@@ -1007,6 +1008,36 @@ static void ratio(char *buf, size_t len, double a, double b)
 		snprintf(buf, len, "-");
 }
 
+/*
+ * modwall's libxdp component as the dispatcher calls it: the entry
+ * program tail-calling @target through its own prog array (slot 0).
+ */
+static struct entry_bpf *entry_skel;
+
+static void load_entry(struct prog *p, int target)
+{
+	__u32 k = 0;
+	int pfd;
+
+	memset(p, 0, sizeof(*p));
+	p->fd = -1;
+	if (target < 0)
+		return prog_na(p, "modwall did not load");
+	entry_skel = entry_bpf__open();
+	if (!entry_skel)
+		return prog_na(p, "opening the entry object: %s", strerror(errno));
+	if (entry_bpf__load(entry_skel)) {
+		prog_na(p, "loading the entry: %s", bpf_last());
+		entry_bpf__destroy(entry_skel);
+		entry_skel = NULL;
+		return;
+	}
+	pfd = bpf_map__fd(entry_skel->maps.mw_progs);
+	if (bpf_map_update_elem(pfd, &k, &target, BPF_ANY))
+		return prog_na(p, "mw_progs[0]: %s", strerror(errno));
+	p->fd = bpf_program__fd(entry_skel->progs.modwall_entry);
+}
+
 /* ---- cost ---------------------------------------------------------------- */
 
 static const char *cost_policy_head =
@@ -1033,9 +1064,10 @@ static void devices_by_mac(struct sbuf *b, const char *tag, uint16_t fam, uint32
 static int cmd_cost(void)
 {
 	enum { C_BARE, C_XB, C_XBR, C_XF_MACDROP, C_XF_MACPASS, C_XF_WALK,
-	       C_PASS, C_DROP_EV, C_DROP_NOEV, C_VENDOR, C_UNKNOWN, C_IP, C_ALLOW, C_RATE, C_N };
+	       C_PASS, C_ENTRY, C_DROP_EV, C_DROP_NOEV, C_VENDOR, C_UNKNOWN, C_IP, C_ALLOW,
+	       C_RATE, C_N };
 	static struct bcase cs[C_N];
-	struct prog bare, xb, xbr, xf_alw, xf_dny, mwp = { .fd = -1 };
+	struct prog bare, xb, xbr, xf_alw, xf_dny, mwp = { .fd = -1 }, mwe;
 	struct frames f_pass = { 0 }, f_drop = { 0 }, f_vendor = { 0 }, f_unknown = { 0 };
 	struct frames f_ip = { 0 }, f_allow = { 0 }, f_rate = { 0 };
 	struct mw_ieee db;
@@ -1123,6 +1155,7 @@ static int cmd_cost(void)
 	mwp.fd = have_inst ? in.fd : -1;
 	if (!have_inst)
 		snprintf(mwp.why, sizeof(mwp.why), "%.190s", why);
+	load_entry(&mwe, mwp.fd);
 	{
 		struct inst *ip = have_inst ? &in : NULL;
 		const int ev = MW_EVENT_RATE_DEFAULT;
@@ -1141,6 +1174,8 @@ static int cmd_cost(void)
 		       &f_unknown, XDP_PASS, -1, NULL, -1);
 		mkcase(&cs[C_PASS], "tagged device by MAC, pass", "modwall", &mwp, &f_pass,
 		       XDP_PASS, ev, ip, C_XF_MACPASS);
+		mkcase(&cs[C_ENTRY], "the same, through the libxdp entry", NULL, &mwe,
+		       &f_pass, XDP_PASS, ev, ip, C_XF_MACPASS);
 		mkcase(&cs[C_DROP_EV], "tagged device by MAC, drop, events 100/s", NULL, &mwp,
 		       &f_drop, XDP_DROP, ev, ip, C_XF_MACDROP);
 		mkcase(&cs[C_DROP_NOEV], "tagged device by MAC, drop, events off", NULL, &mwp,
@@ -1211,6 +1246,8 @@ static int cmd_cost(void)
 		prog_sizes(in.skel->obj);
 		inst_close(&in);
 	}
+	entry_bpf__destroy(entry_skel);
+	entry_skel = NULL;
 	free(dmacs);
 	free(pmacs);
 	free(qv);

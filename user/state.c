@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* Pinned state: bpffs, map pins, loading, upgrading and unloading. */
+#define _GNU_SOURCE	/* setns */
 #include <dirent.h>
 #include <errno.h>
+#include <sched.h>
 #include <linux/magic.h>
 #include <net/if.h>
 #include <stdarg.h>
@@ -581,6 +583,70 @@ uint32_t mw_netns_ino(void)
 	return stat("/proc/self/ns/net", &st) ? 0 : (uint32_t)st.st_ino;
 }
 
+/* An fd of @path when it is the network namespace with inode @ino. */
+static int ns_match(const char *path, uint32_t ino)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0 && (fstat(fd, &st) || (uint32_t)st.st_ino != ino)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/*
+ * The network namespace with inode @ino: named under /run/netns (ip netns
+ * add), else held by a process. -1 when neither: it is gone, and every
+ * interface in it with it.
+ */
+static int netns_open(uint32_t ino)
+{
+	const char *dirs[] = { "/run/netns", "/proc" };
+	struct dirent *de;
+	char path[300];
+	int fd = -1;
+	size_t i;
+
+	for (i = 0; i < 2 && fd < 0; i++) {
+		DIR *d = opendir(dirs[i]);
+
+		while (d && fd < 0 && (de = readdir(d))) {
+			if (i == 0 ? de->d_name[0] == '.' : (de->d_name[0] < '0' || de->d_name[0] > '9'))
+				continue;
+			snprintf(path, sizeof(path), i == 0 ? "%s/%s" : "%s/%s/ns/net", dirs[i],
+				 de->d_name);
+			fd = ns_match(path, ino);
+		}
+		if (d)
+			closedir(d);
+	}
+	return fd;
+}
+
+/* Enter the namespace @nsfd: returns an fd of the namespace to go back to, or -1. */
+static int netns_enter(int nsfd)
+{
+	int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+
+	if (home >= 0 && setns(nsfd, CLONE_NEWNET)) {
+		close(home);
+		home = -1;
+	}
+	return home;
+}
+
+static void netns_leave(int home)
+{
+	if (home < 0)
+		return;
+	if (setns(home, CLONE_NEWNET))
+		fprintf(stderr, "modwall: warning: returning to the network namespace: %s\n",
+			strerror(errno));
+	close(home);
+}
+
 /* libxdp finds interfaces by ifindex, which only means something in their namespace. */
 static int check_netns(const struct mw_iface *v, const char *ifname, char *err, size_t errlen)
 {
@@ -592,6 +658,17 @@ static int check_netns(const struct mw_iface *v, const char *ifname, char *err, 
 	SETERR("%s was attached from another network namespace (net:[%u]; this is net:[%u]): "
 	       "run the command there (nsenter --net=...)", ifname, v->netns, here);
 	return -EXDEV;
+}
+
+/* A live libxdp attachment in another namespace: its fd, -1 if the namespace is gone. */
+static int other_netns(const struct mw_iface *v)
+{
+	uint32_t here = mw_netns_ino();
+
+	if (!v->ifindex || v->attach != MW_ATTACH_LIBXDP || !v->netns || !here ||
+	    v->netns == here)
+		return -1;
+	return netns_open(v->netns);
 }
 
 void mw_attach_pin_path(const char *pin_dir, const char *ifname, int attach, char *path,
@@ -1033,13 +1110,15 @@ int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_re
 			/* by name: the same name elsewhere has another ifindex */
 			struct mw_iface byname;
 			__u32 i;
+			int nsfd;
 
 			for (i = 0; i < MW_MAX_IFACES; i++)
 				if (!bpf_map_lookup_elem(m.ifaces, &i, &byname) && byname.ifindex &&
-				    !strncmp(byname.name, o->ifname, MW_IFNAME_LEN)) {
+				    !strncmp(byname.name, o->ifname, MW_IFNAME_LEN) &&
+				    (nsfd = other_netns(&byname)) >= 0) {
+					close(nsfd);
 					rc = check_netns(&byname, o->ifname, err, errlen);
-					if (rc)
-						goto out;
+					goto out;
 				}
 		}
 		if (cur.ifindex && cur.attach != (o->exclusive ? MW_ATTACH_EXCLUSIVE :
@@ -1221,7 +1300,7 @@ static int unload_one(const char *pin_dir, const char *ifname, struct mw_maps *m
 {
 	char path[512];
 	struct mw_iface v = {}, cur = {};
-	int fd, attach = MW_ATTACH_EXCLUSIVE, slot = -1;
+	int fd, attach = MW_ATTACH_EXCLUSIVE, slot = -1, home = -1, gone = 0;
 	__u32 k;
 
 	for (k = 0; m && k < MW_MAX_IFACES && slot < 0; k++)
@@ -1241,9 +1320,22 @@ static int unload_one(const char *pin_dir, const char *ifname, struct mw_maps *m
 		SETERR("modwall is not loaded on %s", ifname);
 		return -ENOENT;
 	}
-	if (attach == MW_ATTACH_LIBXDP && check_netns(&cur, ifname, err, errlen)) {
-		close(fd);
-		return -EXDEV;
+	if (attach == MW_ATTACH_LIBXDP && check_netns(&cur, ifname, NULL, 0)) {
+		/* libxdp works by ifindex: detach from within the interface's namespace */
+		int nsfd = netns_open(cur.netns);
+
+		if (nsfd < 0) {
+			gone = 1;	/* the namespace went, and the interface with it */
+		} else {
+			home = netns_enter(nsfd);
+			close(nsfd);
+			if (home < 0) {
+				SETERR("entering the network namespace of %s (net:[%u]): %s",
+				       ifname, cur.netns, strerror(errno));
+				close(fd);
+				return -EXDEV;
+			}
+		}
 	}
 	if (attach == MW_ATTACH_EXCLUSIVE) {
 		if (bpf_link_detach(fd) && errno != ENOLINK)
@@ -1254,8 +1346,9 @@ static int unload_one(const char *pin_dir, const char *ifname, struct mw_maps *m
 		char msg[512];
 		int pfd;
 
-		if (detach_entry(idx, prog_id_of(fd), msg, sizeof(msg)))
+		if (!gone && detach_entry(idx, prog_id_of(fd), msg, sizeof(msg)))
 			fprintf(stderr, "modwall: warning: %s: %s\n", ifname, msg);
+		netns_leave(home);
 		snprintf(msg, sizeof(msg), "%s/%s", pin_dir, MW_MAP_PROGS);
 		pfd = bpf_obj_get(msg);
 		k = (__u32)slot;

@@ -516,6 +516,16 @@ static void unpin_all(const char *pin_dir)
 	rmdir(pin_dir);
 }
 
+/* Was @v's interface in this namespace, and is it deleted? */
+static int gone_here(const struct mw_iface *v)
+{
+	char name[IF_NAMESIZE];
+
+	if (v->netns && v->netns != mw_netns_ino())
+		return 0;
+	return !if_indextoname(v->ifindex, name);
+}
+
 static int find_slot(const struct mw_maps *m, uint32_t ifindex, const char *ifname,
 		     struct mw_iface *cur)
 {
@@ -527,7 +537,9 @@ static int find_slot(const struct mw_maps *m, uint32_t ifindex, const char *ifna
 
 		if (bpf_map_lookup_elem(m->ifaces, &k, &v))
 			return -errno;
-		if (v.ifindex && v.ifindex == ifindex && !strcmp(v.name, ifname)) {
+		if (v.ifindex && !strncmp(v.name, ifname, MW_IFNAME_LEN) &&
+		    (v.ifindex == ifindex || gone_here(&v))) {
+			/* this interface, or the one of that name before it was re-created */
 			*cur = v;
 			return (int)k;
 		}
@@ -870,6 +882,32 @@ static int attach_entry(const char *pin_dir, const struct mw_load_opts *o, uint3
 			goto out;
 		}
 	}
+	{
+		/* a modwall entry these pins do not know would count every frame twice */
+		struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex((int)ifindex);
+		struct xdp_program *p = NULL;
+		uint32_t other = 0;
+
+		if (mp && !libxdp_get_error(mp)) {
+			if (xdp_multiprog__is_legacy(mp))
+				p = xdp_multiprog__main_prog(mp);
+			else
+				p = xdp_multiprog__next_prog(NULL, mp);
+			for (; p && !other; p = xdp_multiprog__is_legacy(mp) ? NULL :
+			     xdp_multiprog__next_prog(p, mp))
+				if (!strcmp(xdp_program__name(p), "modwall_entry"))
+					other = xdp_program__id(p);
+			xdp_multiprog__close(mp);
+		}
+		if (other) {
+			SETERR("%s already runs a modwall entry (program %u) that %s does not "
+			       "know (another pin directory, or pins removed by hand); remove it "
+			       "with 'xdp-loader unload %s -i %u' first", o->ifname, other,
+			       pin_dir, o->ifname, other);
+			rc = -EEXIST;
+			goto out;
+		}
+	}
 	prev_fd = slot_prog_fd(pin_dir, slot);	/* put back if the attach fails */
 	if (bpf_map_update_elem(pfd, &k, &prog_fd, BPF_ANY)) {
 		rc = -errno;
@@ -1112,14 +1150,27 @@ int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_re
 			__u32 i;
 			int nsfd;
 
-			for (i = 0; i < MW_MAX_IFACES; i++)
-				if (!bpf_map_lookup_elem(m.ifaces, &i, &byname) && byname.ifindex &&
-				    !strncmp(byname.name, o->ifname, MW_IFNAME_LEN) &&
-				    (nsfd = other_netns(&byname)) >= 0) {
+			for (i = 0; i < MW_MAX_IFACES; i++) {
+				char now[IF_NAMESIZE];
+
+				if (bpf_map_lookup_elem(m.ifaces, &i, &byname) || !byname.ifindex ||
+				    strncmp(byname.name, o->ifname, MW_IFNAME_LEN))
+					continue;
+				if ((nsfd = other_netns(&byname)) >= 0) {
 					close(nsfd);
 					rc = check_netns(&byname, o->ifname, err, errlen);
 					goto out;
 				}
+				if (byname.ifindex != ifindex && (!byname.netns ||
+				    byname.netns == mw_netns_ino()) &&
+				    if_indextoname(byname.ifindex, now)) {
+					SETERR("the interface modwall attached as %s (ifindex %u) is "
+					       "called %s now and still runs it; 'modwall unload %s' "
+					       "first", o->ifname, byname.ifindex, now, o->ifname);
+					rc = -EBUSY;
+					goto out;
+				}
+			}
 		}
 		if (cur.ifindex && cur.attach != (o->exclusive ? MW_ATTACH_EXCLUSIVE :
 						  MW_ATTACH_LIBXDP)) {

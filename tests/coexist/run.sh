@@ -272,6 +272,41 @@ else
 	expect "xdp-filter untouched by the refused load" "$?" 0
 fi
 
+# ---- the same name again: a re-created interface, a second pin directory ----
+mkcx1() {
+	ip link add cx1 netns "$GW" type veth peer name cx1p netns "$DEV" &&
+		nsx "$GW" ip link set cx1 up && nsx "$DEV" ip link set cx1p up
+}
+rows() { nsx "$GW" "$MODWALL" -j status | /usr/bin/python3 -c 'import json,sys
+print(" ".join("%s@%d:%s" % (i["interface"], i["slot"], i["attach"])
+               for i in json.load(sys.stdin)["interfaces"] if i["interface"] == "cx1"))'; }
+for how in libxdp exclusive; do
+	x=$([ $how = exclusive ] && echo --exclusive)
+	mkcx1
+	nsx "$GW" "$MODWALL" load cx1 --mode generic $x >/dev/null
+	r0=$(rows)
+	nsx "$GW" ip link del cx1
+	mkcx1
+	out=$(nsx "$GW" "$MODWALL" load cx1 --mode generic $x 2>&1)
+	expect "$how: load cx1 again after it was deleted and re-created" "$?/${out%%:*}" "0/attached cx1"
+	expect "$how: the same slot, one row ($r0)" "$(rows)" "$r0"
+	if [ $how = libxdp ]; then
+		out=$(MODWALL_PIN_DIR=$MODWALL_PIN_DIR-2 nsx "$GW" "$MODWALL" load cx1 --mode generic 2>&1)
+		rc=$?
+		case $rc/$out in
+		1/*"already runs a modwall entry"*) ok "a second pin directory cannot add a second entry" ;;
+		*) bad "second pin directory refused" "$rc: $out" ;;
+		esac
+		[ -e "$MODWALL_PIN_DIR-2/entry_cx1" ] && bad "no entry pin in the second directory" "exists" ||
+			ok "no entry pin in the second directory"
+		MODWALL_PIN_DIR=$MODWALL_PIN_DIR-2 "$MODWALL" unload --all >/dev/null 2>&1
+		rm -rf "$MODWALL_PIN_DIR-2"
+	fi
+	nsx "$GW" "$MODWALL" unload cx1 >/dev/null
+	expect "$how: unload cx1" "$?" 0
+	nsx "$GW" ip link del cx1
+done
+
 # ---- a namespace without a name: found through a process, or gone ----
 nsx "$GW" xdp-filter unload gw0 --all >/dev/null 2>&1
 unshare --net sh -c "ip link add cx9 type veth peer name cx9p && ip link set cx9 up &&

@@ -52,8 +52,18 @@ static __noinline int emit_event(struct xdp_md *ctx, struct mw_evctl *c, __u32 i
 	asm volatile("" : "+r"(cap));	/* clamp the register that is passed */
 	if (cap > MW_EVENT_SNAP)
 		cap = MW_EVENT_SNAP;
-	if (cap < 1 || bpf_xdp_load_bytes(ctx, 0, e->data, cap))
-		cap = 0;
+	if (cap) {
+		/*
+		 * Spelled so that the verifier sees 1..MW_EVENT_SNAP: some
+		 * (6.1's) learn nothing from "cap != 0" about the lower bound.
+		 */
+		__u64 n = cap - 1;
+
+		asm volatile("" : "+r"(n));
+		n = (n & (MW_EVENT_SNAP - 1)) + 1;
+		if (bpf_xdp_load_bytes(ctx, 0, e->data, n))
+			cap = 0;
+	}
 	e->caplen = (__u16)cap;
 	bpf_ringbuf_submit(e, 0);
 	evstat(MW_EV_EMITTED);

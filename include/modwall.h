@@ -399,8 +399,8 @@ enum mw_attach {
 	MW_ATTACH_EXCLUSIVE = 1,
 };
 
-/* libxdp run priority of the entry: before the default 50, so frames meet modwall first. */
-#define MW_RUN_PRIO_DEFAULT	10
+/* libxdp run priority of the entry: before xdp-filter (10) and libxdp's default (50). */
+#define MW_RUN_PRIO_DEFAULT	5
 #define MW_MAP_PROGS		"mw_progs"
 
 /* Map names (also the pin file names under MW_PIN_DIR). */
@@ -454,6 +454,7 @@ _Static_assert(sizeof(struct mw_event) == 24 + MW_EVENT_SNAP, "mw_event ABI");
 _Static_assert(sizeof(struct mw_evctl) == 64, "mw_evctl ABI");
 _Static_assert(sizeof(struct mw_disc_val) == 64, "mw_disc_val ABI");
 _Static_assert((MW_NR_REASONS & (MW_NR_REASONS - 1)) == 0, "stride");
+_Static_assert((MW_EVENT_SNAP & (MW_EVENT_SNAP - 1)) == 0, "snap length is masked");
 #endif
 
 #endif /* MODWALL_H */

@@ -20,7 +20,7 @@ static const struct mw_opt load_opts[] = {
 	{ "group", 'g', "GROUP", "let GROUP read the maps (pins 0640; readers need CAP_BPF)" },
 	{ "exclusive", 'x', NULL, "own the interface's XDP hook (a bpf_link) instead of "
 	  "sharing it through libxdp" },
-	{ "priority", 'p', "N", "libxdp run priority, lower runs first (default 10; first "
+	{ "priority", 'p', "N", "libxdp run priority, lower runs first (default 5; first "
 	  "load only)" },
 	{ NULL, 0, NULL, NULL },
 };

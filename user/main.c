@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* modwall: command dispatch and global options. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/libbpf.h>
 #include "cli.h"
 #include "modwall.h"
 
@@ -47,12 +49,23 @@ static void usage(FILE *f)
 		   "  MODWALL_IEEE_DIR  IEEE registry CSVs (default /usr/share/ieee-data)\n");
 }
 
+/*
+ * libbpf's warnings reach the operator; its notes do not (libxdp opens its
+ * dispatcher object on every look at an interface, and libbpf comments on
+ * each section it skips). Errors that matter come back through mw_err.
+ */
+static int libbpf_warnings(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *env;
 	size_t i;
 	int a;
 
+	libbpf_set_print(libbpf_warnings);
 	if ((env = getenv("MODWALL_PIN_DIR")) && *env)
 		mw_opts.pin_dir = env;
 	if ((env = getenv("MODWALL_IEEE_DIR")) && *env)

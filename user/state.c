@@ -492,6 +492,7 @@ static int zero_percpu(const struct mw_maps *m, int fd, uint32_t from, uint32_t 
 
 /* libbpf output is kept and shown only when loading fails. */
 static char libbpf_log[8192];
+static libbpf_print_fn_t prev_print;
 
 static int libbpf_capture(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -921,6 +922,7 @@ static int attach_entry(const char *pin_dir, const struct mw_load_opts *o, uint3
 		SETERR("opening the entry object: %s", strerror(-rc));
 		goto clear;
 	}
+	bpf_program__set_expected_attach_type(es->progs.modwall_entry, 0);
 	es->rodata->mw_entry_slot = slot;
 	es->rodata->mw_entry_fallback = o->fail_action == MW_ACT_DROP ? XDP_DROP : XDP_PASS;
 	snprintf(ppath, sizeof(ppath), "%s/%s", pin_dir, MW_MAP_PROGS);
@@ -936,9 +938,9 @@ static int attach_entry(const char *pin_dir, const struct mw_load_opts *o, uint3
 	xdp_log[0] = 0;
 	libbpf_log[0] = 0;
 	libxdp_set_print(libxdp_capture);
-	libbpf_set_print(libbpf_capture);
+	prev_print = libbpf_set_print(libbpf_capture);
 	rc = xdp_program__attach(xp, (int)ifindex, mode, 0);
-	libbpf_set_print(NULL);
+	libbpf_set_print(prev_print);
 	libxdp_set_print(NULL);
 	if (rc) {
 		char msg[256];
@@ -1200,6 +1202,13 @@ int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_re
 		SETERR("opening the BPF object: %s", strerror(-rc));
 		goto out;
 	}
+	/*
+	 * Kernels check that a prog array's programs share one expected
+	 * attach type. libxdp loads the entry as an extension, whose type is
+	 * 0, so the program it tail-calls (and the entry when libxdp loads it
+	 * as plain XDP) uses 0 too, as XDP loaders did before BPF_XDP existed.
+	 */
+	bpf_program__set_expected_attach_type(skel->progs.modwall_xdp, 0);
 	skel->rodata->mw_slot = (uint32_t)slot;
 	skel->rodata->mw_role = (uint8_t)o->role;
 	skel->rodata->mw_fail_action = (uint8_t)o->fail_action;
@@ -1226,9 +1235,9 @@ int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_re
 		}
 	}
 	libbpf_log[0] = 0;
-	libbpf_set_print(libbpf_capture);
+	prev_print = libbpf_set_print(libbpf_capture);
 	rc = modwall_bpf__load(skel);
-	libbpf_set_print(NULL);
+	libbpf_set_print(prev_print);
 	if (rc) {
 		SETERR("loading the BPF program failed (%s)%s%s", strerror(-rc),
 		       libbpf_log[0] ? ":\n" : "", libbpf_log);

@@ -28,7 +28,7 @@ DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-
 	    libjson-c-dev libnl-3-dev libnl-route-3-dev libcmocka-dev ieee-data \
 	    iproute2 iputils-ping python3-scapy netsniff-ng tcpdump libpcap-dev bc strace \
 	    libmicrohttpd-dev prometheus curl xdp-tools libxdp-dev nftables linux-perf \
-	    nettle-dev freeradius-utils
+	    nettle-dev freeradius-utils qemu-system-x86 busybox-static cpio
 
 LIB_SRCS := user/addr.c user/policy.c user/compile.c user/ieee.c user/state.c user/apply.c user/out.c user/mud.c user/observe.c user/metrics.c user/radius.c user/linkwatch.c
 CLI_SRCS := user/main.c user/cmd_iface.c user/cmd_policy.c user/cmd_bind.c user/cmd_stats.c user/cmd_vendors.c user/cmd_mud.c user/cmd_observe.c user/cmd_daemon.c
@@ -49,7 +49,7 @@ msg = @printf '  %-8s %s\n' $(1) $(2);
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test unit pkttest difftest fuzz applytest e2e enforcetest observetest daemontest radiustest linkwatchtest coexisttest policytest demo bench clean install
+.PHONY: all deps test unit pkttest difftest fuzz applytest e2e enforcetest observetest daemontest radiustest linkwatchtest coexisttest vmtest policytest demo bench clean install
 
 all: $(O)/modwall
 
@@ -225,6 +225,11 @@ linkwatchtest: $(O)/modwall $(O)/tests/watch_test
 coexisttest: $(O)/modwall
 	@tests/coexist/run.sh $(O)/modwall
 
+# Again on Debian 12's stock kernel in a VM: its verifier, and a libxdp
+# dispatcher (this host's kernel may refuse the freplace programs it needs).
+vmtest: $(O)/modwall $(PKT_TESTS) $(O)/tests/test_enforce
+	@tests/vm/run.sh tests/vm/suite.sh $(O)/modwall
+
 radiustest: $(O)/modwall $(O)/tests/radiusd_test
 	@RADIUS_VIA_DAEMON=1 tests/radius/run.sh $(O)/modwall
 
@@ -232,14 +237,14 @@ test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(PKT_TESTS) $(O)/tests/diff $(O)/tests/test_enforce \
 		$(O)/tests/radiusd_test $(O)/tests/watch_test
 	@$(MAKE) --no-print-directory unit pkttest difftest policytest applytest e2e enforcetest \
-		observetest daemontest radiustest linkwatchtest coexisttest
+		observetest daemontest radiustest linkwatchtest coexisttest vmtest
 
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@tests/demo.sh $(O)/modwall
 
 # Benchmark tool: modwall's data path beside anchor programs (tests/bench/run.sh).
-$(O)/tests/xdpbench: tests/bench/xdpbench.c $(O)/libmodwall.a $(O)/modwall.skel.h
+$(O)/tests/xdpbench: tests/bench/xdpbench.c $(O)/libmodwall.a $(O)/modwall.skel.h $(O)/entry.skel.h
 	@mkdir -p $(@D)
 	$(call msg,CC-BENCH,$@)
 	$(Q)$(CC) $(CFLAGS) -DMULTIARCH='"$(shell $(CC) -dumpmachine)"' -o $@ $< \

@@ -3,8 +3,8 @@
 # modwall beside another XDP program on one interface, through libxdp.
 # Usage: tests/coexist/run.sh path/to/modwall
 #
-#   dev (eth0) --veth-- gw (gw0, 198.18.20.1): modwall (libxdp, priority 10)
-#                                              and xdp-filter (priority 50+)
+#   dev (eth0) --veth-- gw (gw0, 198.18.20.1): modwall (libxdp, priority 5)
+#                                              and xdp-filter (priority 10)
 #
 # trafgen in "dev" sends UDP frames from two tagged MACs: meter-a (policy
 # pass) to ports 5555 and 7777, meter-b (policy drop) to 5555. xdp-filter
@@ -38,7 +38,7 @@ MAC_A=02:5a:00:00:00:0a
 MAC_B=02:5a:00:00:00:0b
 TG_PID=
 cleanup() {
-	[ -n "$TG_PID" ] && kill "$TG_PID" 2>/dev/null
+	[ -n "$TG_PID" ] && { pkill -P "$TG_PID"; kill "$TG_PID"; } 2>/dev/null
 	nsx "$GW" xdp-filter unload gw0 --all >/dev/null 2>&1
 	mw_cleanup
 	rm -rf "$TMP"
@@ -78,8 +78,9 @@ frames() {
 send() {
 	local n=$1
 	shift
-	nsx "$DEV" trafgen --no-sock-mem -Q -C -P 1 --dev eth0 --conf "$TMP/frames.cfg" \
-		-n $((3 * n)) "$@" >"$TMP/tg.out" 2>&1 &
+	# from $TMP: trafgen writes a temporary file beside it (the VM's tree is read-only)
+	(cd "$TMP" && nsx "$DEV" trafgen --no-sock-mem -Q -C -P 1 --dev eth0 --conf frames.cfg \
+		-n $((3 * n)) "$@" >"$TMP/tg.out" 2>&1) &
 	TG_PID=$!
 }
 sent_ok() { wait "$TG_PID"; local rc=$?; TG_PID=; return $rc; }
@@ -137,7 +138,7 @@ expect "load gw0 through libxdp (the default)" "$?" 0
 expect "apply the policy" "$?" 0
 attach=$(nsx "$GW" "$MODWALL" -j status | /usr/bin/python3 -c 'import json,sys
 i = json.load(sys.stdin)["interfaces"][0]; print(i["attach"], i["priority"])')
-expect "status: attached through libxdp at priority 10" "$attach" "libxdp 10"
+expect "status: attached through libxdp at priority 5" "$attach" "libxdp 5"
 
 fout=$(nsx "$GW" xdp-filter load gw0 --mode native 2>&1)
 frc=$?

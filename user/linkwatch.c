@@ -292,6 +292,7 @@ static void reattach(struct mw_linkwatch *w, struct mw_lw_iface *t, uint32_t cur
 	struct mw_iface v;
 	char err[1024];
 	int lock, stale = -1, rc, ifc = -1, ncpus, attach = MW_ATTACH_EXCLUSIVE;
+	uint32_t old_ifindex;
 	double t0 = mono_now();
 	__u32 k = t->slot;
 
@@ -325,6 +326,7 @@ static void reattach(struct mw_linkwatch *w, struct mw_lw_iface *t, uint32_t cur
 		saved = NULL;
 	}
 	/* mw_load() finds the slot by name and ifindex: the same slot, the same settings */
+	old_ifindex = v.ifindex;
 	v.ifindex = cur;
 	if (bpf_map_update_elem(m.ifaces, &k, &v, BPF_ANY)) {
 		lwlog("%s: updating its slot: %s", t->name, strerror(errno));
@@ -365,6 +367,13 @@ static void reattach(struct mw_linkwatch *w, struct mw_lw_iface *t, uint32_t cur
 	}
 	if (saved)
 		ifc_restore(ifc, ncpus, t->slot, saved);
+	if (attach == MW_ATTACH_LIBXDP) {
+		struct bpf_prog_info pi = {};
+		__u32 len = sizeof(pi);
+
+		if (!bpf_obj_get_info_by_fd(stale, &pi, &len))
+			mw_entry_gc(old_ifindex, pi.id);
+	}
 	close(stale);
 	w->reattached++;
 	w->last_reattach_s = mono_now() - (t->back_at ? t->back_at : t0);

@@ -877,6 +877,8 @@ static int attach_entry(const char *pin_dir, const struct mw_load_opts *o, uint3
 			goto out;
 		}
 		/* the interface it ran on is gone (deleted, or its dispatcher removed) */
+		if (cur->ifindex && cur->ifindex != ifindex)
+			mw_entry_gc(cur->ifindex, id);
 		if (unlink(path)) {
 			rc = -errno;
 			SETERR("removing the stale %s: %s", path, strerror(-rc));
@@ -982,6 +984,78 @@ out:
 	entry_bpf__destroy(es);
 	close(pfd);
 	return rc;
+}
+
+/* Remove @dir (a libxdp dispatcher directory) and the pins in it. */
+static void rm_pin_dir(int dfd, const char *name)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			unlinkat(fd, de->d_name, 0);
+	closedir(d);
+	unlinkat(dfd, name, AT_REMOVEDIR);
+}
+
+void mw_entry_gc(uint32_t old_ifindex, uint32_t entry_id)
+{
+	const char *root = getenv("LIBXDP_BPFFS");
+	struct xdp_multiprog *mp;
+	uint32_t live = 0, idx, disp;
+	struct dirent *de;
+	char path[512];
+	DIR *d;
+	int dfd;
+
+	if (!old_ifindex || !entry_id)
+		return;
+	snprintf(path, sizeof(path), "%s/xdp", root && *root ? root : MW_PIN_ROOT);
+	d = opendir(path);
+	if (!d)
+		return;
+	/*
+	 * A dispatcher still attached to an interface of that ifindex here is
+	 * not stale. Asked before taking libxdp's lock, which libxdp takes
+	 * itself on another open file (flock would wait for ourselves).
+	 */
+	mp = xdp_multiprog__get_from_ifindex((int)old_ifindex);
+	if (mp && !libxdp_get_error(mp)) {
+		live = xdp_program__id(xdp_multiprog__main_prog(mp));
+		xdp_multiprog__close(mp);
+	}
+	dfd = dirfd(d);
+	if (flock(dfd, LOCK_EX)) {	/* libxdp's own lock on its pins */
+		closedir(d);
+		return;
+	}
+	while ((de = readdir(d))) {
+		char sub[1024];
+		int k, fd, ours = 0;
+
+		if (sscanf(de->d_name, "dispatch-%u-%u", &idx, &disp) != 2 ||
+		    idx != old_ifindex || disp == live)
+			continue;
+		for (k = 0; k < 16 && !ours; k++) {
+			snprintf(sub, sizeof(sub), "%s/%s/prog%d-prog", path, de->d_name, k);
+			fd = bpf_obj_get(sub);
+			if (fd >= 0) {
+				ours = prog_id_of(fd) == entry_id;
+				close(fd);
+			}
+		}
+		if (ours)
+			rm_pin_dir(dfd, de->d_name);
+	}
+	flock(dfd, LOCK_UN);
+	closedir(d);
 }
 
 /* Take @ifname's entry out of the dispatcher on @ifindex (if it still runs there). */
@@ -1408,6 +1482,8 @@ static int unload_one(const char *pin_dir, const char *ifname, struct mw_maps *m
 
 		if (!gone && detach_entry(idx, prog_id_of(fd), msg, sizeof(msg)))
 			fprintf(stderr, "modwall: warning: %s: %s\n", ifname, msg);
+		if (!gone && !entry_live(idx, prog_id_of(fd)))
+			mw_entry_gc(idx, prog_id_of(fd));	/* its interface was deleted */
 		netns_leave(home);
 		snprintf(msg, sizeof(msg), "%s/%s", pin_dir, MW_MAP_PROGS);
 		pfd = bpf_obj_get(msg);

@@ -92,6 +92,14 @@ int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_re
  */
 int mw_attach_pin_get(const char *pin_dir, const char *ifname, uint32_t cur, uint32_t *lidx,
 		      int *attach);
+/*
+ * libxdp leaves the pins of a deleted interface's dispatcher (with every
+ * component) under /sys/fs/bpf/xdp. Remove the dispatcher directory of
+ * @old_ifindex that holds the entry @entry_id, unless that dispatcher is
+ * still attached there. Call in the interface's network namespace.
+ */
+void mw_entry_gc(uint32_t old_ifindex, uint32_t entry_id);
+
 /* Inode number of the caller's network namespace (0 if unknown). */
 uint32_t mw_netns_ino(void);
 

@@ -281,16 +281,22 @@ mkcx1() {
 rows() { nsx "$GW" "$MODWALL" -j status | /usr/bin/python3 -c 'import json,sys
 print(" ".join("%s@%d:%s" % (i["interface"], i["slot"], i["attach"])
                for i in json.load(sys.stdin)["interfaces"] if i["interface"] == "cx1"))'; }
+ifidx() { nsx "$GW" ip -o link show "$1" | cut -d: -f1; }
+# disp_dirs IFINDEX: libxdp's pinned dispatchers for that ifindex
+disp_dirs() { ls /sys/fs/bpf/xdp 2>/dev/null | grep -c "^dispatch-$1-"; }
 for how in libxdp exclusive; do
 	x=$([ $how = exclusive ] && echo --exclusive)
 	mkcx1
 	nsx "$GW" "$MODWALL" load cx1 --mode generic $x >/dev/null
 	r0=$(rows)
+	old=$(ifidx cx1)
 	nsx "$GW" ip link del cx1
 	mkcx1
 	out=$(nsx "$GW" "$MODWALL" load cx1 --mode generic $x 2>&1)
 	expect "$how: load cx1 again after it was deleted and re-created" "$?/${out%%:*}" "0/attached cx1"
 	expect "$how: the same slot, one row ($r0)" "$(rows)" "$r0"
+	expect "$how: no dispatcher of the deleted cx1 (ifindex $old) left pinned" \
+		"$(disp_dirs "$old")" 0
 	if [ $how = libxdp ]; then
 		out=$(MODWALL_PIN_DIR=$MODWALL_PIN_DIR-2 nsx "$GW" "$MODWALL" load cx1 --mode generic 2>&1)
 		rc=$?
@@ -303,9 +309,13 @@ for how in libxdp exclusive; do
 		MODWALL_PIN_DIR=$MODWALL_PIN_DIR-2 "$MODWALL" unload --all >/dev/null 2>&1
 		rm -rf "$MODWALL_PIN_DIR-2"
 	fi
-	nsx "$GW" "$MODWALL" unload cx1 >/dev/null
-	expect "$how: unload cx1" "$?" 0
+	old=$(ifidx cx1)
 	nsx "$GW" ip link del cx1
+	nsx "$GW" "$MODWALL" unload cx1 >/dev/null
+	expect "$how: unload cx1 after it was deleted" "$?" 0
+	expect "$how: ... its dispatcher pins went too" "$(disp_dirs "$old")" 0
+	[ -e "$MODWALL_PIN_DIR/entry_cx1" ] || [ -e "$MODWALL_PIN_DIR/link_cx1" ]
+	expect "$how: ... and its attachment pin" "$?" 1
 done
 
 # ---- a namespace without a name: found through a process, or gone ----

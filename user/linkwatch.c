@@ -104,8 +104,8 @@ static const char *ifname_of(uint32_t ifindex, char *buf)
 
 /* ---- attachment pins ---- */
 
-int mw_link_unpin_stale(const char *pin_dir, const char *ifname, int *keep_fd, int *attach,
-			char *err, size_t errlen)
+int mw_link_unpin_stale(const char *pin_dir, const char *ifname, uint32_t was, int *keep_fd,
+			int *attach, char *err, size_t errlen)
 {
 	char path[512], other[IF_NAMESIZE];
 	uint32_t lidx = 0, cur = if_nametoindex(ifname);
@@ -113,7 +113,7 @@ int mw_link_unpin_stale(const char *pin_dir, const char *ifname, int *keep_fd, i
 
 	if (keep_fd)
 		*keep_fd = -1;
-	fd = mw_attach_pin_get(pin_dir, ifname, cur, &lidx, attach);
+	fd = mw_attach_pin_get(pin_dir, ifname, cur, was, &lidx, attach);
 	if (fd == -ENOENT)
 		return 0;
 	mw_attach_pin_path(pin_dir, ifname, *attach, path, sizeof(path));
@@ -225,10 +225,15 @@ static void refresh_slots(struct mw_linkwatch *w, const struct mw_maps *m)
 	int i, j;
 	__u32 k;
 
+	uint32_t here = mw_netns_ino();
+
 	for (i = 0; i < w->nifs; i++)
 		w->ifs[i].seen = 0;
 	for (k = 0; k < MW_MAX_IFACES; k++) {
 		if (bpf_map_lookup_elem(m->ifaces, &k, &v) || !v.ifindex)
+			continue;
+		/* names and ifindexes of another namespace mean nothing here */
+		if (v.netns && here && v.netns != here)
 			continue;
 		v.name[MW_IFNAME_LEN - 1] = 0;
 		t = NULL;
@@ -313,7 +318,8 @@ static void reattach(struct mw_linkwatch *w, struct mw_lw_iface *t, uint32_t cur
 	if (bpf_map_lookup_elem(m.ifaces, &k, &v) || !v.ifindex ||
 	    strncmp(v.name, t->name, MW_IFNAME_LEN))
 		goto unlock;
-	rc = mw_link_unpin_stale(w->pin_dir, t->name, &stale, &attach, err, sizeof(err));
+	rc = mw_link_unpin_stale(w->pin_dir, t->name, v.ifindex, &stale, &attach, err,
+				 sizeof(err));
 	if (rc < 0)
 		lwlog("%s: %s", t->name, err);
 	if (rc <= 0)
@@ -405,7 +411,7 @@ static void check_iface(struct mw_linkwatch *w, struct mw_lw_iface *t)
 
 	t->dirty = 0;
 	cur = link_query(w, t->name, &up);
-	fd = mw_attach_pin_get(w->pin_dir, t->name, cur, &lidx, &attach);
+	fd = mw_attach_pin_get(w->pin_dir, t->name, cur, t->ifindex, &lidx, &attach);
 	if (fd < 0)
 		return;		/* no pin: being unloaded, or not modwall's */
 	close(fd);

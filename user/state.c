@@ -665,21 +665,19 @@ static int check_netns(const struct mw_iface *v, const char *ifname, char *err, 
 {
 	uint32_t here = mw_netns_ino();
 
-	if (!v->ifindex || v->attach != MW_ATTACH_LIBXDP || !v->netns || !here ||
-	    v->netns == here)
+	if (!v->ifindex || !v->netns || !here || v->netns == here)
 		return 0;
 	SETERR("%s was attached from another network namespace (net:[%u]; this is net:[%u]): "
 	       "run the command there (nsenter --net=...)", ifname, v->netns, here);
 	return -EXDEV;
 }
 
-/* A live libxdp attachment in another namespace: its fd, -1 if the namespace is gone. */
+/* The live namespace of an attachment made in another one: its fd, -1 if none or gone. */
 static int other_netns(const struct mw_iface *v)
 {
 	uint32_t here = mw_netns_ino();
 
-	if (!v->ifindex || v->attach != MW_ATTACH_LIBXDP || !v->netns || !here ||
-	    v->netns == here)
+	if (!v->ifindex || !v->netns || !here || v->netns == here)
 		return -1;
 	return netns_open(v->netns);
 }
@@ -747,8 +745,8 @@ static int entry_live(uint32_t ifindex, uint32_t id)
 	return mw_entry_state(ifindex, id) != MW_ENTRY_GONE;
 }
 
-int mw_attach_pin_get(const char *pin_dir, const char *ifname, uint32_t cur, uint32_t *lidx,
-		      int *attach)
+int mw_attach_pin_get(const char *pin_dir, const char *ifname, uint32_t cur, uint32_t was,
+		      uint32_t *lidx, int *attach)
 {
 	struct bpf_link_info li = {};
 	__u32 len = sizeof(li);
@@ -774,10 +772,13 @@ int mw_attach_pin_get(const char *pin_dir, const char *ifname, uint32_t cur, uin
 		return -ENOENT;
 	if (entry_live(cur, prog_id_of(fd)))
 		*lidx = cur;
+	else if (was != cur && entry_live(was, prog_id_of(fd)))
+		*lidx = was;	/* still on the interface it was loaded on, renamed */
 	return fd;
 }
 
 static char xdp_log[2048];
+static libxdp_print_fn_t prev_xdp_print;
 
 static int libxdp_capture(enum libxdp_print_level level, const char *fmt, va_list ap)
 {
@@ -877,7 +878,7 @@ static int attach_entry(const char *pin_dir, const struct mw_load_opts *o, uint3
 			goto out;
 		}
 		/* the interface it ran on is gone (deleted, or its dispatcher removed) */
-		if (cur->ifindex && cur->ifindex != ifindex)
+		if (cur->ifindex)	/* spares a dispatcher still attached there */
 			mw_entry_gc(cur->ifindex, id);
 		if (unlink(path)) {
 			rc = -errno;
@@ -939,11 +940,11 @@ static int attach_entry(const char *pin_dir, const struct mw_load_opts *o, uint3
 	xdp_program__set_run_prio(xp, r->run_prio);
 	xdp_log[0] = 0;
 	libbpf_log[0] = 0;
-	libxdp_set_print(libxdp_capture);
+	prev_xdp_print = libxdp_set_print(libxdp_capture);
 	prev_print = libbpf_set_print(libbpf_capture);
 	rc = xdp_program__attach(xp, (int)ifindex, mode, 0);
 	libbpf_set_print(prev_print);
-	libxdp_set_print(NULL);
+	libxdp_set_print(prev_xdp_print);
 	if (rc) {
 		char msg[256];
 
@@ -1169,6 +1170,10 @@ int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_re
 	__u32 k;
 
 	memset(r, 0, sizeof(*r));
+	if (o->group && !getgrnam(o->group)) {	/* before anything is attached */
+		SETERR("--group: no group '%s'", o->group);
+		return -EINVAL;
+	}
 	ifindex = if_nametoindex(o->ifname);
 	if (!ifindex) {
 		SETERR("no interface '%s'", o->ifname);
@@ -1237,9 +1242,10 @@ int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_re
 					rc = check_netns(&byname, o->ifname, err, errlen);
 					goto out;
 				}
-				if (byname.ifindex != ifindex && (!byname.netns ||
-				    byname.netns == mw_netns_ino()) &&
-				    if_indextoname(byname.ifindex, now)) {
+				if (byname.ifindex != ifindex && byname.attach == MW_ATTACH_LIBXDP &&
+				    (!byname.netns || byname.netns == mw_netns_ino()) &&
+				    if_indextoname(byname.ifindex, now) &&
+				    entry_live(byname.ifindex, byname.entry_id)) {
 					SETERR("the interface modwall attached as %s (ifindex %u) is "
 					       "called %s now and still runs it; 'modwall unload %s' "
 					       "first", o->ifname, byname.ifindex, now, o->ifname);
@@ -1480,10 +1486,15 @@ static int unload_one(const char *pin_dir, const char *ifname, struct mw_maps *m
 		char msg[512];
 		int pfd;
 
-		if (!gone && detach_entry(idx, prog_id_of(fd), msg, sizeof(msg)))
-			fprintf(stderr, "modwall: warning: %s: %s\n", ifname, msg);
-		if (!gone && !entry_live(idx, prog_id_of(fd)))
-			mw_entry_gc(idx, prog_id_of(fd));	/* its interface was deleted */
+		if (!gone && detach_entry(idx, prog_id_of(fd), msg, sizeof(msg))) {
+			/* still attached: keep the pin and the program it tail-calls */
+			netns_leave(home);
+			SETERR("%s: %s", ifname, msg);
+			close(fd);
+			return -EBUSY;
+		}
+		if (!gone)
+			mw_entry_gc(idx, prog_id_of(fd));	/* if its interface was deleted */
 		netns_leave(home);
 		snprintf(msg, sizeof(msg), "%s/%s", pin_dir, MW_MAP_PROGS);
 		pfd = bpf_obj_get(msg);

@@ -87,11 +87,12 @@ int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_re
  * The pin that holds @ifname's attachment, link_IFNAME (exclusive) or
  * entry_IFNAME (libxdp): its fd, its kind in *@attach, and in *@lidx the
  * ifindex it runs on (0: that interface is gone). A link knows its
- * interface; an entry is looked for in the dispatcher of @cur. -ENOENT
- * without a pin, -EPROTO when link_IFNAME is not an XDP link.
+ * interface; an entry is looked for on @cur (the ifindex of @ifname now),
+ * then on @was (the one it was loaded on). -ENOENT without a pin, -EPROTO
+ * when link_IFNAME is not an XDP link.
  */
-int mw_attach_pin_get(const char *pin_dir, const char *ifname, uint32_t cur, uint32_t *lidx,
-		      int *attach);
+int mw_attach_pin_get(const char *pin_dir, const char *ifname, uint32_t cur, uint32_t was,
+		      uint32_t *lidx, int *attach);
 /*
  * libxdp leaves the pins of a deleted interface's dispatcher (with every
  * component) under /sys/fs/bpf/xdp. Remove the dispatcher directory of

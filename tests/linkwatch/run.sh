@@ -290,6 +290,33 @@ test_reattach_restart() {
 	expect "gw0 back: meter drop +5" $(( $(mw_counter meter drop) - d )) 5
 }
 
+# renamed away while a new interface takes the name: modwall stays on the
+# renamed one and leaves the newcomer alone; renamed back, it is gw0 again
+test_rename() {
+	local r d
+	r=$(status reattached)
+	nsx "$GW" ip link set gw0 down
+	nsx "$GW" ip link set gw0 name gwx
+	nsx "$GW" ip link set gwx up
+	nsx "$GW" ip link add gw0 type dummy
+	nsx "$GW" ip link set gw0 up
+	sleep 1.5
+	expect "gw0 renamed gwx, a new gw0 up: nothing re-attached, the pin kept" \
+		"$(status reattached)/$(ls "$MODWALL_PIN_DIR" | grep -c '^\(entry\|link\)_gw0$')" "$r/1"
+	grep -q "renamed from gw0" "$TMP/watch.log"
+	expect "... the watch logs the rename" $? 0
+	d=$(mw_counter meter drop)
+	expect "... pings over gwx still dropped" "$(pings "$DEV" 198.18.1.1 5)" 0
+	expect "... and counted" $(( $(mw_counter meter drop) - d )) 5
+	nsx "$GW" ip link del gw0
+	nsx "$GW" ip link set gwx down
+	nsx "$GW" ip link set gwx name gw0
+	nsx "$GW" ip link set gw0 up
+	sleep 1
+	expect "renamed back: attached, not re-attached" \
+		"$(status reattached)/$(status waiting)" "$r/0"
+}
+
 # unloaded while waiting: the interface's return leaves it alone
 test_unload_waiting() {
 	local r
@@ -471,6 +498,7 @@ test_reattach
 test_reattach_down
 test_reattach_fail
 test_reattach_restart
+test_rename
 test_unload_waiting
 test_neigh_setup
 test_neigh_sync

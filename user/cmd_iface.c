@@ -312,7 +312,7 @@ int cmd_status(int argc, char **argv)
 		json_object_object_add(o, "attach", json_object_new_string(
 			v.attach == MW_ATTACH_EXCLUSIVE ? "exclusive" : "libxdp"));
 		st = v.attach != MW_ATTACH_LIBXDP ? 0 :
-		     v.netns && v.netns != mw_netns_ino() ? -1 :
+		     mw_iface_foreign(&v) ? -1 :
 		     mw_entry_state(v.ifindex, v.entry_id);
 		if (v.attach == MW_ATTACH_LIBXDP) {
 			json_object_object_add(o, "priority", json_object_new_int((int)v.run_prio));

@@ -225,15 +225,13 @@ static void refresh_slots(struct mw_linkwatch *w, const struct mw_maps *m)
 	int i, j;
 	__u32 k;
 
-	uint32_t here = mw_netns_ino();
-
 	for (i = 0; i < w->nifs; i++)
 		w->ifs[i].seen = 0;
 	for (k = 0; k < MW_MAX_IFACES; k++) {
 		if (bpf_map_lookup_elem(m->ifaces, &k, &v) || !v.ifindex)
 			continue;
 		/* names and ifindexes of another namespace mean nothing here */
-		if (v.netns && here && v.netns != here)
+		if (mw_iface_foreign(&v))
 			continue;
 		v.name[MW_IFNAME_LEN - 1] = 0;
 		t = NULL;

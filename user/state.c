@@ -494,13 +494,16 @@ static int zero_percpu(const struct mw_maps *m, int fd, uint32_t from, uint32_t 
 static char libbpf_log[8192];
 static libbpf_print_fn_t prev_print;
 
+static int log_append(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	size_t l = strlen(buf);
+
+	return l >= size - 1 ? 0 : vsnprintf(buf + l, size - l, fmt, ap);
+}
+
 static int libbpf_capture(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	size_t l = strlen(libbpf_log);
-
-	if (level == LIBBPF_DEBUG || l >= sizeof(libbpf_log) - 1)
-		return 0;
-	return vsnprintf(libbpf_log + l, sizeof(libbpf_log) - l, fmt, ap);
+	return level == LIBBPF_DEBUG ? 0 : log_append(libbpf_log, sizeof(libbpf_log), fmt, ap);
 }
 
 static void unpin_all(const char *pin_dir)
@@ -661,25 +664,26 @@ static void netns_leave(int home)
 }
 
 /* libxdp finds interfaces by ifindex, which only means something in their namespace. */
-static int check_netns(const struct mw_iface *v, const char *ifname, char *err, size_t errlen)
+int mw_iface_foreign(const struct mw_iface *v)
 {
 	uint32_t here = mw_netns_ino();
 
-	if (!v->ifindex || !v->netns || !here || v->netns == here)
+	return v->ifindex && v->netns && here && v->netns != here;
+}
+
+static int check_netns(const struct mw_iface *v, const char *ifname, char *err, size_t errlen)
+{
+	if (!mw_iface_foreign(v))
 		return 0;
 	SETERR("%s was attached from another network namespace (net:[%u]; this is net:[%u]): "
-	       "run the command there (nsenter --net=...)", ifname, v->netns, here);
+	       "run the command there (nsenter --net=...)", ifname, v->netns, mw_netns_ino());
 	return -EXDEV;
 }
 
 /* The live namespace of an attachment made in another one: its fd, -1 if none or gone. */
 static int other_netns(const struct mw_iface *v)
 {
-	uint32_t here = mw_netns_ino();
-
-	if (!v->ifindex || !v->netns || !here || v->netns == here)
-		return -1;
-	return netns_open(v->netns);
+	return mw_iface_foreign(v) ? netns_open(v->netns) : -1;
 }
 
 void mw_attach_pin_path(const char *pin_dir, const char *ifname, int attach, char *path,
@@ -698,6 +702,18 @@ static uint32_t prog_id_of(int fd)
 }
 
 /*
+ * The programs libxdp runs on an interface, after @p (NULL: the first):
+ * the dispatcher's components, or the one program libxdp attached alone
+ * (a kernel that lacks what the dispatcher needs).
+ */
+static struct xdp_program *component_next(struct xdp_multiprog *mp, struct xdp_program *p)
+{
+	if (xdp_multiprog__is_legacy(mp))
+		return p ? NULL : xdp_multiprog__main_prog(mp);
+	return xdp_multiprog__next_prog(p, mp);
+}
+
+/*
  * The libxdp component with program id @id on @ifindex, and its
  * dispatcher (the caller closes it), or NULL when it does not run there.
  */
@@ -712,16 +728,9 @@ static struct xdp_program *entry_find(uint32_t ifindex, uint32_t id, struct xdp_
 	mp = xdp_multiprog__get_from_ifindex((int)ifindex);
 	if (!mp || libxdp_get_error(mp))
 		return NULL;
-	if (xdp_multiprog__is_legacy(mp)) {
-		/* libxdp attached the entry alone: the kernel lacks what the dispatcher needs */
-		p = xdp_multiprog__main_prog(mp);
-		if (p && xdp_program__id(p) != id)
-			p = NULL;
-	} else {
-		while ((p = xdp_multiprog__next_prog(p, mp)))
-			if (xdp_program__id(p) == id)
-				break;
-	}
+	while ((p = component_next(mp, p)))
+		if (xdp_program__id(p) == id)
+			break;
 	if (!p)
 		xdp_multiprog__close(mp);
 	else
@@ -782,11 +791,7 @@ static libxdp_print_fn_t prev_xdp_print;
 
 static int libxdp_capture(enum libxdp_print_level level, const char *fmt, va_list ap)
 {
-	size_t l = strlen(xdp_log);
-
-	if (level == LIBXDP_DEBUG || l >= sizeof(xdp_log) - 1)
-		return 0;
-	return vsnprintf(xdp_log + l, sizeof(xdp_log) - l, fmt, ap);
+	return level == LIBXDP_DEBUG ? 0 : log_append(xdp_log, sizeof(xdp_log), fmt, ap);
 }
 
 /* The pinned prog array the entries tail-call through, created on first use. */
@@ -893,12 +898,7 @@ static int attach_entry(const char *pin_dir, const struct mw_load_opts *o, uint3
 		uint32_t other = 0;
 
 		if (mp && !libxdp_get_error(mp)) {
-			if (xdp_multiprog__is_legacy(mp))
-				p = xdp_multiprog__main_prog(mp);
-			else
-				p = xdp_multiprog__next_prog(NULL, mp);
-			for (; p && !other; p = xdp_multiprog__is_legacy(mp) ? NULL :
-			     xdp_multiprog__next_prog(p, mp))
+			while (!other && (p = component_next(mp, p)))
 				if (!strcmp(xdp_program__name(p), "modwall_entry"))
 					other = xdp_program__id(p);
 			xdp_multiprog__close(mp);
@@ -1243,7 +1243,7 @@ int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_re
 					goto out;
 				}
 				if (byname.ifindex != ifindex && byname.attach == MW_ATTACH_LIBXDP &&
-				    (!byname.netns || byname.netns == mw_netns_ino()) &&
+				    !mw_iface_foreign(&byname) &&
 				    if_indextoname(byname.ifindex, now) &&
 				    entry_live(byname.ifindex, byname.entry_id)) {
 					SETERR("the interface modwall attached as %s (ifindex %u) is "

@@ -103,6 +103,8 @@ void mw_entry_gc(uint32_t old_ifindex, uint32_t entry_id);
 
 /* Inode number of the caller's network namespace (0 if unknown). */
 uint32_t mw_netns_ino(void);
+/* Was @v attached from a network namespace other than the caller's? */
+int mw_iface_foreign(const struct mw_iface *v);
 
 /* Where libxdp runs the entry @id on @ifindex. */
 enum { MW_ENTRY_GONE = 0, MW_ENTRY_ALONE = 1, MW_ENTRY_DISPATCHER = 2 };

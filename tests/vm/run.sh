@@ -33,7 +33,7 @@
 # warnings) streams to our stdout; boot chatter is held back and shown only if
 # the VM never reaches the script (VM_VERBOSE=1 shows it always).
 #
-# Exit status: the script's. 124 if VM_TIMEOUT (seconds, default 300) expires;
+# Exit status: the script's. 124 if VM_TIMEOUT (seconds, default 900) expires;
 # 125 for harness failures (missing packages, kernel download, boot failure).
 # --probe boots and prints the guest's `uname -r`; it exits 77 with a one-line
 # reason when the VM can't run here (not root, missing packages, no kernel
@@ -57,7 +57,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd -P)
 CACHE=$ROOT/build/vm
 META_PKG=linux-image-cloud-amd64
 VIRTIOFSD=/usr/lib/qemu/virtiofsd
-TIMEOUT=${VM_TIMEOUT:-300}
+TIMEOUT=${VM_TIMEOUT:-900}
 MEM=${VM_MEM:-1024}
 CPUS=${VM_CPUS:-2}
 # Guest mounts hide these host trees; paths under them must be re-exposed.

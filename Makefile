@@ -14,12 +14,15 @@ ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine)
 O        := build
 
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iuser -I$(O) -MMD -MP \
+CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iuser/lib -Iuser/cli -Iuser/daemon -I$(O) -MMD -MP \
 	    $(shell pkg-config --cflags json-c 2>/dev/null) \
 	    $(shell pkg-config --cflags libnl-3.0 libnl-route-3.0 2>/dev/null)
-LDLIBS   := -lxdp -lbpf -lelf -lz -lpcap -lmicrohttpd -lnettle \
-	    $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c) \
-	    $(shell pkg-config --libs libnl-3.0 libnl-route-3.0 2>/dev/null || echo -lnl-route-3 -lnl-3)
+# What the library needs; the CLI adds libpcap (capture), the daemon
+# libmicrohttpd, nettle (RADIUS authenticators) and libnl (link watch).
+LIB_LDLIBS := -lxdp -lbpf -lelf -lz $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
+CLI_LDLIBS := $(LIB_LDLIBS) -lpcap
+LDLIBS     := $(LIB_LDLIBS) -lmicrohttpd -lnettle \
+	      $(shell pkg-config --libs libnl-3.0 libnl-route-3.0 2>/dev/null || echo -lnl-route-3 -lnl-3)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 BPFFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Iinclude -I$(ARCH_INC) -MMD -MP
 
@@ -30,11 +33,16 @@ DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-
 	    libmicrohttpd-dev prometheus curl xdp-tools libxdp-dev nftables linux-perf \
 	    nettle-dev freeradius-utils qemu-system-x86 busybox-static cpio
 
-LIB_SRCS := user/addr.c user/policy.c user/compile.c user/ieee.c user/state.c user/apply.c user/out.c user/mud.c user/observe.c user/metrics.c user/radius.c user/linkwatch.c
-CLI_SRCS := user/main.c user/cmd_iface.c user/cmd_policy.c user/cmd_bind.c user/cmd_stats.c user/cmd_vendors.c user/cmd_mud.c user/cmd_observe.c user/cmd_daemon.c
-LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
-CLI_OBJS := $(CLI_SRCS:%.c=$(O)/%.o)
-ASAN_LIB_OBJS := $(LIB_SRCS:%.c=$(O)/asan/%.o)
+# user/lib: the library (maps, loader, policy, compile, apply, bindings,
+# registry, MUD); user/cli: the modwall command; user/daemon: modwalld.
+# user/cli/out.c (diagnostics, JSON, option tables) serves both programs.
+LIB_SRCS    := $(sort $(wildcard user/lib/*.c)) user/cli/out.c
+CLI_SRCS    := $(filter-out user/cli/out.c,$(sort $(wildcard user/cli/*.c)))
+DAEMON_SRCS := $(filter-out user/daemon/modwalld.c,$(sort $(wildcard user/daemon/*.c)))
+LIB_OBJS    := $(LIB_SRCS:%.c=$(O)/%.o)
+CLI_OBJS    := $(CLI_SRCS:%.c=$(O)/%.o)
+DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(O)/%.o)
+ASAN_LIB_OBJS := $(LIB_SRCS:%.c=$(O)/asan/%.o) $(DAEMON_SRCS:%.c=$(O)/asan/%.o)
 
 UNIT_TESTS := $(O)/tests/test_addr $(O)/tests/test_ieee $(O)/tests/test_policy $(O)/tests/test_mud $(O)/tests/test_observe $(O)/tests/test_metrics $(O)/tests/test_radius
 PKT_TESTS  := $(O)/tests/test_pkt $(O)/tests/test_tables $(O)/tests/test_registry
@@ -51,7 +59,7 @@ endif
 .DELETE_ON_ERROR:
 .PHONY: all deps test unit pkttest difftest fuzz applytest e2e enforcetest observetest daemontest radiustest linkwatchtest coexisttest vmtest policytest demo bench clean install
 
-all: $(O)/modwall
+all: $(O)/modwall $(O)/modwalld
 
 $(O)/modwall.bpf.o: bpf/modwall.bpf.c | $(O)
 	$(call msg,BPF,$@)
@@ -69,7 +77,7 @@ $(O)/entry.skel.h: $(O)/entry.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name entry_bpf > $@
 
-$(O)/user/state.o $(O)/asan/user/state.o: $(O)/entry.skel.h
+$(O)/user/lib/state.o $(O)/asan/user/lib/state.o: $(O)/entry.skel.h
 
 $(O)/user/%.o: user/%.c $(O)/modwall.skel.h
 	@mkdir -p $(@D)
@@ -89,7 +97,15 @@ $(O)/libmodwall-asan.a: $(ASAN_LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)$(AR) rcs $@ $^
 
+$(O)/libmodwalld.a: $(DAEMON_OBJS)
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
 $(O)/modwall: $(CLI_OBJS) $(O)/libmodwall.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(CLI_LDLIBS)
+
+$(O)/modwalld: $(O)/user/daemon/modwalld.o $(O)/libmodwalld.a $(O)/libmodwall.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -114,17 +130,17 @@ $(O)/tests/test_radius: tests/radius/test_radius.c $(O)/libmodwall-asan.a
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
-$(O)/tests/radiusd_test: tests/radius/radiusd_test.c $(O)/libmodwall.a
+$(O)/tests/radiusd_test: tests/radius/radiusd_test.c $(O)/libmodwalld.a $(O)/libmodwall.a
 	@mkdir -p $(@D)
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(O)/tests/fuzz_radius: tests/radius/fuzz_radius.c user/radius.c $(O)/libmodwall.a
+$(O)/tests/fuzz_radius: tests/radius/fuzz_radius.c user/daemon/radius.c $(O)/libmodwall.a
 	@mkdir -p $(@D)
 	$(call msg,CC-FUZZ,$@)
-	$(Q)$(CLANG) -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -Iuser -I$(O) \
+	$(Q)$(CLANG) -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -Iuser/lib -Iuser/cli -Iuser/daemon -I$(O) \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-o $@ tests/radius/fuzz_radius.c user/radius.c $(O)/libmodwall.a $(LDLIBS)
+		-o $@ tests/radius/fuzz_radius.c user/daemon/radius.c $(O)/libmodwall.a $(LDLIBS)
 
 # Packet tests: BPF_PROG_TEST_RUN on the real object (needs root).
 $(O)/tests/test_pkt: tests/pkt/test_pkt.c $(O)/libmodwall.a $(O)/modwall.skel.h
@@ -145,7 +161,7 @@ $(O)/tests/diff: $(DIFF_SRCS) $(DIFF_HDRS)
 $(O)/tests/diff-fuzz: $(FUZZ_SRCS) $(DIFF_HDRS)
 	@mkdir -p $(@D)
 	$(call msg,CC-FUZZ,$@)
-	$(Q)$(CLANG) -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -Iuser -I$(O) \
+	$(Q)$(CLANG) -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -Iuser/lib -Iuser/cli -Iuser/daemon -I$(O) \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-o $@ $(FUZZ_SRCS) -lbpf -lelf -lz
 
@@ -213,10 +229,10 @@ observetest: $(O)/modwall
 daemontest: $(O)/modwall
 	@tests/daemon/run.sh $(O)/modwall
 
-$(O)/tests/watch_test: tests/linkwatch/watch_test.c $(O)/libmodwall.a
+$(O)/tests/watch_test: tests/linkwatch/watch_test.c $(O)/libmodwalld.a $(O)/libmodwall.a
 	@mkdir -p $(@D)
 	$(call msg,CC-TEST,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $< $(O)/libmodwall.a $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(O)/libmodwalld.a $(O)/libmodwall.a $(LDLIBS)
 
 linkwatchtest: $(O)/modwall $(O)/tests/watch_test
 	@tests/linkwatch/run.sh $(O)/modwall
@@ -254,7 +270,7 @@ bench: deps
 	@$(MAKE) --no-print-directory all $(O)/tests/xdpbench $(O)/tests/rate_accuracy
 	@tests/bench/run.sh $(O)/modwall
 
-install: $(O)/modwall
+install: $(O)/modwall $(O)/modwalld
 	install -D -m 0755 $(O)/modwall $(DESTDIR)$(SBINDIR)/modwall
 	install -D -m 0644 man/modwall.8 $(DESTDIR)$(MANDIR)/man8/modwall.8
 	install -D -m 0644 man/modwall.policy.5 $(DESTDIR)$(MANDIR)/man5/modwall.policy.5

@@ -61,15 +61,11 @@ static int libbpf_warnings(enum libbpf_print_level level, const char *fmt, va_li
 
 int main(int argc, char **argv)
 {
-	const char *env;
 	size_t i;
 	int a;
 
 	libbpf_set_print(libbpf_warnings);
-	if ((env = getenv("MODWALL_PIN_DIR")) && *env)
-		mw_opts.pin_dir = env;
-	if ((env = getenv("MODWALL_IEEE_DIR")) && *env)
-		mw_opts.ieee_dir = env;
+	mw_opts_from_env();
 
 	for (a = 1; a < argc && argv[a][0] == '-'; a++) {
 		const char *o = argv[a];

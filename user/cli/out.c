@@ -13,6 +13,16 @@ struct mw_opts mw_opts = {
 	.ieee_dir = "/usr/share/ieee-data",
 };
 
+void mw_opts_from_env(void)
+{
+	const char *env;
+
+	if ((env = getenv("MODWALL_PIN_DIR")) && *env)
+		mw_opts.pin_dir = env;
+	if ((env = getenv("MODWALL_IEEE_DIR")) && *env)
+		mw_opts.ieee_dir = env;
+}
+
 static void vreport(const char *kind, const char *fmt, va_list ap)
 {
 	char buf[1024];

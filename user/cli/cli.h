@@ -28,6 +28,9 @@ struct mw_opts {
 
 extern struct mw_opts mw_opts;
 
+/* MODWALL_PIN_DIR and MODWALL_IEEE_DIR into mw_opts. */
+void mw_opts_from_env(void);
+
 void mw_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void mw_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print @obj as the command's JSON output (one value) and drop the reference. */
@@ -63,6 +66,7 @@ int cmd_mud(int argc, char **argv);
 int cmd_discovered(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
+/* Runs modwalld (the daemon is a program of its own). */
 int cmd_daemon(int argc, char **argv);
 
 #endif /* MW_CLI_H */

@@ -15,7 +15,7 @@
 #include <bpf/bpf.h>
 #include "cli.h"
 #include "compile.h"
-#include "radius.h"
+#include "bindings.h"
 #include "state.h"
 
 static int parse_args(const char *cmd, int argc, char **argv, uint64_t *imei,

@@ -28,6 +28,7 @@
 #include <microhttpd.h>
 #include "apply.h"
 #include "cli.h"
+#include "daemon.h"
 #include "compile.h"
 #include "ieee.h"
 #include "linkwatch.h"

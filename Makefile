@@ -77,7 +77,7 @@ $(O)/entry.skel.h: $(O)/entry.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name entry_bpf > $@
 
-$(O)/user/lib/state.o $(O)/asan/user/lib/state.o: $(O)/entry.skel.h
+$(O)/user/lib/xdp_entry.o $(O)/asan/user/lib/xdp_entry.o: $(O)/entry.skel.h
 
 $(O)/user/%.o: user/%.c $(O)/modwall.skel.h
 	@mkdir -p $(@D)
@@ -91,15 +91,15 @@ $(O)/asan/user/%.o: user/%.c $(O)/modwall.skel.h
 
 $(O)/libmodwall.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
-	$(Q)$(AR) rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(O)/libmodwall-asan.a: $(ASAN_LIB_OBJS)
 	$(call msg,AR,$@)
-	$(Q)$(AR) rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(O)/libmodwalld.a: $(DAEMON_OBJS)
 	$(call msg,AR,$@)
-	$(Q)$(AR) rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(O)/modwall: $(CLI_OBJS) $(O)/libmodwall.a
 	$(call msg,LINK,$@)

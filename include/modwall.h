@@ -38,10 +38,21 @@
  */
 #define MW_SUBJECT_NONE		0
 
+/*
+ * Enums that userspace prints or parses are written once, as X-macro
+ * lists X(ENUMERATOR, VALUE, "name"): the enum below and every name table
+ * (stats, show, metrics, JSON, the policy language, the reference model)
+ * expand the same list. Names are stable: scripts and dashboards use them.
+ */
+#define MW_ENUM_ENTRY(e, v, n)	e = v,
+
+#define MW_ACTIONS(X)						\
+	X(MW_ACT_PASS,		0, "pass")			\
+	X(MW_ACT_DROP,		1, "drop")			\
+	X(MW_ACT_OBSERVE,	2, "observe")	/* count, then pass */
+
 enum mw_action {
-	MW_ACT_PASS	= 0,
-	MW_ACT_DROP	= 1,
-	MW_ACT_OBSERVE	= 2,	/* count, then pass */
+	MW_ACTIONS(MW_ENUM_ENTRY)
 	MW_ACT_MAX,
 };
 /*
@@ -57,28 +68,45 @@ enum mw_action {
  * Verdict reasons: why a frame got its verdict. Counters are kept per
  * subject x reason (per CPU) and per interface slot x reason.
  */
+#define MW_REASONS(X)							\
+	/* passed by policy (or by default, subject 0) */		\
+	X(MW_R_PASS,		0, "pass")				\
+	/* dropped by policy (or by default, subject 0) */		\
+	X(MW_R_DROP,		1, "drop")				\
+	/* observed: counted and passed */				\
+	X(MW_R_OBSERVE,		2, "observe")				\
+	/* truncated or malformed headers */				\
+	X(MW_R_MALFORMED,	3, "malformed")				\
+	/* no policy applied yet: the fail mode decided */		\
+	X(MW_R_NO_POLICY,	4, "no_policy")				\
+	/* destination not in the subject's allow-list */		\
+	X(MW_R_NOT_ALLOWED,	5, "not_allowed")			\
+	/* over the subject's rate limit */				\
+	X(MW_R_RATE_LIMITED,	6, "rate_limited")			\
+	/* unused: keeps the stride a power of two */			\
+	X(MW_R_RESERVED7,	7, "reserved7")
+
 enum mw_reason {
-	MW_R_PASS		= 0,	/* passed by policy (or by default, subject 0) */
-	MW_R_DROP		= 1,	/* dropped by policy (or by default, subject 0) */
-	MW_R_OBSERVE		= 2,	/* observed: counted and passed */
-	MW_R_MALFORMED		= 3,	/* truncated or malformed headers */
-	MW_R_NO_POLICY		= 4,	/* no policy applied yet: fail-open/closed decided */
-	MW_R_NOT_ALLOWED	= 5,	/* reserved: destination not in allow-list */
-	MW_R_RATE_LIMITED	= 6,	/* reserved: over the token-bucket limit */
-	MW_R_RESERVED7		= 7,
+	MW_REASONS(MW_ENUM_ENTRY)
 	MW_NR_REASONS		= 8,	/* stride of the counter arrays; power of two */
 };
 
+#define MW_ROLES(X)							\
+	X(MW_ROLE_LAN,	0, "lan")	/* the device is the frame's source */	\
+	X(MW_ROLE_WAN,	1, "wan")	/* the device is the frame's destination */
+
 enum mw_role {
-	MW_ROLE_LAN = 0,	/* the device is the frame's source */
-	MW_ROLE_WAN = 1,	/* the device is the frame's destination */
+	MW_ROLES(MW_ENUM_ENTRY)
 };
 
+#define MW_KINDS(X)							\
+	X(MW_KIND_FREE,		0, "-")		/* slot unused */	\
+	X(MW_KIND_DEVICE,	1, "device")				\
+	X(MW_KIND_CLASS,	2, "class")				\
+	X(MW_KIND_UNKNOWN,	3, "unattributed")	/* subject 0 */
+
 enum mw_subject_kind {
-	MW_KIND_FREE	= 0,	/* slot unused */
-	MW_KIND_DEVICE	= 1,
-	MW_KIND_CLASS	= 2,
-	MW_KIND_UNKNOWN	= 3,	/* subject 0 */
+	MW_KINDS(MW_ENUM_ENTRY)
 };
 
 /*
@@ -378,14 +406,20 @@ struct mw_bind_val {
 	__u32 pad;
 };
 
+#define MW_BIND_SOURCES(X)						\
+	X(MW_BIND_CLI,		0, "cli")				\
+	X(MW_BIND_RADIUS,	1, "radius")
+
 enum mw_bind_source {
-	MW_BIND_CLI = 0,
-	MW_BIND_RADIUS = 1,
+	MW_BIND_SOURCES(MW_ENUM_ENTRY)
 };
 
+#define MW_XDP_MODES(X)							\
+	X(MW_MODE_NATIVE,	0, "native")				\
+	X(MW_MODE_GENERIC,	1, "generic")
+
 enum mw_xdp_mode {
-	MW_MODE_NATIVE = 0,
-	MW_MODE_GENERIC = 1,
+	MW_XDP_MODES(MW_ENUM_ENTRY)
 };
 
 /*
@@ -394,9 +428,12 @@ enum mw_xdp_mode {
  * entry_IFNAME. Exclusive: the program sits alone on a bpf_link pinned as
  * link_IFNAME.
  */
+#define MW_ATTACHES(X)							\
+	X(MW_ATTACH_LIBXDP,	0, "libxdp")				\
+	X(MW_ATTACH_EXCLUSIVE,	1, "exclusive")
+
 enum mw_attach {
-	MW_ATTACH_LIBXDP = 0,
-	MW_ATTACH_EXCLUSIVE = 1,
+	MW_ATTACHES(MW_ENUM_ENTRY)
 };
 
 /* libxdp run priority of the entry: before xdp-filter (10) and libxdp's default (50). */

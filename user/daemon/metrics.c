@@ -114,113 +114,6 @@ void mw_sbuf_label(struct mw_sbuf *b, const char *v)
 
 /* ---- reading the maps ---- */
 
-/*
- * Cells [0, @n) of array map @fd, @vsz bytes each as the kernel copies them
- * (per-CPU maps: every CPU's value), handed to @sink in chunks. Batched
- * lookups where the kernel has them, one lookup per cell otherwise. No lock
- * is taken: each cell is one copy under RCU.
- */
-typedef void (*sink_fn)(void *ctx, uint32_t first, uint32_t cnt, const void *vals);
-
-static int read_array(int fd, uint32_t n, size_t vsz, sink_fn sink, void *ctx)
-{
-	uint32_t chunk = (uint32_t)((1u << 20) / vsz), done = 0, in, out, i;
-	__u32 *keys;
-	char *vals;
-	int batch = 1, rc = 0;
-
-	if (!chunk)
-		chunk = 1;
-	if (chunk > n)
-		chunk = n ? n : 1;
-	keys = calloc(chunk, sizeof(*keys));
-	vals = calloc(chunk, vsz);
-	if (!keys || !vals) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	while (done < n && batch) {
-		__u32 cnt = n - done < chunk ? n - done : chunk;
-		int r;
-
-		in = done - 1;
-		r = bpf_map_lookup_batch(fd, done ? &in : NULL, &out, keys, vals, &cnt, NULL);
-		if (r < 0 && errno != ENOENT) {
-			if (done || (errno != EINVAL && errno != ENOTSUP && errno != EOPNOTSUPP)) {
-				rc = -errno;
-				goto out;
-			}
-			batch = 0;
-			break;
-		}
-		for (i = 0; i < cnt; i++)
-			if (keys[i] != done + i) {
-				rc = -EIO;
-				goto out;
-			}
-		if (cnt)
-			sink(ctx, done, cnt, vals);
-		done += cnt;
-		if (r < 0 || !cnt)
-			break;
-	}
-	for (; done < n && !batch; done++) {
-		if (bpf_map_lookup_elem(fd, &done, vals)) {
-			rc = -errno;
-			goto out;
-		}
-		sink(ctx, done, 1, vals);
-	}
-	if (done < n)
-		rc = -EIO;
-out:
-	free(keys);
-	free(vals);
-	return rc;
-}
-
-struct copy_ctx {
-	void *out;
-	size_t vsz;
-};
-
-static void copy_sink(void *ctx, uint32_t first, uint32_t cnt, const void *vals)
-{
-	struct copy_ctx *c = ctx;
-
-	memcpy((char *)c->out + (size_t)first * c->vsz, vals, (size_t)cnt * c->vsz);
-}
-
-struct sum_ctx {
-	struct mw_counter *out;
-	int ncpus;
-};
-
-static void sum_sink(void *ctx, uint32_t first, uint32_t cnt, const void *vals)
-{
-	const struct sum_ctx *c = ctx;
-	const struct mw_counter *v = vals;
-	uint32_t i;
-	int k;
-
-	for (i = 0; i < cnt; i++) {
-		struct mw_counter *o = &c->out[first + i];
-
-		o->packets = o->bytes = 0;
-		for (k = 0; k < c->ncpus; k++, v++) {
-			o->packets += v->packets;
-			o->bytes += v->bytes;
-		}
-	}
-}
-
-static int read_counters(const struct mw_maps *m, int fd, uint32_t n, struct mw_counter *out)
-{
-	struct sum_ctx c = { out, m->ncpus };
-
-	return read_array(fd, n, (size_t)m->ncpus * sizeof(struct mw_counter), sum_sink, &c);
-}
-
 /* A discovered MAC reduced to what is exported. */
 struct disc_ent {
 	uint32_t class_id;
@@ -385,14 +278,10 @@ int mw_metrics_read(const char *pin_dir, const struct mw_ieee *db, struct mw_msn
 		rc = -ENOMEM;
 		goto fail;
 	}
-	{
-		struct copy_ctx c = { tab, sizeof(*tab) };
-
-		what = MW_MAP_SUBJECTS;
-		rc = read_array(m.subjects, m.max_subjects, sizeof(*tab), copy_sink, &c);
-		if (rc)
-			goto fail;
-	}
+	what = MW_MAP_SUBJECTS;
+	rc = mw_read_subjects(&m, tab);
+	if (rc)
+		goto fail;
 	if (bpf_map_lookup_elem(m.config, &gen, &cfg) == 0 && cfg.nsubjects &&
 	    cfg.nsubjects <= m.max_subjects)
 		nsub = cfg.nsubjects;
@@ -407,7 +296,7 @@ int mw_metrics_read(const char *pin_dir, const struct mw_ieee *db, struct mw_msn
 		rc = -ENOMEM;
 		goto fail;
 	}
-	rc = read_counters(&m, m.counters, nsub * MW_NR_REASONS, cnt);
+	rc = mw_read_counters(&m, m.counters, nsub * MW_NR_REASONS, cnt);
 	if (rc)
 		goto fail;
 	s->subj = calloc(nsub, sizeof(*s->subj));
@@ -429,15 +318,11 @@ int mw_metrics_read(const char *pin_dir, const struct mw_ieee *db, struct mw_msn
 	}
 
 	what = MW_MAP_IFACES;
-	{
-		struct copy_ctx c = { ifs, sizeof(ifs[0]) };
-
-		rc = read_array(m.ifaces, MW_MAX_IFACES, sizeof(ifs[0]), copy_sink, &c);
-		if (rc)
-			goto fail;
-	}
+	rc = mw_read_array(m.ifaces, MW_MAX_IFACES, sizeof(ifs[0]), ifs);
+	if (rc)
+		goto fail;
 	what = MW_MAP_IFCOUNTERS;
-	rc = read_counters(&m, m.ifcounters, MW_MAX_IFACES * MW_NR_REASONS, ifc);
+	rc = mw_read_counters(&m, m.ifcounters, MW_MAX_IFACES * MW_NR_REASONS, ifc);
 	if (rc)
 		goto fail;
 	for (i = 0; i < MW_MAX_IFACES; i++) {

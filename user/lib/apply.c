@@ -28,11 +28,6 @@ int mw_sync_rcu(const struct mw_maps *m)
 	return rc;
 }
 
-int mw_read_subjects(const struct mw_maps *m, struct mw_subject_info *out)
-{
-	return mw_read_array(m->subjects, m->max_subjects, sizeof(*out), out);
-}
-
 int mw_bindings_from_map(const struct mw_maps *m, struct mw_bindings *b)
 {
 	struct mw_bind_key k, next;

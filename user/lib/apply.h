@@ -43,7 +43,4 @@ int mw_ip_key(const struct mw_maps *m, unsigned gen, const struct mw_prefix *p, 
  */
 int mw_enable_lookup(const struct mw_maps *m, unsigned gen, uint8_t bit);
 
-/* Subject table, read in one go. */
-int mw_read_subjects(const struct mw_maps *m, struct mw_subject_info *out);
-
 #endif /* MW_APPLY_H */

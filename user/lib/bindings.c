@@ -14,10 +14,6 @@
 #include "apply.h"
 #include "bindings.h"
 
-#ifndef ENOTSUPP
-#define ENOTSUPP 524	/* the kernel's, for BPF batch ops */
-#endif
-
 #define SETERR(...) do { if (err && errlen) snprintf(err, errlen, __VA_ARGS__); } while (0)
 
 
@@ -68,76 +64,6 @@ int mw_bind_device(const struct mw_maps *m, uint64_t imei, struct mw_subject *de
 		bpf_map_lookup_elem(m->subjects, &dev->id, info);
 	}
 	return 1;
-}
-
-typedef int (*scan_fn)(const void *key, const void *val, void *ctx);
-
-/*
- * Call @fn on every entry of a map until it returns non-zero. Hash maps
- * are read in batches (a few system calls for the whole map); maps that
- * have no batch operation (LPM tries) key by key. Returns 0 or -errno.
- */
-static int map_scan(int fd, size_t ksz, size_t vsz, scan_fn fn, void *ctx)
-{
-	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	uint64_t in[8], out[8];		/* batch position: 4 bytes for hash maps */
-	unsigned char k[64], nk[64], v[64];
-	__u32 chunk = 256;
-	void *keys = NULL, *vals = NULL, *prev = NULL;
-	int first = 1, rc = 0, stop = 0;
-
-	if (ksz > sizeof(k) || vsz > sizeof(v))
-		return -EINVAL;
-	for (;;) {
-		__u32 n = chunk, i;
-		int e = 0;
-
-		if (!keys) {
-			keys = malloc(ksz * chunk);
-			vals = malloc(vsz * chunk);
-			if (!keys || !vals) {
-				rc = -ENOMEM;
-				break;
-			}
-		}
-		if (bpf_map_lookup_batch(fd, first ? NULL : in, out, keys, vals, &n, &opts))
-			e = errno;
-		if (e == ENOSPC && chunk < 65536) {	/* a bucket larger than the chunk */
-			chunk *= 4;
-			free(keys);
-			free(vals);
-			keys = vals = NULL;
-			continue;
-		}
-		if (e && e != ENOENT) {
-			if (first && (e == EINVAL || e == ENOTSUPP || e == EOPNOTSUPP))
-				goto by_key;
-			rc = -e;
-			break;
-		}
-		for (i = 0; i < n && !stop; i++)
-			stop = fn((char *)keys + (size_t)i * ksz, (char *)vals + (size_t)i * vsz, ctx);
-		if (stop || e == ENOENT)
-			break;
-		memcpy(in, out, sizeof(in));
-		first = 0;
-	}
-	free(keys);
-	free(vals);
-	return rc;
-
-by_key:
-	free(keys);
-	free(vals);
-	while (bpf_map_get_next_key(fd, prev, nk) == 0) {
-		memcpy(k, nk, ksz);
-		prev = k;
-		if (bpf_map_lookup_elem(fd, k, v))
-			continue;	/* removed meanwhile */
-		if (fn(k, v, ctx))
-			return 0;
-	}
-	return errno == ENOENT ? 0 : -errno;
 }
 
 struct bind_scan {
@@ -268,16 +194,16 @@ static int live_overlap(const struct mw_maps *m, unsigned gen, const struct mw_p
 	}
 	if (p->family == AF_INET) {
 		if (lk & MW_LK_IP4)
-			rc = map_scan(m->ip4, sizeof(__u64), sizeof(struct mw_subject), live_ip4_fn, &c);
+			rc = mw_map_scan(m->ip4, sizeof(__u64), sizeof(struct mw_subject), live_ip4_fn, &c);
 		if (!rc && !c.found && (lk & MW_LK_LPM4))
-			rc = map_scan(m->lpm4, sizeof(struct mw_lpm4_key), sizeof(struct mw_subject),
+			rc = mw_map_scan(m->lpm4, sizeof(struct mw_lpm4_key), sizeof(struct mw_subject),
 				      live_lpm_fn, &c);
 	} else {
 		if (lk & MW_LK_IP6)
-			rc = map_scan(m->ip6, sizeof(struct mw_ip6_key), sizeof(struct mw_subject),
+			rc = mw_map_scan(m->ip6, sizeof(struct mw_ip6_key), sizeof(struct mw_subject),
 				      live_ip6_fn, &c);
 		if (!rc && !c.found && (lk & MW_LK_LPM6))
-			rc = map_scan(m->lpm6, sizeof(struct mw_lpm6_key), sizeof(struct mw_subject),
+			rc = mw_map_scan(m->lpm6, sizeof(struct mw_lpm6_key), sizeof(struct mw_subject),
 				      live_lpm_fn, &c);
 	}
 	if (rc)
@@ -302,7 +228,7 @@ int mw_bind_check(const struct mw_maps *m, uint64_t imei, const struct mw_prefix
 	/* checked when it was stored, and every apply since accepted it */
 	if (bpf_map_lookup_elem(m->binds, &bk, &bv) == 0)
 		return 1;
-	rc = map_scan(m->binds, sizeof(struct mw_bind_key), sizeof(struct mw_bind_val),
+	rc = mw_map_scan(m->binds, sizeof(struct mw_bind_key), sizeof(struct mw_bind_val),
 		      bind_scan_fn, &c);
 	if (rc) {
 		SETERR("reading %s: %s", MW_MAP_BINDS, strerror(-rc));

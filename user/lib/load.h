@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The loader: attach the data path to an interface (creating the pinned
+ * maps on the first load, upgrading the program in place afterwards) and
+ * detach it again.
+ */
+#ifndef MW_LOAD_H
+#define MW_LOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "maps.h"
+
+#define MW_EVENT_RATE_DEFAULT	100	/* drop events per second */
+#define MW_EVENT_BURST_DEFAULT	50
+
+/* Set the drop-event rate cap (0 turns events off). */
+int mw_set_event_rate(const struct mw_maps *m, uint64_t rate, uint64_t burst);
+
+struct mw_load_opts {
+	const char *ifname;
+	int role;		/* enum mw_role */
+	int mode;		/* enum mw_xdp_mode */
+	int fail_action;	/* enum mw_action */
+	int malformed_action;	/* enum mw_action */
+	uint32_t max_subjects;	/* only for the first load */
+	int64_t event_rate;	/* drop events per second, 0 off; -1: keep (default on first load) */
+	const char *group;	/* readers' group: map pins 0640, pin dir 0750 (NULL: root only) */
+	uint64_t event_burst;
+	int exclusive;		/* plain bpf_link instead of a libxdp dispatcher component */
+	unsigned run_prio;	/* libxdp run priority (0: keep, or MW_RUN_PRIO_DEFAULT) */
+	int reuse;		/* libxdp re-attach: keep the slot's loaded program if any */
+};
+
+struct mw_load_result {
+	int upgraded;		/* 1: link existed, program replaced */
+	int created;		/* 1: maps were created */
+	int attach;		/* enum mw_attach */
+	unsigned run_prio;	/* libxdp */
+	uint32_t slot, prog_id, link_id, ifindex;
+	uint32_t entry_id;	/* libxdp: the dispatcher component */
+};
+
+int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_result *r,
+	    char *err, size_t errlen);
+
+/* Detach @ifname (or every interface when NULL); maps go with the last one unless @keep. */
+int mw_unload(const char *pin_dir, const char *ifname, int keep, char *err, size_t errlen);
+
+#endif /* MW_LOAD_H */

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* The pinned maps: open (read-write with mmaps, or read-only with copies), close, initialise. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "maps.h"
+#include "modwall.skel.h"
+
+#define SETERR(...) do { if (err) snprintf(err, errlen, __VA_ARGS__); } while (0)
+
+const char *const mw_map_names[] = {
+	MW_MAP_CTL, MW_MAP_CONFIG, MW_MAP_MAC, MW_MAP_OUI, MW_MAP_IP4, MW_MAP_IP6,
+	MW_MAP_LPM4, MW_MAP_LPM6, MW_MAP_COUNTERS, MW_MAP_IFCOUNTERS, MW_MAP_SUBJECTS,
+	MW_MAP_IFACES, MW_MAP_SYNC, MW_MAP_BINDS, MW_MAP_IMEI, MW_MAP_POLICIES, MW_MAP_ALLOW4,
+	MW_MAP_ALLOW6, MW_MAP_BUCKETS, MW_MAP_MACTAB, MW_MAP_OUITAB, MW_MAP_EVENTS,
+	MW_MAP_EVCTL, MW_MAP_EVSTATS, MW_MAP_DISCOVERED, MW_MAP_EVGATE,
+};
+
+#define NMAPS (sizeof(mw_map_names) / sizeof(mw_map_names[0]))
+const size_t mw_nr_maps = NMAPS;
+
+static int *map_slot(struct mw_maps *m, size_t i)
+{
+	int *slots[NMAPS] = {
+		&m->ctl, &m->config, &m->mac, &m->oui, &m->ip4, &m->ip6, &m->lpm4, &m->lpm6,
+		&m->counters, &m->ifcounters, &m->subjects, &m->ifaces, &m->sync, &m->binds,
+		&m->imei, &m->policies, &m->allow4, &m->allow6, &m->buckets, &m->mactab,
+		&m->ouitab, &m->events, &m->evctl, &m->evstats, &m->discovered, &m->evgate,
+	};
+	return slots[i];
+}
+
+unsigned mw_tab_bits(uint64_t n)
+{
+	unsigned bits = MW_TAB_MIN_BITS;
+
+	while (bits < MW_TAB_MAX_BITS && (1ull << bits) < 4 * n)
+		bits++;
+	return bits;
+}
+
+static size_t tab_bytes(unsigned bits)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t b = (2ul << bits) * sizeof(struct mw_slot);
+
+	return (b + page - 1) / page * page;
+}
+
+/* mmap a table map; its size gives the bits. */
+static int map_tab(int fd, const char *name, struct mw_slot **out, unsigned *bits, int prot,
+		   char *err, size_t errlen)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	unsigned b = 0;
+	void *p;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		SETERR("reading %s: %s", name, strerror(errno));
+		return -errno;
+	}
+	while ((2u << b) < info.max_entries)
+		b++;
+	if ((2u << b) != info.max_entries || b < MW_TAB_MIN_BITS || b > MW_TAB_MAX_BITS) {
+		SETERR("%s has %u slots: not twice a power of two", name, info.max_entries);
+		return -EPROTO;
+	}
+	p = mmap(NULL, tab_bytes(b), prot, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		SETERR("mmap of %s: %s", name, strerror(errno));
+		return -errno;
+	}
+	*out = p;
+	*bits = b;
+	return 0;
+}
+
+static int copy_tab(int fd, const char *name, struct mw_slot **out, unsigned *bits, char *err,
+		    size_t errlen)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	unsigned b = 0;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		SETERR("reading %s: %s", name, strerror(errno));
+		return -errno;
+	}
+	while ((2u << b) < info.max_entries)
+		b++;
+	*out = calloc(info.max_entries, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	*bits = b;
+	if (mw_read_array(fd, info.max_entries, sizeof(**out), *out)) {
+		SETERR("reading %s: %s", name, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int maps_finish_ro(struct mw_maps *m, char *err, size_t errlen)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), zero = 0;
+	int rc;
+
+	m->ctlm = calloc(1, (size_t)sysconf(_SC_PAGESIZE));
+	if (!m->ctlm)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(m->ctl, &zero, m->ctlm)) {
+		SETERR("reading %s: %s", MW_MAP_CTL, strerror(errno));
+		return -errno;
+	}
+	rc = copy_tab(m->mactab, MW_MAP_MACTAB, &m->mactab_m, &m->mac_bits, err, errlen);
+	if (!rc)
+		rc = copy_tab(m->ouitab, MW_MAP_OUITAB, &m->ouitab_m, &m->oui_bits, err, errlen);
+	if (rc)
+		return rc;
+	if (bpf_obj_get_info_by_fd(m->subjects, &info, &len)) {
+		SETERR("reading %s: %s", MW_MAP_SUBJECTS, strerror(errno));
+		return -errno;
+	}
+	m->max_subjects = info.max_entries;
+	m->ncpus = libbpf_num_possible_cpus();
+	return 0;
+}
+
+static int maps_finish(struct mw_maps *m, char *err, size_t errlen)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	void *p;
+	int rc;
+
+	int prot = PROT_READ | PROT_WRITE;
+
+	if (m->readonly)
+		return maps_finish_ro(m, err, errlen);
+	p = mmap(NULL, sysconf(_SC_PAGESIZE), prot, MAP_SHARED, m->ctl, 0);
+	if (p == MAP_FAILED) {
+		SETERR("mmap of %s: %s", MW_MAP_CTL, strerror(errno));
+		return -errno;
+	}
+	m->ctlm = p;
+	rc = map_tab(m->mactab, MW_MAP_MACTAB, &m->mactab_m, &m->mac_bits, prot, err, errlen);
+	if (!rc)
+		rc = map_tab(m->ouitab, MW_MAP_OUITAB, &m->ouitab_m, &m->oui_bits, prot, err,
+			     errlen);
+	if (rc)
+		return rc;
+	if (bpf_obj_get_info_by_fd(m->subjects, &info, &len)) {
+		SETERR("reading %s: %s", MW_MAP_SUBJECTS, strerror(errno));
+		return -errno;
+	}
+	m->max_subjects = info.max_entries;
+	m->ncpus = libbpf_num_possible_cpus();
+	return 0;
+}
+
+void mw_maps_close(struct mw_maps *m)
+{
+	size_t i;
+
+	if (m->readonly) {
+		free(m->ctlm);
+		free(m->mactab_m);
+		free(m->ouitab_m);
+	} else {
+		if (m->ctlm)
+			munmap(m->ctlm, sysconf(_SC_PAGESIZE));
+		if (m->mactab_m)
+			munmap(m->mactab_m, tab_bytes(m->mac_bits));
+		if (m->ouitab_m)
+			munmap(m->ouitab_m, tab_bytes(m->oui_bits));
+	}
+	m->ctlm = NULL;
+	m->mactab_m = m->ouitab_m = NULL;
+	for (i = 0; i < NMAPS; i++) {
+		int *fd = map_slot(m, i);
+
+		if (*fd > 0)
+			close(*fd);
+		*fd = -1;
+	}
+}
+
+static int maps_open(struct mw_maps *m, const char *pin_dir, int readonly, char *err,
+		     size_t errlen)
+{
+	LIBBPF_OPTS(bpf_obj_get_opts, go, .file_flags = readonly ? BPF_F_RDONLY : 0);
+	char path[512];
+	size_t i;
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	m->readonly = readonly;
+	for (i = 0; i < NMAPS; i++)
+		*map_slot(m, i) = -1;
+	for (i = 0; i < NMAPS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, mw_map_names[i]);
+		*map_slot(m, i) = bpf_obj_get_opts(path, &go);
+		if (*map_slot(m, i) < 0) {
+			rc = -errno;
+			if (rc == -ENOENT && i == 0)
+				SETERR("modwall is not loaded (no %s); run 'modwall load IFACE'", path);
+			else
+				SETERR("%s: %s", path, strerror(-rc));
+			mw_maps_close(m);
+			return rc == -ENOENT && i ? -EIO : rc;
+		}
+	}
+	rc = maps_finish(m, err, errlen);
+	if (rc) {
+		mw_maps_close(m);
+		return rc;
+	}
+	if (m->ctlm->schema != MW_SCHEMA_VERSION) {
+		SETERR("pinned state in %s has schema %u, this modwall speaks schema %d; "
+		       "use the modwall that created it, or 'modwall unload --all' to "
+		       "discard it (counters are lost)", pin_dir, m->ctlm->schema,
+		       MW_SCHEMA_VERSION);
+		mw_maps_close(m);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+int mw_maps_open(struct mw_maps *m, const char *pin_dir, char *err, size_t errlen)
+{
+	return maps_open(m, pin_dir, 0, err, errlen);
+}
+
+int mw_maps_open_ro(struct mw_maps *m, const char *pin_dir, char *err, size_t errlen)
+{
+	return maps_open(m, pin_dir, 1, err, errlen);
+}
+
+int mw_maps_from_skel(struct mw_maps *m, struct modwall_bpf *skel, char *err, size_t errlen)
+{
+	memset(m, 0, sizeof(*m));
+	m->ctl = dup(bpf_map__fd(skel->maps.mw_ctl));
+	m->config = dup(bpf_map__fd(skel->maps.mw_config));
+	m->mac = dup(bpf_map__fd(skel->maps.mw_mac));
+	m->oui = dup(bpf_map__fd(skel->maps.mw_oui));
+	m->ip4 = dup(bpf_map__fd(skel->maps.mw_ip4));
+	m->ip6 = dup(bpf_map__fd(skel->maps.mw_ip6));
+	m->lpm4 = dup(bpf_map__fd(skel->maps.mw_lpm4));
+	m->lpm6 = dup(bpf_map__fd(skel->maps.mw_lpm6));
+	m->counters = dup(bpf_map__fd(skel->maps.mw_counters));
+	m->ifcounters = dup(bpf_map__fd(skel->maps.mw_ifcounters));
+	m->subjects = dup(bpf_map__fd(skel->maps.mw_subjects));
+	m->ifaces = dup(bpf_map__fd(skel->maps.mw_ifaces));
+	m->sync = dup(bpf_map__fd(skel->maps.mw_sync));
+	m->binds = dup(bpf_map__fd(skel->maps.mw_binds));
+	m->imei = dup(bpf_map__fd(skel->maps.mw_imei));
+	m->policies = dup(bpf_map__fd(skel->maps.mw_policies));
+	m->allow4 = dup(bpf_map__fd(skel->maps.mw_allow4));
+	m->allow6 = dup(bpf_map__fd(skel->maps.mw_allow6));
+	m->buckets = dup(bpf_map__fd(skel->maps.mw_buckets));
+	m->mactab = dup(bpf_map__fd(skel->maps.mw_mactab));
+	m->ouitab = dup(bpf_map__fd(skel->maps.mw_ouitab));
+	m->events = dup(bpf_map__fd(skel->maps.mw_events));
+	m->evctl = dup(bpf_map__fd(skel->maps.mw_evctl));
+	m->evstats = dup(bpf_map__fd(skel->maps.mw_evstats));
+	m->discovered = dup(bpf_map__fd(skel->maps.mw_discovered));
+	m->evgate = dup(bpf_map__fd(skel->maps.mw_evgate));
+	return maps_finish(m, err, errlen);
+}
+
+int mw_maps_init(struct mw_maps *m, uint32_t max_subjects)
+{
+	struct mw_subject_info unk = { .name = "unattributed", .kind = MW_KIND_UNKNOWN,
+				       .gens = 3 };
+	struct mw_config cfg = { .default_action = MW_ACT_PASS };
+	__u32 k;
+
+	memset(cfg.if_default, MW_ACT_INHERIT, sizeof(cfg.if_default));
+	for (k = 0; k < 2; k++)
+		if (bpf_map_update_elem(m->config, &k, &cfg, BPF_ANY))
+			return -errno;
+	k = MW_SUBJECT_NONE;
+	if (bpf_map_update_elem(m->subjects, &k, &unk, BPF_ANY))
+		return -errno;
+	m->ctlm->schema = MW_SCHEMA_VERSION;
+	m->ctlm->max_subjects = max_subjects;
+	m->ctlm->gen = 0;
+	__atomic_store_n(&m->ctlm->applied, 0, __ATOMIC_RELEASE);
+	return 0;
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The map layer: the pinned maps opened by path (so every command works
+ * the same with or without a long-running process), and the one way to
+ * read them: a batched array reader, per-CPU sums, a hash-map walk.
+ */
+#ifndef MW_MAPS_H
+#define MW_MAPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "modwall.h"
+
+struct modwall_bpf;
+
+struct mw_maps {
+	int ctl, config, mac, oui, ip4, ip6, lpm4, lpm6;
+	int counters, ifcounters, subjects, ifaces, sync, binds, imei;
+	int policies, allow4, allow6, buckets;
+	int events, evctl, evstats, discovered, evgate;
+	int mactab, ouitab;
+	struct mw_ctl *ctlm;		/* mmap of mw_ctl[0] */
+	struct mw_slot *mactab_m, *ouitab_m;	/* mmaps of the tables, both halves */
+	unsigned mac_bits, oui_bits;	/* log2 of the slots per generation */
+	int readonly;			/* opened with mw_maps_open_ro */
+	uint32_t max_subjects;
+	int ncpus;
+};
+
+/* Pin names of the maps in struct mw_maps, in its order. */
+extern const char *const mw_map_names[];
+extern const size_t mw_nr_maps;
+
+/* Table size (log2 of slots per generation) for @n keys: load factor <= 1/4. */
+unsigned mw_tab_bits(uint64_t n);
+
+/*
+ * Open the pinned maps. Returns 0, -ENOENT when nothing is loaded, or
+ * another negative errno with @err filled (schema mismatch: -EPROTO).
+ */
+int mw_maps_open(struct mw_maps *m, const char *pin_dir, char *err, size_t errlen);
+/*
+ * The same, read-only (BPF_F_RDONLY, mmaps PROT_READ): enough for status,
+ * show, stats, discovered and the daemon's scrapes, and all a pin mode of
+ * 0640 lets a non-root reader in the pins' group do.
+ */
+int mw_maps_open_ro(struct mw_maps *m, const char *pin_dir, char *err, size_t errlen);
+/* Take the map fds of a loaded skeleton (tests, and the loader itself). */
+int mw_maps_from_skel(struct mw_maps *m, struct modwall_bpf *skel, char *err, size_t errlen);
+void mw_maps_close(struct mw_maps *m);
+
+/* Initialise mw_ctl and subject 0 of freshly created maps. */
+int mw_maps_init(struct mw_maps *m, uint32_t max_subjects);
+
+/* ---- reading ---- */
+
+/*
+ * Cells [0, @n) of array map @fd, @vsz bytes each as the kernel copies them
+ * (per-CPU maps: every CPU's value), handed to @sink in runs of consecutive
+ * cells. Batched lookups where the kernel has them, one lookup per cell
+ * otherwise. No lock is taken: each cell is one copy under RCU.
+ */
+typedef void (*mw_sink_fn)(void *ctx, uint32_t first, uint32_t cnt, const void *vals);
+int mw_map_read(int fd, uint32_t n, size_t vsz, mw_sink_fn sink, void *ctx);
+
+/* All @n values (@vsz bytes each) of an array map into @out. */
+int mw_read_array(int fd, uint32_t n, size_t vsz, void *out);
+
+/* Per-CPU counter cells [0, @n) of @fd, summed over CPUs into @out. */
+int mw_read_counters(const struct mw_maps *m, int fd, uint32_t n, struct mw_counter *out);
+
+/* The subject table (m->max_subjects entries). */
+int mw_read_subjects(const struct mw_maps *m, struct mw_subject_info *out);
+
+/* Zero per-CPU counter cells [@from, @from + @n) of @fd. */
+int mw_zero_percpu(const struct mw_maps *m, int fd, uint32_t from, uint32_t n);
+
+/*
+ * Call @fn on every entry of a hash or LPM map (keys up to 64 bytes,
+ * values up to 256) until it returns non-zero. Hash maps are read in
+ * batches (a few system calls for the whole map); maps without a batch
+ * operation (LPM tries) key by key. Returns 0 or -errno.
+ */
+typedef int (*mw_scan_fn)(const void *key, const void *val, void *ctx);
+int mw_map_scan(int fd, size_t ksz, size_t vsz, mw_scan_fn fn, void *ctx);
+
+#endif /* MW_MAPS_H */

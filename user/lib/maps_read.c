@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The one way modwall reads its maps: array maps in batches through a
+ * sink, per-CPU counters summed over CPUs in the same pass, hash maps
+ * walked in batches. stats, show, /metrics and the tests all read here.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "maps.h"
+
+#ifndef ENOTSUPP
+#define ENOTSUPP	524	/* the kernel's "operation not supported" for map ops */
+#endif
+
+int mw_map_read(int fd, uint32_t n, size_t vsz, mw_sink_fn sink, void *ctx)
+{
+	uint32_t chunk = (uint32_t)((1u << 20) / vsz), done = 0, in, out, i;
+	__u32 *keys;
+	char *vals;
+	int batch = 1, rc = 0;
+
+	if (!chunk)
+		chunk = 1;
+	if (chunk > n)
+		chunk = n ? n : 1;
+	keys = calloc(chunk, sizeof(*keys));
+	vals = calloc(chunk, vsz);
+	if (!keys || !vals) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	while (done < n && batch) {
+		__u32 cnt = n - done < chunk ? n - done : chunk;
+		int r;
+
+		in = done - 1;
+		r = bpf_map_lookup_batch(fd, done ? &in : NULL, &out, keys, vals, &cnt, NULL);
+		if (r < 0 && errno != ENOENT) {
+			if (done || (errno != EINVAL && errno != ENOTSUPP && errno != EOPNOTSUPP)) {
+				rc = -errno;
+				goto out;
+			}
+			batch = 0;
+			break;
+		}
+		for (i = 0; i < cnt; i++)
+			if (keys[i] != done + i) {
+				rc = -EIO;
+				goto out;
+			}
+		if (cnt)
+			sink(ctx, done, cnt, vals);
+		done += cnt;
+		if (r < 0 || !cnt)
+			break;
+	}
+	for (; done < n && !batch; done++) {
+		if (bpf_map_lookup_elem(fd, &done, vals)) {
+			rc = -errno;
+			goto out;
+		}
+		sink(ctx, done, 1, vals);
+	}
+	if (done < n)
+		rc = -EIO;
+out:
+	free(keys);
+	free(vals);
+	return rc;
+}
+
+struct copy_ctx {
+	void *out;
+	size_t vsz;
+};
+
+static void copy_sink(void *ctx, uint32_t first, uint32_t cnt, const void *vals)
+{
+	struct copy_ctx *c = ctx;
+
+	memcpy((char *)c->out + (size_t)first * c->vsz, vals, (size_t)cnt * c->vsz);
+}
+
+int mw_read_array(int fd, uint32_t n, size_t vsz, void *out)
+{
+	struct copy_ctx c = { out, vsz };
+
+	return mw_map_read(fd, n, vsz, copy_sink, &c);
+}
+
+struct sum_ctx {
+	struct mw_counter *out;
+	int ncpus;
+};
+
+static void sum_sink(void *ctx, uint32_t first, uint32_t cnt, const void *vals)
+{
+	const struct sum_ctx *c = ctx;
+	const struct mw_counter *v = vals;
+	uint32_t i;
+	int k;
+
+	for (i = 0; i < cnt; i++) {
+		struct mw_counter *o = &c->out[first + i];
+
+		o->packets = o->bytes = 0;
+		for (k = 0; k < c->ncpus; k++, v++) {
+			o->packets += v->packets;
+			o->bytes += v->bytes;
+		}
+	}
+}
+
+int mw_read_counters(const struct mw_maps *m, int fd, uint32_t n, struct mw_counter *out)
+{
+	struct sum_ctx c = { out, m->ncpus };
+
+	return mw_map_read(fd, n, (size_t)m->ncpus * sizeof(struct mw_counter), sum_sink, &c);
+}
+
+int mw_read_subjects(const struct mw_maps *m, struct mw_subject_info *out)
+{
+	return mw_read_array(m->subjects, m->max_subjects, sizeof(*out), out);
+}
+
+int mw_zero_percpu(const struct mw_maps *m, int fd, uint32_t from, uint32_t n)
+{
+	struct mw_counter *z = calloc((size_t)m->ncpus, sizeof(*z));
+	uint32_t i;
+	int rc = 0;
+
+	if (!z)
+		return -ENOMEM;
+	for (i = from; i < from + n; i++)
+		if (bpf_map_update_elem(fd, &i, z, BPF_ANY)) {
+			rc = -errno;
+			break;
+		}
+	free(z);
+	return rc;
+}
+
+int mw_map_scan(int fd, size_t ksz, size_t vsz, mw_scan_fn fn, void *ctx)
+{
+	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	uint64_t in[8], out[8];		/* batch position: 4 bytes for hash maps */
+	unsigned char k[64], nk[64], v[256];
+	__u32 chunk = 256;
+	void *keys = NULL, *vals = NULL, *prev = NULL;
+	int first = 1, rc = 0, stop = 0;
+
+	if (ksz > sizeof(k) || vsz > sizeof(v))
+		return -EINVAL;
+	for (;;) {
+		__u32 n = chunk, i;
+		int e = 0;
+
+		if (!keys) {
+			keys = malloc(ksz * chunk);
+			vals = malloc(vsz * chunk);
+			if (!keys || !vals) {
+				rc = -ENOMEM;
+				break;
+			}
+		}
+		if (bpf_map_lookup_batch(fd, first ? NULL : in, out, keys, vals, &n, &opts))
+			e = errno;
+		if (e == ENOSPC && chunk < 65536) {	/* a bucket larger than the chunk */
+			chunk *= 4;
+			free(keys);
+			free(vals);
+			keys = vals = NULL;
+			continue;
+		}
+		if (e && e != ENOENT) {
+			if (first && (e == EINVAL || e == ENOTSUPP || e == EOPNOTSUPP))
+				goto by_key;
+			rc = -e;
+			break;
+		}
+		for (i = 0; i < n && !stop; i++)
+			stop = fn((char *)keys + (size_t)i * ksz, (char *)vals + (size_t)i * vsz, ctx);
+		if (stop || e == ENOENT)
+			break;
+		memcpy(in, out, sizeof(in));
+		first = 0;
+	}
+	free(keys);
+	free(vals);
+	return rc;
+
+by_key:
+	free(keys);
+	free(vals);
+	while (bpf_map_get_next_key(fd, prev, nk) == 0) {
+		memcpy(k, nk, ksz);
+		prev = k;
+		if (bpf_map_lookup_elem(fd, k, v))
+			continue;	/* removed meanwhile */
+		if (fn(k, v, ctx))
+			return 0;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}

@@ -33,6 +33,9 @@ void mw_opts_from_env(void);
 
 void mw_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void mw_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+struct mw_diag;
+/* Each message of @d on stderr as "modwall: KIND MESSAGE" (@kind "" or "warning: "). */
+void mw_print_diag(const struct mw_diag *d, const char *kind);
 /* Print @obj as the command's JSON output (one value) and drop the reference. */
 void mw_json_print(struct json_object *obj);
 

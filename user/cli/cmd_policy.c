@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "apply.h"
+#include "pipeline.h"
 #include "cli.h"
 #include "compile.h"
 #include "ieee.h"
@@ -37,75 +38,6 @@ static int pol_opt(int idx, const char *arg, void *ctx)
 	}
 	c->bindings[c->nbindings++] = arg;
 	return 0;
-}
-
-static void print_diag(const struct mw_diag *d, const char *kind)
-{
-	int i;
-
-	for (i = 0; i < d->n; i++)
-		fprintf(stderr, "modwall: %s%s\n", kind, d->msg[i]);
-}
-
-static int needs_registry(const struct mw_policy *pol)
-{
-	int i, k;
-
-	for (i = 0; i < pol->nclasses + pol->nsets; i++) {
-		const struct mw_class *c = i < pol->nclasses ? &pol->classes[i]
-							     : &pol->sets[i - pol->nclasses];
-
-		for (k = 0; k < c->nmem; k++)
-			if (c->mem[k].type == MW_MEMBER_VENDOR)
-				return 1;
-	}
-	return 0;
-}
-
-/*
- * Parse, resolve and compile. Returns MW_EXIT_OK with @plan filled, or an
- * exit code after printing every error. @m, when open, adds the runtime
- * bindings.
- */
-static int build_plan(const char *cmd, const char *file, struct pol_ctx *c, struct mw_maps *m,
-		      struct mw_policy *pol, struct mw_plan *plan, struct mw_bindings *b)
-{
-	struct mw_ieee db = { 0 };
-	int have_db = 0, i, rc;
-
-	memset(b, 0, sizeof(*b));
-	if (mw_policy_load(pol, file)) {
-		print_diag(&pol->errors, "");
-		if (mw_opts.json)
-			mw_err("%s: %s: %d error(s)", cmd, file, pol->errors.n);
-		return MW_EXIT_USAGE;
-	}
-	for (i = 0; i < c->nbindings; i++)
-		mw_bindings_load(b, c->bindings[i], &pol->errors, &pol->warnings);
-	if (m && mw_bindings_from_map(m, b))
-		mw_diag_add(&pol->errors, NULL, "reading runtime bindings: %s", strerror(errno));
-	if (!pol->errors.n && needs_registry(pol)) {
-		char err[512];
-
-		if (mw_ieee_load(&db, mw_opts.ieee_dir, err, sizeof(err)))
-			mw_diag_add(&pol->errors, NULL, "%s", err);
-		else
-			have_db = 1;
-	}
-	if (!pol->errors.n)
-		mw_compile(plan, pol, have_db ? &db : NULL, b);
-	if (have_db)
-		mw_ieee_free(&db);
-	print_diag(&pol->warnings, "warning: ");
-	if (pol->errors.n) {
-		print_diag(&pol->errors, "");
-		if (mw_opts.json)
-			mw_err("%s: %s: %d error(s)", cmd, file, pol->errors.n);
-		rc = MW_EXIT_USAGE;
-	} else {
-		rc = MW_EXIT_OK;
-	}
-	return rc;
 }
 
 static struct json_object *summary_json(const struct mw_policy *pol, const struct mw_plan *p)
@@ -152,12 +84,13 @@ static void summary_text(const struct mw_policy *pol, const struct mw_plan *p)
 static int policy_cmd(int argc, char **argv, int do_apply)
 {
 	struct pol_ctx c = { .nbindings = 0 };
-	struct mw_policy pol;
-	struct mw_plan plan = { 0 };
-	struct mw_bindings b;
-	struct mw_maps m;
-	int have_maps = 0, i, rc, lock = -1;
-	char err[1024];
+	struct mw_pipeline_opts po = {
+		.bindings = c.bindings, .pin_dir = mw_opts.pin_dir, .ieee_dir = mw_opts.ieee_dir,
+		.apply = do_apply,
+	};
+	struct mw_pipeline p;
+	struct json_object *j;
+	int i, k, rc;
 
 	i = mw_getopt(argc, argv, do_apply ? "apply FILE [--bindings FILE]..." :
 			 "check FILE [--bindings FILE]...", pol_opts, pol_opt, &c);
@@ -168,69 +101,51 @@ static int policy_cmd(int argc, char **argv, int do_apply)
 		       "which policy file?");
 		return MW_EXIT_USAGE;
 	}
-	rc = mw_maps_open(&m, mw_opts.pin_dir, err, sizeof(err));
-	if (rc == 0) {
-		have_maps = 1;
-	} else if (do_apply || rc != -ENOENT) {
-		mw_err("%s: %s", argv[0], err);
-		return MW_EXIT_FAIL;
-	}
-	/* apply holds the lock from reading the runtime bindings to the flip */
-	if (do_apply && (lock = mw_lock(mw_opts.pin_dir)) < 0) {
-		mw_err("apply: locking %s: %s", mw_opts.pin_dir, strerror(-lock));
-		mw_maps_close(&m);
-		return MW_EXIT_FAIL;
-	}
-	rc = build_plan(argv[0], argv[i], &c, have_maps ? &m : NULL, &pol, &plan, &b);
-	if (rc)
+	po.file = argv[i];
+	po.nbindings = c.nbindings;
+	rc = mw_pipeline_run(&p, &po);
+	mw_print_diag(&p.pol.warnings, "warning: ");
+	if (rc == MW_PIPE_INVALID) {
+		mw_print_diag(&p.pol.errors, "");
+		if (mw_opts.json)
+			mw_err("%s: %s: %d error(s)", argv[0], argv[i], p.pol.errors.n);
+		rc = MW_EXIT_USAGE;
 		goto out;
-	if (do_apply) {
-		struct mw_apply_result res;
-		int k;
-
-		if (mw_apply(&m, &plan, &res, err, sizeof(err))) {
-			mw_err("apply: %s; the live policy is unchanged", err);
-			rc = MW_EXIT_FAIL;
-			goto out;
-		}
-		for (k = 0; k < res.nunloaded; k++)
-			mw_warn("interface %s is not loaded: its default takes effect when it is "
-				"loaded and the policy applied again", res.unloaded_ifaces[k]);
-		if (mw_opts.json) {
-			struct json_object *j = summary_json(&pol, &plan);
-
-			json_object_object_add(j, "file", json_object_new_string(argv[i]));
-			json_object_object_add(j, "generation", json_object_new_int((int)res.gen));
-			json_object_object_add(j, "apply", json_object_new_int64((int64_t)res.seq));
-			json_object_object_add(j, "added", json_object_new_int((int)res.added));
-			json_object_object_add(j, "kept", json_object_new_int((int)res.kept));
-			json_object_object_add(j, "removed", json_object_new_int((int)res.removed));
-			mw_json_print(j);
-		} else {
-			summary_text(&pol, &plan);
-			printf("applied %s: generation %u (apply #%llu), %u added, %u kept, "
-			       "%u removed\n", argv[i], res.gen, (unsigned long long)res.seq,
-			       res.added, res.kept, res.removed);
-		}
-		mw_apply_result_free(&res);
-	} else if (mw_opts.json) {
-		struct json_object *j = summary_json(&pol, &plan);
-
+	}
+	if (rc == MW_PIPE_FAILED) {
+		mw_err("%s: %s", argv[0], p.err);
+		rc = MW_EXIT_FAIL;
+		goto out;
+	}
+	rc = MW_EXIT_OK;
+	for (k = 0; do_apply && k < p.res.nunloaded; k++)
+		mw_warn("interface %s is not loaded: its default takes effect when it is "
+			"loaded and the policy applied again", p.res.unloaded_ifaces[k]);
+	if (mw_opts.json) {
+		j = summary_json(&p.pol, &p.plan);
 		json_object_object_add(j, "file", json_object_new_string(argv[i]));
-		json_object_object_add(j, "ok", json_object_new_boolean(1));
+		if (do_apply) {
+			json_object_object_add(j, "generation", json_object_new_int((int)p.res.gen));
+			json_object_object_add(j, "apply", json_object_new_int64((int64_t)p.res.seq));
+			json_object_object_add(j, "added", json_object_new_int((int)p.res.added));
+			json_object_object_add(j, "kept", json_object_new_int((int)p.res.kept));
+			json_object_object_add(j, "removed",
+					       json_object_new_int((int)p.res.removed));
+		} else {
+			json_object_object_add(j, "ok", json_object_new_boolean(1));
+		}
 		mw_json_print(j);
+	} else if (do_apply) {
+		summary_text(&p.pol, &p.plan);
+		printf("applied %s: generation %u (apply #%llu), %u added, %u kept, %u removed\n",
+		       argv[i], p.res.gen, (unsigned long long)p.res.seq, p.res.added,
+		       p.res.kept, p.res.removed);
 	} else {
 		printf("%s: OK\n", argv[i]);
-		summary_text(&pol, &plan);
+		summary_text(&p.pol, &p.plan);
 	}
 out:
-	mw_plan_free(&plan);
-	mw_bindings_free(&b);
-	mw_policy_free(&pol);
-	if (lock >= 0)
-		close(lock);
-	if (have_maps)
-		mw_maps_close(&m);
+	mw_pipeline_free(&p);
 	return rc;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "cli.h"
 #include "modwall.h"
+#include "policy.h"
 
 struct mw_opts mw_opts = {
 	.pin_dir = MW_PIN_DIR,
@@ -57,6 +58,15 @@ void mw_warn(const char *fmt, ...)
 	va_start(ap, fmt);
 	vreport("warning: ", fmt, ap);
 	va_end(ap);
+}
+
+void mw_print_diag(const struct mw_diag *d, const char *kind)
+{
+	int i;
+
+	for (i = 0; i < d->n; i++)
+		fprintf(stderr, "modwall: %s%s\n", kind, d->msg[i]);
+	fflush(stderr);
 }
 
 void mw_json_print(struct json_object *obj)

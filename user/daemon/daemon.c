@@ -33,6 +33,7 @@
 #include "ieee.h"
 #include "linkwatch.h"
 #include "metrics.h"
+#include "pipeline.h"
 #include "policy.h"
 #include "radius.h"
 #include "state.h"
@@ -147,106 +148,54 @@ static void radius_log(void *ctx, const char *msg)
 	dlog("radius: %s", msg);
 }
 
-static void print_diag(const struct mw_diag *d, const char *kind)
-{
-	int i;
-
-	for (i = 0; i < d->n; i++)
-		fprintf(stderr, "modwall: %s%s\n", kind, d->msg[i]);
-	fflush(stderr);
-}
-
 /* ---- policy ---- */
 
 /*
- * Parse, resolve, compile and (with @do_apply) swap in the configured policy
- * through the library, as `modwall apply` does: the registry and the files
- * are read before the pin directory lock is taken; the runtime bindings,
- * the compile and the apply happen under it. Any error leaves the live
- * policy as it was. A freshly read registry replaces the daemon's copy.
+ * Check (@do_apply 0, at start) or apply the configured policy through the
+ * library's pipeline, as `modwall apply` does. Any error leaves the live
+ * policy as it was. The registry is read every time and, when it could be
+ * read, replaces the daemon's copy (vendor names of discovered devices).
  */
 static int load_policy(struct daemon *d, int do_apply)
 {
 	const struct daemon_cfg *c = &d->cfg;
-	struct mw_policy pol;
-	struct mw_plan plan = { 0 };
-	struct mw_bindings b;
+	struct mw_pipeline_opts po = {
+		.file = c->policy, .bindings = c->bindings, .nbindings = c->nbindings,
+		.pin_dir = mw_opts.pin_dir, .ieee_dir = mw_opts.ieee_dir, .apply = do_apply,
+		.keep_registry = 1,
+	};
+	struct mw_pipeline p;
 	struct mw_ieee db;
-	struct mw_maps m;
-	char err[1024], dberr[512] = "";
-	int have_db = 0, have_maps = 0, lock = -1, rc = -1, i;
+	int rc, k;
 
-	memset(&b, 0, sizeof(b));
-	memset(&m, 0, sizeof(m));
-	if (mw_policy_load(&pol, c->policy)) {
-		print_diag(&pol.errors, "");
+	rc = mw_pipeline_run(&p, &po);
+	mw_print_diag(&p.pol.warnings, "warning: ");
+	if (rc == MW_PIPE_INVALID) {
+		mw_print_diag(&p.pol.errors, "");
+		if (!p.have_db && p.dberr[0])
+			fprintf(stderr, "modwall: %s\n", p.dberr);
+	} else if (rc == MW_PIPE_FAILED) {
+		fprintf(stderr, "modwall: apply: %s\n", p.err);
+	}
+	if (rc != MW_PIPE_OK)
 		goto out;
-	}
-	for (i = 0; i < c->nbindings; i++)
-		mw_bindings_load(&b, c->bindings[i], &pol.errors, &pol.warnings);
-	if (!pol.errors.n) {
-		if (mw_ieee_load(&db, mw_opts.ieee_dir, dberr, sizeof(dberr)) == 0)
-			have_db = 1;
-	}
-	if (do_apply && !pol.errors.n) {
-		if (mw_maps_open(&m, mw_opts.pin_dir, err, sizeof(err))) {
-			mw_diag_add(&pol.errors, NULL, "%s", err);
-		} else {
-			have_maps = 1;
-			lock = mw_lock(mw_opts.pin_dir);
-			if (lock < 0)
-				mw_diag_add(&pol.errors, NULL, "locking %s: %s", mw_opts.pin_dir,
-					    strerror(-lock));
-			else if (mw_bindings_from_map(&m, &b))
-				mw_diag_add(&pol.errors, NULL, "reading runtime bindings: %s",
-					    strerror(errno));
-		}
-	}
-	if (!pol.errors.n)
-		mw_compile(&plan, &pol, have_db ? &db : NULL, &b);
-	print_diag(&pol.warnings, "warning: ");
-	if (pol.errors.n) {
-		print_diag(&pol.errors, "");
-		if (!have_db && dberr[0])
-			fprintf(stderr, "modwall: %s\n", dberr);
-		goto out;
-	}
-	if (do_apply) {
-		struct mw_apply_result res;
-		int k;
-
-		if (mw_apply(&m, &plan, &res, err, sizeof(err))) {
-			fprintf(stderr, "modwall: apply: %s\n", err);
-			goto out;
-		}
-		for (k = 0; k < res.nunloaded; k++)
-			fprintf(stderr, "modwall: warning: interface %s is not loaded: its default "
-				"takes effect when it is loaded and the policy applied again\n",
-				res.unloaded_ifaces[k]);
+	for (k = 0; p.applied && k < p.res.nunloaded; k++)
+		fprintf(stderr, "modwall: warning: interface %s is not loaded: its default "
+			"takes effect when it is loaded and the policy applied again\n",
+			p.res.unloaded_ifaces[k]);
+	if (p.applied)
 		dlog("applied %s: generation %u (apply #%llu), %u added, %u kept, %u removed",
-		     c->policy, res.gen, (unsigned long long)res.seq, res.added, res.kept,
-		     res.removed);
-		mw_apply_result_free(&res);
-	}
-	rc = 0;
-	if (have_db) {
+		     c->policy, p.res.gen, (unsigned long long)p.res.seq, p.res.added,
+		     p.res.kept, p.res.removed);
+	if (mw_pipeline_take_registry(&p, &db)) {
 		if (d->have_db)
 			mw_ieee_free(&d->db);
 		d->db = db;
 		d->have_db = 1;
-		have_db = 0;
 	}
 out:
-	if (lock >= 0)
-		close(lock);
-	if (have_maps)
-		mw_maps_close(&m);
-	if (have_db)
-		mw_ieee_free(&db);
-	mw_plan_free(&plan);
-	mw_bindings_free(&b);
-	mw_policy_free(&pol);
-	return rc;
+	mw_pipeline_free(&p);
+	return rc == MW_PIPE_OK ? 0 : -1;
 }
 
 static void reload(struct daemon *d)

@@ -28,6 +28,7 @@
 #include <netlink/route/neighbour.h>
 #include "apply.h"
 #include "linkwatch.h"
+#include "reattach.h"
 #include "state.h"
 
 #define SETERR(...) do { if (err) snprintf(err, errlen, __VA_ARGS__); } while (0)
@@ -73,21 +74,6 @@ static void lwlog(const char *fmt, ...)
 	fflush(stderr);
 }
 
-/* The pin directory lock (as mw_lock()), without waiting: -EAGAIN when held. */
-static int trylock(const char *pin_dir)
-{
-	int fd = open(pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
-
-	if (fd < 0)
-		return -errno;
-	if (flock(fd, LOCK_EX | LOCK_NB)) {
-		rc = errno == EWOULDBLOCK ? -EAGAIN : -errno;
-		close(fd);
-		return rc;
-	}
-	return fd;
-}
-
 static void fmt_mac(uint64_t mac, char *s, size_t len)
 {
 	snprintf(s, len, "%02x:%02x:%02x:%02x:%02x:%02x", (unsigned)(mac >> 40) & 0xff,
@@ -100,47 +86,6 @@ static const char *ifname_of(uint32_t ifindex, char *buf)
 	if (!ifindex || !if_indextoname(ifindex, buf))
 		snprintf(buf, IF_NAMESIZE, "ifindex %u", ifindex);
 	return buf;
-}
-
-/* ---- attachment pins ---- */
-
-int mw_link_unpin_stale(const char *pin_dir, const char *ifname, uint32_t was, int *keep_fd,
-			int *attach, char *err, size_t errlen)
-{
-	char path[512], other[IF_NAMESIZE];
-	uint32_t lidx = 0, cur = if_nametoindex(ifname);
-	int fd, rc;
-
-	if (keep_fd)
-		*keep_fd = -1;
-	fd = mw_attach_pin_get(pin_dir, ifname, cur, was, &lidx, attach);
-	if (fd == -ENOENT)
-		return 0;
-	mw_attach_pin_path(pin_dir, ifname, *attach, path, sizeof(path));
-	if (fd < 0) {
-		SETERR("%s: %s", path, fd == -EPROTO ? "not an XDP link" : strerror(-fd));
-		return fd;
-	}
-	if (lidx && lidx == cur) {
-		close(fd);
-		return 0;
-	}
-	if (lidx && if_indextoname(lidx, other)) {
-		SETERR("%s is attached to %s (ifindex %u), not to %s", path, other, lidx, ifname);
-		close(fd);
-		return -EBUSY;
-	}
-	if (unlink(path)) {
-		rc = -errno;
-		SETERR("removing %s: %s", path, strerror(-rc));
-		close(fd);
-		return rc;
-	}
-	if (keep_fd)
-		*keep_fd = fd;
-	else
-		close(fd);
-	return 1;
 }
 
 /* ---- interfaces ---- */
@@ -158,52 +103,6 @@ static uint32_t link_query(struct mw_linkwatch *w, const char *name, int *up)
 	*up = !!(rtnl_link_get_flags(l) & IFF_UP);
 	rtnl_link_put(l);
 	return idx;
-}
-
-/* Interface counters of a slot, per CPU: @out has MW_NR_REASONS * @ncpus cells. */
-static int ifc_read(int fd, int ncpus, uint32_t slot, struct mw_counter *out)
-{
-	__u32 r, k;
-
-	for (r = 0; r < MW_NR_REASONS; r++) {
-		k = slot * MW_NR_REASONS + r;
-		if (bpf_map_lookup_elem(fd, &k, out + (size_t)r * ncpus))
-			return -errno;
-	}
-	return 0;
-}
-
-/*
- * Loading on a link it creates, mw_load() starts the slot's interface
- * counters from zero. A re-attach continues the interface's history: a
- * reason whose cells went back gets the saved values added again, one
- * reason at a time (a frame counted between that read and write is lost).
- */
-static void ifc_restore(int fd, int ncpus, uint32_t slot, const struct mw_counter *saved)
-{
-	struct mw_counter *cur = calloc((size_t)ncpus, sizeof(*cur));
-	const struct mw_counter *sv;
-	int c, reset, any;
-	__u32 r, k;
-
-	for (r = 0; cur && r < MW_NR_REASONS; r++) {
-		sv = saved + (size_t)r * ncpus;
-		k = slot * MW_NR_REASONS + r;
-		for (c = any = 0; c < ncpus; c++)
-			any |= sv[c].packets || sv[c].bytes;
-		if (!any || bpf_map_lookup_elem(fd, &k, cur))
-			continue;
-		for (c = reset = 0; c < ncpus; c++)
-			reset |= cur[c].packets < sv[c].packets || cur[c].bytes < sv[c].bytes;
-		if (!reset)
-			continue;
-		for (c = 0; c < ncpus; c++) {
-			cur[c].packets += sv[c].packets;
-			cur[c].bytes += sv[c].bytes;
-		}
-		bpf_map_update_elem(fd, &k, cur, BPF_ANY);
-	}
-	free(cur);
 }
 
 static int any_wan(const struct mw_maps *m)
@@ -268,90 +167,28 @@ static void refresh_slots(struct mw_linkwatch *w, const struct mw_maps *m)
 	w->links_dirty = 1;
 }
 
-/* Put a dead attachment back under its pin: the interface stays "waiting". */
-static void repin(struct mw_linkwatch *w, const char *ifname, int attach, int fd)
-{
-	char path[512];
-	int lock;
-
-	if (fd < 0)
-		return;
-	mw_attach_pin_path(w->pin_dir, ifname, attach, path, sizeof(path));
-	lock = mw_lock(w->pin_dir);
-	if (access(path, F_OK) && bpf_obj_pin(fd, path))
-		lwlog("pinning the dead attachment of %s back to %s: %s", ifname, path,
-		      strerror(errno));
-	if (lock >= 0)
-		close(lock);
-	close(fd);
-}
-
+/* @t is back as ifindex @cur: the loader re-attaches it; failures are retried with backoff. */
 static void reattach(struct mw_linkwatch *w, struct mw_lw_iface *t, uint32_t cur)
 {
-	struct mw_load_opts o = { .ifname = t->name, .event_rate = -1 };
-	struct mw_load_result r;
-	struct mw_counter *saved = NULL;
-	struct mw_maps m;
-	struct mw_iface v;
+	struct mw_reattach_result r;
 	char err[1024];
-	int lock, stale = -1, rc, ifc = -1, ncpus, attach = MW_ATTACH_EXCLUSIVE;
-	uint32_t old_ifindex;
 	double t0 = mono_now();
-	__u32 k = t->slot;
+	int rc;
 
-	lock = trylock(w->pin_dir);
-	if (lock == -EAGAIN) {
+	rc = mw_reattach(w->pin_dir, t->name, t->slot, cur, &r, err, sizeof(err));
+	if (rc == -EAGAIN) {
 		t->dirty = 1;
 		w->links_dirty = 1;
 		w->retry_lock_at = t0 + LOCK_RETRY_S;
 		return;
 	}
-	if (lock < 0)
-		return;
-	if (mw_maps_open(&m, w->pin_dir, err, sizeof(err))) {
-		close(lock);
-		return;
-	}
-	/* under the lock: still loaded, and still not attached by someone else */
-	if (bpf_map_lookup_elem(m.ifaces, &k, &v) || !v.ifindex ||
-	    strncmp(v.name, t->name, MW_IFNAME_LEN))
-		goto unlock;
-	rc = mw_link_unpin_stale(w->pin_dir, t->name, v.ifindex, &stale, &attach, err,
-				 sizeof(err));
-	if (rc < 0)
+	if (rc < 0 && r.stale_err) {
 		lwlog("%s: %s", t->name, err);
-	if (rc <= 0)
-		goto unlock;
-	ncpus = m.ncpus;
-	saved = calloc((size_t)ncpus * MW_NR_REASONS, sizeof(*saved));
-	ifc = saved ? dup(m.ifcounters) : -1;
-	if (ifc < 0 || ifc_read(ifc, ncpus, t->slot, saved)) {
-		free(saved);
-		saved = NULL;
+		return;
 	}
-	/* mw_load() finds the slot by name and ifindex: the same slot, the same settings */
-	old_ifindex = v.ifindex;
-	v.ifindex = cur;
-	if (bpf_map_update_elem(m.ifaces, &k, &v, BPF_ANY)) {
-		lwlog("%s: updating its slot: %s", t->name, strerror(errno));
-		mw_maps_close(&m);
-		close(lock);
-		repin(w, t->name, attach, stale);
-		goto out;
-	}
-	mw_maps_close(&m);
-	close(lock);
-
-	o.role = v.role;
-	o.mode = v.xdp_mode;
-	o.fail_action = v.fail_action;
-	o.malformed_action = v.malformed_action;
-	o.exclusive = v.attach == MW_ATTACH_EXCLUSIVE;
-	o.run_prio = v.run_prio;
-	o.reuse = 1;
-	rc = mw_load(w->pin_dir, &o, &r, err, sizeof(err));
-	if (rc) {
+	if (rc < 0) {
 		double delay = RETRY_S;
+		unsigned k;
 
 		w->failed++;
 		if (t->failed_ifindex == cur)
@@ -366,38 +203,21 @@ static void reattach(struct mw_linkwatch *w, struct mw_lw_iface *t, uint32_t cur
 		t->retry_at = mono_now() + delay;
 		lwlog("re-attaching %s (ifindex %u) failed: %s; trying again in %.0f s", t->name,
 		      cur, err, delay);
-		repin(w, t->name, attach, stale);
-		goto out;
+		return;
 	}
-	if (saved)
-		ifc_restore(ifc, ncpus, t->slot, saved);
-	if (attach == MW_ATTACH_LIBXDP) {
-		struct bpf_prog_info pi = {};
-		__u32 len = sizeof(pi);
-
-		if (!bpf_obj_get_info_by_fd(stale, &pi, &len))
-			mw_entry_gc(old_ifindex, pi.id);
-	}
-	close(stale);
+	if (rc == 0)
+		return;
 	w->reattached++;
 	w->last_reattach_s = mono_now() - (t->back_at ? t->back_at : t0);
 	lwlog("%s is back (ifindex %u): re-attached %.3f s after it came up (role %s, %s mode, "
-	      "slot %u, link %u)", t->name, cur, w->last_reattach_s, mw_role_name(v.role),
-	      v.xdp_mode == MW_MODE_GENERIC ? "generic" : "native", r.slot, r.link_id);
+	      "slot %u, link %u)", t->name, cur, w->last_reattach_s, mw_role_name(r.role),
+	      mw_mode_name(r.mode), r.load.slot, r.load.link_id);
 	t->state = MW_LW_ATTACHED;
 	t->ifindex = cur;
 	t->failed_ifindex = 0;
 	t->fails = 0;
 	t->back_at = 0;
 	t->warned = 0;
-out:
-	free(saved);
-	if (ifc >= 0)
-		close(ifc);
-	return;
-unlock:
-	mw_maps_close(&m);
-	close(lock);
 }
 
 /* Where is @t now: attached, gone, back (then re-attach), renamed. */
@@ -493,7 +313,7 @@ static int session_begin(struct mw_linkwatch *w, struct session *s)
 	int rc, wan;
 
 	memset(s, 0, sizeof(*s));
-	s->lock = trylock(w->pin_dir);
+	s->lock = mw_trylock(w->pin_dir);
 	if (s->lock < 0)
 		return s->lock;
 	rc = mw_maps_open(&s->m, w->pin_dir, NULL, 0);

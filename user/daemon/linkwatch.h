@@ -170,19 +170,4 @@ int mw_linkwatch_resync(struct mw_linkwatch *w);
 /* Take the addresses written here out of the live policy; close the sockets. */
 void mw_linkwatch_close(struct mw_linkwatch *w);
 
-/*
- * Remove the pin of @ifname's attachment (XDP link or libxdp entry, kind in
- * *@attach; @was: the ifindex it was loaded on) when it no longer runs on a
- * live interface: its interface was
- * deleted, or the ifindex it names does not exist any more. One running on
- * the interface now called @ifname is left alone (returns 0); so is a link
- * attached to a live interface of another name (-EBUSY). Returns 1 when the
- * pin was removed, 0 when there was nothing to remove. With @keep_fd, the
- * dead object's fd is handed over so the caller can pin it back
- * (bpf_obj_pin) if what it does next fails. Call under the pin directory
- * lock.
- */
-int mw_link_unpin_stale(const char *pin_dir, const char *ifname, uint32_t was, int *keep_fd,
-			int *attach, char *err, size_t errlen);
-
 #endif /* MW_LINKWATCH_H */

@@ -35,6 +35,7 @@ struct mw_load_opts {
 struct mw_load_result {
 	int upgraded;		/* 1: link existed, program replaced */
 	int created;		/* 1: maps were created */
+	int repaired;		/* 1: the mw_progs pin was missing or wrong and is right again */
 	int attach;		/* enum mw_attach */
 	unsigned run_prio;	/* libxdp */
 	uint32_t slot, prog_id, link_id, ifindex;

@@ -191,6 +191,20 @@ void mw_maps_close(struct mw_maps *m)
 	}
 }
 
+/* Is any of the maps pinned in @pin_dir? */
+static int any_pin(const char *pin_dir)
+{
+	char path[512];
+	size_t i;
+
+	for (i = 0; i < NMAPS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, mw_map_names[i]);
+		if (!access(path, F_OK))
+			return 1;
+	}
+	return 0;
+}
+
 static int maps_open(struct mw_maps *m, const char *pin_dir, int readonly, char *err,
 		     size_t errlen)
 {
@@ -208,12 +222,18 @@ static int maps_open(struct mw_maps *m, const char *pin_dir, int readonly, char 
 		*map_slot(m, i) = bpf_obj_get_opts(path, &go);
 		if (*map_slot(m, i) < 0) {
 			rc = -errno;
-			if (rc == -ENOENT && i == 0)
+			mw_maps_close(m);
+			if (rc == -ENOENT && (i || any_pin(pin_dir))) {
+				SETERR("pinned state in %s is incomplete: %s is missing (removed by "
+				       "hand?); 'modwall unload --all' removes the rest (counters "
+				       "are lost), then load again", pin_dir, mw_map_names[i]);
+				return -EIO;
+			}
+			if (rc == -ENOENT)
 				SETERR("modwall is not loaded (no %s); run 'modwall load IFACE'", path);
 			else
 				SETERR("%s: %s", path, strerror(-rc));
-			mw_maps_close(m);
-			return rc == -ENOENT && i ? -EIO : rc;
+			return rc;
 		}
 	}
 	rc = maps_finish(m, err, errlen);

@@ -61,10 +61,21 @@ static int unload_one(const char *pin_dir, const char *ifname, struct mw_maps *m
 		mw_attach_pin_path(pin_dir, ifname, attach, path, sizeof(path));
 		fd = bpf_obj_get(path);
 	}
-	if (fd < 0) {
+	if (fd < 0 && slot < 0) {
 		SETERR("modwall is not loaded on %s", ifname);
 		return -ENOENT;
 	}
+	if (fd < 0 && (cur.attach != MW_ATTACH_LIBXDP || !cur.entry_id)) {
+		/* a link went with its pin: only the slot is left */
+		memset(&v, 0, sizeof(v));
+		k = (__u32)slot;
+		bpf_map_update_elem(m->ifaces, &k, &v, BPF_ANY);
+		return 0;
+	}
+	/*
+	 * An entry whose pin was removed by hand still runs (and may drop
+	 * everything when fail-closed): its slot knows the program to detach.
+	 */
 	if (attach == MW_ATTACH_LIBXDP && mw_netns_check(&cur, ifname, NULL, 0)) {
 		/* libxdp works by ifindex: detach from within the interface's namespace */
 		int nsfd = mw_netns_open(cur.netns);
@@ -91,15 +102,18 @@ static int unload_one(const char *pin_dir, const char *ifname, struct mw_maps *m
 		char msg[512];
 		int pfd;
 
-		if (!gone && mw_entry_detach(idx, mw_prog_id(fd), msg, sizeof(msg))) {
+		uint32_t eid = fd >= 0 ? mw_prog_id(fd) : cur.entry_id;
+
+		if (!gone && mw_entry_detach(idx, eid, msg, sizeof(msg))) {
 			/* still attached: keep the pin and the program it tail-calls */
 			mw_netns_leave(home);
 			SETERR("%s: %s", ifname, msg);
-			close(fd);
+			if (fd >= 0)
+				close(fd);
 			return -EBUSY;
 		}
 		if (!gone)
-			mw_entry_gc(idx, mw_prog_id(fd));	/* if its interface was deleted */
+			mw_entry_gc(idx, eid);	/* if its interface was deleted */
 		mw_netns_leave(home);
 		snprintf(msg, sizeof(msg), "%s/%s", pin_dir, MW_MAP_PROGS);
 		pfd = bpf_obj_get(msg);
@@ -109,10 +123,12 @@ static int unload_one(const char *pin_dir, const char *ifname, struct mw_maps *m
 		if (pfd >= 0)
 			close(pfd);
 	}
-	close(fd);
-	if (unlink(path)) {
-		SETERR("removing %s: %s", path, strerror(errno));
-		return -errno;
+	if (fd >= 0) {
+		close(fd);
+		if (unlink(path)) {
+			SETERR("removing %s: %s", path, strerror(errno));
+			return -errno;
+		}
 	}
 	if (slot >= 0) {
 		memset(&v, 0, sizeof(v));
@@ -126,6 +142,7 @@ int mw_unload(const char *pin_dir, const char *ifname, int keep, char *err, size
 {
 	struct mw_maps m;
 	int have_maps, rc = 0, lock;
+	__u32 k;
 
 	/* Unload works on any schema: it only needs the link pins. */
 	lock = mw_lock(pin_dir);
@@ -154,6 +171,15 @@ int mw_unload(const char *pin_dir, const char *ifname, int keep, char *err, size
 					break;
 			}
 		closedir(d);
+		/* slots whose attachment pin is gone: their entries may still run */
+		for (k = 0; !rc && have_maps && k < MW_MAX_IFACES; k++) {
+			struct mw_iface v;
+
+			if (bpf_map_lookup_elem(m.ifaces, &k, &v) || !v.ifindex)
+				continue;
+			v.name[MW_IFNAME_LEN - 1] = 0;
+			rc = unload_one(pin_dir, v.name, &m, err, errlen);
+		}
 	}
 	if (!rc && !keep && count_links(pin_dir) == 0)
 		mw_pins_remove(pin_dir);

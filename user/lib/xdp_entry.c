@@ -157,6 +157,119 @@ int mw_slot_prog_fd(const char *pin_dir, uint32_t slot)
 	return fd < 0 ? -1 : fd;
 }
 
+/* The prog array the entry @efd tail-calls: an fd, or -1. */
+static int entry_progs_fd(int efd)
+{
+	struct bpf_prog_info pi = {};
+	__u32 ids[8], len = sizeof(pi), i;
+	int fd;
+
+	pi.nr_map_ids = 8;
+	pi.map_ids = (__u64)(unsigned long)ids;
+	if (bpf_obj_get_info_by_fd(efd, &pi, &len))
+		return -1;
+	for (i = 0; i < pi.nr_map_ids && i < 8; i++) {
+		struct bpf_map_info mi = {};
+		__u32 mlen = sizeof(mi);
+
+		fd = bpf_map_get_fd_by_id(ids[i]);
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &mi, &mlen) && mi.type == BPF_MAP_TYPE_PROG_ARRAY &&
+		    !strcmp(mi.name, MW_MAP_PROGS))
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+static uint32_t map_id(int fd)
+{
+	struct bpf_map_info mi = {};
+	__u32 len = sizeof(mi);
+
+	return bpf_obj_get_info_by_fd(fd, &mi, &len) ? 0 : mi.id;
+}
+
+int mw_progs_repair(const char *pin_dir, int efd, char *err, size_t errlen)
+{
+	char path[512];
+	int mfd, pfd, rc = 0;
+
+	mfd = entry_progs_fd(efd);
+	if (mfd < 0) {
+		SETERR("the prog array of the entry (program %u) cannot be read", mw_prog_id(efd));
+		return -EIO;
+	}
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, MW_MAP_PROGS);
+	pfd = bpf_obj_get(path);
+	if (pfd >= 0) {
+		int same = map_id(pfd) == map_id(mfd);
+
+		close(pfd);
+		if (same)
+			goto out;
+		if (unlink(path)) {
+			rc = -errno;
+			SETERR("removing %s, which the entry does not use: %s", path,
+			       strerror(-rc));
+			goto out;
+		}
+	}
+	if (bpf_obj_pin(mfd, path)) {
+		rc = -errno;
+		SETERR("pinning the entry's prog array as %s: %s", path, strerror(-rc));
+		goto out;
+	}
+	rc = 1;
+out:
+	close(mfd);
+	return rc;
+}
+
+int mw_attach_check(const char *pin_dir, const char *ifname, const struct mw_iface *v,
+		    uint32_t slot, char *why, size_t len)
+{
+	char path[512];
+	int fd, pfd, mfd, ok;
+	uint32_t id = 0;
+
+	mw_attach_pin_path(pin_dir, ifname, v->attach, path, sizeof(path));
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		snprintf(why, len, "its attachment pin %s is missing", path);
+		return -1;
+	}
+	if (v->attach == MW_ATTACH_EXCLUSIVE) {
+		close(fd);
+		return 0;
+	}
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, MW_MAP_PROGS);
+	pfd = bpf_obj_get(path);
+	mfd = entry_progs_fd(fd);
+	ok = pfd >= 0 && mfd >= 0 && map_id(pfd) == map_id(mfd);
+	if (ok && bpf_map_lookup_elem(pfd, &slot, &id))
+		id = 0;
+	close(fd);
+	if (pfd >= 0)
+		close(pfd);
+	if (mfd >= 0)
+		close(mfd);
+	if (!ok) {
+		snprintf(why, len, "%s is %s: the entry runs its fallback verdict on every "
+			 "frame ('modwall load %s' repairs it)", path,
+			 pfd < 0 ? "missing" : "not the prog array the entry uses", ifname);
+		return -1;
+	}
+	if (!id) {
+		snprintf(why, len, "slot %u of %s holds no program: the entry runs its "
+			 "fallback verdict on every frame ('modwall load %s' repairs it)", slot,
+			 path, ifname);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * libxdp attach: mw_progs[slot] gets the program, then (first load only)
  * an entry that tail-calls it joins the interface's dispatcher. Loading
@@ -178,6 +291,19 @@ int mw_entry_attach(const char *pin_dir, const struct mw_load_opts *o, uint32_t 
 
 	r->run_prio = o->run_prio ? o->run_prio :
 		      cur->ifindex && cur->run_prio ? cur->run_prio : MW_RUN_PRIO_DEFAULT;
+	/* a live entry's prog array is the one to fill, pinned or not */
+	mw_attach_pin_path(pin_dir, o->ifname, MW_ATTACH_LIBXDP, path, sizeof(path));
+	efd = bpf_obj_get(path);
+	if (efd >= 0 && mw_entry_live(ifindex, mw_prog_id(efd))) {
+		rc = mw_progs_repair(pin_dir, efd, err, errlen);
+		if (rc < 0) {
+			close(efd);
+			return rc;
+		}
+		r->repaired = rc;
+	}
+	if (efd >= 0)
+		close(efd);
 	pfd = mw_progs_map(pin_dir, err, errlen);
 	if (pfd < 0)
 		return pfd;

@@ -48,6 +48,23 @@ int mw_slot_prog_fd(const char *pin_dir, uint32_t slot);
 int mw_entry_attach(const char *pin_dir, const struct mw_load_opts *o, uint32_t ifindex,
 		    uint32_t slot, int prog_fd, const struct mw_iface *cur,
 		    struct mw_load_result *r, char *err, size_t errlen);
+/*
+ * Pin the prog array the live entry @efd tail-calls as mw_progs when the
+ * pin is missing or names another map (removed or replaced by hand: loads
+ * would fill a map no entry reads). 1 when repaired, 0 when it was right,
+ * or a negative errno with @err filled.
+ */
+int mw_progs_repair(const char *pin_dir, int efd, char *err, size_t errlen);
+
+/*
+ * Is the attachment of @ifname (slot @slot, @v) whole: its pin there and,
+ * for libxdp, mw_progs pinned, the very prog array its entry tail-calls,
+ * with a program in the slot? 0, or -1 with @why saying what is wrong and
+ * what repairs it. Whether the entry still runs is mw_entry_state()'s.
+ */
+int mw_attach_check(const char *pin_dir, const char *ifname, const struct mw_iface *v,
+		    uint32_t slot, char *why, size_t len);
+
 /* Take the entry @id out of the dispatcher on @ifindex (if it still runs there). */
 int mw_entry_detach(uint32_t ifindex, uint32_t id, char *err, size_t errlen);
 

@@ -28,23 +28,6 @@ int mw_sync_rcu(const struct mw_maps *m)
 	return rc;
 }
 
-int mw_bindings_from_map(const struct mw_maps *m, struct mw_bindings *b)
-{
-	struct mw_bind_key k, next;
-	struct mw_loc loc = { .file = "runtime binding", .line = 0, .col = 0 };
-	void *prev = NULL;
-
-	while (bpf_map_get_next_key(m->binds, prev, &next) == 0) {
-		struct mw_prefix p = { .family = next.family, .len = next.len };
-
-		memcpy(p.addr, next.addr, 16);
-		mw_bindings_add(b, next.imei, &p, &loc);
-		k = next;
-		prev = &k;
-	}
-	return errno == ENOENT ? 0 : -errno;
-}
-
 /* ---- keys ---- */
 
 struct map_ops {
@@ -198,39 +181,54 @@ static void make_key(const struct mw_maps *m, int map, unsigned gen,
 	memcpy(key, &k64, sizeof(k64));
 }
 
+struct purge {
+	int map;
+	unsigned gen;
+	size_t ksz, n, cap;
+	unsigned char *keys;
+	int rc;
+};
+
+static int purge_fn(const void *key, const void *val, void *ctx)
+{
+	struct purge *c = ctx;
+
+	(void)val;
+	if (key_gen(c->map, key) != c->gen)
+		return 0;
+	if (c->n == c->cap) {
+		unsigned char *nk;
+
+		c->cap = c->cap ? c->cap * 2 : 256;
+		nk = realloc(c->keys, c->cap * c->ksz);
+		if (!nk) {
+			c->rc = -ENOMEM;
+			return 1;
+		}
+		c->keys = nk;
+	}
+	memcpy(c->keys + c->n++ * c->ksz, key, c->ksz);
+	return 0;
+}
+
 /* Delete every key of generation @gen from identity map @map. */
 static int purge_gen(const struct mw_maps *m, int map, unsigned gen)
 {
-	size_t ksz = key_size(map), n = 0, cap = 0, i;
-	int fd = map_fd(m, map);
-	unsigned char cur[32], next[32];
-	unsigned char *keys = NULL;
-	void *prev = NULL;
-	int rc = 0;
+	struct purge c = { .map = map, .gen = gen, .ksz = key_size(map) };
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd = map_fd(m, map), rc;
+	size_t i;
 
-	while (bpf_map_get_next_key(fd, prev, next) == 0) {
-		if (key_gen(map, next) == gen) {
-			if (n == cap) {
-				unsigned char *nk;
-
-				cap = cap ? cap * 2 : 256;
-				nk = realloc(keys, cap * ksz);
-				if (!nk) {
-					free(keys);
-					return -ENOMEM;
-				}
-				keys = nk;
-			}
-			memcpy(keys + n * ksz, next, ksz);
-			n++;
-		}
-		memcpy(cur, next, ksz);
-		prev = cur;
-	}
-	for (i = 0; i < n; i++)
-		if (bpf_map_delete_elem(fd, keys + i * ksz) && errno != ENOENT)
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	rc = mw_map_scan(fd, c.ksz, info.value_size, purge_fn, &c);
+	if (!rc)
+		rc = c.rc;
+	for (i = 0; !rc && i < c.n; i++)
+		if (bpf_map_delete_elem(fd, c.keys + i * c.ksz) && errno != ENOENT)
 			rc = -errno;
-	free(keys);
+	free(c.keys);
 	return rc;
 }
 

@@ -24,8 +24,6 @@ int mw_apply(struct mw_maps *m, struct mw_plan *plan, struct mw_apply_result *re
 	     char *err, size_t errlen);
 void mw_apply_result_free(struct mw_apply_result *res);
 
-/* The runtime bindings kept in the pinned mw_binds map. */
-int mw_bindings_from_map(const struct mw_maps *m, struct mw_bindings *b);
 
 /* Wait until no program run started before this call is still running. */
 int mw_sync_rcu(const struct mw_maps *m);

@@ -66,6 +66,27 @@ int mw_bind_device(const struct mw_maps *m, uint64_t imei, struct mw_subject *de
 	return 1;
 }
 
+static int from_map_fn(const void *key, const void *val, void *ctx)
+{
+	const struct mw_bind_key *k = key;
+	struct mw_loc loc = { .file = "runtime binding", .line = 0, .col = 0 };
+	struct mw_prefix p;
+
+	(void)val;
+	key_prefix(k, &p);
+	mw_bindings_add(ctx, k->imei, &p, &loc);
+	return 0;
+}
+
+int mw_bindings_from_map(const struct mw_maps *m, struct mw_bindings *b)
+{
+	int rc = mw_map_scan(m->binds, sizeof(struct mw_bind_key), sizeof(struct mw_bind_val),
+			     from_map_fn, b);
+
+	errno = rc ? -rc : 0;
+	return rc;
+}
+
 struct bind_scan {
 	uint64_t imei;
 	const struct mw_prefix *p;

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "addr.h"
+#include "compile.h"
 #include "state.h"
 
 
@@ -56,5 +57,8 @@ int mw_bind_apply(const struct mw_maps *m, uint64_t imei, const struct mw_prefix
  */
 int mw_unbind_apply(const struct mw_maps *m, uint64_t imei, const struct mw_prefix *p,
 		    int source, char *err, size_t errlen);
+
+/* Add the runtime bindings kept in the pinned mw_binds map to @b. 0 or -errno. */
+int mw_bindings_from_map(const struct mw_maps *m, struct mw_bindings *b);
 
 #endif /* MW_BINDINGS_H */

@@ -195,13 +195,22 @@ int mw_map_scan(int fd, size_t ksz, size_t vsz, mw_scan_fn fn, void *ctx)
 by_key:
 	free(keys);
 	free(vals);
-	while (bpf_map_get_next_key(fd, prev, nk) == 0) {
-		memcpy(k, nk, ksz);
-		prev = k;
-		if (bpf_map_lookup_elem(fd, k, v))
-			continue;	/* removed meanwhile */
-		if (fn(k, v, ctx))
-			return 0;
+	{
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+		uint64_t left;
+
+		/* under churn a deleted key restarts the walk: never run forever */
+		left = bpf_obj_get_info_by_fd(fd, &info, &len) ? UINT64_MAX :
+		       4 * (uint64_t)info.max_entries + 16;
+		while (left-- && bpf_map_get_next_key(fd, prev, nk) == 0) {
+			memcpy(k, nk, ksz);
+			prev = k;
+			if (bpf_map_lookup_elem(fd, k, v))
+				continue;	/* removed meanwhile */
+			if (fn(k, v, ctx))
+				return 0;
+		}
+		return left == UINT64_MAX || errno == ENOENT ? 0 : -errno;
 	}
-	return errno == ENOENT ? 0 : -errno;
 }

@@ -167,97 +167,42 @@ static int grow(struct mw_disc_entry **v, size_t *cap, size_t need)
 	return 0;
 }
 
-/* Fallback for kernels without batch operations on hash maps. */
-static ssize_t read_by_key(const struct mw_maps *m, struct mw_disc_entry **out, size_t *cap)
-{
-	__u64 key, next, *prev = NULL;
-	size_t n = 0;
+struct disc_read {
+	struct mw_disc_entry *v;
+	size_t n, cap;
 	int rc;
+};
 
-	while (bpf_map_get_next_key(m->discovered, prev, &next) == 0) {
-		rc = grow(out, cap, n + 1);
-		if (rc)
-			return rc;
-		if (bpf_map_lookup_elem(m->discovered, &next, &(*out)[n].v) == 0)
-			(*out)[n++].mac = next;
-		key = next;
-		prev = &key;
-		/* under churn a deleted key restarts the walk: never run forever */
-		if (n > 4 * (size_t)MW_DISCOVERED_MAX)
-			break;
+static int disc_fn(const void *key, const void *val, void *ctx)
+{
+	struct disc_read *c = ctx;
+
+	if (grow(&c->v, &c->cap, c->n + 1)) {
+		c->rc = -ENOMEM;
+		return 1;
 	}
-	return (ssize_t)n;
+	memcpy(&c->v[c->n].mac, key, sizeof(c->v[c->n].mac));
+	memcpy(&c->v[c->n++].v, val, sizeof(c->v[0].v));
+	return 0;
 }
 
 ssize_t mw_read_discovered(const struct mw_maps *m, struct mw_disc_entry **out)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	struct mw_disc_entry *v = NULL;
-	__u64 *keys = NULL, in_batch = 0, out_batch = 0;
-	struct mw_disc_val *vals = NULL;
-	__u32 chunk = 4096, count;
-	size_t n = 0, cap = 0, i, j;
-	int first = 1, rc = 0;
-	ssize_t r;
+	struct disc_read c = { 0 };
+	struct mw_disc_entry *v;
+	size_t n, i, j;
+	int rc;
 
 	*out = NULL;
-	for (;;) {
-		if (!keys) {
-			keys = calloc(chunk, sizeof(*keys));
-			vals = calloc(chunk, sizeof(*vals));
-			if (!keys || !vals) {
-				rc = -ENOMEM;
-				break;
-			}
-		}
-		count = chunk;
-		rc = bpf_map_lookup_batch(m->discovered, first ? NULL : &in_batch, &out_batch,
-					  keys, vals, &count, &opts);
-		rc = rc ? -errno : 0;
-		if (rc && rc != -ENOENT && rc != -ENOSPC)
-			break;
-		if (rc == -ENOSPC && !count) {
-			/* one bucket holds more than a chunk: retry with more room */
-			free(keys);
-			free(vals);
-			keys = NULL;
-			vals = NULL;
-			chunk *= 2;
-			if (chunk > 4 * MW_DISCOVERED_MAX)
-				break;
-			continue;
-		}
-		if (grow(&v, &cap, n + count)) {
-			rc = -ENOMEM;
-			break;
-		}
-		for (i = 0; i < count; i++) {
-			v[n].mac = keys[i];
-			v[n++].v = vals[i];
-		}
-		if (rc == -ENOENT) {
-			rc = 0;
-			break;
-		}
-		in_batch = out_batch;
-		first = 0;
-	}
-	free(keys);
-	free(vals);
-	if (rc == -EINVAL || rc == -EOPNOTSUPP || rc == -ENOTSUPP) {
-		n = 0;
-		r = read_by_key(m, &v, &cap);
-		if (r < 0) {
-			free(v);
-			return r;
-		}
-		n = (size_t)r;
-		rc = 0;
-	}
+	rc = mw_map_scan(m->discovered, sizeof(__u64), sizeof(struct mw_disc_val), disc_fn, &c);
+	if (!rc)
+		rc = c.rc;
 	if (rc) {
-		free(v);
+		free(c.v);
 		return rc;
 	}
+	v = c.v;
+	n = c.n;
 	if (!n) {
 		free(v);
 		return 0;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include "bindings.h"
 #include "maps.h"
 #include "pins.h"
 #include "pipeline.h"

@@ -19,16 +19,9 @@ const char *const ref_via_names[REF_VIA_NR] = {
 	[REF_VIA_DEFAULT]	= "default",
 };
 
-const char *const ref_reason_names[MW_NR_REASONS] = {
-	[MW_R_PASS]		= "pass",
-	[MW_R_DROP]		= "drop",
-	[MW_R_OBSERVE]		= "observe",
-	[MW_R_MALFORMED]	= "malformed",
-	[MW_R_NO_POLICY]	= "no_policy",
-	[MW_R_NOT_ALLOWED]	= "not_allowed",
-	[MW_R_RATE_LIMITED]	= "rate_limited",
-	[MW_R_RESERVED7]	= "reserved7",
-};
+/* The ABI's reason names (include/modwall.h), as stats and metrics print them. */
+#define REF_REASON_NAME(e, v, n)	[v] = n,
+const char *const ref_reason_names[MW_NR_REASONS] = { MW_REASONS(REF_REASON_NAME) };
 
 /* Protocol numbers, spelled out here rather than taken from the BPF side. */
 #define ET_IPV4		0x0800

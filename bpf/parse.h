@@ -84,6 +84,15 @@ static __always_inline __u64 mw_mac48(const __u8 *p)
 	       ((__u64)p[3] << 16) | ((__u64)p[4] << 8) | (__u64)p[5];
 }
 
+/*
+ * The IPv6 extension headers walked (RFC 7045's list: Hop-by-Hop, Routing,
+ * Fragment, Destination Options, AH, Mobility, HIP, Shim6). ESP ends the
+ * walk: what follows it is encrypted, so ESP is the frame's protocol. So do
+ * 253 and 254 (RFC 3692 experimental values, which RFC 7045 lists as
+ * extension headers too): their format is whatever an experiment makes it,
+ * no length field can be trusted, so they are taken as the upper-layer
+ * protocol (l4 = 253 or 254, no port) rather than skipped.
+ */
 static __always_inline int ipv6_is_ext(__u8 nh)
 {
 	switch (nh) {

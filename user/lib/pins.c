@@ -27,12 +27,16 @@ int mw_bpffs_ensure(const char *pin_dir, char *err, size_t errlen)
 {
 	char parent[512], *slash;
 
+	if (is_bpffs(pin_dir))	/* a bpffs mount itself, /sys/fs/bpf say */
+		return 0;
 	snprintf(parent, sizeof(parent), "%s", pin_dir);
 	slash = strrchr(parent, '/');
 	if (slash && slash != parent)
 		*slash = 0;
 	if (is_bpffs(parent))
 		return 0;
+	if (!strcmp(pin_dir, MW_PIN_ROOT))
+		snprintf(parent, sizeof(parent), "%s", MW_PIN_ROOT);
 	if (strcmp(parent, MW_PIN_ROOT)) {
 		SETERR("%s is not on a bpffs mount", parent);
 		return -ENOTDIR;

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <grp.h>
 #include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +43,23 @@ int mw_set_event_rate(const struct mw_maps *m, uint64_t rate, uint64_t burst)
 			c.per_tick = MW_EVGATE_PER_TICK;
 	}
 	return bpf_map_update_elem(m->evctl, &k, &c, BPF_ANY) ? -errno : 0;
+}
+
+void mw_mtu_hint(const char *ifname, char *err, size_t errlen)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), mtu = 0;
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (fd >= 0 && !ioctl(fd, SIOCGIFMTU, &ifr))
+		mtu = ifr.ifr_mtu;
+	if (fd >= 0)
+		close(fd);
+	SETERR("%s: its MTU (%d) needs multi-buffer XDP, which modwall's program does not do "
+	       "(it reads every header from one buffer): lower the MTU to what the driver "
+	       "takes in one buffer (3498 or less on veth, about 3500 on most NICs), or load "
+	       "with --mode generic, where the kernel makes each frame one buffer at some cost",
+	       ifname, mtu);
 }
 
 static uint64_t now_ns(void)
@@ -140,7 +159,9 @@ static int attach_link(const char *pin_dir, const struct mw_load_opts *o, uint32
 	}
 	if (link_fd < 0) {
 		rc = -errno;
-		if (rc == -EBUSY || rc == -EEXIST)
+		if (rc == -ERANGE)
+			mw_mtu_hint(o->ifname, err, errlen);
+		else if (rc == -EBUSY || rc == -EEXIST)
 			SETERR("%s already has an XDP program attached; --exclusive needs the "
 			       "interface to itself (drop --exclusive to share it through libxdp)",
 			       o->ifname);

@@ -45,6 +45,13 @@ struct mw_load_result {
 int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_result *r,
 	    char *err, size_t errlen);
 
+/*
+ * The attach of @ifname failed with ERANGE: the kernel refuses a program
+ * without multi-buffer support on an interface whose MTU needs it. @err
+ * says so and what to do.
+ */
+void mw_mtu_hint(const char *ifname, char *err, size_t errlen);
+
 /* Detach @ifname (or every interface when NULL); maps go with the last one unless @keep. */
 int mw_unload(const char *pin_dir, const char *ifname, int keep, char *err, size_t errlen);
 

@@ -392,7 +392,9 @@ int mw_entry_attach(const char *pin_dir, const struct mw_load_opts *o, uint32_t 
 		char msg[256];
 
 		libxdp_strerror(rc, msg, sizeof(msg));
-		if (rc == -EEXIST || rc == -EBUSY)
+		if (rc == -ERANGE)
+			mw_mtu_hint(o->ifname, err, errlen);
+		else if (rc == -EEXIST || rc == -EBUSY)
 			SETERR("%s already runs an XDP program that libxdp cannot share (%s); "
 			       "detach it, or load it through libxdp (xdp-loader), or use "
 			       "'modwall load %s --exclusive' once it is gone%s%s", o->ifname, msg,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * The policy language (user/policy.c) and the policy compiler
- * (user/compile.c): what a policy parses to, what plan it compiles to, and
+ * The policy language (user/lib/policy_*.c) and the policy compiler
+ * (user/lib/compile*.c): what a policy parses to, what plan it compiles to, and
  * the text and location of representative errors. Vendor names resolve
  * against the fixture registries under tests/unit/data/ieee, so run from
  * the repository root.

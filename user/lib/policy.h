@@ -3,7 +3,7 @@
  * The policy language: lexer, parser and the checks that need no outside
  * data. See modwall.policy(5) for the grammar. Every diagnostic carries
  * FILE:LINE:COL. Resolving vendor names and IMEI bindings into map
- * contents is compile.c's job.
+ * contents is the compiler's job (compile.h).
  */
 #ifndef MW_POLICY_H
 #define MW_POLICY_H

@@ -91,15 +91,15 @@ $(O)/asan/user/%.o: user/%.c $(O)/modwall.skel.h
 
 $(O)/libmodwall.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
-	$(Q)$(AR) rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(O)/libmodwall-asan.a: $(ASAN_LIB_OBJS)
 	$(call msg,AR,$@)
-	$(Q)$(AR) rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(O)/libmodwalld.a: $(DAEMON_OBJS)
 	$(call msg,AR,$@)
-	$(Q)$(AR) rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(O)/modwall: $(CLI_OBJS) $(O)/libmodwall.a
 	$(call msg,LINK,$@)

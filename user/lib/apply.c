@@ -36,12 +36,16 @@ int mw_read_subjects(const struct mw_maps *m, struct mw_subject_info *out)
 int mw_bindings_from_map(const struct mw_maps *m, struct mw_bindings *b)
 {
 	struct mw_bind_key k, next;
-	struct mw_loc loc = { .file = "runtime binding", .line = 0, .col = 0 };
+	/* no line: the file names the source (see the compiler's messages) */
+	struct mw_loc loc = { .file = "modwall bind", .line = 0, .col = 0 };
 	void *prev = NULL;
 
 	while (bpf_map_get_next_key(m->binds, prev, &next) == 0) {
 		struct mw_prefix p = { .family = next.family, .len = next.len };
+		struct mw_bind_val v;
 
+		loc.file = bpf_map_lookup_elem(m->binds, &next, &v) == 0 &&
+			   v.source == MW_BIND_RADIUS ? "RADIUS accounting" : "modwall bind";
 		memcpy(p.addr, next.addr, 16);
 		mw_bindings_add(b, next.imei, &p, &loc);
 		k = next;

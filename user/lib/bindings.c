@@ -166,6 +166,7 @@ struct live_scan {
 	unsigned gen;
 	int family;
 	const struct mw_prefix *p;
+	int exact;		/* prefixes: only @p itself, not what overlaps it */
 	int found;
 	struct mw_subject owner;
 };
@@ -228,7 +229,7 @@ static int live_lpm_fn(const void *key, const void *val, void *ctx)
 		q.len = (int)k.prefixlen - 32;
 		memcpy(q.addr, k.addr, 16);
 	}
-	if (!mw_prefix_overlap(&q, c->p))
+	if (!mw_prefix_overlap(&q, c->p) || (c->exact && q.len != c->p->len))
 		return 0;
 	c->found = 1;
 	memcpy(&c->owner, val, sizeof(c->owner));
@@ -287,13 +288,37 @@ static int live_overlap(const struct mw_maps *m, unsigned gen, const struct mw_p
 	return c.found;
 }
 
+/* The owner of exactly @p in the live generation: 1 with @owner, 0, or -errno. */
+static int live_exact(const struct mw_maps *m, unsigned gen, const struct mw_prefix *p,
+		      struct mw_subject *owner)
+{
+	struct live_scan c = { .gen = gen, .family = p->family, .p = p, .exact = 1 };
+	unsigned char key[32];
+	uint8_t bit;
+	int rc;
+
+	if (is_host(p))
+		return bpf_map_lookup_elem(mw_ip_key(m, gen, p, key, &bit), key, owner) == 0;
+	if (p->family == AF_INET)
+		rc = map_scan(m->lpm4, sizeof(struct mw_lpm4_key), sizeof(struct mw_subject),
+			      live_lpm_fn, &c);
+	else
+		rc = map_scan(m->lpm6, sizeof(struct mw_lpm6_key), sizeof(struct mw_subject),
+			      live_lpm_fn, &c);
+	if (rc)
+		return rc;
+	if (c.found)
+		*owner = c.owner;
+	return c.found;
+}
+
 int mw_bind_check(const struct mw_maps *m, uint64_t imei, const struct mw_prefix *p,
 		  char *err, size_t errlen)
 {
 	struct bind_scan c = { .imei = imei, .p = p };
 	struct mw_bind_key bk;
 	struct mw_bind_val bv;
-	struct mw_subject owner;
+	struct mw_subject owner, dev;
 	char s[64], o[64], im[16];
 	int rc;
 
@@ -321,6 +346,13 @@ int mw_bind_check(const struct mw_maps *m, uint64_t imei, const struct mw_prefix
 		return -EEXIST;
 	}
 	if (!m->ctlm->applied)
+		return 0;
+	/*
+	 * Exactly this address of this IMEI's own device (from a bindings file,
+	 * or the device's ip): the same binding counts once, apply merges them.
+	 */
+	if (mw_bind_device(m, imei, &dev, NULL) &&
+	    live_exact(m, m->ctlm->gen & 1, p, &owner) == 1 && owner.id == dev.id)
 		return 0;
 	rc = live_overlap(m, m->ctlm->gen & 1, p, &owner);
 	if (rc < 0) {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "compile_int.h"
+#include "file.h"
 
 int mw_bindings_add(struct mw_bindings *b, uint64_t imei, const struct mw_prefix *p,
 		    const struct mw_loc *loc)
@@ -27,34 +28,44 @@ int mw_bindings_add(struct mw_bindings *b, uint64_t imei, const struct mw_prefix
 int mw_bindings_load(struct mw_bindings *b, const char *path, struct mw_diag *errs,
 		     struct mw_diag *notes)
 {
-	FILE *f = fopen(path, "r");
-	char line[4096], *file;
+	char line[4096], *file, *text, why[128];
+	size_t len, off = 0;
 	int lineno = 0, nerr = errs->n;
 
-	if (!f) {
-		mw_diag_add(errs, NULL, "%s: %s", path, strerror(errno));
+	if (mw_file_read(path, MW_FILE_BINDINGS_MAX, &text, &len, why, sizeof(why))) {
+		mw_diag_add(errs, NULL, "%s: %s", path, why);
 		return -1;
 	}
 	file = strdup(path);
 	b->files = compile_xrealloc(b->files, sizeof(char *) * (size_t)(b->nfiles + 1));
 	b->files[b->nfiles++] = file;
-	while (fgets(line, sizeof(line), f)) {
+	while (off < len) {
 		struct mw_loc loc = { .file = file, .line = ++lineno };
+		const char *nl = memchr(text + off, '\n', len - off), *nul;
+		size_t n = nl ? (size_t)(nl - (text + off)) : len - off;
 		char *p = line, *tok;
 		uint64_t imei = 0;
 		int naddr = 0, sv;
 
-		if (!strchr(line, '\n') && !feof(f)) {
+		if (n > sizeof(line) - 2) {
 			loc.col = 1;
 			mw_diag_add(errs, &loc, "line longer than %zu bytes", sizeof(line) - 2);
 			break;
+		}
+		memcpy(line, text + off, n);
+		line[n] = 0;
+		off += n + 1;
+		nul = memchr(line, 0, n);
+		if (nul) {
+			loc.col = (int)(nul - line) + 1;
+			mw_diag_add(errs, &loc, "NUL byte");
+			continue;
 		}
 		if ((tok = strchr(line, '#')))
 			*tok = 0;
 		for (;;) {
 			struct mw_perr e;
 			struct mw_prefix pfx;
-			size_t len;
 
 			while (*p && isspace((unsigned char)*p))
 				p++;
@@ -63,7 +74,6 @@ int mw_bindings_load(struct mw_bindings *b, const char *path, struct mw_diag *er
 			tok = p;
 			while (*p && !isspace((unsigned char)*p))
 				p++;
-			len = (size_t)(p - tok);
 			if (*p)
 				*p++ = 0;
 			loc.col = (int)(tok - line) + 1;
@@ -84,12 +94,16 @@ int mw_bindings_load(struct mw_bindings *b, const char *path, struct mw_diag *er
 				naddr = -1;
 				continue;
 			}
-			(void)len;
 			if (mw_parse_prefix(tok, &pfx, &e)) {
 				struct mw_loc el = loc;
 
 				el.col += e.col;
 				mw_diag_add(errs, &el, "bad address '%s': %s", tok, e.msg);
+				naddr = 0;
+				break;
+			}
+			if (mw_device_prefix_check(&pfx, &e)) {
+				mw_diag_add(errs, &loc, "%s: %s", tok, e.msg);
 				naddr = 0;
 				break;
 			}
@@ -101,7 +115,7 @@ int mw_bindings_load(struct mw_bindings *b, const char *path, struct mw_diag *er
 			mw_diag_add(errs, &loc, "IMEI without an address");
 		}
 	}
-	fclose(f);
+	free(text);
 	return errs->n > nerr ? -1 : 0;
 }
 

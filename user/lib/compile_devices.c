@@ -4,6 +4,7 @@
  * static addresses become identity entries; no MAC, IMEI or address may
  * belong to two devices.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,42 @@ static void prefix_last(const struct mw_prefix *p, uint8_t out[16])
 	memcpy(out, p->addr, 16);
 	for (i = p->len; i < max; i++)
 		out[i / 8] |= (uint8_t)(0x80 >> (i % 8));
+}
+
+/*
+ * Where an address came from: "FILE:LINE:COL", or for a binding made at
+ * run time (its location has no line; its file names the source)
+ * "runtime binding IMEI ADDR (SOURCE)".
+ */
+static void origin(const struct ip_item *it, char *buf, size_t len)
+{
+	char a[64], im[16];
+
+	if (it->loc->line) {
+		snprintf(buf, len, "%s:%d:%d", it->loc->file, it->loc->line, it->loc->col);
+		return;
+	}
+	mw_format_prefix(&it->pfx, a, sizeof(a));
+	mw_format_imei(it->imei, im);
+	snprintf(buf, len, "runtime binding %s %s (%s)", im, a, it->loc->file);
+}
+
+/* An error about @it, at its location, or led by its origin when it has none. */
+static void __attribute__((format(printf, 3, 4)))
+report(struct mw_policy *pol, const struct ip_item *it, const char *fmt, ...)
+{
+	char msg[512], o[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (it->loc->line) {
+		mw_diag_add(&pol->errors, it->loc, "%s", msg);
+		return;
+	}
+	origin(it, o, sizeof(o));
+	mw_diag_add(&pol->errors, NULL, "%s: %s", o, msg);
 }
 
 void compile_devices(struct mw_plan *plan, struct mw_policy *pol,
@@ -205,7 +242,7 @@ void compile_devices(struct mw_plan *plan, struct mw_policy *pol,
 					memcmp(all[j].pfx.addr, last, 16) <= 0; j++) {
 				const struct ip_item *later = all[j].order > all[i].order ? &all[j] : &all[i];
 				const struct ip_item *first = later == &all[j] ? &all[i] : &all[j];
-				char a[64], b[64], im[16];
+				char a[64], b[64], im[16], o[160];
 
 				if (all[j].imei == all[i].imei ||
 				    (is_device_imei(imeis, nimei, all[i].imei) &&
@@ -214,13 +251,8 @@ void compile_devices(struct mw_plan *plan, struct mw_policy *pol,
 				mw_format_prefix(&later->pfx, a, sizeof(a));
 				mw_format_prefix(&first->pfx, b, sizeof(b));
 				mw_format_imei(first->imei, im);
-				if (first->loc->line)
-					mw_diag_add(&pol->errors, later->loc, "%s overlaps %s, bound to IMEI %s "
-						    "(%s:%d:%d)", a, b, im, first->loc->file,
-						    first->loc->line, first->loc->col);
-				else
-					mw_diag_add(&pol->errors, later->loc, "%s overlaps %s, bound to IMEI %s "
-						    "(%s)", a, b, im, first->loc->file);
+				origin(first, o, sizeof(o));
+				report(pol, later, "%s overlaps %s, bound to IMEI %s (%s)", a, b, im, o);
 			}
 		}
 		free(all);
@@ -236,25 +268,30 @@ void compile_devices(struct mw_plan *plan, struct mw_policy *pol,
 		prefix_last(&ips[i].pfx, last);
 		for (j = i + 1; j < nip && ips[j].pfx.family == ips[i].pfx.family &&
 				memcmp(ips[j].pfx.addr, last, 16) <= 0; j++) {
-			char a[64], b[64];
+			const struct ip_item *later, *first;
+			char a[64], b[64], o[160];
 
 			if (ips[j].subj == UINT32_MAX)
 				continue;
-			if (ips[j].imei && ips[j].imei == ips[i].imei &&
-			    ips[j].pfx.len == ips[i].pfx.len) {
-				ips[j].subj = UINT32_MAX;	/* same binding from two sources */
+			/*
+			 * The same binding from two sources, or a device's own address
+			 * bound to its IMEI too: it counts once. (Same length and
+			 * overlapping: the same prefix.)
+			 */
+			if (ips[j].pfx.len == ips[i].pfx.len && ips[j].dev == ips[i].dev &&
+			    (ips[j].imei == ips[i].imei ? ips[j].imei != 0 : !ips[j].imei || !ips[i].imei)) {
+				ips[ips[j].imei ? j : i].subj = UINT32_MAX;
+				if (ips[i].subj == UINT32_MAX)
+					break;
 				continue;
 			}
-			mw_format_prefix(&ips[j].pfx, a, sizeof(a));
-			mw_format_prefix(&ips[i].pfx, b, sizeof(b));
-			if (ips[j].order > ips[i].order)
-				mw_diag_add(&pol->errors, ips[j].loc, "%s overlaps %s of device '%s' "
-					    "(%s:%d:%d)", a, b, pol->devs[ips[i].dev].name,
-					    ips[i].loc->file, ips[i].loc->line, ips[i].loc->col);
-			else
-				mw_diag_add(&pol->errors, ips[i].loc, "%s overlaps %s of device '%s' "
-					    "(%s:%d:%d)", b, a, pol->devs[ips[j].dev].name,
-					    ips[j].loc->file, ips[j].loc->line, ips[j].loc->col);
+			later = ips[j].order > ips[i].order ? &ips[j] : &ips[i];
+			first = later == &ips[j] ? &ips[i] : &ips[j];
+			mw_format_prefix(&later->pfx, a, sizeof(a));
+			mw_format_prefix(&first->pfx, b, sizeof(b));
+			origin(first, o, sizeof(o));
+			report(pol, later, "%s overlaps %s of device '%s' (%s)", a, b,
+			       pol->devs[first->dev].name, o);
 		}
 	}
 

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "compile.h"
+#include "file.h"
 #include "mud_int.h"
 
 /* ---- the MUD file ---- */
@@ -292,34 +293,11 @@ int mw_mud_import(struct mw_mud *m, struct json_object *root, const struct mw_mu
 	return convert(m, root, o);
 }
 
-static char *read_all(FILE *f, size_t *len)
-{
-	char *buf = NULL;
-	size_t n = 0, cap = 0, r;
-
-	do {
-		if (cap - n < 4096) {
-			cap = cap ? cap * 2 : 16384;
-			buf = mud_xrealloc(buf, cap);
-		}
-		r = fread(buf + n, 1, cap - n - 1, f);
-		n += r;
-	} while (r > 0 && n <= MUD_MAX_BYTES);
-	if (ferror(f)) {
-		free(buf);
-		return NULL;
-	}
-	buf[n] = 0;
-	*len = n;
-	return buf;
-}
-
 int mw_mud_import_file(struct mw_mud *m, const char *path, const struct mw_mud_opts *o)
 {
 	struct mw_mud_opts opts = *o;
 	struct json_object *root;
-	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
-	char *text, *p;
+	char *text, *p, why[128];
 	size_t len;
 	int rc;
 
@@ -327,17 +305,12 @@ int mw_mud_import_file(struct mw_mud *m, const char *path, const struct mw_mud_o
 		opts.file = strcmp(path, "-") ? path : "<stdin>";
 	memset(m, 0, sizeof(*m));
 	p = mud_printable(opts.file);
-	if (!f) {
-		mw_diag_add(&m->errors, NULL, "%s: %s", p, strerror(errno));
-		free(p);
-		return -1;
-	}
-	text = read_all(f, &len);
-	if (!text)
-		mw_diag_add(&m->errors, NULL, "%s: %s", p, strerror(errno ? errno : EIO));
-	if (f != stdin)
-		fclose(f);
-	if (!text) {
+	if (strcmp(path, "-"))
+		rc = mw_file_read(path, MW_FILE_MUD_MAX, &text, &len, why, sizeof(why));
+	else
+		rc = mw_file_read_fd(0, MW_FILE_MUD_MAX, &text, &len, why, sizeof(why));
+	if (rc) {
+		mw_diag_add(&m->errors, NULL, "%s: %s", p, why);
 		free(p);
 		return -1;
 	}

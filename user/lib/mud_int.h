@@ -15,7 +15,6 @@
 #define MUD_KEY		"ietf-mud:mud"
 #define ACLS_KEY	"ietf-access-control-list:acls"
 #define DNS_DST_KEY	"ietf-acldns:dst-dnsname"
-#define MUD_MAX_BYTES	(16u << 20)
 #define FAM4		1
 #define FAM6		2
 #define MAX_PROBS	8

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "file.h"
 #include "mud_int.h"
 
 void *mud_xrealloc(void *p, size_t n)
@@ -188,8 +189,8 @@ struct json_object *mw_mud_parse_json(const char *text, size_t len, const char *
 	const char *what;
 	size_t end, i;
 
-	if (len > MUD_MAX_BYTES) {
-		mw_diag_add(errors, NULL, "%s: larger than %u MiB", file, MUD_MAX_BYTES >> 20);
+	if (len > MW_FILE_MUD_MAX) {
+		mw_diag_add(errors, NULL, "%s: larger than %u MiB", file, MW_FILE_MUD_MAX >> 20);
 		return NULL;
 	}
 	tok = json_tokener_new();

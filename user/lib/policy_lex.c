@@ -10,18 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "file.h"
 #include "policy_int.h"
 
-void mw_diag_add(struct mw_diag *d, const struct mw_loc *loc, const char *fmt, ...)
+static void diag_push(struct mw_diag *d, const char *text)
 {
-	char buf[768], *s;
-	va_list ap;
-	int n;
+	char *s;
 
-	n = loc ? snprintf(buf, sizeof(buf), "%s:%d:%d: ", loc->file, loc->line, loc->col) : 0;
-	va_start(ap, fmt);
-	vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
-	va_end(ap);
 	if (d->n == d->cap) {
 		int cap = d->cap ? d->cap * 2 : 8;
 		char **m = realloc(d->msg, sizeof(*m) * (size_t)cap);
@@ -31,9 +26,59 @@ void mw_diag_add(struct mw_diag *d, const struct mw_loc *loc, const char *fmt, .
 		d->msg = m;
 		d->cap = cap;
 	}
-	s = strdup(buf);
+	s = strdup(text);
 	if (s)
 		d->msg[d->n++] = s;
+}
+
+/* The last message of a capped list: how many were left out. */
+static void diag_summary(struct mw_diag *d)
+{
+	char buf[96];
+
+	if (d->n > d->max) {
+		free(d->msg[--d->n]);
+		d->msg[d->n] = NULL;
+	}
+	if (!d->dropped)
+		return;
+	snprintf(buf, sizeof(buf), "stopping after %d errors: %d more not shown", d->max,
+		 d->dropped);
+	diag_push(d, buf);
+}
+
+void mw_diag_add(struct mw_diag *d, const struct mw_loc *loc, const char *fmt, ...)
+{
+	char buf[768], out[sizeof(buf) * 4];
+	va_list ap;
+	int n = 0;
+
+	if (d->max && d->n >= d->max) {
+		d->dropped++;
+		diag_summary(d);
+		return;
+	}
+	if (loc && loc->line)
+		n = snprintf(buf, sizeof(buf), "%s:%d:%d: ", loc->file, loc->line, loc->col);
+	else if (loc)
+		n = snprintf(buf, sizeof(buf), "%s: ", loc->file);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		n = 0;
+	va_start(ap, fmt);
+	vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
+	va_end(ap);
+	mw_escape(out, sizeof(out), buf, strlen(buf));
+	diag_push(d, out);
+}
+
+void pol_diag_restore(struct mw_diag *d, int n, int dropped)
+{
+	while (d->n > n)
+		free(d->msg[--d->n]);
+	if (d->dropped != dropped) {
+		d->dropped = dropped;
+		diag_summary(d);
+	}
 }
 
 void mw_diag_free(struct mw_diag *d)
@@ -139,18 +184,37 @@ void pol_lex_unget(struct lexer *lx)
 	lx->peeked = 1;
 }
 
+/*
+ * @s as quoted in a message: at most MW_EXCERPT bytes, then "...". A file
+ * given as a policy by mistake must not be copied to the terminal.
+ */
+const char *pol_excerpt(const char *s, char buf[MW_EXCERPT + 4])
+{
+	size_t n = strlen(s);
+
+	if (n <= MW_EXCERPT)
+		return s;
+	n = MW_EXCERPT;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;	/* do not cut a UTF-8 character in two */
+	memcpy(buf, s, n);
+	strcpy(buf + n, "...");
+	return buf;
+}
+
 const char *pol_tok_desc(const struct lexer *lx)
 {
-	static char buf[600];
+	static char buf[MW_EXCERPT + 16];
+	char ex[MW_EXCERPT + 4];
 
 	switch (lx->type) {
 	case T_EOF:
 		return "end of file";
 	case T_STRING:
-		snprintf(buf, sizeof(buf), "string \"%s\"", lx->text);
+		snprintf(buf, sizeof(buf), "string \"%s\"", pol_excerpt(lx->text, ex));
 		return buf;
 	default:
-		snprintf(buf, sizeof(buf), "'%s'", lx->text);
+		snprintf(buf, sizeof(buf), "'%s'", pol_excerpt(lx->text, ex));
 		return buf;
 	}
 }
@@ -171,7 +235,7 @@ void *pol_grow(void *arr, int n, size_t sz)
 	return p;
 }
 
-static int valid_name(const char *s)
+int pol_valid_name(const char *s)
 {
 	size_t i;
 
@@ -212,7 +276,7 @@ int pol_expect_name(struct lexer *lx, struct mw_policy *pol, const char *what,
 			pol_lex_unget(lx);
 		return -1;
 	}
-	if (!valid_name(lx->text)) {
+	if (!pol_valid_name(lx->text)) {
 		mw_diag_add(&pol->errors, &lx->tloc, "'%s' is not a valid %s: letters, digits, "
 			    "'_', '-' and '.', starting with a letter or '_'", lx->text, what);
 		return -1;
@@ -267,12 +331,11 @@ void pol_recover(struct lexer *lx, struct mw_policy *pol)
 			continue;
 		if (!strcmp(lx->text, "policy")) {
 			struct lexer save = *lx;
-			int nerr = pol->errors.n, t1, t2;
+			int nerr = pol->errors.n, ndrop = pol->errors.dropped, t1, t2;
 
 			t1 = pol_lex_next(lx, pol);
 			t2 = t1 == T_WORD ? pol_lex_next(lx, pol) : T_EOF;
-			while (pol->errors.n > nerr)
-				free(pol->errors.msg[--pol->errors.n]);
+			pol_diag_restore(&pol->errors, nerr, ndrop);
 			*lx = save;
 			if (t1 != T_WORD || t2 != T_LBRACE)
 				continue;

@@ -9,9 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "file.h"
 #include "policy_int.h"
-
-#define MW_MAX_ERRORS		50
 
 static int parse_file(struct parser *ps, const char *path, const struct mw_loc *from);
 
@@ -41,18 +40,54 @@ static int parse_include(struct parser *ps, struct lexer *lx)
 	return parse_file(ps, path, &l);
 }
 
+static int is_statement(const struct lexer *lx)
+{
+	static const char *const starts[] = {
+		"include", "policy", "device", "class", "vendorset", "default", "interface", NULL,
+	};
+	int i;
+
+	for (i = 0; lx->type == T_WORD && starts[i]; i++)
+		if (!strcmp(lx->text, starts[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * Is a file whose first token is not a statement still worth reporting on
+ * token by token? Yes when that token is a string, a brace, or a word
+ * that could be a misspelt keyword; no for any other word (one with ':' or
+ * '$' in it, or longer than a name): then it is some other file, and its
+ * content stays out of the messages.
+ */
+static int looks_like_policy(const struct lexer *lx)
+{
+	if (lx->type == T_STRING || lx->type == T_LBRACE || lx->type == T_RBRACE)
+		return 1;
+	return lx->type == T_WORD && strlen(lx->text) < MW_NAME_LEN &&
+	       pol_valid_name(lx->text);
+}
+
 static void parse_text(struct parser *ps, const char *file, const char *text)
 {
 	struct mw_policy *pol = ps->pol;
 	struct lexer lx = { .src = text, .p = text };
-	int t, rc;
+	int t, rc, first = 1;
 
 	lx.loc.file = file;
 	lx.loc.line = 1;
 	lx.loc.col = 1;
 	while ((t = pol_lex_next(&lx, pol)) != T_EOF) {
-		if (pol->errors.n >= MW_MAX_ERRORS)
+		if (first && t == T_ERROR)
+			return;	/* reported, without quoting: a binary file says no more */
+		if (first && !is_statement(&lx) && !looks_like_policy(&lx)) {
+			/* quote nothing: it may be any file, /etc/shadow included */
+			mw_diag_add(&pol->errors, &lx.tloc, "not a policy file: it does not start "
+				    "with a statement (include, policy, device, class, vendorset, "
+				    "default, interface) or a comment");
 			return;
+		}
+		first = 0;
 		if (t == T_ERROR) {
 			pol_recover(&lx, pol);
 			continue;
@@ -87,9 +122,11 @@ static void parse_text(struct parser *ps, const char *file, const char *text)
 				pol->has_default = rc == 0;
 			}
 		} else {
+			char ex[MW_EXCERPT + 4];
+
 			mw_diag_add(&pol->errors, &lx.tloc, "unknown statement '%s' (expected include, "
 				    "policy, device, class, vendorset, default or interface)",
-				    lx.text);
+				    pol_excerpt(lx.text, ex));
 			rc = -1;
 		}
 		if (rc)
@@ -110,54 +147,14 @@ static const char *keep_file(struct mw_policy *pol, const char *path)
 	return s;
 }
 
-static char *read_all(const char *path, int *err)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t n = 0, cap = 0, r;
-
-	if (!f) {
-		*err = errno;
-		return NULL;
-	}
-	do {
-		if (cap - n < 4096) {
-			char *nb = realloc(buf, cap = cap ? cap * 2 : 8192);
-
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				*err = ENOMEM;
-				return NULL;
-			}
-			buf = nb;
-		}
-		r = fread(buf + n, 1, cap - n - 1, f);
-		n += r;
-	} while (r > 0);
-	if (ferror(f)) {
-		*err = errno ? errno : EIO;
-		free(buf);
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	buf[n] = 0;
-	if (strlen(buf) != n) {
-		*err = EILSEQ;
-		free(buf);
-		return NULL;
-	}
-	return buf;
-}
-
 static int parse_file(struct parser *ps, const char *path, const struct mw_loc *from)
 {
 	struct mw_policy *pol = ps->pol;
-	char real[PATH_MAX];
+	char real[PATH_MAX], why[128];
 	const char *name;
 	char *text;
-	int i, err = 0;
+	size_t len;
+	int i, rc;
 
 	if (!realpath(path, real)) {
 		if (from)
@@ -178,16 +175,23 @@ static int parse_file(struct parser *ps, const char *path, const struct mw_loc *
 			    MW_MAX_INCLUDE_DEPTH);
 		return -1;
 	}
-	text = read_all(path, &err);
-	if (!text) {
+	rc = mw_file_read(path, ps->left, &text, &len, why, sizeof(why));
+	if (rc == -EFBIG && ps->left < MW_FILE_POLICY_MAX)
+		snprintf(why, sizeof(why), "the policy and its includes are larger than %u MiB",
+			 MW_FILE_POLICY_MAX >> 20);
+	if (!rc && strlen(text) != len) {
+		snprintf(why, sizeof(why), "contains a NUL byte");
+		free(text);
+		rc = -EILSEQ;
+	}
+	if (rc) {
 		if (from)
-			mw_diag_add(&pol->errors, from, "cannot include '%s': %s", path,
-				    err == EILSEQ ? "contains a NUL byte" : strerror(err));
+			mw_diag_add(&pol->errors, from, "cannot include '%s': %s", path, why);
 		else
-			mw_diag_add(&pol->errors, NULL, "%s: %s", path,
-				    err == EILSEQ ? "contains a NUL byte" : strerror(err));
+			mw_diag_add(&pol->errors, NULL, "%s: %s", path, why);
 		return -1;
 	}
+	ps->left -= len;
 	name = keep_file(pol, path);
 	ps->stack[ps->depth++] = real;
 	parse_text(ps, name, text);
@@ -200,12 +204,13 @@ static void policy_init(struct mw_policy *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->deflt.idx = -1;
+	p->errors.max = MW_MAX_ERRORS;
 	pol_add_builtins(p);
 }
 
 int mw_policy_load(struct mw_policy *p, const char *path)
 {
-	struct parser ps = { .pol = p };
+	struct parser ps = { .pol = p, .left = MW_FILE_POLICY_MAX };
 
 	policy_init(p);
 	if (parse_file(&ps, path, NULL) == 0 && !p->errors.n)
@@ -215,7 +220,7 @@ int mw_policy_load(struct mw_policy *p, const char *path)
 
 int mw_policy_load_string(struct mw_policy *p, const char *name, const char *text)
 {
-	struct parser ps = { .pol = p };
+	struct parser ps = { .pol = p, .left = MW_FILE_POLICY_MAX };
 
 	policy_init(p);
 	parse_text(&ps, keep_file(p, name), text);

@@ -32,6 +32,11 @@ static int parse_ident(struct lexer *lx, struct mw_policy *pol, struct mw_dev *d
 			mw_diag_add(&pol->errors, &el, "bad MAC address '%s': %s", lx->text, e.msg);
 			return -1;
 		}
+		if (id.mac == 0xffffffffffffull || !id.mac) {
+			mw_diag_add(&pol->errors, &l, "%s is the %s MAC address, not a device",
+				    lx->text, id.mac ? "broadcast" : "all-zero");
+			return -1;
+		}
 		if (id.mac & (1ull << 40)) {
 			mw_diag_add(&pol->errors, &l, "%s is a multicast MAC address, not a device",
 				    lx->text);
@@ -58,6 +63,10 @@ static int parse_ident(struct lexer *lx, struct mw_policy *pol, struct mw_dev *d
 			struct mw_loc el = at_col(&l, e.col);
 
 			mw_diag_add(&pol->errors, &el, "bad IP address '%s': %s", lx->text, e.msg);
+			return -1;
+		}
+		if (mw_device_prefix_check(&id.pfx, &e)) {
+			mw_diag_add(&pol->errors, &l, "%s: %s", lx->text, e.msg);
 			return -1;
 		}
 	}

@@ -234,52 +234,54 @@ static void test_bindings_special(void **state)
 	bindings_fail(in_dir("any.bind"), want);
 }
 
-/* A runtime binding (no line; the file names its source) overlapping a policy address. */
-static void test_runtime_binding_message(void **state)
+/* Compile @text with @n runtime bindings (no line; the file names the source) of 198.18.5.7. */
+static int compile_bound(const char *text, int n, struct mw_policy *p, struct mw_plan *plan)
 {
 	const struct mw_loc rt = { .file = "modwall bind" };
 	struct mw_bindings b = { 0 };
+	struct mw_prefix pfx;
+	int rc;
+
+	assert_int_equal(mw_policy_load_string(p, "t.mwp", text), 0);
+	assert_int_equal(mw_parse_prefix("198.18.5.7", &pfx, NULL), 0);
+	while (n--)
+		mw_bindings_add(&b, 35693803564380ull, &pfx, &rt);
+	rc = mw_compile(plan, p, NULL, &b);
+	mw_bindings_free(&b);
+	return rc;
+}
+
+/* A runtime binding overlapping a policy address is named by what it binds, not "FILE:0:0". */
+static void test_runtime_binding_message(void **state)
+{
 	struct mw_policy p;
 	struct mw_plan plan;
-	struct mw_prefix pfx;
 
 	(void)state;
-	assert_int_equal(mw_policy_load_string(&p, "t.mwp", "policy q { drop }\n"
-					       "device cams ip 198.18.5.0/24 policy q\n"
-					       "device tracker imei 356938035643809 policy q\n"), 0);
-	assert_int_equal(mw_parse_prefix("198.18.5.7", &pfx, NULL), 0);
-	mw_bindings_add(&b, 35693803564380ull, &pfx, &rt);
-	assert_int_equal(mw_compile(&plan, &p, NULL, &b), -1);
+	assert_int_equal(compile_bound("policy q { drop }\n"
+				       "device cams ip 198.18.5.0/24 policy q\n"
+				       "device tracker imei 356938035643809 policy q\n", 1, &p, &plan), -1);
 	assert_int_equal(p.errors.n, 1);
 	assert_string_equal(p.errors.msg[0], "runtime binding 356938035643809 198.18.5.7 "
 			    "(modwall bind): 198.18.5.7 overlaps 198.18.5.0/24 of device 'cams' "
 			    "(t.mwp:2:16)");
 	mw_plan_free(&plan);
 	mw_policy_free(&p);
-	mw_bindings_free(&b);
 }
 
 /* The device's own address bound to its IMEI too counts once, as the same binding twice does. */
 static void test_own_address_bound(void **state)
 {
-	const struct mw_loc rt = { .file = "modwall bind" };
-	struct mw_bindings b = { 0 };
 	struct mw_policy p;
 	struct mw_plan plan;
-	struct mw_prefix pfx;
 
 	(void)state;
-	assert_int_equal(mw_policy_load_string(&p, "t.mwp", "policy q { drop }\n"
-					       "device tracker imei 356938035643809 "
-					       "ip 198.18.5.7 policy q\n"), 0);
-	assert_int_equal(mw_parse_prefix("198.18.5.7", &pfx, NULL), 0);
-	mw_bindings_add(&b, 35693803564380ull, &pfx, &rt);
-	mw_bindings_add(&b, 35693803564380ull, &pfx, &rt);
-	assert_int_equal(mw_compile(&plan, &p, NULL, &b), 0);
+	assert_int_equal(compile_bound("policy q { drop }\n"
+				       "device tracker imei 356938035643809 ip 198.18.5.7 policy q\n",
+				       2, &p, &plan), 0);
 	assert_int_equal(plan.count[MW_PM_IP4], 1);
 	mw_plan_free(&plan);
 	mw_policy_free(&p);
-	mw_bindings_free(&b);
 }
 
 int main(void)

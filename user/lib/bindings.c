@@ -241,12 +241,13 @@ static int live_lpm_fn(const void *key, const void *val, void *ctx)
  * address costs two lookups: the exact map, then the LPM trie with the
  * whole address (any covering prefix answers). A prefix also has entries
  * inside it, so the maps that hold any (per the lookup bits) are scanned.
- * Returns 1 with @owner, 0, or -errno.
+ * With @exact, only an entry of exactly @p counts. Returns 1 with @owner,
+ * 0, or -errno.
  */
 static int live_overlap(const struct mw_maps *m, unsigned gen, const struct mw_prefix *p,
-			struct mw_subject *owner)
+			int exact, struct mw_subject *owner)
 {
-	struct live_scan c = { .gen = gen, .family = p->family, .p = p };
+	struct live_scan c = { .gen = gen, .family = p->family, .p = p, .exact = exact };
 	uint8_t lk = live_lookups(m, gen), bit;
 	unsigned char key[32];
 	int fd, rc = 0;
@@ -255,6 +256,8 @@ static int live_overlap(const struct mw_maps *m, unsigned gen, const struct mw_p
 		fd = mw_ip_key(m, gen, p, key, &bit);
 		if (bpf_map_lookup_elem(fd, key, owner) == 0)
 			return 1;
+		if (exact)
+			return 0;
 		if (p->family == AF_INET) {
 			struct mw_lpm4_key k = { .prefixlen = 64, .gen = gen };
 
@@ -268,43 +271,19 @@ static int live_overlap(const struct mw_maps *m, unsigned gen, const struct mw_p
 		}
 	}
 	if (p->family == AF_INET) {
-		if (lk & MW_LK_IP4)
+		if ((lk & MW_LK_IP4) && !exact)
 			rc = map_scan(m->ip4, sizeof(__u64), sizeof(struct mw_subject), live_ip4_fn, &c);
 		if (!rc && !c.found && (lk & MW_LK_LPM4))
 			rc = map_scan(m->lpm4, sizeof(struct mw_lpm4_key), sizeof(struct mw_subject),
 				      live_lpm_fn, &c);
 	} else {
-		if (lk & MW_LK_IP6)
+		if ((lk & MW_LK_IP6) && !exact)
 			rc = map_scan(m->ip6, sizeof(struct mw_ip6_key), sizeof(struct mw_subject),
 				      live_ip6_fn, &c);
 		if (!rc && !c.found && (lk & MW_LK_LPM6))
 			rc = map_scan(m->lpm6, sizeof(struct mw_lpm6_key), sizeof(struct mw_subject),
 				      live_lpm_fn, &c);
 	}
-	if (rc)
-		return rc;
-	if (c.found)
-		*owner = c.owner;
-	return c.found;
-}
-
-/* The owner of exactly @p in the live generation: 1 with @owner, 0, or -errno. */
-static int live_exact(const struct mw_maps *m, unsigned gen, const struct mw_prefix *p,
-		      struct mw_subject *owner)
-{
-	struct live_scan c = { .gen = gen, .family = p->family, .p = p, .exact = 1 };
-	unsigned char key[32];
-	uint8_t bit;
-	int rc;
-
-	if (is_host(p))
-		return bpf_map_lookup_elem(mw_ip_key(m, gen, p, key, &bit), key, owner) == 0;
-	if (p->family == AF_INET)
-		rc = map_scan(m->lpm4, sizeof(struct mw_lpm4_key), sizeof(struct mw_subject),
-			      live_lpm_fn, &c);
-	else
-		rc = map_scan(m->lpm6, sizeof(struct mw_lpm6_key), sizeof(struct mw_subject),
-			      live_lpm_fn, &c);
 	if (rc)
 		return rc;
 	if (c.found)
@@ -352,9 +331,9 @@ int mw_bind_check(const struct mw_maps *m, uint64_t imei, const struct mw_prefix
 	 * or the device's ip): the same binding counts once, apply merges them.
 	 */
 	if (mw_bind_device(m, imei, &dev, NULL) &&
-	    live_exact(m, m->ctlm->gen & 1, p, &owner) == 1 && owner.id == dev.id)
+	    live_overlap(m, m->ctlm->gen & 1, p, 1, &owner) == 1 && owner.id == dev.id)
 		return 0;
-	rc = live_overlap(m, m->ctlm->gen & 1, p, &owner);
+	rc = live_overlap(m, m->ctlm->gen & 1, p, 0, &owner);
 	if (rc < 0) {
 		SETERR("reading the live policy: %s", strerror(-rc));
 		return rc;

@@ -104,6 +104,27 @@ test_imei_binding() {
 	expect "unbind: passes again" "$rx" 5
 }
 
+# A pair a bindings file already holds: bind accepts it (the same binding
+# counts once), and apply takes it from both. A FIFO or a directory given
+# as --bindings is refused at once (it used to hang, or pass as empty).
+test_bindings_file() {
+	local out rc
+	echo "$IMEI_C 198.18.3.2" > "$TMP/b.bind"
+	"$MODWALL" apply --bindings "$TMP/b.bind" "$TMP/policy.mwp" >/dev/null
+	out=$("$MODWALL" bind $IMEI_C 198.18.3.2 2>&1 >/dev/null)
+	rc=$?
+	expect "bind of a pair the bindings file holds: accepted" "$rc:$out" "0:"
+	"$MODWALL" apply --bindings "$TMP/b.bind" "$TMP/policy.mwp" >/dev/null 2>&1
+	expect "apply with the pair in the file and bound: accepted" $? 0
+	"$MODWALL" unbind $IMEI_C >/dev/null
+	mkfifo "$TMP/fifo"
+	timeout 10 "$MODWALL" check --bindings "$TMP/fifo" "$TMP/policy.mwp" >/dev/null 2>&1
+	expect "--bindings FIFO: refused, not waited on" $? 2
+	timeout 10 "$MODWALL" check --bindings "$TMP" "$TMP/policy.mwp" >/dev/null 2>&1
+	expect "--bindings DIRECTORY: refused" $? 2
+	"$MODWALL" apply "$TMP/policy.mwp" >/dev/null
+}
+
 test_upgrade_keeps_counters() {
 	local before after
 	before=$(mw_counter meter-a drop)
@@ -215,6 +236,7 @@ setup
 test_load_apply
 test_drop_and_pass
 test_imei_binding
+test_bindings_file
 test_upgrade_keeps_counters
 test_unprivileged_read
 test_swap_under_traffic

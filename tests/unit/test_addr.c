@@ -193,6 +193,7 @@ static void test_mac_prefix_invalid(void **state)
 	pfx_bad("FC:A1:3E/-24", 9, "expected a prefix length after '/'");
 	pfx_bad("FC:A1:3E/24x", 11, "trailing characters after prefix length");
 	pfx_bad("FC:A1:3E/24/24", 11, "trailing characters after prefix length");
+	pfx_bad("FC:A1:3E/024", 9, "leading zero in prefix length");
 }
 
 /* ---- IP prefixes ---- */
@@ -232,13 +233,11 @@ static void test_ip_valid(void **state)
 	ip_ok("198.18.0.0/15", AF_INET, 15, "198.18.0.0/15");
 	ip_ok("10.0.0.0/8", AF_INET, 8, "10.0.0.0/8");
 	ip_ok("0.0.0.0/0", AF_INET, 0, "0.0.0.0/0");
-	ip_ok("1.2.3.0/024", AF_INET, 24, "1.2.3.0/24");
 	ip_ok("fd00::1", AF_INET6, 128, "fd00::1");
 	ip_ok("fd00::/8", AF_INET6, 8, "fd00::/8");
 	ip_ok("FD00:0:0::/16", AF_INET6, 16, "fd00::/16");
 	ip_ok("2001:db8::/32", AF_INET6, 32, "2001:db8::/32");
 	ip_ok("::/0", AF_INET6, 0, "::/0");
-	ip_ok("::ffff:192.0.2.1", AF_INET6, 128, "::ffff:192.0.2.1");
 
 	assert_int_equal(mw_parse_prefix("198.18.0.0/15", &p, NULL), 0);
 	assert_memory_equal(p.addr, ((uint8_t[16]){ 198, 18, 0, 0 }), 16);
@@ -267,6 +266,16 @@ static void test_ip_invalid(void **state)
 	ip_bad("1.2.3.4/", 8, "expected a prefix length after '/'");
 	ip_bad("1.2.3.0/-1", 8, "expected a prefix length after '/'");
 	ip_bad("1.2.3.0/24x", 10, "trailing characters after prefix length");
+	/* a length is written as a number is, without leading zeros */
+	ip_bad("1.2.3.0/024", 8, "leading zero in prefix length");
+	ip_bad("fd00::/008", 7, "leading zero in prefix length");
+	/* IPv4-mapped IPv6 would dodge the overlap checks of the IPv4 address */
+	ip_bad("::ffff:192.0.2.1", 0,
+	       "an IPv4-mapped IPv6 address: write the IPv4 address 192.0.2.1");
+	ip_bad("::ffff:192.0.2.0/120", 0,
+	       "an IPv4-mapped IPv6 prefix: write the IPv4 prefix 192.0.2.0/24");
+	ip_ok("::fffe:c000:201", AF_INET6, 128, "::fffe:c000:201");
+	ip_ok("::fffe:0:0/95", AF_INET6, 95, "::fffe:0:0/95");
 	ip_bad("1111111111111111111111111111111111111111111111111111111111111111.0", 0,
 	       "address too long");
 }
@@ -280,6 +289,22 @@ static int overlap(const char *a, const char *b)
 	/* Symmetric. */
 	assert_int_equal(mw_prefix_overlap(&pa, &pb), mw_prefix_overlap(&pb, &pa));
 	return mw_prefix_overlap(&pa, &pb);
+}
+
+static void test_device_prefix(void **state)
+{
+	struct mw_perr e = { .col = -7 };
+	struct mw_prefix p;
+
+	(void)state;
+	assert_int_equal(mw_parse_prefix("0.0.0.0/0", &p, NULL), 0);
+	assert_int_equal(mw_device_prefix_check(&p, &e), -1);
+	assert_string_equal(e.msg, "a device cannot own every IPv4 address");
+	assert_int_equal(mw_parse_prefix("::/0", &p, NULL), 0);
+	assert_int_equal(mw_device_prefix_check(&p, &e), -1);
+	assert_string_equal(e.msg, "a device cannot own every IPv6 address");
+	assert_int_equal(mw_parse_prefix("0.0.0.0/1", &p, NULL), 0);
+	assert_int_equal(mw_device_prefix_check(&p, &e), 0);
 }
 
 static void test_ip_overlap(void **state)
@@ -299,7 +324,6 @@ static void test_ip_overlap(void **state)
 	assert_int_equal(overlap("::/0", "2001:db8::1"), 1);
 	/* Different families never overlap, not even ::/0 and 0.0.0.0/0. */
 	assert_int_equal(overlap("0.0.0.0/0", "::/0"), 0);
-	assert_int_equal(overlap("192.0.2.1", "::ffff:192.0.2.1"), 0);
 }
 
 /* ---- IMEIs ---- */
@@ -403,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_mac_prefix_invalid),
 		cmocka_unit_test(test_ip_valid),
 		cmocka_unit_test(test_ip_invalid),
+		cmocka_unit_test(test_device_prefix),
 		cmocka_unit_test(test_ip_overlap),
 		cmocka_unit_test(test_imei_valid),
 		cmocka_unit_test(test_imei_invalid),

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * MUD import (user/mud.c): the policy text made from the fixtures under
+ * MUD import (user/lib/mud*.c): the policy text made from the fixtures under
  * tests/unit/data/mud and from small inline MUD files, the errors and
  * warnings for what cannot be expressed, and that every generated policy
  * passes the same parser and compiler as `modwall check`. Run from the

@@ -13,6 +13,7 @@
 #include "pipeline.h"
 #include "cli.h"
 #include "compile.h"
+#include "file.h"
 #include "ieee.h"
 #include "policy.h"
 #include "state.h"
@@ -205,15 +206,18 @@ static int show_opt(int idx, const char *arg, void *ctx)
 
 static int load_tac(const char *path, struct tac_entry **out, size_t *n)
 {
-	FILE *f = fopen(path, "r");
-	char line[512];
-	size_t cap = 0;
+	char line[512], *text = NULL, why[128];
+	size_t cap = 0, len = 0;
 	int lineno = 0;
+	/* a regular file of bounded size, read whole; makers are escaped before they are shown */
+	FILE *f = mw_file_read(path, MW_FILE_TAC_MAX, &text, &len, why, sizeof(why)) ? NULL :
+		  fmemopen(text, len ? len : 1, "r");
 
 	*out = NULL;
 	*n = 0;
 	if (!f) {
-		mw_err("show: %s: %s", path, strerror(errno));
+		mw_err("show: %s: %s", path, text ? strerror(errno) : why);
+		free(text);
 		return -1;
 	}
 	while (fgets(line, sizeof(line), f)) {
@@ -230,6 +234,7 @@ static int load_tac(const char *path, struct tac_entry **out, size_t *n)
 		if (end - p != 8 || *end != ',' || !end[1]) {
 			mw_err("%s:%d:1: expected an 8-digit TAC, a comma and a maker", path, lineno);
 			fclose(f);
+			free(text);
 			free(*out);
 			return -1;
 		}
@@ -238,13 +243,14 @@ static int load_tac(const char *path, struct tac_entry **out, size_t *n)
 			*out = realloc(*out, cap * sizeof(**out));
 		}
 		(*out)[*n].tac = (unsigned)tac;
-		snprintf((*out)[*n].maker, sizeof((*out)[*n].maker), "%s", end + 1);
+		mw_escape((*out)[*n].maker, sizeof((*out)[*n].maker), end + 1, strlen(end + 1));
 		for (char *c = (*out)[*n].maker; *c; c++)
 			if (*c == ',')
 				*c = ' ';
 		(*n)++;
 	}
 	fclose(f);
+	free(text);
 	return 0;
 }
 

@@ -27,6 +27,7 @@
 #include <nettle/md5.h>
 #include "apply.h"
 #include "bindings.h"
+#include "file.h"
 #include "radius.h"
 
 #define SETERR(...) do { if (err && errlen) snprintf(err, errlen, __VA_ARGS__); } while (0)
@@ -562,15 +563,16 @@ static int pinned_unbind(void *ctx, uint64_t imei, const struct mw_prefix *p, ch
 int mw_radius_secret_load(struct mw_radius *r, const char *path, char *err, size_t errlen)
 {
 	unsigned char buf[MW_RADIUS_SECRET_MAX + 2];
+	char why[128];
 	struct stat st;
 	size_t n = 0, i;
 	ssize_t got;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	fd = mw_file_open(path, MW_FILE_SECRET_MAX, why, sizeof(why));
 	if (fd < 0) {
-		SETERR("secret file %s: %s", path, strerror(errno));
-		return -errno;
+		SETERR("secret file %s: %s", path, why);
+		return fd;
 	}
 	if (fstat(fd, &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH)))
 		rlog(r, "warning: secret file %s can be read by %s (mode %04o); chmod 600 it",

@@ -112,6 +112,8 @@ int mw_parse_mac_prefix(const char *s, uint64_t *mac, int *bits, struct mw_perr 
 
 		if (!isdigit((unsigned char)*l))
 			return fail(e, (int)(l - s), "expected a prefix length after '/'");
+		if (l[0] == '0' && l[1])
+			return fail(e, (int)(l - s), "leading zero in prefix length");
 		len = strtol(l, &end, 10);
 		if (*end)
 			return fail(e, (int)(end - s), "trailing characters after prefix length");
@@ -139,6 +141,8 @@ int mw_parse_mac_prefix(const char *s, uint64_t *mac, int *bits, struct mw_perr 
 	*bits = (int)len;
 	return 0;
 }
+
+static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
 int mw_parse_prefix(const char *s, struct mw_prefix *p, struct mw_perr *e)
 {
@@ -173,6 +177,8 @@ int mw_parse_prefix(const char *s, struct mw_prefix *p, struct mw_perr *e)
 
 		if (!isdigit((unsigned char)*l))
 			return fail(e, (int)(l - s), "expected a prefix length after '/'");
+		if (l[0] == '0' && l[1])
+			return fail(e, (int)(l - s), "leading zero in prefix length");
 		v = strtol(l, &end, 10);
 		if (*end)
 			return fail(e, (int)(end - s), "trailing characters after prefix length");
@@ -184,6 +190,28 @@ int mw_parse_prefix(const char *s, struct mw_prefix *p, struct mw_perr *e)
 		if (p->addr[i / 8] & (0x80 >> (i % 8)))
 			return fail(e, 0, "host bits set past /%d", p->len);
 	}
+	/*
+	 * ::ffff:a.b.c.d never appears on the wire: it is how a dual-stack
+	 * socket shows an IPv4 peer. Taken as an IPv6 address it would slip
+	 * past the overlap checks of a.b.c.d, so the IPv4 form is asked for.
+	 */
+	if (p->family == AF_INET6 && p->len >= 96 && !memcmp(p->addr, v4mapped, 12)) {
+		char a[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, p->addr + 12, a, sizeof(a));
+		if (p->len == 128)
+			return fail(e, 0, "an IPv4-mapped IPv6 address: write the IPv4 address %s", a);
+		return fail(e, 0, "an IPv4-mapped IPv6 prefix: write the IPv4 prefix %s/%d", a,
+			    p->len - 96);
+	}
+	return 0;
+}
+
+int mw_device_prefix_check(const struct mw_prefix *p, struct mw_perr *e)
+{
+	if (p->len == 0)
+		return fail(e, 0, "a device cannot own every %s address",
+			    p->family == AF_INET ? "IPv4" : "IPv6");
 	return 0;
 }
 

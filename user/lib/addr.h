@@ -33,8 +33,14 @@ struct mw_prefix {
 	uint8_t addr[16];	/* network order; IPv4 in the first 4 bytes */
 };
 
-/* "198.18.0.1", "198.18.0.0/15", "fd00::1", "fd00::/8"; host bits must be zero. */
+/*
+ * "198.18.0.1", "198.18.0.0/15", "fd00::1", "fd00::/8"; host bits must be
+ * zero, a length has no leading zero, and IPv4-mapped IPv6 addresses
+ * (::ffff:198.18.0.1) are refused: the IPv4 form names them.
+ */
 int mw_parse_prefix(const char *s, struct mw_prefix *p, struct mw_perr *e);
+/* May @p be a device's address? Not ::/0 nor 0.0.0.0/0. 0, or -1 with @e (col 0). */
+int mw_device_prefix_check(const struct mw_prefix *p, struct mw_perr *e);
 /* Format as the parser reads it (length omitted for host addresses). */
 void mw_format_prefix(const struct mw_prefix *p, char *buf, size_t len);
 /* 1 when the two prefixes share at least one address. */

@@ -69,10 +69,12 @@ int mw_bind_device(const struct mw_maps *m, uint64_t imei, struct mw_subject *de
 static int from_map_fn(const void *key, const void *val, void *ctx)
 {
 	const struct mw_bind_key *k = key;
-	struct mw_loc loc = { .file = "runtime binding", .line = 0, .col = 0 };
+	const struct mw_bind_val *v = val;
+	/* no line: the file names the source (see the compiler's messages) */
+	struct mw_loc loc = { .file = v->source == MW_BIND_RADIUS ? "RADIUS accounting" :
+				      "modwall bind", .line = 0, .col = 0 };
 	struct mw_prefix p;
 
-	(void)val;
 	key_prefix(k, &p);
 	mw_bindings_add(ctx, k->imei, &p, &loc);
 	return 0;
@@ -113,6 +115,7 @@ struct live_scan {
 	unsigned gen;
 	int family;
 	const struct mw_prefix *p;
+	int exact;		/* prefixes: only @p itself, not what overlaps it */
 	int found;
 	struct mw_subject owner;
 };
@@ -175,7 +178,7 @@ static int live_lpm_fn(const void *key, const void *val, void *ctx)
 		q.len = (int)k.prefixlen - 32;
 		memcpy(q.addr, k.addr, 16);
 	}
-	if (!mw_prefix_overlap(&q, c->p))
+	if (!mw_prefix_overlap(&q, c->p) || (c->exact && q.len != c->p->len))
 		return 0;
 	c->found = 1;
 	memcpy(&c->owner, val, sizeof(c->owner));
@@ -187,12 +190,13 @@ static int live_lpm_fn(const void *key, const void *val, void *ctx)
  * address costs two lookups: the exact map, then the LPM trie with the
  * whole address (any covering prefix answers). A prefix also has entries
  * inside it, so the maps that hold any (per the lookup bits) are scanned.
- * Returns 1 with @owner, 0, or -errno.
+ * With @exact, only an entry of exactly @p counts. Returns 1 with @owner,
+ * 0, or -errno.
  */
 static int live_overlap(const struct mw_maps *m, unsigned gen, const struct mw_prefix *p,
-			struct mw_subject *owner)
+			int exact, struct mw_subject *owner)
 {
-	struct live_scan c = { .gen = gen, .family = p->family, .p = p };
+	struct live_scan c = { .gen = gen, .family = p->family, .p = p, .exact = exact };
 	uint8_t lk = live_lookups(m, gen), bit;
 	unsigned char key[32];
 	int fd, rc = 0;
@@ -201,6 +205,8 @@ static int live_overlap(const struct mw_maps *m, unsigned gen, const struct mw_p
 		fd = mw_ip_key(m, gen, p, key, &bit);
 		if (bpf_map_lookup_elem(fd, key, owner) == 0)
 			return 1;
+		if (exact)
+			return 0;
 		if (p->family == AF_INET) {
 			struct mw_lpm4_key k = { .prefixlen = 64, .gen = gen };
 
@@ -214,13 +220,13 @@ static int live_overlap(const struct mw_maps *m, unsigned gen, const struct mw_p
 		}
 	}
 	if (p->family == AF_INET) {
-		if (lk & MW_LK_IP4)
+		if ((lk & MW_LK_IP4) && !exact)
 			rc = mw_map_scan(m->ip4, sizeof(__u64), sizeof(struct mw_subject), live_ip4_fn, &c);
 		if (!rc && !c.found && (lk & MW_LK_LPM4))
 			rc = mw_map_scan(m->lpm4, sizeof(struct mw_lpm4_key), sizeof(struct mw_subject),
 				      live_lpm_fn, &c);
 	} else {
-		if (lk & MW_LK_IP6)
+		if ((lk & MW_LK_IP6) && !exact)
 			rc = mw_map_scan(m->ip6, sizeof(struct mw_ip6_key), sizeof(struct mw_subject),
 				      live_ip6_fn, &c);
 		if (!rc && !c.found && (lk & MW_LK_LPM6))
@@ -240,7 +246,7 @@ int mw_bind_check(const struct mw_maps *m, uint64_t imei, const struct mw_prefix
 	struct bind_scan c = { .imei = imei, .p = p };
 	struct mw_bind_key bk;
 	struct mw_bind_val bv;
-	struct mw_subject owner;
+	struct mw_subject owner, dev;
 	char s[64], o[64], im[16];
 	int rc;
 
@@ -269,7 +275,14 @@ int mw_bind_check(const struct mw_maps *m, uint64_t imei, const struct mw_prefix
 	}
 	if (!m->ctlm->applied)
 		return 0;
-	rc = live_overlap(m, m->ctlm->gen & 1, p, &owner);
+	/*
+	 * Exactly this address of this IMEI's own device (from a bindings file,
+	 * or the device's ip): the same binding counts once, apply merges them.
+	 */
+	if (mw_bind_device(m, imei, &dev, NULL) &&
+	    live_overlap(m, m->ctlm->gen & 1, p, 1, &owner) == 1 && owner.id == dev.id)
+		return 0;
+	rc = live_overlap(m, m->ctlm->gen & 1, p, 0, &owner);
 	if (rc < 0) {
 		SETERR("reading the live policy: %s", strerror(-rc));
 		return rc;

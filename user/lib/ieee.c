@@ -10,13 +10,11 @@
  * costs one allocation per file plus the entry array.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include "file.h"
 #include "ieee.h"
 
 #define MAC_MASK	0xffffffffffffull
@@ -177,56 +175,13 @@ static int hexval(char ch)
 
 static int read_file(const char *path, char **data, size_t *len, char *err, size_t errlen)
 {
-	struct stat st;
-	size_t got = 0;
-	char *buf;
-	int fd;
+	char why[128];
+	int rc = mw_file_read(path, MW_FILE_IEEE_MAX, data, len, why, sizeof(why));
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		int e = errno;
-
-		snprintf(err, errlen, "%s: %s%s", path, strerror(e),
-			 e == ENOENT ? " (install Debian's ieee-data)" : "");
-		return -1;
-	}
-	if (fstat(fd, &st) < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: %s", path,
-			 S_ISDIR(st.st_mode) ? strerror(EISDIR) : "not a regular file");
-		close(fd);
-		return -1;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		snprintf(err, errlen, "%s: %s", path, strerror(ENOMEM));
-		close(fd);
-		return -1;
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			free(buf);
-			close(fd);
-			return -1;
-		}
-		if (r == 0)
-			break;	/* shrank under us: parse what is there */
-		got += (size_t)r;
-	}
-	close(fd);
-	buf[got] = 0;
-	*data = buf;
-	*len = got;
-	return 0;
+	if (rc)
+		snprintf(err, errlen, "%s: %s%s", path, why,
+			 rc == -ENOENT ? " (install Debian's ieee-data)" : "");
+	return rc ? -1 : 0;
 }
 
 static int push_entry(struct mw_ieee *db, size_t *cap, const struct mw_ieee_entry *e)

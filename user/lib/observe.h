@@ -13,8 +13,8 @@
  * the step, and CLOCK_MONOTONIC stands still while the machine is
  * suspended, so stamps taken before a suspend read late by its length.
  */
-#ifndef MW_OBSERVE_H
-#define MW_OBSERVE_H
+#ifndef MW_USER_OBSERVE_H
+#define MW_USER_OBSERVE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -115,4 +115,4 @@ const char *mw_proto_name(uint8_t proto);
  */
 int mw_frame_summary(const struct mw_frame *f, char *buf, size_t len);
 
-#endif /* MW_OBSERVE_H */
+#endif /* MW_USER_OBSERVE_H */

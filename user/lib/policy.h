@@ -3,7 +3,7 @@
  * The policy language: lexer, parser and the checks that need no outside
  * data. See modwall.policy(5) for the grammar. Every diagnostic carries
  * FILE:LINE:COL. Resolving vendor names and IMEI bindings into map
- * contents is compile.c's job.
+ * contents is the compiler's job (compile.h).
  */
 #ifndef MW_POLICY_H
 #define MW_POLICY_H
@@ -20,6 +20,8 @@ struct mw_loc {
 struct mw_diag {
 	char **msg;		/* "FILE:LINE:COL: text" */
 	int n, cap;
+	int max;		/* 0: no limit; else messages kept, then one "N more ... not shown" */
+	int dropped;		/* messages past @max */
 };
 
 enum mw_ident_type { MW_IDENT_MAC, MW_IDENT_IMEI, MW_IDENT_IP };
@@ -116,6 +118,12 @@ int mw_policy_load(struct mw_policy *p, const char *path);
 int mw_policy_load_string(struct mw_policy *p, const char *name, const char *text);
 void mw_policy_free(struct mw_policy *p);
 
+/*
+ * Add a message; @loc NULL: no location, a @loc with line 0: "FILE: " only.
+ * Control characters and bytes that are not UTF-8 in the message (quoted
+ * file text) are escaped as \xNN. Past @d->max messages, only a count is
+ * kept, in a last message "N more errors not shown".
+ */
 void mw_diag_add(struct mw_diag *d, const struct mw_loc *loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void mw_diag_free(struct mw_diag *d);

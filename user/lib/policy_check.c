@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Policy language: the checks that need no outside data (names, policy
+ * and vendor set references), run once every file has been read.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "policy_int.h"
+#include "state.h"
+
+static int find_pol(const struct mw_policy *pol, const char *name)
+{
+	int i;
+
+	for (i = 0; i < pol->npols; i++)
+		if (!strcmp(pol->pols[i].name, name))
+			return i;
+	return -1;
+}
+
+static void resolve_ref(struct mw_policy *pol, struct mw_ref *r)
+{
+	r->idx = find_pol(pol, r->name);
+	if (r->idx < 0)
+		mw_diag_add(&pol->errors, &r->loc, "unknown policy '%s'", r->name);
+}
+
+void pol_add_builtins(struct mw_policy *pol)
+{
+	int a;
+
+	for (a = 0; a < MW_ACT_MAX; a++) {
+		struct mw_pol p = { .action = a, .builtin = 1 };
+
+		snprintf(p.name, sizeof(p.name), "%s", mw_action_name(a));
+		pol->pols = pol_grow(pol->pols, pol->npols, sizeof(p));
+		pol->pols[pol->npols++] = p;
+	}
+}
+
+static void dup_name(struct mw_policy *pol, const char *kind, const char *name,
+		     const struct mw_loc *here, const struct mw_loc *first)
+{
+	mw_diag_add(&pol->errors, here, "%s '%s' already defined at %s:%d:%d", kind, name,
+		    first->file, first->line, first->col);
+}
+
+struct name_ref {
+	const char *name;
+	const struct mw_loc *loc;
+	int order;		/* devices first, then classes, in file order */
+	int is_class;
+};
+
+static int cmp_name_ref(const void *a, const void *b)
+{
+	const struct name_ref *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : x->order - y->order;
+}
+
+/* Devices and classes share one namespace (counters are keyed by name). */
+static void check_subject_names(struct mw_policy *pol)
+{
+	int n = pol->ndevs + pol->nclasses, i;
+	struct name_ref *v = calloc((size_t)n + 1, sizeof(*v));
+
+	if (!v)
+		return;
+	for (i = 0; i < n; i++) {
+		v[i].is_class = i >= pol->ndevs;
+		v[i].name = v[i].is_class ? pol->classes[i - pol->ndevs].name : pol->devs[i].name;
+		v[i].loc = v[i].is_class ? &pol->classes[i - pol->ndevs].loc : &pol->devs[i].loc;
+		v[i].order = i;
+	}
+	qsort(v, (size_t)n, sizeof(*v), cmp_name_ref);
+	for (i = 1; i < n; i++) {
+		const struct name_ref *first;
+		int j = i - 1;
+
+		if (strcmp(v[i].name, v[j].name))
+			continue;
+		while (j > 0 && !strcmp(v[j - 1].name, v[i].name))
+			j--;
+		first = &v[j];
+		if (v[i].is_class == first->is_class)
+			dup_name(pol, v[i].is_class ? "class" : "device", v[i].name, v[i].loc,
+				 first->loc);
+		else
+			mw_diag_add(&pol->errors, v[i].loc, "class '%s' has the name of device "
+				    "'%s' (%s:%d:%d); devices and classes need distinct names",
+				    v[i].name, first->name, first->loc->file, first->loc->line,
+				    first->loc->col);
+	}
+	free(v);
+}
+
+void pol_check(struct mw_policy *pol)
+{
+	int i, j, k;
+
+	/* names: policies (built-ins first), then devices and classes share one namespace */
+	for (i = 0; i < pol->npols; i++)
+		for (j = 0; j < i; j++)
+			if (!strcmp(pol->pols[i].name, pol->pols[j].name)) {
+				if (pol->pols[j].builtin)
+					mw_diag_add(&pol->errors, &pol->pols[i].loc, "policy '%s' "
+						    "is built in and cannot be redefined",
+						    pol->pols[i].name);
+				else
+					dup_name(pol, "policy", pol->pols[i].name,
+						 &pol->pols[i].loc, &pol->pols[j].loc);
+				break;
+			}
+	check_subject_names(pol);
+	for (i = 0; i < pol->nsets; i++)
+		for (j = 0; j < i; j++)
+			if (!strcmp(pol->sets[i].name, pol->sets[j].name)) {
+				dup_name(pol, "vendorset", pol->sets[i].name, &pol->sets[i].loc,
+					 &pol->sets[j].loc);
+				break;
+			}
+	if (pol->ndevs + pol->nclasses + 1 > (int)MW_MAX_SUBJECTS)
+		mw_diag_add(&pol->errors, NULL, "%d devices and classes: more than %u", pol->ndevs +
+			    pol->nclasses, MW_MAX_SUBJECTS - 1);
+
+	/* policy references */
+	for (i = 0; i < pol->ndevs; i++)
+		resolve_ref(pol, &pol->devs[i].pol);
+	for (i = 0; i < pol->nclasses; i++)
+		resolve_ref(pol, &pol->classes[i].pol);
+	for (i = 0; i < pol->nifdefs; i++) {
+		resolve_ref(pol, &pol->ifdefs[i].pol);
+		for (j = 0; j < i; j++)
+			if (!strcmp(pol->ifdefs[i].ifname, pol->ifdefs[j].ifname)) {
+				dup_name(pol, "interface default for", pol->ifdefs[i].ifname,
+					 &pol->ifdefs[i].loc, &pol->ifdefs[j].loc);
+				break;
+			}
+	}
+	if (pol->has_default)
+		resolve_ref(pol, &pol->deflt);
+	for (i = -1; i < pol->nifdefs; i++) {
+		const struct mw_ref *r = i < 0 ? (pol->has_default ? &pol->deflt : NULL)
+					       : &pol->ifdefs[i].pol;
+		const struct mw_pol *p;
+
+		if (!r || r->idx < 0)
+			continue;
+		p = &pol->pols[r->idx];
+		if (p->nallow || p->pps || p->bps)
+			mw_diag_add(&pol->errors, &r->loc, "policy %s has %s rules, which apply to "
+				    "devices and classes only; a default takes pass, drop or observe",
+				    p->name, p->nallow ? "allow" : "rate");
+	}
+
+	/* vendor set references (sets may refer to sets defined before them) */
+	for (i = 0; i < pol->nsets + pol->nclasses; i++) {
+		struct mw_class *c = i < pol->nsets ? &pol->sets[i] : &pol->classes[i - pol->nsets];
+
+		for (k = 0; k < c->nmem; k++) {
+			const struct mw_member *m = &c->mem[k];
+
+			if (m->type != MW_MEMBER_SET)
+				continue;
+			for (j = 0; j < pol->nsets; j++)
+				if (!strcmp(pol->sets[j].name, m->set))
+					break;
+			if (j == pol->nsets)
+				mw_diag_add(&pol->errors, &m->loc, "unknown vendorset '%s'", m->set);
+			else if (i < pol->nsets && j >= i)
+				mw_diag_add(&pol->errors, &m->loc, "vendorset '%s' must be defined "
+					    "before it is used in vendorset '%s'", m->set, c->name);
+		}
+	}
+
+}

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * Command-line plumbing shared by the user/cmd_*.c files.
+ * Command-line plumbing shared by the command files of user/cli/ (one per command).
  *
  * Every command is `int cmd_X(int argc, char **argv)`: argv[0] is the
  * command name, global options (--json, --pretty) are already consumed.

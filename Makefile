@@ -35,9 +35,10 @@ DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-
 
 # user/lib: the library (maps, loader, policy, compile, apply, bindings,
 # registry, MUD); user/cli: the modwall command; user/daemon: modwalld.
-# user/cli/out.c (diagnostics, JSON, option tables) serves both programs.
-LIB_SRCS    := $(sort $(wildcard user/lib/*.c)) user/cli/out.c
-CLI_SRCS    := $(filter-out user/cli/out.c,$(sort $(wildcard user/cli/*.c)))
+# user/cli/out.c (diagnostics, JSON, option tables) and values.c (option
+# values) serve both programs.
+LIB_SRCS    := $(sort $(wildcard user/lib/*.c)) user/cli/out.c user/cli/values.c
+CLI_SRCS    := $(filter-out user/cli/out.c user/cli/values.c,$(sort $(wildcard user/cli/*.c)))
 DAEMON_SRCS := $(filter-out user/daemon/modwalld.c,$(sort $(wildcard user/daemon/*.c)))
 LIB_OBJS    := $(LIB_SRCS:%.c=$(O)/%.o)
 CLI_OBJS    := $(CLI_SRCS:%.c=$(O)/%.o)

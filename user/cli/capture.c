@@ -8,6 +8,7 @@
 #include <pcap/dlt.h>
 #include "cli.h"
 #include "ring.h"
+#include "values.h"
 
 struct capture_args {
 	const char *file;
@@ -22,45 +23,43 @@ struct capture_ctx {
 	unsigned snaplen;
 };
 
+enum { CAP_WRITE, CAP_COUNT, CAP_DEVICE, CAP_SNAPLEN, CAP_BACKLOG };
+
 static const struct mw_opt capture_opts[] = {
-	{ "write", 'w', "FILE", "pcap file to write ('-': standard output)" },
-	{ "count", 'c', "N", "stop after N frames" },
-	{ "device", 'd', "NAME", "only frames of this device or class" },
-	{ "snaplen", 's', "N", "bytes kept of each frame (events carry at most " "128" ")" },
-	{ "backlog", 'b', NULL, "also write frames queued in the ring before the capture started" },
-	{ "json", 'j', NULL, "print the closing summary as JSON" },
-	{ NULL, 0, NULL, NULL },
+	{ CAP_WRITE, "write", 'w', "FILE", "pcap file to write ('-': standard output); with "
+	  "--json, a summary value on standard output" },
+	{ CAP_COUNT, "count", 'c', "N", "stop after N frames" },
+	{ CAP_DEVICE, "device", 'd', "NAME", "only frames of this device or class" },
+	{ CAP_SNAPLEN, "snaplen", 's', "N", "bytes kept of each frame (events carry at most "
+	  "128)" },
+	{ CAP_BACKLOG, "backlog", 'b', NULL, "also write frames queued in the ring before the "
+	  "capture started" },
+	{ 0, NULL, 0, NULL, NULL },
 };
 
-static int capture_opt(int idx, const char *arg, void *ctx)
+static int capture_opt(const struct mw_opt *opt, const char *arg, void *ctx)
 {
 	struct capture_args *a = ctx;
-	char *end;
-	long v;
+	uint64_t v;
 
-	switch (idx) {
-	case 0:
+	switch (opt->id) {
+	case CAP_WRITE:
 		a->file = arg;
-		return 0;
-	case 1:
-		return parse_count("capture", arg, &a->count);
-	case 2:
+		break;
+	case CAP_COUNT:
+		return mw_val_count(opt, arg, &a->count);
+	case CAP_DEVICE:
 		a->device = arg;
-		return 0;
-	case 3:
-		errno = 0;
-		v = strtol(arg, &end, 10);
-		if (errno || *end || !*arg || v < 1 || v > 65535) {
-			mw_err("capture: --snaplen '%s': a number from 1 to 65535", arg);
+		break;
+	case CAP_SNAPLEN:
+		if (mw_val_uint(opt, arg, 1, 65535, &v))
 			return -1;
-		}
 		a->snaplen = (int)v;
-		return 0;
-	case 4:
+		break;
+	case CAP_BACKLOG:
 		a->backlog = 1;
-		return 0;
+		break;
 	}
-	mw_opts.json = 1;
 	return 0;
 }
 
@@ -101,7 +100,7 @@ int cmd_capture(int argc, char **argv)
 	uint32_t i;
 
 	ix = mw_getopt(argc, argv, "capture -w FILE [--count N] [--device NAME] [--snaplen N] "
-		       "[--backlog] [--json]", capture_opts, capture_opt, &a);
+		       "[--backlog]", capture_opts, capture_opt, &a);
 	if (ix == -2)
 		printf("%s", ring_note);
 	if (ix < 0)
@@ -115,6 +114,8 @@ int cmd_capture(int argc, char **argv)
 		return MW_EXIT_USAGE;
 	}
 	to_stdout = !strcmp(a.file, "-");
+	if (to_stdout)
+		mw_stdout_is_data();
 	if (reader_open(&r, "capture"))
 		goto out;
 	if (a.device) {

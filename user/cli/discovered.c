@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "ieee.h"
 #include "ring.h"
+#include "values.h"
 
 enum { SORT_LAST, SORT_PACKETS, SORT_BYTES };
 
@@ -17,34 +18,28 @@ struct disc_args {
 	int sort;
 };
 
+enum { DISC_VENDOR, DISC_SORT };
+
 static const struct mw_opt disc_opts[] = {
-	{ "json", 'j', NULL, "print one JSON value" },
-	{ "vendor", 'v', "NAME", "only MACs whose IEEE organization matches NAME, as in a policy" },
-	{ "sort", 's', "KEY", "last (most recently seen first, the default), packets or bytes" },
-	{ NULL, 0, NULL, NULL },
+	{ DISC_VENDOR, "vendor", 'v', "NAME", "only MACs whose IEEE organization matches NAME, "
+	  "as in a policy" },
+	{ DISC_SORT, "sort", 's', "KEY", "last (most recently seen first, the default), packets "
+	  "or bytes" },
+	{ 0, NULL, 0, NULL, NULL },
 };
 
-static int disc_opt(int idx, const char *arg, void *ctx)
+static int disc_opt(const struct mw_opt *opt, const char *arg, void *ctx)
 {
+	/* in the order of SORT_LAST, SORT_PACKETS, SORT_BYTES */
+	static const char *const keys[] = { "last", "packets", "bytes", NULL };
 	struct disc_args *a = ctx;
 
-	switch (idx) {
-	case 0:
-		mw_opts.json = 1;
-		return 0;
-	case 1:
+	switch (opt->id) {
+	case DISC_VENDOR:
 		a->vendor = arg;
-		return 0;
-	}
-	if (!strcmp(arg, "last")) {
-		a->sort = SORT_LAST;
-	} else if (!strcmp(arg, "packets")) {
-		a->sort = SORT_PACKETS;
-	} else if (!strcmp(arg, "bytes")) {
-		a->sort = SORT_BYTES;
-	} else {
-		mw_err("discovered: --sort: what is '%s'? (expected last, packets or bytes)", arg);
-		return -1;
+		break;
+	case DISC_SORT:
+		return mw_val_choice(opt, arg, keys, &a->sort);
 	}
 	return 0;
 }
@@ -104,7 +99,7 @@ int cmd_discovered(int argc, char **argv)
 	int64_t off;
 	uint8_t *seen = NULL;
 
-	ix = mw_getopt(argc, argv, "discovered [--json] [--vendor NAME] [--sort KEY]", disc_opts,
+	ix = mw_getopt(argc, argv, "discovered [--vendor NAME] [--sort KEY]", disc_opts,
 		       disc_opt, &a);
 	if (ix < 0)
 		return ix == -2 ? MW_EXIT_OK : MW_EXIT_USAGE;

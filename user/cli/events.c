@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include "cli.h"
 #include "ring.h"
+#include "values.h"
 
 struct events_args {
 	long count;
@@ -14,38 +15,38 @@ struct events_args {
 	uint64_t rate, burst;
 };
 
+enum { EV_COUNT, EV_RATE, EV_STATS, EV_BACKLOG };
+
 static const struct mw_opt events_opts[] = {
-	{ "json", 'j', NULL, "one JSON object per line (NDJSON); the summary goes to stderr" },
-	{ "count", 'c', "N", "stop after N events" },
-	{ "rate", 'r', "N[/BURST]", "set the event cap first: N/s (0: off), burst (default N/2)" },
-	{ "stats", 's', NULL, "print the counters (emitted, suppressed, ring full) and exit" },
-	{ "backlog", 'b', NULL, "also show events queued in the ring before this reader started" },
-	{ NULL, 0, NULL, NULL },
+	{ EV_COUNT, "count", 'c', "N", "stop after N events" },
+	{ EV_RATE, "rate", 'r', "N[/BURST]", "set the event cap first: N/s (0: off), burst "
+	  "(default N/2)" },
+	{ EV_STATS, "stats", 's', NULL, "print the counters (emitted, suppressed, ring full) and "
+	  "exit" },
+	{ EV_BACKLOG, "backlog", 'b', NULL, "also show events queued in the ring before this "
+	  "reader started" },
+	{ 0, NULL, 0, NULL, NULL },
 };
 
-
-static int events_opt(int idx, const char *arg, void *ctx)
+static int events_opt(const struct mw_opt *opt, const char *arg, void *ctx)
 {
 	struct events_args *a = ctx;
 
-	switch (idx) {
-	case 0:
-		mw_opts.json = 1;
-		return 0;
-	case 1:
-		return parse_count("events", arg, &a->count);
-	case 2:
-		if (mw_parse_event_rate(arg, &a->rate, &a->burst)) {
-			mw_err("events: --rate '%s': N or N/BURST, N from 0 to 10000000", arg);
+	switch (opt->id) {
+	case EV_COUNT:
+		return mw_val_count(opt, arg, &a->count);
+	case EV_RATE:
+		if (mw_val_rate(opt, arg, &a->rate, &a->burst))
 			return -1;
-		}
 		a->set_rate = 1;
-		return 0;
-	case 3:
+		break;
+	case EV_STATS:
 		a->stats = 1;
-		return 0;
+		break;
+	case EV_BACKLOG:
+		a->backlog = 1;
+		break;
 	}
-	a->backlog = 1;
 	return 0;
 }
 
@@ -107,10 +108,7 @@ static int print_event(struct reader *r, const struct mw_event *e)
 				f.later_frag ? "later" : "first"));
 		json_object_object_add(o, "truncated", json_object_new_boolean(f.truncated));
 		json_object_object_add(o, "summary", json_object_new_string(sum));
-		/* NDJSON: one line per event, whatever --pretty says */
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-							      JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(o);
+		mw_json_print(o);	/* a stream: one line per event */
 	} else {
 		char ifx[24], sx[16];
 
@@ -188,10 +186,11 @@ int cmd_events(int argc, char **argv)
 	uint64_t before[MW_EV_NR] = { 0 }, after[MW_EV_NR] = { 0 };
 	int rc = MW_EXIT_FAIL, ix;
 
-	ix = mw_getopt(argc, argv, "events [--json] [--count N] [--rate N[/BURST]] [--stats] "
+	ix = mw_getopt(argc, argv, "events [--count N] [--rate N[/BURST]] [--stats] "
 		       "[--backlog]", events_opts, events_opt, &a);
 	if (ix == -2)
-		printf("%s", ring_note);
+		printf("%s\nWith --json, one JSON value per line (NDJSON), an error as the last line;\n"
+		       "the closing summary goes to standard error.\n", ring_note);
 	if (ix < 0)
 		return ix == -2 ? MW_EXIT_OK : MW_EXIT_USAGE;
 	if (ix < argc) {
@@ -207,6 +206,7 @@ int cmd_events(int argc, char **argv)
 		goto out;
 	}
 	warn_if_off(&r);
+	mw_json_stream();
 	r.fn = print_event;
 	r.limit = a.count;
 	r.backlog = a.backlog;

@@ -8,107 +8,86 @@
 #include <bpf/bpf.h>
 #include "cli.h"
 #include "state.h"
+#include "values.h"
+
+enum { LOAD_ROLE, LOAD_MODE, LOAD_FAIL_OPEN, LOAD_FAIL_CLOSED, LOAD_MALFORMED,
+       LOAD_MAX_DEVICES, LOAD_EVENT_RATE, LOAD_GROUP, LOAD_EXCLUSIVE, LOAD_PRIORITY };
 
 static const struct mw_opt load_opts[] = {
-	{ "role", 'r', "lan|wan", "lan: devices are frame sources (default); wan: destinations" },
-	{ "mode", 'm', "native|generic", "XDP attach mode (default native)" },
-	{ "fail-open", 0, NULL, "pass traffic while no policy is applied (default)" },
-	{ "fail-closed", 0, NULL, "drop traffic while no policy is applied" },
-	{ "malformed", 0, "drop|pass", "verdict for truncated/malformed frames (default drop)" },
-	{ "max-devices", 0, "N", "devices + classes the maps hold (first load only; default 16383)" },
-	{ "event-rate", 0, "N[/BURST]", "drop events per second, 0 for none (default 100/50)" },
-	{ "group", 'g', "GROUP", "let GROUP read the maps (pins 0640; readers need CAP_BPF)" },
-	{ "exclusive", 'x', NULL, "own the interface's XDP hook (a bpf_link) instead of "
-	  "sharing it through libxdp" },
-	{ "priority", 'p', "N", "libxdp run priority, lower runs first (default 5; first "
-	  "load only)" },
-	{ NULL, 0, NULL, NULL },
+	{ LOAD_ROLE, "role", 'r', "lan|wan", "lan: devices are frame sources (default); wan: "
+	  "destinations" },
+	{ LOAD_MODE, "mode", 'm', "native|generic", "XDP attach mode (default native)" },
+	{ LOAD_FAIL_OPEN, "fail-open", 0, NULL, "pass traffic while no policy is applied (default)" },
+	{ LOAD_FAIL_CLOSED, "fail-closed", 0, NULL, "drop traffic while no policy is applied" },
+	{ LOAD_MALFORMED, "malformed", 0, "drop|pass", "verdict for truncated/malformed frames "
+	  "(default drop)" },
+	{ LOAD_MAX_DEVICES, "max-devices", 0, "N", "devices + classes the maps hold (first load "
+	  "only; default 16383)" },
+	{ LOAD_EVENT_RATE, "event-rate", 0, "N[/BURST]", "drop events per second, 0 for none "
+	  "(default 100/50)" },
+	{ LOAD_GROUP, "group", 'g', "GROUP", "let GROUP read the maps (pins 0640; readers need "
+	  "CAP_BPF)" },
+	{ LOAD_EXCLUSIVE, "exclusive", 'x', NULL, "own the interface's XDP hook (a bpf_link) "
+	  "instead of sharing it through libxdp" },
+	{ LOAD_PRIORITY, "priority", 0, "N", "libxdp run priority, lower runs first (default 5; "
+	  "first load only)" },
+	{ 0, NULL, 0, NULL, NULL },
 };
 
-static int load_opt(int idx, const char *arg, void *ctx)
+static int load_opt(const struct mw_opt *opt, const char *arg, void *ctx)
 {
+	static const char *const roles[] = { "lan", "wan", NULL };
+	static const char *const modes[] = { "native", "generic", NULL };
+	static const char *const verdicts[] = { "drop", "pass", NULL };
 	struct mw_load_opts *o = ctx;
-	char *end;
-	unsigned long v;
+	uint64_t v;
+	int k;
 
-	switch (idx) {
-	case 0:
-		if (!strcmp(arg, "lan"))
-			o->role = MW_ROLE_LAN;
-		else if (!strcmp(arg, "wan"))
-			o->role = MW_ROLE_WAN;
-		else
-			goto bad;
+	switch (opt->id) {
+	case LOAD_ROLE:
+		if (mw_val_choice(opt, arg, roles, &k))
+			return -1;
+		o->role = k ? MW_ROLE_WAN : MW_ROLE_LAN;
 		return 0;
-	case 1:
-		if (!strcmp(arg, "native"))
-			o->mode = MW_MODE_NATIVE;
-		else if (!strcmp(arg, "generic"))
-			o->mode = MW_MODE_GENERIC;
-		else
-			goto bad;
+	case LOAD_MODE:
+		if (mw_val_choice(opt, arg, modes, &k))
+			return -1;
+		o->mode = k ? MW_MODE_GENERIC : MW_MODE_NATIVE;
 		return 0;
-	case 2:
+	case LOAD_FAIL_OPEN:
 		o->fail_action = MW_ACT_PASS;
 		return 0;
-	case 3:
+	case LOAD_FAIL_CLOSED:
 		o->fail_action = MW_ACT_DROP;
 		return 0;
-	case 4:
-		if (!strcmp(arg, "drop"))
-			o->malformed_action = MW_ACT_DROP;
-		else if (!strcmp(arg, "pass"))
-			o->malformed_action = MW_ACT_PASS;
-		else
-			goto bad;
-		return 0;
-	case 5:
-		errno = 0;
-		v = strtoul(arg, &end, 10);
-		if (errno || *end || !*arg || v < 1 || v >= MW_MAX_SUBJECTS) {
-			mw_err("load: --max-devices '%s': a number from 1 to %u", arg,
-			       MW_MAX_SUBJECTS - 1);
+	case LOAD_MALFORMED:
+		if (mw_val_choice(opt, arg, verdicts, &k))
 			return -1;
-		}
+		o->malformed_action = k ? MW_ACT_PASS : MW_ACT_DROP;
+		return 0;
+	case LOAD_MAX_DEVICES:
+		if (mw_val_uint(opt, arg, 1, MW_MAX_SUBJECTS - 1, &v))
+			return -1;
 		o->max_subjects = (uint32_t)v + 1;	/* + the unattributed subject */
 		return 0;
-	case 6:
-		errno = 0;
-		v = strtoul(arg, &end, 10);
-		o->event_burst = v / 2 ? v / 2 : 1;
-		if (!errno && *end == '/') {
-			char *b = end + 1;
-
-			o->event_burst = strtoul(b, &end, 10);
-			if (end == b || !o->event_burst)
-				errno = EINVAL;
-		}
-		if (errno || *end || !*arg || v > 10000000 || o->event_burst > 10000000) {
-			mw_err("load: --event-rate '%s': N or N/BURST, each from 0 to 10000000", arg);
+	case LOAD_EVENT_RATE:
+		if (mw_val_rate(opt, arg, &v, &o->event_burst))
 			return -1;
-		}
 		o->event_rate = (int64_t)v;
 		return 0;
-	case 7:
+	case LOAD_GROUP:
 		o->group = arg;
 		return 0;
-	case 8:
+	case LOAD_EXCLUSIVE:
 		o->exclusive = 1;
 		return 0;
-	case 9:
-		errno = 0;
-		v = strtoul(arg, &end, 10);
-		if (errno || *end || !*arg || v < 1 || v > 10000) {
-			mw_err("load: --priority '%s': a number from 1 to 10000", arg);
+	case LOAD_PRIORITY:
+		if (mw_val_uint(opt, arg, 1, 10000, &v))
 			return -1;
-		}
 		o->run_prio = (unsigned)v;
 		return 0;
 	}
-bad:
-	mw_err("load: --%s: what is '%s'? (expected %s)", load_opts[idx].name, arg,
-	       load_opts[idx].arg);
-	return -1;
+	return 0;
 }
 
 int cmd_load(int argc, char **argv)

@@ -21,21 +21,27 @@ struct pol_ctx {
 	int nbindings;
 };
 
+enum { POL_BINDINGS };
+
 static const struct mw_opt pol_opts[] = {
-	{ "bindings", 'b', "FILE", "IMEI bindings file (lines of IMEI ADDR[/LEN]...); repeatable" },
-	{ NULL, 0, NULL, NULL },
+	{ POL_BINDINGS, "bindings", 'b', "FILE", "IMEI bindings file (lines of IMEI "
+	  "ADDR[/LEN]...); repeatable" },
+	{ 0, NULL, 0, NULL, NULL },
 };
 
-static int pol_opt(int idx, const char *arg, void *ctx)
+static int pol_opt(const struct mw_opt *opt, const char *arg, void *ctx)
 {
 	struct pol_ctx *c = ctx;
 
-	(void)idx;
-	if (c->nbindings == 16) {
-		mw_err("at most 16 --bindings files");
-		return -1;
+	switch (opt->id) {
+	case POL_BINDINGS:
+		if (c->nbindings == 16) {
+			mw_err("%s: at most 16 --bindings files", mw_getopt_cmd);
+			return -1;
+		}
+		c->bindings[c->nbindings++] = arg;
+		break;
 	}
-	c->bindings[c->nbindings++] = arg;
 	return 0;
 }
 

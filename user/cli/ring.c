@@ -35,20 +35,6 @@ static void catch_signals(void)
 	signal(SIGPIPE, SIG_IGN);	/* a closed output is seen as a write error */
 }
 
-int parse_count(const char *cmd, const char *arg, long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtol(arg, &end, 10);
-	if (errno || *end || !*arg || *out < 1) {
-		mw_err("%s: --count '%s': a positive number", cmd, arg);
-		return -1;
-	}
-	return 0;
-}
-
-
 int names_load(struct names *n)
 {
 	if (!n->tab) {

@@ -55,7 +55,6 @@ struct reader {
 	char lock_path[64];
 };
 
-int parse_count(const char *cmd, const char *arg, long *out);
 int names_load(struct names *n);
 const char *names_get(struct names *n, uint32_t id);
 const char *ifn_get(struct ifn *c, uint32_t ifindex);

@@ -46,15 +46,21 @@ struct show_ctx {
 	const char *tac_file;
 };
 
+enum { SHOW_TAC };
+
 static const struct mw_opt show_opts[] = {
-	{ "tac", 't', "FILE", "name the maker of IMEI devices from a TAC table (TAC,maker[,model])" },
-	{ NULL, 0, NULL, NULL },
+	{ SHOW_TAC, "tac", 't', "FILE", "name the maker of IMEI devices from a TAC table "
+	  "(TAC,maker[,model])" },
+	{ 0, NULL, 0, NULL, NULL },
 };
 
-static int show_opt(int idx, const char *arg, void *ctx)
+static int show_opt(const struct mw_opt *opt, const char *arg, void *ctx)
 {
-	(void)idx;
-	((struct show_ctx *)ctx)->tac_file = arg;
+	switch (opt->id) {
+	case SHOW_TAC:
+		((struct show_ctx *)ctx)->tac_file = arg;
+		break;
+	}
 	return 0;
 }
 

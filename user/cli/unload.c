@@ -5,25 +5,32 @@
 #include "cli.h"
 #include "state.h"
 
+enum { UNLOAD_ALL, UNLOAD_KEEP_STATE };
+
 static const struct mw_opt unload_opts[] = {
-	{ "all", 'a', NULL, "detach from every interface modwall is attached to" },
-	{ "keep-state", 0, NULL, "keep maps and counters when the last interface goes" },
-	{ NULL, 0, NULL, NULL },
+	{ UNLOAD_ALL, "all", 'a', NULL, "detach from every interface modwall is attached to" },
+	{ UNLOAD_KEEP_STATE, "keep-state", 0, NULL, "keep maps and counters when the last "
+	  "interface goes" },
+	{ 0, NULL, 0, NULL, NULL },
 };
 
 struct unload_ctx {
 	int all, keep;
 };
 
-static int unload_opt(int idx, const char *arg, void *ctx)
+static int unload_opt(const struct mw_opt *opt, const char *arg, void *ctx)
 {
 	struct unload_ctx *c = ctx;
 
 	(void)arg;
-	if (idx == 0)
+	switch (opt->id) {
+	case UNLOAD_ALL:
 		c->all = 1;
-	else
+		break;
+	case UNLOAD_KEEP_STATE:
 		c->keep = 1;
+		break;
+	}
 	return 0;
 }
 

@@ -58,7 +58,7 @@ msg = @printf '  %-8s %s\n' $(1) $(2);
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test unit pkttest difftest fuzz applytest e2e enforcetest observetest daemontest radiustest linkwatchtest coexisttest vmtest policytest demo bench clean install
+.PHONY: all deps test unit pkttest difftest fuzz applytest e2e enforcetest observetest daemontest radiustest linkwatchtest coexisttest vmtest policytest clitest demo bench clean install
 
 all: $(O)/modwall $(O)/modwalld
 
@@ -214,6 +214,10 @@ fuzz: deps
 policytest: $(O)/modwall
 	@tests/policy/run.sh $(O)/modwall
 
+# Every command's JSON output and exit status (namespaces: run under the lock).
+clitest: $(O)/modwall $(O)/modwalld
+	@tests/cli/json.sh $(O)/modwall
+
 e2e: $(O)/modwall
 	@tests/e2e/run.sh $(O)/modwall
 
@@ -253,7 +257,7 @@ radiustest: $(O)/modwall $(O)/tests/radiusd_test
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(PKT_TESTS) $(O)/tests/diff $(O)/tests/test_enforce \
 		$(O)/tests/radiusd_test $(O)/tests/watch_test
-	@$(MAKE) --no-print-directory unit pkttest difftest policytest applytest e2e enforcetest \
+	@$(MAKE) --no-print-directory unit pkttest difftest policytest clitest applytest e2e enforcetest \
 		observetest daemontest radiustest linkwatchtest coexisttest vmtest
 
 demo: deps

@@ -86,7 +86,8 @@ EOF
 run() {
 	local name=$1 want=$2 shape=$3 rc got
 	shift 4
-	nsx "$GW" "$MODWALL" "$@" >"$TMP/out" 2>"$TMP/err"
+	# bounded: a command that should have failed at once may be serving
+	nsx "$GW" timeout 30 "$MODWALL" "$@" >"$TMP/out" 2>"$TMP/err"
 	rc=$?
 	# shellcheck disable=SC2086
 	got=$($PY "$TMP/shape.py" $shape <"$TMP/out")

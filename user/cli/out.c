@@ -34,13 +34,6 @@ static struct {
 	int data;	/* stdout carries data, not JSON */
 } out;
 
-static void print_plain(struct json_object *obj)
-{
-	printf("%s\n", json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-							  JSON_C_TO_STRING_NOSLASHESCAPE));
-	fflush(stdout);
-}
-
 static void json_error(const char *msg)
 {
 	struct json_object *o;
@@ -49,7 +42,9 @@ static void json_error(const char *msg)
 		return;
 	o = json_object_new_object();
 	json_object_object_add(o, "error", json_object_new_string(msg));
-	print_plain(o);
+	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							JSON_C_TO_STRING_NOSLASHESCAPE));
+	fflush(stdout);
 	json_object_put(o);
 	out.error = 1;
 }

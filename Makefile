@@ -35,9 +35,10 @@ DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-
 
 # user/lib: the library (maps, loader, policy, compile, apply, bindings,
 # registry, MUD); user/cli: the modwall command; user/daemon: modwalld.
-# user/cli/out.c (diagnostics, JSON, option tables) serves both programs.
-LIB_SRCS    := $(sort $(wildcard user/lib/*.c)) user/cli/out.c
-CLI_SRCS    := $(filter-out user/cli/out.c,$(sort $(wildcard user/cli/*.c)))
+# user/cli/out.c (diagnostics, JSON, option tables) and values.c (option
+# values) serve both programs.
+LIB_SRCS    := $(sort $(wildcard user/lib/*.c)) user/cli/out.c user/cli/values.c
+CLI_SRCS    := $(filter-out user/cli/out.c user/cli/values.c,$(sort $(wildcard user/cli/*.c)))
 DAEMON_SRCS := $(filter-out user/daemon/modwalld.c,$(sort $(wildcard user/daemon/*.c)))
 LIB_OBJS    := $(LIB_SRCS:%.c=$(O)/%.o)
 CLI_OBJS    := $(CLI_SRCS:%.c=$(O)/%.o)
@@ -57,7 +58,7 @@ msg = @printf '  %-8s %s\n' $(1) $(2);
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test unit pkttest difftest fuzz applytest e2e enforcetest observetest daemontest radiustest linkwatchtest coexisttest vmtest policytest demo bench clean install
+.PHONY: all deps test unit pkttest difftest fuzz applytest e2e enforcetest observetest daemontest radiustest linkwatchtest coexisttest vmtest policytest clitest demo bench clean install
 
 all: $(O)/modwall $(O)/modwalld
 
@@ -213,6 +214,10 @@ fuzz: deps
 policytest: $(O)/modwall
 	@tests/policy/run.sh $(O)/modwall
 
+# Every command's JSON output and exit status (namespaces: run under the lock).
+clitest: $(O)/modwall $(O)/modwalld
+	@tests/cli/json.sh $(O)/modwall
+
 e2e: $(O)/modwall
 	@tests/e2e/run.sh $(O)/modwall
 
@@ -252,7 +257,7 @@ radiustest: $(O)/modwall $(O)/tests/radiusd_test
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(PKT_TESTS) $(O)/tests/diff $(O)/tests/test_enforce \
 		$(O)/tests/radiusd_test $(O)/tests/watch_test
-	@$(MAKE) --no-print-directory unit pkttest difftest policytest applytest e2e enforcetest \
+	@$(MAKE) --no-print-directory unit pkttest difftest policytest clitest applytest e2e enforcetest \
 		observetest daemontest radiustest linkwatchtest coexisttest vmtest
 
 demo: deps

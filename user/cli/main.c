@@ -34,19 +34,35 @@ static void usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "Usage: modwall [--json] [--pretty] [--quiet] COMMAND [ARGS]\n\n"
+	fprintf(f, "Usage: modwall [--json] [--pretty] [--quiet] COMMAND [ARGS]\n"
+		   "       modwall COMMAND [ARGS] [--json] [--pretty] [--quiet]\n\n"
 		   "Cellular IoT module enforcer: XDP data path, policy CLI, counters.\n\n"
 		   "Commands:\n");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].help);
-	fprintf(f, "\nGlobal options:\n"
-		   "  -j, --json     print one JSON value (errors as {\"error\": ...})\n"
+	fprintf(f, "\nGlobal options (anywhere on the command line, before a '--'):\n"
+		   "  -j, --json     print one JSON value (errors as {\"error\": ...}); streaming\n"
+		   "                 commands (stats --interval, events) print one per line\n"
 		   "  -p, --pretty   indent JSON (implies --json)\n"
 		   "  -q, --quiet    no warnings\n"
-		   "  -V, --version  print version and schema\n"
+		   "  -V, --version  print version and schema (first, before the command)\n"
 		   "\n'modwall COMMAND --help' describes a command. Environment:\n"
 		   "  MODWALL_PIN_DIR   pin directory (default " MW_PIN_DIR ")\n"
 		   "  MODWALL_IEEE_DIR  IEEE registry CSVs (default /usr/share/ieee-data)\n");
+}
+
+static int version(void)
+{
+	if (mw_opts.json) {
+		struct json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "version", json_object_new_string(MW_VERSION));
+		json_object_object_add(j, "schema", json_object_new_int(MW_SCHEMA_VERSION));
+		mw_json_print(j);
+	} else {
+		printf("modwall %s (schema %d)\n", MW_VERSION, MW_SCHEMA_VERSION);
+	}
+	return MW_EXIT_OK;
 }
 
 /*
@@ -67,34 +83,29 @@ int main(int argc, char **argv)
 	libbpf_set_print(libbpf_warnings);
 	mw_opts_from_env();
 
+	/* -j, -p, -q anywhere: `modwall status --json` as well as `modwall -j status` */
+	argc = mw_global_opts(argc, argv);
 	for (a = 1; a < argc && argv[a][0] == '-'; a++) {
 		const char *o = argv[a];
 
-		if (!strcmp(o, "-j") || !strcmp(o, "--json")) {
-			mw_opts.json = 1;
-		} else if (!strcmp(o, "-p") || !strcmp(o, "--pretty")) {
-			mw_opts.json = mw_opts.pretty = 1;
-		} else if (!strcmp(o, "-q") || !strcmp(o, "--quiet")) {
-			mw_opts.quiet = 1;
-		} else if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
+		if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
 			usage(stdout);
 			return MW_EXIT_OK;
 		} else if (!strcmp(o, "-V") || !strcmp(o, "--version")) {
-			printf("modwall %s (schema %d)\n", MW_VERSION, MW_SCHEMA_VERSION);
-			return MW_EXIT_OK;
+			return version();
 		} else {
-			mw_err("unknown global option '%s'", o);
-			usage(stderr);
+			mw_err("unknown global option '%s'; see 'modwall --help'", o);
 			return MW_EXIT_USAGE;
 		}
 	}
 	if (a >= argc) {
+		mw_err("which command? See 'modwall --help'");
 		usage(stderr);
 		return MW_EXIT_USAGE;
 	}
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[a], cmds[i].name))
-			return cmds[i].fn(argc - a, argv + a);
+			return mw_exit(cmds[i].name, cmds[i].fn(argc - a, argv + a));
 	mw_err("what is '%s'? See 'modwall --help'", argv[a]);
 	return MW_EXIT_USAGE;
 }

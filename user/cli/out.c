@@ -24,20 +24,40 @@ void mw_opts_from_env(void)
 		mw_opts.ieee_dir = env;
 }
 
+/*
+ * What went to standard output in JSON mode: the one-value rule is kept
+ * here, for every command at once, rather than on each error path.
+ */
+static struct {
+	int values;	/* values printed */
+	int error;	/* an {"error": ...} value printed */
+	int stream;	/* NDJSON: several values, one per line */
+	int data;	/* stdout carries data, not JSON */
+} out;
+
+static void json_error(const char *msg)
+{
+	struct json_object *o;
+
+	if (!mw_opts.json || out.data || out.error || (out.values && !out.stream))
+		return;
+	o = json_object_new_object();
+	json_object_object_add(o, "error", json_object_new_string(msg));
+	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							JSON_C_TO_STRING_NOSLASHESCAPE));
+	fflush(stdout);
+	json_object_put(o);
+	out.error = 1;
+}
+
 static void vreport(const char *kind, const char *fmt, va_list ap)
 {
 	char buf[1024];
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	fprintf(stderr, "modwall: %s%s\n", kind, buf);
-	if (mw_opts.json && !*kind) {
-		struct json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "error", json_object_new_string(buf));
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-								  JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(o);
-	}
+	if (!*kind)
+		json_error(buf);
 }
 
 void mw_err(const char *fmt, ...)
@@ -71,22 +91,91 @@ void mw_print_diag(const struct mw_diag *d, const char *kind)
 
 void mw_json_print(struct json_object *obj)
 {
-	int flags = mw_opts.pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
-				   : JSON_C_TO_STRING_PLAIN;
+	int flags = mw_opts.pretty && !out.stream ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
+						  : JSON_C_TO_STRING_PLAIN;
 
-	printf("%s\n", json_object_to_json_string_ext(obj, flags | JSON_C_TO_STRING_NOSLASHESCAPE));
+	if (!out.error) {
+		printf("%s\n", json_object_to_json_string_ext(obj, flags |
+							      JSON_C_TO_STRING_NOSLASHESCAPE));
+		out.values++;
+	}
 	json_object_put(obj);
 }
+
+void mw_json_stream(void)
+{
+	out.stream = 1;
+}
+
+void mw_stdout_is_data(void)
+{
+	out.data = 1;
+}
+
+int mw_exit(const char *cmd, int rc)
+{
+	char msg[128];
+
+	if (rc != MW_EXIT_OK && !out.values) {
+		snprintf(msg, sizeof(msg), "%s: failed (exit status %d); see standard error", cmd,
+			 rc);
+		json_error(msg);
+	}
+	return rc;
+}
+
+static int is_global(const char *w)
+{
+	if (!strcmp(w, "--json") || !strcmp(w, "--pretty") || !strcmp(w, "--quiet"))
+		return 1;
+	if (w[0] != '-' || !w[1])
+		return 0;
+	return strspn(w + 1, "jpq") == strlen(w + 1);
+}
+
+int mw_global_opts(int argc, char **argv)
+{
+	int i, k = 1;
+
+	for (i = 1; i < argc; i++) {
+		const char *w = argv[i];
+
+		if (!strcmp(w, "--")) {
+			while (i < argc)
+				argv[k++] = argv[i++];
+			break;
+		}
+		if (!is_global(w)) {
+			argv[k++] = argv[i];
+			continue;
+		}
+		if (!strcmp(w, "--json") || (w[1] != '-' && strchr(w, 'j')))
+			mw_opts.json = 1;
+		if (!strcmp(w, "--pretty") || (w[1] != '-' && strchr(w, 'p')))
+			mw_opts.json = mw_opts.pretty = 1;
+		if (!strcmp(w, "--quiet") || (w[1] != '-' && strchr(w, 'q')))
+			mw_opts.quiet = 1;
+	}
+	argv[k] = NULL;
+	return k;
+}
+
+/* The global options, in every command's --help. */
+static const struct {
+	const char *lhs, *help;
+} global_help[] = {
+	{ "-j, --json", "print one JSON value; an error is {\"error\": \"...\"}" },
+	{ "-p, --pretty", "indent the JSON (implies --json)" },
+	{ "-q, --quiet", "no warnings" },
+};
 
 static void print_help(const char *usage, const struct mw_opt *opts)
 {
 	const struct mw_opt *o;
+	size_t i;
 
-	printf("Usage: modwall %s\n", usage);
-	if (!opts || !opts->name)
-		return;
-	printf("\nOptions:\n");
-	for (o = opts; o->name; o++) {
+	printf("Usage: modwall %s\n\nOptions:\n", usage);
+	for (o = opts; o && o->name; o++) {
 		char lhs[64];
 
 		if (o->short_name)
@@ -98,10 +187,15 @@ static void print_help(const char *usage, const struct mw_opt *opts)
 		printf("  %-28s %s\n", lhs, o->help);
 	}
 	printf("  %-28s %s\n", "-h, --help", "show this help");
+	printf("\nGlobal options (anywhere on the command line, before a '--'):\n");
+	for (i = 0; i < sizeof(global_help) / sizeof(global_help[0]); i++)
+		printf("  %-28s %s\n", global_help[i].lhs, global_help[i].help);
 }
 
+const char *mw_getopt_cmd = "modwall";
+
 int mw_getopt(int argc, char **argv, const char *usage, const struct mw_opt *opts,
-	      int (*handle)(int idx, const char *arg, void *ctx), void *ctx)
+	      mw_opt_fn handle, void *ctx)
 {
 	struct option lo[64];
 	char so[160] = "h";
@@ -123,6 +217,7 @@ int mw_getopt(int argc, char **argv, const char *usage, const struct mw_opt *opt
 	lo[n++] = (struct option){ "help", no_argument, NULL, 'h' };
 	lo[n] = (struct option){ 0, 0, 0, 0 };
 
+	mw_getopt_cmd = argv[0];
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
@@ -148,7 +243,7 @@ int mw_getopt(int argc, char **argv, const char *usage, const struct mw_opt *opt
 		} else {
 			i = c - 256;
 		}
-		if (handle(i, optarg, ctx))
+		if (handle(&opts[i], optarg, ctx))
 			return -1;
 	}
 	return optind;

@@ -37,6 +37,7 @@
 #include "policy.h"
 #include "radius.h"
 #include "state.h"
+#include "values.h"
 
 #define MAX_BINDINGS	16
 
@@ -65,63 +66,59 @@ struct daemon {
 	int lw_open;
 };
 
+enum { D_LISTEN, D_TEXTFILE, D_INTERVAL, D_POLICY, D_BINDINGS, D_MAX_SERIES, D_RADIUS,
+       D_RADIUS_SECRET };
+
+/* --policy has no short form: -p is the global --pretty */
 static const struct mw_opt daemon_opts[] = {
-	{ "listen", 'l', "ADDR:PORT", "serve /metrics there (default 127.0.0.1:9715; "
-				      "[::1]:PORT for IPv6; 'none': no HTTP)" },
-	{ "textfile", 't', "DIR", "write DIR/modwall.prom for node_exporter's textfile collector" },
-	{ "interval", 'i', "S", "with --textfile: seconds between writes (default 15)" },
-	{ "policy", 'p', "FILE", "policy file: checked at start, applied again on SIGHUP" },
-	{ "bindings", 'b', "FILE", "with --policy: IMEI bindings file; repeatable" },
-	{ "max-series", 'm', "N", "most series one reading exposes (default 10000)" },
-	{ "radius", 0, "ADDR:PORT", "receive RADIUS accounting (RFC 2866) there: 3GPP-IMEISV + "
-				    "Framed-IP bindings" },
-	{ "radius-secret-file", 0, "FILE", "with --radius: the shared secret, first line of FILE" },
-	{ NULL, 0, NULL, NULL },
+	{ D_LISTEN, "listen", 'l', "ADDR:PORT", "serve /metrics there (default 127.0.0.1:9715; "
+						 "[::1]:PORT for IPv6; 'none': no HTTP)" },
+	{ D_TEXTFILE, "textfile", 't', "DIR", "write DIR/modwall.prom for node_exporter's "
+					       "textfile collector" },
+	{ D_INTERVAL, "interval", 'i', "S", "with --textfile: seconds between writes (default 15)" },
+	{ D_POLICY, "policy", 0, "FILE", "policy file: checked at start, applied again on SIGHUP" },
+	{ D_BINDINGS, "bindings", 'b', "FILE", "with --policy: IMEI bindings file; repeatable" },
+	{ D_MAX_SERIES, "max-series", 'm', "N", "most series one reading exposes (default 10000)" },
+	{ D_RADIUS, "radius", 0, "ADDR:PORT", "receive RADIUS accounting (RFC 2866) there: "
+					      "3GPP-IMEISV + Framed-IP bindings" },
+	{ D_RADIUS_SECRET, "radius-secret-file", 0, "FILE", "with --radius: the shared secret, "
+							    "first line of FILE" },
+	{ 0, NULL, 0, NULL, NULL },
 };
 
-static int daemon_opt(int idx, const char *arg, void *ctx)
+static int daemon_opt(const struct mw_opt *opt, const char *arg, void *ctx)
 {
 	struct daemon_cfg *c = ctx;
-	unsigned long long n;
-	char *end;
+	uint64_t n;
 
-	errno = 0;
-	switch (idx) {
-	case 0:
+	switch (opt->id) {
+	case D_LISTEN:
 		c->listen = arg;
 		break;
-	case 1:
+	case D_TEXTFILE:
 		c->textfile = arg;
 		break;
-	case 2:
-		c->interval = strtod(arg, &end);
-		if (errno || *end || !(c->interval >= 0.1 && c->interval <= 86400)) {
-			mw_err("daemon: --interval '%s': seconds from 0.1 to 86400", arg);
-			return -1;
-		}
-		break;
-	case 3:
+	case D_INTERVAL:
+		return mw_val_seconds(opt, arg, 0.1, 86400, &c->interval);
+	case D_POLICY:
 		c->policy = arg;
 		break;
-	case 4:
+	case D_BINDINGS:
 		if (c->nbindings == MAX_BINDINGS) {
 			mw_err("daemon: at most %d --bindings files", MAX_BINDINGS);
 			return -1;
 		}
 		c->bindings[c->nbindings++] = arg;
 		break;
-	case 5:
-		n = strtoull(arg, &end, 10);
-		if (errno || *end || arg[0] == '-' || n < 1 || n > 100000000) {
-			mw_err("daemon: --max-series '%s': a number from 1 to 100000000", arg);
+	case D_MAX_SERIES:
+		if (mw_val_uint(opt, arg, 1, 100000000, &n))
 			return -1;
-		}
 		c->max_series = (uint32_t)n;
 		break;
-	case 6:
+	case D_RADIUS:
 		c->radius = arg;
 		break;
-	case 7:
+	case D_RADIUS_SECRET:
 		c->radius_secret = arg;
 		break;
 	}

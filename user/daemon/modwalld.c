@@ -6,8 +6,6 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <bpf/libbpf.h>
 #include "cli.h"
 #include "daemon.h"
@@ -21,15 +19,7 @@ int main(int argc, char **argv)
 {
 	libbpf_set_print(libbpf_warnings);
 	mw_opts_from_env();
-	while (argc > 1 && (!strcmp(argv[1], "--json") || !strcmp(argv[1], "-j") ||
-			    !strcmp(argv[1], "--quiet") || !strcmp(argv[1], "-q"))) {
-		if (argv[1][1] == 'j' || argv[1][2] == 'j')
-			mw_opts.json = 1;
-		else
-			mw_opts.quiet = 1;
-		argv++;
-		argc--;
-	}
+	argc = mw_global_opts(argc, argv);
 	argv[0] = "daemon";
-	return cmd_daemon(argc, argv);
+	return mw_exit("daemon", cmd_daemon(argc, argv));
 }

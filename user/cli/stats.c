@@ -11,6 +11,7 @@
 #include "apply.h"
 #include "cli.h"
 #include "state.h"
+#include "values.h"
 
 struct stats_ctx {
 	double interval;
@@ -18,35 +19,28 @@ struct stats_ctx {
 	int all;
 };
 
+enum { STATS_INTERVAL, STATS_COUNT, STATS_ALL };
+
 static const struct mw_opt stats_opts[] = {
-	{ "interval", 'i', "S", "print rates over S seconds, repeatedly (Ctrl-C stops)" },
-	{ "count", 'c', "N", "with --interval: stop after N reports" },
-	{ "all", 'a', NULL, "list subjects whose counters are all zero too" },
-	{ NULL, 0, NULL, NULL },
+	{ STATS_INTERVAL, "interval", 'i', "S", "print rates over S seconds, repeatedly (Ctrl-C "
+	  "stops); with --json one value per line" },
+	{ STATS_COUNT, "count", 'c', "N", "with --interval: stop after N reports" },
+	{ STATS_ALL, "all", 'a', NULL, "list subjects whose counters are all zero too" },
+	{ 0, NULL, 0, NULL, NULL },
 };
 
-static int stats_opt(int idx, const char *arg, void *ctx)
+static int stats_opt(const struct mw_opt *opt, const char *arg, void *ctx)
 {
 	struct stats_ctx *c = ctx;
-	char *end;
 
-	if (idx == 2) {
+	switch (opt->id) {
+	case STATS_INTERVAL:
+		return mw_val_seconds(opt, arg, 0.1, 86400, &c->interval);
+	case STATS_COUNT:
+		return mw_val_count(opt, arg, &c->count);
+	case STATS_ALL:
 		c->all = 1;
-		return 0;
-	}
-	errno = 0;
-	if (idx == 0) {
-		c->interval = strtod(arg, &end);
-		if (errno || *end || !(c->interval >= 0.1 && c->interval <= 86400)) {
-			mw_err("stats: --interval '%s': seconds from 0.1 to 86400", arg);
-			return -1;
-		}
-	} else {
-		c->count = strtol(arg, &end, 10);
-		if (errno || *end || c->count < 1) {
-			mw_err("stats: --count '%s': a positive number", arg);
-			return -1;
-		}
+		break;
 	}
 	return 0;
 }
@@ -248,6 +242,10 @@ int cmd_stats(int argc, char **argv)
 		       stats_opts, stats_opt, &c);
 	if (ix < 0)
 		return ix == -2 ? MW_EXIT_OK : MW_EXIT_USAGE;
+	if (c.count && !c.interval) {
+		mw_err("stats: --count is the number of --interval reports; give --interval S");
+		return MW_EXIT_USAGE;
+	}
 	if (argc - ix > 1) {
 		mw_err("stats: one device or class at a time");
 		return MW_EXIT_USAGE;
@@ -292,6 +290,7 @@ int cmd_stats(int argc, char **argv)
 		rc = MW_EXIT_OK;
 		goto out;
 	}
+	mw_json_stream();
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	for (long n = 0; !stop && (!c.count || n < c.count); n++) {

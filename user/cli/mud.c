@@ -12,15 +12,19 @@
 #include "mud.h"
 
 static const char mud_usage[] = "mud import [--name POLICY] [--resolve] [--lenient] [-o OUT] "
-				"[--json] FILE.json";
+				"FILE.json";
+
+enum { MUD_NAME, MUD_RESOLVE, MUD_LENIENT, MUD_OUTPUT };
 
 static const struct mw_opt import_opts[] = {
-	{ "name", 'n', "POLICY", "name of the policy (default: from the first from-device ACL)" },
-	{ "resolve", 'r', NULL, "resolve DNS names now (getaddrinfo) into address rules" },
-	{ "lenient", 'l', NULL, "leave out or widen what cannot be expressed, with a warning" },
-	{ "output", 'o', "OUT", "write the policy to OUT instead of standard output" },
-	{ "json", 'j', NULL, "print {\"policy\": TEXT, \"name\": ..., \"rules\": N, \"notes\": [...]}" },
-	{ NULL, 0, NULL, NULL },
+	{ MUD_NAME, "name", 'n', "POLICY", "name of the policy (default: from the first "
+	  "from-device ACL)" },
+	{ MUD_RESOLVE, "resolve", 'r', NULL, "resolve DNS names now (getaddrinfo) into address "
+	  "rules" },
+	{ MUD_LENIENT, "lenient", 'l', NULL, "leave out or widen what cannot be expressed, with a "
+	  "warning" },
+	{ MUD_OUTPUT, "output", 'o', "OUT", "write the policy to OUT instead of standard output" },
+	{ 0, NULL, 0, NULL, NULL },
 };
 
 struct import_args {
@@ -28,36 +32,25 @@ struct import_args {
 	const char *out;
 };
 
-static int import_opt(int idx, const char *arg, void *ctx)
+static int import_opt(const struct mw_opt *opt, const char *arg, void *ctx)
 {
 	struct import_args *a = ctx;
 
-	switch (idx) {
-	case 0:
+	switch (opt->id) {
+	case MUD_NAME:
 		a->o.name = arg;
 		break;
-	case 1:
+	case MUD_RESOLVE:
 		a->o.resolve = 1;
 		break;
-	case 2:
+	case MUD_LENIENT:
 		a->o.lenient = 1;
 		break;
-	case 3:
+	case MUD_OUTPUT:
 		a->out = arg;
-		break;
-	case 4:
-		mw_opts.json = 1;
 		break;
 	}
 	return 0;
-}
-
-static void print_diag(const struct mw_diag *d, const char *kind)
-{
-	int i;
-
-	for (i = 0; i < d->n; i++)
-		fprintf(stderr, "modwall: %s%s\n", kind, d->msg[i]);
 }
 
 static int write_out(const char *path, const char *text)
@@ -106,18 +99,18 @@ static int cmd_mud_import(int argc, char **argv)
 		return MW_EXIT_USAGE;
 	}
 	if (mw_mud_import_file(&m, argv[first], &args.o)) {
-		print_diag(&m.errors, "");
+		mw_print_diag(&m.errors, "");
 		if (!mw_opts.quiet)
-			print_diag(&m.warnings, "warning: ");
+			mw_print_diag(&m.warnings, "warning: ");
 		if (mw_opts.json)
 			mw_err("mud import: %s: %d error(s)", argv[first], m.errors.n);
 		mw_mud_free(&m);
 		return MW_EXIT_USAGE;
 	}
 	if (!mw_opts.quiet) {
-		print_diag(&m.warnings, "warning: ");
+		mw_print_diag(&m.warnings, "warning: ");
 		if (!mw_opts.json)
-			print_diag(&m.notes, "note: ");
+			mw_print_diag(&m.notes, "note: ");
 	}
 	if (args.out && write_out(args.out, m.text)) {
 		mw_mud_free(&m);
@@ -155,8 +148,11 @@ int cmd_mud(int argc, char **argv)
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		FILE *f = argc < 2 ? stderr : stdout;
 
+		if (argc < 2)
+			mw_err("mud: which subcommand? ('import')");
 		fprintf(f, "Usage: modwall %s\n\n"
-			   "Print the from-device ACLs of a MUD file (RFC 8520) as a policy block.\n"
+			   "Print the from-device ACLs of a MUD file (RFC 8520) as a policy block;\n"
+			   "with --json, {\"policy\": TEXT, \"name\": ..., \"rules\": N, \"notes\": [...]}.\n"
 			   "'modwall mud import --help' lists the options.\n", mud_usage);
 		return argc < 2 ? MW_EXIT_USAGE : MW_EXIT_OK;
 	}

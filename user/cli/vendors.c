@@ -13,25 +13,28 @@
 #include "cli.h"
 #include "ieee.h"
 
+enum { VENDORS_NAME };
+
 static const struct mw_opt vendors_opts[] = {
-	{ "json", 'j', NULL, "print one JSON value" },
-	{ "name", 'n', NULL, "QUERY is a vendor name even if it reads as a MAC prefix" },
-	{ NULL, 0, NULL, NULL },
+	{ VENDORS_NAME, "name", 'n', NULL, "QUERY is a vendor name even if it reads as a MAC "
+	  "prefix" },
+	{ 0, NULL, 0, NULL, NULL },
 };
 
 struct vendors_args {
 	int by_name;
 };
 
-static int vendors_opt(int idx, const char *arg, void *ctx)
+static int vendors_opt(const struct mw_opt *opt, const char *arg, void *ctx)
 {
 	struct vendors_args *a = ctx;
 
 	(void)arg;
-	if (idx == 0)
-		mw_opts.json = 1;
-	else if (idx == 1)
+	switch (opt->id) {
+	case VENDORS_NAME:
 		a->by_name = 1;
+		break;
+	}
 	return 0;
 }
 
@@ -263,7 +266,7 @@ static int by_name(const struct mw_ieee *db, const char *query)
 
 int cmd_vendors(int argc, char **argv)
 {
-	static const char usage[] = "vendors [--json] [--name] NAME... | MAC | MAC-PREFIX";
+	static const char usage[] = "vendors [--name] NAME... | MAC | MAC-PREFIX";
 	struct vendors_args args = { 0 };
 	struct mw_ieee db;
 	char err[512], *query;

@@ -27,7 +27,9 @@ int cmd_daemon(int argc, char **argv)
 		return MW_EXIT_FAIL;
 	}
 	args[k++] = "modwalld";
-	if (mw_opts.json)
+	if (mw_opts.pretty)
+		args[k++] = "--pretty";
+	else if (mw_opts.json)
 		args[k++] = "--json";
 	if (mw_opts.quiet)
 		args[k++] = "--quiet";

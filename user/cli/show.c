@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* show: the live policy as the kernel holds it. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "apply.h"
+#include "cli.h"
+#include "compile.h"
+#include "file.h"
+#include "ieee.h"
+#include "policy.h"
+#include "state.h"
+
+struct show_subj {
+	struct json_object *ids;
+	int nprefix[3];
+};
+
+static void add_ident(struct show_subj *ss, uint32_t id, uint32_t nsub, const char *what,
+		      const char *val)
+{
+	struct json_object *o;
+
+	if (id >= nsub)
+		return;
+	o = json_object_new_object();
+	json_object_object_add(o, what, json_object_new_string(val));
+	json_object_array_add(ss[id].ids, o);
+}
+
+/*
+ * TAC -> maker: an optional operator-supplied table (no TAC database ships
+ * with the system). Lines "TAC,maker[,model]"; '#' starts a comment.
+ */
+struct tac_entry {
+	unsigned tac;
+	char maker[96];
+};
+
+struct show_ctx {
+	const char *tac_file;
+};
+
+enum { SHOW_TAC };
+
+static const struct mw_opt show_opts[] = {
+	{ SHOW_TAC, "tac", 't', "FILE", "name the maker of IMEI devices from a TAC table "
+	  "(TAC,maker[,model])" },
+	{ 0, NULL, 0, NULL, NULL },
+};
+
+static int show_opt(const struct mw_opt *opt, const char *arg, void *ctx)
+{
+	switch (opt->id) {
+	case SHOW_TAC:
+		((struct show_ctx *)ctx)->tac_file = arg;
+		break;
+	}
+	return 0;
+}
+
+static int load_tac(const char *path, struct tac_entry **out, size_t *n)
+{
+	char line[512], *text = NULL, why[128];
+	size_t cap = 0, len = 0;
+	int lineno = 0;
+	/* a regular file of bounded size, read whole; makers are escaped before they are shown */
+	FILE *f = mw_file_read(path, MW_FILE_TAC_MAX, &text, &len, why, sizeof(why)) ? NULL :
+		  fmemopen(text, len ? len : 1, "r");
+
+	*out = NULL;
+	*n = 0;
+	if (!f) {
+		mw_err("show: %s: %s", path, text ? strerror(errno) : why);
+		free(text);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line, *end;
+		unsigned long tac;
+
+		lineno++;
+		line[strcspn(line, "#\r\n")] = 0;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			continue;
+		tac = strtoul(p, &end, 10);
+		if (end - p != 8 || *end != ',' || !end[1]) {
+			mw_err("%s:%d:1: expected an 8-digit TAC, a comma and a maker", path, lineno);
+			fclose(f);
+			free(text);
+			free(*out);
+			return -1;
+		}
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			*out = realloc(*out, cap * sizeof(**out));
+		}
+		(*out)[*n].tac = (unsigned)tac;
+		mw_escape((*out)[*n].maker, sizeof((*out)[*n].maker), end + 1, strlen(end + 1));
+		for (char *c = (*out)[*n].maker; *c; c++)
+			if (*c == ',')
+				*c = ' ';
+		(*n)++;
+	}
+	fclose(f);
+	free(text);
+	return 0;
+}
+
+static const char *tac_maker(const struct tac_entry *t, size_t n, uint64_t body)
+{
+	unsigned tac = (unsigned)(body / 1000000);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (t[i].tac == tac)
+			return t[i].maker;
+	return NULL;
+}
+
+int cmd_show(int argc, char **argv)
+{
+	struct show_ctx sc = { NULL };
+	struct tac_entry *tacs = NULL;
+	size_t ntac = 0;
+	struct mw_subject_info *tab = NULL;
+	struct show_subj *ss = NULL;
+	struct json_object *j, *arr;
+	struct mw_config cfg;
+	struct mw_maps m;
+	unsigned gen;
+	char err[1024], buf[128], enf[160];
+	static unsigned allow_n[MW_MAX_POLICIES];
+	__u64 k64, n64;
+	void *prev;
+	__u32 i;
+	int rc;
+
+	i = (__u32)mw_getopt(argc, argv, "show [--tac FILE]", show_opts, show_opt, &sc);
+	if ((int)i < 0)
+		return (int)i == -2 ? MW_EXIT_OK : MW_EXIT_USAGE;
+	if ((int)i != argc) {
+		mw_err("show: takes no arguments");
+		return MW_EXIT_USAGE;
+	}
+	if (sc.tac_file && load_tac(sc.tac_file, &tacs, &ntac))
+		return MW_EXIT_USAGE;
+	rc = mw_maps_open_ro(&m, mw_opts.pin_dir, err, sizeof(err));
+	if (rc) {
+		mw_err("show: %s", err);
+		return MW_EXIT_FAIL;
+	}
+	gen = m.ctlm->gen & 1;
+	tab = calloc(m.max_subjects, sizeof(*tab));
+	ss = calloc(m.max_subjects, sizeof(*ss));
+	if (!tab || !ss || mw_read_subjects(&m, tab) ||
+	    bpf_map_lookup_elem(m.config, &gen, &cfg)) {
+		mw_err("show: reading maps: %s", strerror(errno));
+		rc = MW_EXIT_FAIL;
+		goto out;
+	}
+	for (i = 0; i < m.max_subjects; i++)
+		ss[i].ids = json_object_new_array();
+
+	/* walk the live generation of every identity table and map */
+	{
+		const struct mw_slot *h = m.mactab_m + ((size_t)gen << m.mac_bits);
+		size_t x;
+
+		for (x = 0; x < (1ul << m.mac_bits); x++) {
+			if (!(h[x].key & MW_SLOT_VALID))
+				continue;
+			mw_format_mac(h[x].key & 0xffffffffffffull, buf);
+			add_ident(ss, h[x].v.id, m.max_subjects, "mac", buf);
+		}
+		h = m.ouitab_m + ((size_t)gen << m.oui_bits);
+		for (x = 0; x < (1ul << m.oui_bits); x++) {
+			int bits = (int)((h[x].key >> 48) & 0x3f);
+			char p[24];
+
+			if (!(h[x].key & MW_SLOT_VALID) || !h[x].v.id)
+				continue;
+			if (h[x].v.id < m.max_subjects)
+				ss[h[x].v.id].nprefix[bits == 24 ? 0 : bits == 28 ? 1 : 2]++;
+			mw_ieee_format_prefix(h[x].key & 0xffffffffffffull, bits, p);
+			add_ident(ss, h[x].v.id, m.max_subjects, "prefix", p);
+		}
+	}
+	prev = NULL;
+	while (bpf_map_get_next_key(m.mac, prev, &n64) == 0) {
+		struct mw_subject v;
+
+		k64 = n64;
+		prev = &k64;
+		if ((k64 >> 48) != gen || bpf_map_lookup_elem(m.mac, &k64, &v))
+			continue;
+		mw_format_mac(k64 & 0xffffffffffffull, buf);
+		add_ident(ss, v.id, m.max_subjects, "mac", buf);
+	}
+	prev = NULL;
+	while (bpf_map_get_next_key(m.imei, prev, &n64) == 0) {
+		struct mw_subject v;
+
+		k64 = n64;
+		prev = &k64;
+		if ((k64 >> 63) != gen || bpf_map_lookup_elem(m.imei, &k64, &v))
+			continue;
+		mw_format_imei(k64 & ~(1ull << 63), buf);
+		if (ntac) {
+			const char *mk = tac_maker(tacs, ntac, k64 & ~(1ull << 63));
+			size_t l = strlen(buf);
+
+			snprintf(buf + l, sizeof(buf) - l, " (%.40s)", mk ? mk : "TAC not in table");
+		}
+		add_ident(ss, v.id, m.max_subjects, "imei", buf);
+	}
+	prev = NULL;
+	while (bpf_map_get_next_key(m.ip4, prev, &n64) == 0) {
+		struct mw_subject v;
+		__u32 a;
+
+		k64 = n64;
+		prev = &k64;
+		if ((k64 >> 32) != gen || bpf_map_lookup_elem(m.ip4, &k64, &v))
+			continue;
+		a = (__u32)k64;
+		inet_ntop(AF_INET, &a, buf, sizeof(buf));
+		add_ident(ss, v.id, m.max_subjects, "ip", buf);
+	}
+	{
+		struct mw_ip6_key k6, n6;
+
+		prev = NULL;
+		while (bpf_map_get_next_key(m.ip6, prev, &n6) == 0) {
+			struct mw_subject v;
+
+			k6 = n6;
+			prev = &k6;
+			if (k6.gen != gen || bpf_map_lookup_elem(m.ip6, &k6, &v))
+				continue;
+			inet_ntop(AF_INET6, k6.addr, buf, sizeof(buf));
+			add_ident(ss, v.id, m.max_subjects, "ip", buf);
+		}
+	}
+	{
+		struct mw_lpm4_key k4, n4;
+
+		prev = NULL;
+		while (bpf_map_get_next_key(m.lpm4, prev, &n4) == 0) {
+			struct mw_subject v;
+			char a[32];
+
+			k4 = n4;
+			prev = &k4;
+			if (k4.gen != gen || bpf_map_lookup_elem(m.lpm4, &k4, &v))
+				continue;
+			inet_ntop(AF_INET, &k4.addr, a, sizeof(a));
+			snprintf(buf, sizeof(buf), "%s/%u", a, k4.prefixlen - 32);
+			add_ident(ss, v.id, m.max_subjects, "ip", buf);
+		}
+	}
+	{
+		struct mw_lpm6_key k6, n6;
+
+		prev = NULL;
+		while (bpf_map_get_next_key(m.lpm6, prev, &n6) == 0) {
+			struct mw_subject v;
+			char a[48];
+
+			k6 = n6;
+			prev = &k6;
+			if (k6.gen != gen || bpf_map_lookup_elem(m.lpm6, &k6, &v))
+				continue;
+			inet_ntop(AF_INET6, k6.addr, a, sizeof(a));
+			snprintf(buf, sizeof(buf), "%s/%u", a, k6.prefixlen - 32);
+			add_ident(ss, v.id, m.max_subjects, "ip", buf);
+		}
+	}
+	prev = NULL;
+	while (bpf_map_get_next_key(m.oui, prev, &n64) == 0) {
+		struct mw_subject v;
+		int bits;
+
+		k64 = n64;
+		prev = &k64;
+		if ((k64 >> 63) != gen || bpf_map_lookup_elem(m.oui, &k64, &v) || !v.id)
+			continue;
+		bits = (int)((k64 >> 48) & 0x7f);
+		if (v.id < m.max_subjects)
+			ss[v.id].nprefix[bits == 24 ? 0 : bits == 28 ? 1 : 2]++;
+		{
+			char p[24];
+
+			mw_ieee_format_prefix(k64 & 0xffffffffffffull, bits, p);
+			add_ident(ss, v.id, m.max_subjects, "prefix", p);
+		}
+	}
+
+	/* allow-list prefixes per policy in the live generation */
+	{
+		struct mw_allow4_key a4, n4;
+		struct mw_allow6_key a6, n6;
+
+		prev = NULL;
+		while (bpf_map_get_next_key(m.allow4, prev, &n4) == 0) {
+			a4 = n4;
+			prev = &a4;
+			if ((a4.scope >> 16) == gen)
+				allow_n[a4.scope & (MW_MAX_POLICIES - 1)]++;
+		}
+		prev = NULL;
+		while (bpf_map_get_next_key(m.allow6, prev, &n6) == 0) {
+			a6 = n6;
+			prev = &a6;
+			if ((a6.scope >> 16) == gen)
+				allow_n[a6.scope & (MW_MAX_POLICIES - 1)]++;
+		}
+	}
+
+	j = json_object_new_object();
+	arr = json_object_new_array();
+	json_object_object_add(j, "applied", json_object_new_boolean(m.ctlm->applied));
+	json_object_object_add(j, "generation", json_object_new_int((int)gen));
+	json_object_object_add(j, "apply", json_object_new_int64((int64_t)m.ctlm->seq));
+	json_object_object_add(j, "default", json_object_new_string(
+		mw_action_name(cfg.default_action)));
+	if (!mw_opts.json) {
+		if (!m.ctlm->applied)
+			printf("no policy applied\n");
+		else
+			printf("generation %u (apply #%llu), default %s\n\n%-24s %-6s %-7s %-8s "
+			       "%s\n", gen, (unsigned long long)m.ctlm->seq,
+			       mw_action_name(cfg.default_action), "NAME", "ID", "KIND", "ACTION",
+			       "IDENTITIES");
+	}
+	for (i = 1; m.ctlm->applied && i < m.max_subjects; i++) {
+		struct json_object *o;
+		size_t n, x;
+
+		if (!(tab[i].gens & (1u << gen)))
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(o, "name", json_object_new_string(tab[i].name));
+		json_object_object_add(o, "id", json_object_new_int((int)i));
+		json_object_object_add(o, "kind", json_object_new_string(
+			tab[i].kind == MW_KIND_CLASS ? "class" : "device"));
+		json_object_object_add(o, "action", json_object_new_string(
+			mw_action_name(tab[i].action[gen])));
+		json_object_object_add(o, "identities", json_object_get(ss[i].ids));
+		{
+			__u32 pk = gen * MW_MAX_POLICIES + tab[i].policy[gen];
+			struct mw_policy_cfg pc = { 0 };
+
+			bpf_map_lookup_elem(m.policies, &pk, &pc);
+			enf[0] = 0;
+			json_object_object_add(o, "policy", json_object_new_int(tab[i].policy[gen]));
+			json_object_object_add(o, "allow_prefixes",
+					       json_object_new_int((int)allow_n[tab[i].policy[gen] &
+										(MW_MAX_POLICIES - 1)]));
+			if (allow_n[tab[i].policy[gen] & (MW_MAX_POLICIES - 1)])
+				snprintf(enf, sizeof(enf), "allow-list of %u prefixes",
+					 allow_n[tab[i].policy[gen] & (MW_MAX_POLICIES - 1)]);
+			if (pc.pkt_cost) {
+				unsigned long long burst = pc.pkt_tau / pc.pkt_cost + 1;
+				size_t l = strlen(enf);
+
+				json_object_object_add(o, "rate_pps", json_object_new_int64((int64_t)pc.pps));
+				json_object_object_add(o, "burst_packets", json_object_new_int64((int64_t)burst));
+				snprintf(enf + l, sizeof(enf) - l, "%srate %llu pps burst %llu",
+					 l ? ", " : "", (unsigned long long)pc.pps, burst);
+			}
+			if (pc.byte_cost) {
+				unsigned long long burst = (pc.byte_tau << MW_BYTE_COST_SHIFT) / pc.byte_cost;
+				size_t l = strlen(enf);
+
+				json_object_object_add(o, "rate_bps", json_object_new_int64((int64_t)pc.bps));
+				json_object_object_add(o, "burst_bytes", json_object_new_int64((int64_t)burst));
+				snprintf(enf + l, sizeof(enf) - l, "%srate %llu bit/s burst %llu bytes",
+					 l ? ", " : "", (unsigned long long)pc.bps, burst);
+			}
+		}
+		json_object_array_add(arr, o);
+		if (mw_opts.json)
+			continue;
+		printf("%-24s %-6u %-7s %-8s ", tab[i].name, i,
+		       tab[i].kind == MW_KIND_CLASS ? "class" : "device",
+		       mw_action_name(tab[i].action[gen]));
+		n = json_object_array_length(ss[i].ids);
+		if (tab[i].kind == MW_KIND_CLASS) {
+			printf("%zu prefixes (%d /24, %d /28, %d /36)\n", n, ss[i].nprefix[0],
+			       ss[i].nprefix[1], ss[i].nprefix[2]);
+		} else {
+			for (x = 0; x < n; x++) {
+				struct json_object *id = json_object_array_get_idx(ss[i].ids, x);
+
+				json_object_object_foreach(id, key, val)
+					printf("%s%s %s", x ? ", " : "", key,
+					       json_object_get_string(val));
+			}
+			printf("%s\n", n ? "" : "(no address bound)");
+		}
+		if (enf[0])
+			printf("%-24s %-6s %-7s %-8s %s\n", "", "", "", "", enf);
+	}
+	json_object_object_add(j, "subjects", arr);
+	if (mw_opts.json)
+		mw_json_print(j);
+	else
+		json_object_put(j);
+	rc = MW_EXIT_OK;
+out:
+	if (ss)
+		for (i = 0; i < m.max_subjects; i++)
+			json_object_put(ss[i].ids);
+	free(ss);
+	free(tab);
+	free(tacs);
+	mw_maps_close(&m);
+	return rc;
+}

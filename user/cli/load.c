@@ -139,6 +139,7 @@ int cmd_load(int argc, char **argv)
 		json_object_object_add(j, "link_id", json_object_new_int((int)r.link_id));
 		json_object_object_add(j, "slot", json_object_new_int((int)r.slot));
 		json_object_object_add(j, "pin_dir", json_object_new_string(mw_opts.pin_dir));
+		json_object_object_add(j, "repaired", json_object_new_boolean(r.repaired));
 		mw_json_print(j);
 	} else {
 		char how[64];
@@ -154,6 +155,9 @@ int cmd_load(int argc, char **argv)
 		       o.fail_action == MW_ACT_DROP ? "closed" : "open", r.prog_id, how);
 		if (r.created)
 			printf("created maps in %s\n", mw_opts.pin_dir);
+		if (r.repaired)
+			printf("repaired %s/%s: it is the prog array the entry on %s tail-calls "
+			       "again\n", mw_opts.pin_dir, MW_MAP_PROGS, o.ifname);
 		if (r.attach == MW_ATTACH_LIBXDP &&
 		    mw_entry_state(r.ifindex, r.entry_id) == MW_ENTRY_ALONE)
 			printf("note: libxdp runs modwall alone on %s: this kernel cannot run its "

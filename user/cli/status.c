@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include "cli.h"
 #include "state.h"
@@ -20,13 +21,42 @@ static void fmt_time(uint64_t ns, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/*
+ * What is wrong with the attachment of @v (slot @slot), in @why; 0 when
+ * nothing. A reader that may not look (no CAP_SYS_ADMIN for libxdp, pins
+ * that are root's) is told nothing rather than something false.
+ */
+static int iface_problem(const struct mw_iface *v, uint32_t slot, int st, char *why,
+			 size_t len)
+{
+	char name[MW_IFNAME_LEN + 1];
+
+	snprintf(name, sizeof(name), "%.*s", MW_IFNAME_LEN, v->name);
+	if (v->attach == MW_ATTACH_LIBXDP && st == MW_ENTRY_GONE) {
+		snprintf(why, len, "%s: modwall's entry does not run on ifindex %u (the interface "
+			 "was deleted, or its XDP program detached by something else); the "
+			 "daemon's link watch re-attaches a returning interface, 'modwall load "
+			 "%s' does it by hand", name, v->ifindex, name);
+		return 1;
+	}
+	if (st == MW_ENTRY_UNKNOWN || geteuid())
+		return 0;	/* pins and programs are root's to inspect */
+	if (mw_attach_check(mw_opts.pin_dir, name, v, slot, why + strlen(name) + 2,
+			    len - strlen(name) - 2)) {
+		memcpy(why, name, strlen(name));
+		memcpy(why + strlen(name), ": ", 2);
+		return 1;
+	}
+	return 0;
+}
+
 int cmd_status(int argc, char **argv)
 {
-	struct json_object *j, *arr;
+	struct json_object *j, *arr, *probs;
 	struct mw_maps m;
 	char err[1024], ts[32];
 	__u32 k;
-	int i, rc, n = 0;
+	int i, rc, n = 0, nbad = 0;
 
 	i = mw_getopt(argc, argv, "status", NULL, NULL, NULL);
 	if (i < 0)
@@ -61,10 +91,12 @@ int cmd_status(int argc, char **argv)
 		printf("\n%-16s %-7s %-4s %-8s %-11s %-9s %-8s %s\n", "INTERFACE", "IFINDEX",
 		       "ROLE", "MODE", "NO-POLICY", "MALFORMED", "PROG", "ATTACHED");
 	}
+	probs = json_object_new_array();
 	for (k = 0; k < MW_MAX_IFACES; k++) {
 		struct mw_iface v;
-		int st;
+		int st, bad;
 		struct json_object *o;
+		char why[768];
 
 		if (bpf_map_lookup_elem(m.ifaces, &k, &v) || !v.ifindex)
 			continue;
@@ -90,12 +122,19 @@ int cmd_status(int argc, char **argv)
 			json_object_object_add(o, "entry_id", json_object_new_int((int)v.entry_id));
 			json_object_object_add(o, "libxdp", json_object_new_string(
 				st == MW_ENTRY_DISPATCHER ? "dispatcher" :
-				st == MW_ENTRY_ALONE ? "alone" : st < 0 ? "other-netns" : "gone"));
+				st == MW_ENTRY_ALONE ? "alone" : st < 0 ? "other-netns" :
+				st == MW_ENTRY_UNKNOWN ? "unknown" : "gone"));
 		}
 		json_object_object_add(o, "prog_id", json_object_new_int((int)v.prog_id));
 		json_object_object_add(o, "link_id", json_object_new_int((int)v.link_id));
 		fmt_time(v.loaded_ns, ts, sizeof(ts));
 		json_object_object_add(o, "loaded_at", json_object_new_string(ts));
+		bad = iface_problem(&v, k, st, why, sizeof(why));
+		json_object_object_add(o, "healthy", json_object_new_boolean(!bad));
+		if (bad) {
+			nbad++;
+			json_object_array_add(probs, json_object_new_string(why));
+		}
 		json_object_array_add(arr, o);
 		if (!mw_opts.json) {
 			char how[64];
@@ -106,7 +145,8 @@ int cmd_status(int argc, char **argv)
 				snprintf(how, sizeof(how), "libxdp prio %u, entry %u%s", v.run_prio,
 					 v.entry_id, st == MW_ENTRY_DISPATCHER ? "" :
 					 st == MW_ENTRY_ALONE ? " (alone)" : st < 0 ?
-					 " (other netns)" : " (gone)");
+					 " (other netns)" : st == MW_ENTRY_UNKNOWN ?
+					 " (not visible to this user)" : " (gone)");
 			printf("%-16s %-7u %-4s %-8s %-11s %-9s %-8u %s\n", v.name, v.ifindex,
 			       mw_role_name(v.role), v.xdp_mode == MW_MODE_GENERIC ? "generic" :
 			       "native", v.fail_action == MW_ACT_DROP ? "fail-closed" : "fail-open",
@@ -114,12 +154,21 @@ int cmd_status(int argc, char **argv)
 		}
 	}
 	json_object_object_add(j, "interfaces", arr);
+	json_object_object_add(j, "healthy", json_object_new_boolean(!nbad));
+	if (!mw_opts.json && !n)
+		printf("(no interface attached)\n");
+	if (!mw_opts.json && nbad) {
+		printf("\nDEGRADED: %d interface(s) not enforcing as loaded:\n", nbad);
+		for (i = 0; i < nbad; i++)
+			printf("  %s\n", json_object_get_string(json_object_array_get_idx(probs,
+												(size_t)i)));
+	}
+	json_object_object_add(j, "problems", probs);
 	if (mw_opts.json)
 		mw_json_print(j);
 	else
 		json_object_put(j);
-	if (!mw_opts.json && !n)
-		printf("(no interface attached)\n");
 	mw_maps_close(&m);
-	return MW_EXIT_OK;
+	/* degraded: the command worked, what it reports is a failure to enforce */
+	return nbad ? MW_EXIT_FAIL : MW_EXIT_OK;
 }

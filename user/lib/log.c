@@ -15,6 +15,7 @@ static char libbpf_log[8192];
 static char xdp_log[2048];
 static libbpf_print_fn_t prev_print;
 static libxdp_print_fn_t prev_xdp_print;
+static int depth;	/* nested captures keep the outer one's printers */
 
 static int log_append(char *buf, size_t size, const char *fmt, va_list ap)
 {
@@ -35,6 +36,8 @@ static int libxdp_capture(enum libxdp_print_level level, const char *fmt, va_lis
 
 void mw_log_begin(void)
 {
+	if (depth++)
+		return;
 	libbpf_log[0] = 0;
 	xdp_log[0] = 0;
 	prev_print = libbpf_set_print(libbpf_capture);
@@ -43,6 +46,8 @@ void mw_log_begin(void)
 
 void mw_log_end(void)
 {
+	if (!depth || --depth)
+		return;
 	libxdp_set_print(prev_xdp_print);
 	libbpf_set_print(prev_print);
 }

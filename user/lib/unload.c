@@ -56,10 +56,17 @@ static int unload_one(const char *pin_dir, const char *ifname, struct mw_maps *m
 		}
 	mw_attach_pin_path(pin_dir, ifname, attach, path, sizeof(path));
 	fd = bpf_obj_get(path);
-	if (fd < 0) {
+	if (fd < 0 && errno == ENOENT) {
 		attach = MW_ATTACH_LIBXDP;
 		mw_attach_pin_path(pin_dir, ifname, attach, path, sizeof(path));
 		fd = bpf_obj_get(path);
+	}
+	if (fd < 0 && errno != ENOENT) {
+		int e = errno;
+
+		SETERR("%s: %s%s", path, strerror(e), e == EACCES || e == EPERM ?
+		       " (unload needs root, or CAP_BPF and CAP_NET_ADMIN)" : "");
+		return -e;
 	}
 	if (fd < 0 && slot < 0) {
 		SETERR("modwall is not loaded on %s", ifname);
@@ -146,9 +153,13 @@ int mw_unload(const char *pin_dir, const char *ifname, int keep, char *err, size
 
 	/* Unload works on any schema: it only needs the link pins. */
 	lock = mw_lock(pin_dir);
-	if (lock < 0) {
+	if (lock == -ENOENT) {
 		SETERR("modwall is not loaded (no %s)", pin_dir);
 		return -ENOENT;
+	}
+	if (lock < 0) {
+		SETERR("locking %s: %s", pin_dir, strerror(-lock));
+		return lock;
 	}
 	have_maps = mw_maps_open(&m, pin_dir, NULL, 0) == 0;
 	if (ifname) {

@@ -46,17 +46,26 @@ static struct xdp_program *component_next(struct xdp_multiprog *mp, struct xdp_p
  * The libxdp component with program id @id on @ifindex, and its
  * dispatcher (the caller closes it), or NULL when it does not run there.
  */
-static struct xdp_program *entry_find(uint32_t ifindex, uint32_t id, struct xdp_multiprog **mpp)
+static struct xdp_program *entry_find(uint32_t ifindex, uint32_t id, struct xdp_multiprog **mpp,
+				       int *errp)
 {
 	struct xdp_multiprog *mp;
 	struct xdp_program *p = NULL;
 
 	*mpp = NULL;
+	if (errp)
+		*errp = 0;
 	if (!ifindex || !id)
 		return NULL;
+	/* libxdp prints why it cannot look (a reader without CAP_SYS_ADMIN): the caller says */
+	mw_log_begin();
 	mp = xdp_multiprog__get_from_ifindex((int)ifindex);
-	if (!mp || libxdp_get_error(mp))
+	mw_log_end();
+	if (!mp || libxdp_get_error(mp)) {
+		if (errp)
+			*errp = mp ? (int)libxdp_get_error(mp) : -ENOENT;
 		return NULL;
+	}
 	while ((p = component_next(mp, p)))
 		if (xdp_program__id(p) == id)
 			break;
@@ -70,9 +79,11 @@ static struct xdp_program *entry_find(uint32_t ifindex, uint32_t id, struct xdp_
 int mw_entry_state(uint32_t ifindex, uint32_t id)
 {
 	struct xdp_multiprog *mp;
-	int st = MW_ENTRY_GONE;
+	int st = MW_ENTRY_GONE, e;
 
-	if (entry_find(ifindex, id, &mp))
+	if (!entry_find(ifindex, id, &mp, &e) && (e == -EPERM || e == -EACCES))
+		return MW_ENTRY_UNKNOWN;
+	if (mp)
 		st = xdp_multiprog__is_legacy(mp) ? MW_ENTRY_ALONE : MW_ENTRY_DISPATCHER;
 	xdp_multiprog__close(mp);
 	return st;
@@ -241,8 +252,14 @@ int mw_attach_check(const char *pin_dir, const char *ifname, const struct mw_ifa
 		return -1;
 	}
 	if (v->attach == MW_ATTACH_EXCLUSIVE) {
+		struct bpf_link_info li = {};
+		__u32 llen = sizeof(li);
+		int gone = !bpf_obj_get_info_by_fd(fd, &li, &llen) && !li.xdp.ifindex;
+
 		close(fd);
-		return 0;
+		if (gone)
+			snprintf(why, len, "the interface its link %u was attached to is gone", li.id);
+		return gone ? -1 : 0;
 	}
 	snprintf(path, sizeof(path), "%s/%s", pin_dir, MW_MAP_PROGS);
 	pfd = bpf_obj_get(path);
@@ -508,7 +525,7 @@ void mw_entry_gc(uint32_t old_ifindex, uint32_t entry_id)
 int mw_entry_detach(uint32_t ifindex, uint32_t id, char *err, size_t errlen)
 {
 	struct xdp_multiprog *mp;
-	struct xdp_program *p = entry_find(ifindex, id, &mp);
+	struct xdp_program *p = entry_find(ifindex, id, &mp, NULL);
 	int rc = 0;
 
 	if (p) {

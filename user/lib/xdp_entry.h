@@ -16,8 +16,11 @@
 struct mw_load_opts;
 struct mw_load_result;
 
-/* Where libxdp runs the entry @id on @ifindex. */
-enum { MW_ENTRY_GONE = 0, MW_ENTRY_ALONE = 1, MW_ENTRY_DISPATCHER = 2 };
+/*
+ * Where libxdp runs the entry @id on @ifindex; MW_ENTRY_UNKNOWN when the
+ * caller may not look (libxdp needs CAP_SYS_ADMIN to open the programs).
+ */
+enum { MW_ENTRY_GONE = 0, MW_ENTRY_ALONE = 1, MW_ENTRY_DISPATCHER = 2, MW_ENTRY_UNKNOWN = 3 };
 int mw_entry_state(uint32_t ifindex, uint32_t id);
 /* mw_entry_state() != MW_ENTRY_GONE */
 int mw_entry_live(uint32_t ifindex, uint32_t id);

@@ -15,6 +15,7 @@
 #include "file.h"
 #include "ieee.h"
 #include "policy.h"
+#include "live.h"
 #include "state.h"
 
 struct show_subj {
@@ -126,9 +127,51 @@ static const char *tac_maker(const struct tac_entry *t, size_t n, uint64_t body)
 	return NULL;
 }
 
+struct live_ctx {
+	struct show_subj *ss;
+	uint32_t nsub;
+	const struct tac_entry *tacs;
+	size_t ntac;
+};
+
+static void add_live(const struct mw_live_ident *e, void *ctx)
+{
+	struct live_ctx *c = ctx;
+	char buf[128];
+	size_t l;
+
+	switch (e->kind) {
+	case MW_LIVE_MAC:
+		mw_format_mac(e->mac, buf);
+		add_ident(c->ss, e->id, c->nsub, "mac", buf);
+		break;
+	case MW_LIVE_PREFIX:
+		if (e->id < c->nsub)
+			c->ss[e->id].nprefix[e->bits == 24 ? 0 : e->bits == 28 ? 1 : 2]++;
+		mw_ieee_format_prefix(e->mac, e->bits, buf);
+		add_ident(c->ss, e->id, c->nsub, "prefix", buf);
+		break;
+	case MW_LIVE_IMEI:
+		mw_format_imei(e->imei, buf);
+		if (c->ntac) {
+			const char *mk = tac_maker(c->tacs, c->ntac, e->imei);
+
+			l = strlen(buf);
+			snprintf(buf + l, sizeof(buf) - l, " (%.40s)", mk ? mk : "TAC not in table");
+		}
+		add_ident(c->ss, e->id, c->nsub, "imei", buf);
+		break;
+	case MW_LIVE_IP:
+		mw_format_prefix(&e->ip, buf, sizeof(buf));	/* a host without "/32" */
+		add_ident(c->ss, e->id, c->nsub, "ip", buf);
+		break;
+	}
+}
+
 int cmd_show(int argc, char **argv)
 {
 	struct show_ctx sc = { NULL };
+	struct live_ctx lc;
 	struct tac_entry *tacs = NULL;
 	size_t ntac = 0;
 	struct mw_subject_info *tab = NULL;
@@ -137,10 +180,8 @@ int cmd_show(int argc, char **argv)
 	struct mw_config cfg;
 	struct mw_maps m;
 	unsigned gen;
-	char err[1024], buf[128], enf[160];
+	char err[1024], enf[160];
 	static unsigned allow_n[MW_MAX_POLICIES];
-	__u64 k64, n64;
-	void *prev;
 	__u32 i;
 	int rc;
 
@@ -169,160 +210,16 @@ int cmd_show(int argc, char **argv)
 	}
 	for (i = 0; i < m.max_subjects; i++)
 		ss[i].ids = json_object_new_array();
+	lc.ss = ss;
+	lc.nsub = m.max_subjects;
+	lc.tacs = tacs;
+	lc.ntac = ntac;
 
-	/* walk the live generation of every identity table and map */
-	{
-		const struct mw_slot *h = m.mactab_m + ((size_t)gen << m.mac_bits);
-		size_t x;
-
-		for (x = 0; x < (1ul << m.mac_bits); x++) {
-			if (!(h[x].key & MW_SLOT_VALID))
-				continue;
-			mw_format_mac(h[x].key & 0xffffffffffffull, buf);
-			add_ident(ss, h[x].v.id, m.max_subjects, "mac", buf);
-		}
-		h = m.ouitab_m + ((size_t)gen << m.oui_bits);
-		for (x = 0; x < (1ul << m.oui_bits); x++) {
-			int bits = (int)((h[x].key >> 48) & 0x3f);
-			char p[24];
-
-			if (!(h[x].key & MW_SLOT_VALID) || !h[x].v.id)
-				continue;
-			if (h[x].v.id < m.max_subjects)
-				ss[h[x].v.id].nprefix[bits == 24 ? 0 : bits == 28 ? 1 : 2]++;
-			mw_ieee_format_prefix(h[x].key & 0xffffffffffffull, bits, p);
-			add_ident(ss, h[x].v.id, m.max_subjects, "prefix", p);
-		}
-	}
-	prev = NULL;
-	while (bpf_map_get_next_key(m.mac, prev, &n64) == 0) {
-		struct mw_subject v;
-
-		k64 = n64;
-		prev = &k64;
-		if ((k64 >> 48) != gen || bpf_map_lookup_elem(m.mac, &k64, &v))
-			continue;
-		mw_format_mac(k64 & 0xffffffffffffull, buf);
-		add_ident(ss, v.id, m.max_subjects, "mac", buf);
-	}
-	prev = NULL;
-	while (bpf_map_get_next_key(m.imei, prev, &n64) == 0) {
-		struct mw_subject v;
-
-		k64 = n64;
-		prev = &k64;
-		if ((k64 >> 63) != gen || bpf_map_lookup_elem(m.imei, &k64, &v))
-			continue;
-		mw_format_imei(k64 & ~(1ull << 63), buf);
-		if (ntac) {
-			const char *mk = tac_maker(tacs, ntac, k64 & ~(1ull << 63));
-			size_t l = strlen(buf);
-
-			snprintf(buf + l, sizeof(buf) - l, " (%.40s)", mk ? mk : "TAC not in table");
-		}
-		add_ident(ss, v.id, m.max_subjects, "imei", buf);
-	}
-	prev = NULL;
-	while (bpf_map_get_next_key(m.ip4, prev, &n64) == 0) {
-		struct mw_subject v;
-		__u32 a;
-
-		k64 = n64;
-		prev = &k64;
-		if ((k64 >> 32) != gen || bpf_map_lookup_elem(m.ip4, &k64, &v))
-			continue;
-		a = (__u32)k64;
-		inet_ntop(AF_INET, &a, buf, sizeof(buf));
-		add_ident(ss, v.id, m.max_subjects, "ip", buf);
-	}
-	{
-		struct mw_ip6_key k6, n6;
-
-		prev = NULL;
-		while (bpf_map_get_next_key(m.ip6, prev, &n6) == 0) {
-			struct mw_subject v;
-
-			k6 = n6;
-			prev = &k6;
-			if (k6.gen != gen || bpf_map_lookup_elem(m.ip6, &k6, &v))
-				continue;
-			inet_ntop(AF_INET6, k6.addr, buf, sizeof(buf));
-			add_ident(ss, v.id, m.max_subjects, "ip", buf);
-		}
-	}
-	{
-		struct mw_lpm4_key k4, n4;
-
-		prev = NULL;
-		while (bpf_map_get_next_key(m.lpm4, prev, &n4) == 0) {
-			struct mw_subject v;
-			char a[32];
-
-			k4 = n4;
-			prev = &k4;
-			if (k4.gen != gen || bpf_map_lookup_elem(m.lpm4, &k4, &v))
-				continue;
-			inet_ntop(AF_INET, &k4.addr, a, sizeof(a));
-			snprintf(buf, sizeof(buf), "%s/%u", a, k4.prefixlen - 32);
-			add_ident(ss, v.id, m.max_subjects, "ip", buf);
-		}
-	}
-	{
-		struct mw_lpm6_key k6, n6;
-
-		prev = NULL;
-		while (bpf_map_get_next_key(m.lpm6, prev, &n6) == 0) {
-			struct mw_subject v;
-			char a[48];
-
-			k6 = n6;
-			prev = &k6;
-			if (k6.gen != gen || bpf_map_lookup_elem(m.lpm6, &k6, &v))
-				continue;
-			inet_ntop(AF_INET6, k6.addr, a, sizeof(a));
-			snprintf(buf, sizeof(buf), "%s/%u", a, k6.prefixlen - 32);
-			add_ident(ss, v.id, m.max_subjects, "ip", buf);
-		}
-	}
-	prev = NULL;
-	while (bpf_map_get_next_key(m.oui, prev, &n64) == 0) {
-		struct mw_subject v;
-		int bits;
-
-		k64 = n64;
-		prev = &k64;
-		if ((k64 >> 63) != gen || bpf_map_lookup_elem(m.oui, &k64, &v) || !v.id)
-			continue;
-		bits = (int)((k64 >> 48) & 0x7f);
-		if (v.id < m.max_subjects)
-			ss[v.id].nprefix[bits == 24 ? 0 : bits == 28 ? 1 : 2]++;
-		{
-			char p[24];
-
-			mw_ieee_format_prefix(k64 & 0xffffffffffffull, bits, p);
-			add_ident(ss, v.id, m.max_subjects, "prefix", p);
-		}
-	}
-
-	/* allow-list prefixes per policy in the live generation */
-	{
-		struct mw_allow4_key a4, n4;
-		struct mw_allow6_key a6, n6;
-
-		prev = NULL;
-		while (bpf_map_get_next_key(m.allow4, prev, &n4) == 0) {
-			a4 = n4;
-			prev = &a4;
-			if ((a4.scope >> 16) == gen)
-				allow_n[a4.scope & (MW_MAX_POLICIES - 1)]++;
-		}
-		prev = NULL;
-		while (bpf_map_get_next_key(m.allow6, prev, &n6) == 0) {
-			a6 = n6;
-			prev = &a6;
-			if ((a6.scope >> 16) == gen)
-				allow_n[a6.scope & (MW_MAX_POLICIES - 1)]++;
-		}
+	/* every identity entry and allow-list prefix of the live generation */
+	if (mw_live_idents(&m, gen, add_live, &lc) || mw_live_allow_counts(&m, gen, allow_n)) {
+		mw_err("show: reading maps: %s", strerror(errno));
+		rc = MW_EXIT_FAIL;
+		goto out;
 	}
 
 	j = json_object_new_object();

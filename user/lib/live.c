@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* The live policy's identity entries: see live.h. */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <bpf/bpf.h>
+#include "live.h"
+
+struct walk {
+	unsigned gen;
+	mw_live_fn fn;
+	void *ctx;
+	int kind;		/* of the map being walked */
+};
+
+static void emit_tab(const struct mw_slot *h, unsigned bits, int prefixes, struct walk *w)
+{
+	struct mw_live_ident e;
+	size_t x;
+
+	for (x = 0; x < (1ul << bits); x++) {
+		if (!(h[x].key & MW_SLOT_VALID) || (prefixes && !h[x].v.id))
+			continue;
+		memset(&e, 0, sizeof(e));
+		e.kind = prefixes ? MW_LIVE_PREFIX : MW_LIVE_MAC;
+		e.id = h[x].v.id;
+		e.mac = h[x].key & 0xffffffffffffull;
+		e.bits = prefixes ? (int)((h[x].key >> 48) & 0x3f) : 48;
+		w->fn(&e, w->ctx);
+	}
+}
+
+/* MAC (gen in bits 48+), IMEI and vendor prefix (gen in bit 63) spill maps */
+static int u64_fn(const void *key, const void *val, void *ctx)
+{
+	const struct mw_subject *v = val;
+	struct walk *w = ctx;
+	struct mw_live_ident e = { .kind = w->kind, .id = v->id };
+	uint64_t k;
+
+	memcpy(&k, key, sizeof(k));
+	switch (w->kind) {
+	case MW_LIVE_MAC:
+		if ((k >> 48) != w->gen)
+			return 0;
+		e.mac = k & 0xffffffffffffull;
+		e.bits = 48;
+		break;
+	case MW_LIVE_IMEI:
+		if ((k >> 63) != w->gen)
+			return 0;
+		e.imei = k & ~(1ull << 63);
+		break;
+	case MW_LIVE_PREFIX:
+		if ((k >> 63) != w->gen || !v->id)
+			return 0;
+		e.mac = k & 0xffffffffffffull;
+		e.bits = (int)((k >> 48) & 0x7f);
+		break;
+	default:	/* exact IPv4: gen in bits 32+ */
+		if ((k >> 32) != w->gen)
+			return 0;
+		e.ip.family = AF_INET;
+		e.ip.len = 32;
+		memcpy(e.ip.addr, &k, 4);
+		break;
+	}
+	w->fn(&e, w->ctx);
+	return 0;
+}
+
+static int ip6_fn(const void *key, const void *val, void *ctx)
+{
+	const struct mw_ip6_key *k = key;
+	const struct mw_subject *v = val;
+	struct walk *w = ctx;
+	struct mw_live_ident e = { .kind = MW_LIVE_IP, .id = v->id };
+
+	if (k->gen != w->gen)
+		return 0;
+	e.ip.family = AF_INET6;
+	e.ip.len = 128;
+	memcpy(e.ip.addr, k->addr, 16);
+	w->fn(&e, w->ctx);
+	return 0;
+}
+
+static int lpm4_fn(const void *key, const void *val, void *ctx)
+{
+	const struct mw_lpm4_key *k = key;
+	const struct mw_subject *v = val;
+	struct walk *w = ctx;
+	struct mw_live_ident e = { .kind = MW_LIVE_IP, .id = v->id };
+
+	if (k->gen != w->gen)
+		return 0;
+	e.ip.family = AF_INET;
+	e.ip.len = (int)k->prefixlen - 32;
+	memcpy(e.ip.addr, &k->addr, 4);
+	w->fn(&e, w->ctx);
+	return 0;
+}
+
+static int lpm6_fn(const void *key, const void *val, void *ctx)
+{
+	const struct mw_lpm6_key *k = key;
+	const struct mw_subject *v = val;
+	struct walk *w = ctx;
+	struct mw_live_ident e = { .kind = MW_LIVE_IP, .id = v->id };
+
+	if (k->gen != w->gen)
+		return 0;
+	e.ip.family = AF_INET6;
+	e.ip.len = (int)k->prefixlen - 32;
+	memcpy(e.ip.addr, k->addr, 16);
+	w->fn(&e, w->ctx);
+	return 0;
+}
+
+int mw_live_idents(const struct mw_maps *m, unsigned gen, mw_live_fn fn, void *ctx)
+{
+	struct walk w = { .gen = gen, .fn = fn, .ctx = ctx };
+	const size_t vs = sizeof(struct mw_subject);
+	int rc;
+
+	emit_tab(m->mactab_m + ((size_t)gen << m->mac_bits), m->mac_bits, 0, &w);
+	emit_tab(m->ouitab_m + ((size_t)gen << m->oui_bits), m->oui_bits, 1, &w);
+	w.kind = MW_LIVE_MAC;
+	rc = mw_map_scan(m->mac, sizeof(__u64), vs, u64_fn, &w);
+	w.kind = MW_LIVE_IMEI;
+	if (!rc)
+		rc = mw_map_scan(m->imei, sizeof(__u64), vs, u64_fn, &w);
+	w.kind = MW_LIVE_IP;
+	if (!rc)
+		rc = mw_map_scan(m->ip4, sizeof(__u64), vs, u64_fn, &w);
+	if (!rc)
+		rc = mw_map_scan(m->ip6, sizeof(struct mw_ip6_key), vs, ip6_fn, &w);
+	if (!rc)
+		rc = mw_map_scan(m->lpm4, sizeof(struct mw_lpm4_key), vs, lpm4_fn, &w);
+	if (!rc)
+		rc = mw_map_scan(m->lpm6, sizeof(struct mw_lpm6_key), vs, lpm6_fn, &w);
+	w.kind = MW_LIVE_PREFIX;
+	if (!rc)
+		rc = mw_map_scan(m->oui, sizeof(__u64), vs, u64_fn, &w);
+	return rc;
+}
+
+struct allow_count {
+	unsigned gen;
+	unsigned *counts;
+};
+
+static int allow4_fn(const void *key, const void *val, void *ctx)
+{
+	const struct mw_allow4_key *k = key;
+	struct allow_count *c = ctx;
+
+	(void)val;
+	if ((k->scope >> 16) == c->gen)
+		c->counts[k->scope & (MW_MAX_POLICIES - 1)]++;
+	return 0;
+}
+
+static int allow6_fn(const void *key, const void *val, void *ctx)
+{
+	const struct mw_allow6_key *k = key;
+	struct allow_count *c = ctx;
+
+	(void)val;
+	if ((k->scope >> 16) == c->gen)
+		c->counts[k->scope & (MW_MAX_POLICIES - 1)]++;
+	return 0;
+}
+
+static int value_size(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? -1 : (int)info.value_size;
+}
+
+int mw_live_allow_counts(const struct mw_maps *m, unsigned gen, unsigned *counts)
+{
+	struct allow_count c = { gen, counts };
+	int v4 = value_size(m->allow4), v6 = value_size(m->allow6), rc;
+
+	if (v4 < 0 || v6 < 0)
+		return -EIO;
+	rc = mw_map_scan(m->allow4, sizeof(struct mw_allow4_key), (size_t)v4, allow4_fn, &c);
+	return rc ? rc : mw_map_scan(m->allow6, sizeof(struct mw_allow6_key), (size_t)v6,
+				     allow6_fn, &c);
+}

@@ -122,14 +122,11 @@ out_free:
 
 int cmd_unbind(int argc, char **argv)
 {
-	struct mw_prefix *pfx = NULL;
+	struct mw_prefix *pfx = NULL, *bound = NULL;
 	struct mw_maps m;
-	struct mw_bind_key *del = NULL;
 	uint64_t imei;
-	char err[1024], s[16];
-	int i, npfx = 0, ndel = 0, cap = 0, k, e, rc = MW_EXIT_USAGE, lock = -1;
-	struct mw_bind_key bk, nk;
-	void *prev = NULL;
+	char err[1024], s[16], a[64];
+	int i, npfx = 0, nbound = 0, ndel = 0, k, x, e, rc = MW_EXIT_USAGE, lock;
 
 	i = mw_getopt(argc, argv, "unbind IMEI [ADDR[/LEN]...]", NULL, NULL, NULL);
 	if (i < 0)
@@ -145,43 +142,50 @@ int cmd_unbind(int argc, char **argv)
 		rc = MW_EXIT_FAIL;
 		goto out_free;
 	}
+	rc = MW_EXIT_FAIL;
 	lock = mw_lock(mw_opts.pin_dir);
-	while (bpf_map_get_next_key(m.binds, prev, &nk) == 0) {
-		bk = nk;
-		prev = &bk;
-		if (nk.imei != imei)
-			continue;
-		if (npfx) {
-			for (k = 0; k < npfx; k++)
-				if (nk.family == pfx[k].family && nk.len == pfx[k].len &&
-				    !memcmp(nk.addr, pfx[k].addr, 16))
-					break;
-			if (k == npfx)
-				continue;
-		}
-		if (ndel == cap) {
-			cap = cap ? cap * 2 : 8;
-			del = realloc(del, sizeof(*del) * (size_t)cap);
-		}
-		del[ndel++] = nk;
+	if (lock < 0) {
+		mw_err("unbind: locking %s: %s", mw_opts.pin_dir, strerror(-lock));
+		goto out_maps;
 	}
-	mw_format_imei(imei, s);
-	if (!ndel || (npfx && ndel != npfx)) {
-		mw_err("unbind: %s bound to IMEI %s", ndel ? "not every address given is" :
-		       "nothing is", s);
-		rc = MW_EXIT_FAIL;
+	e = mw_bindings_of(&m, imei, &bound, &nbound);
+	if (e) {
+		mw_err("unbind: reading %s: %s", MW_MAP_BINDS, strerror(-e));
 		goto out;
 	}
-	for (k = 0; k < ndel; k++) {
-		struct mw_prefix p = { .family = del[k].family, .len = del[k].len };
+	mw_format_imei(imei, s);
+	if (!nbound) {
+		mw_err("unbind: nothing is bound to IMEI %s", s);
+		goto out;
+	}
+	/* every address given must be one of the IMEI's bindings, exactly */
+	for (k = 0; k < npfx; k++) {
+		for (x = 0; x < nbound; x++)
+			if (bound[x].family == pfx[k].family && bound[x].len == pfx[k].len &&
+			    !memcmp(bound[x].addr, pfx[k].addr, 16))
+				break;
+		if (x == nbound) {
+			char list[256] = "";
+			size_t l = 0;
 
-		memcpy(p.addr, del[k].addr, 16);
-		e = mw_unbind_apply(&m, imei, &p, -1, err, sizeof(err));
-		if (e && e != -ENOENT) {	/* gone meanwhile: fine */
-			mw_err("unbind: %s", err);
-			rc = MW_EXIT_FAIL;
+			for (x = 0; x < nbound && l < sizeof(list) - 64; x++) {
+				mw_format_prefix(&bound[x], a, sizeof(a));
+				l += (size_t)snprintf(list + l, sizeof(list) - l, "%s%s",
+						      x ? ", " : "", a);
+			}
+			mw_format_prefix(&pfx[k], a, sizeof(a));
+			mw_err("unbind: %s is not bound to IMEI %s (bound: %s%s); nothing was "
+			       "removed", a, s, list, x < nbound ? ", ..." : "");
 			goto out;
 		}
+	}
+	for (k = 0; k < (npfx ? npfx : nbound); k++) {
+		e = mw_unbind_apply(&m, imei, npfx ? &pfx[k] : &bound[k], -1, err, sizeof(err));
+		if (e && e != -ENOENT) {	/* gone meanwhile: fine */
+			mw_err("unbind: %s", err);
+			goto out;
+		}
+		ndel++;
 	}
 	if (mw_opts.json) {
 		struct json_object *j = json_object_new_object();
@@ -194,9 +198,9 @@ int cmd_unbind(int argc, char **argv)
 	}
 	rc = MW_EXIT_OK;
 out:
-	if (lock >= 0)
-		close(lock);
-	free(del);
+	close(lock);
+	free(bound);
+out_maps:
 	mw_maps_close(&m);
 out_free:
 	free(pfx);

@@ -89,6 +89,51 @@ int mw_bindings_from_map(const struct mw_maps *m, struct mw_bindings *b)
 	return rc;
 }
 
+struct of_imei {
+	uint64_t imei;
+	struct mw_prefix *v;
+	int n, cap, rc;
+};
+
+static int of_imei_fn(const void *key, const void *val, void *ctx)
+{
+	const struct mw_bind_key *k = key;
+	struct of_imei *c = ctx;
+	struct mw_prefix *nv;
+
+	(void)val;
+	if (k->imei != c->imei)
+		return 0;
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 8;
+		nv = realloc(c->v, sizeof(*nv) * (size_t)c->cap);
+		if (!nv) {
+			c->rc = -ENOMEM;
+			return 1;
+		}
+		c->v = nv;
+	}
+	key_prefix(k, &c->v[c->n++]);
+	return 0;
+}
+
+int mw_bindings_of(const struct mw_maps *m, uint64_t imei, struct mw_prefix **out, int *n)
+{
+	struct of_imei c = { .imei = imei };
+	int rc = mw_map_scan(m->binds, sizeof(struct mw_bind_key), sizeof(struct mw_bind_val),
+			     of_imei_fn, &c);
+
+	if (!rc)
+		rc = c.rc;
+	if (rc) {
+		free(c.v);
+		return rc;
+	}
+	*out = c.v;
+	*n = c.n;
+	return 0;
+}
+
 struct bind_scan {
 	uint64_t imei;
 	const struct mw_prefix *p;

@@ -61,4 +61,7 @@ int mw_unbind_apply(const struct mw_maps *m, uint64_t imei, const struct mw_pref
 /* Add the runtime bindings kept in the pinned mw_binds map to @b. 0 or -errno. */
 int mw_bindings_from_map(const struct mw_maps *m, struct mw_bindings *b);
 
+/* The addresses bound to @imei, in *@out (the caller frees it). 0 or -errno. */
+int mw_bindings_of(const struct mw_maps *m, uint64_t imei, struct mw_prefix **out, int *n);
+
 #endif /* MW_BINDINGS_H */

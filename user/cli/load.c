@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* load: attach the data path to an interface, or upgrade it in place. */
 #include <errno.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +26,8 @@ static const struct mw_opt load_opts[] = {
 	  "only; default 16383)" },
 	{ LOAD_EVENT_RATE, "event-rate", 0, "N[/BURST]", "drop events per second, 0 for none "
 	  "(default 100/50)" },
-	{ LOAD_GROUP, "group", 'g', "GROUP", "let GROUP read the maps (pins 0640; readers need "
-	  "CAP_BPF)" },
+	{ LOAD_GROUP, "group", 'g', "GROUP", "let GROUP read the maps (pins 0640): its members "
+	  "run status, stats, show, discovered" },
 	{ LOAD_EXCLUSIVE, "exclusive", 'x', NULL, "own the interface's XDP hook (a bpf_link) "
 	  "instead of sharing it through libxdp" },
 	{ LOAD_PRIORITY, "priority", 0, "N", "libxdp run priority, lower runs first (default 5; "
@@ -34,12 +35,18 @@ static const struct mw_opt load_opts[] = {
 	{ 0, NULL, 0, NULL, NULL },
 };
 
+struct load_ctx {
+	struct mw_load_opts o;
+	int fail_given;
+};
+
 static int load_opt(const struct mw_opt *opt, const char *arg, void *ctx)
 {
 	static const char *const roles[] = { "lan", "wan", NULL };
 	static const char *const modes[] = { "native", "generic", NULL };
 	static const char *const verdicts[] = { "drop", "pass", NULL };
-	struct mw_load_opts *o = ctx;
+	struct load_ctx *c = ctx;
+	struct mw_load_opts *o = &c->o;
 	uint64_t v;
 	int k;
 
@@ -55,10 +62,14 @@ static int load_opt(const struct mw_opt *opt, const char *arg, void *ctx)
 		o->mode = k ? MW_MODE_GENERIC : MW_MODE_NATIVE;
 		return 0;
 	case LOAD_FAIL_OPEN:
-		o->fail_action = MW_ACT_PASS;
-		return 0;
 	case LOAD_FAIL_CLOSED:
-		o->fail_action = MW_ACT_DROP;
+		k = opt->id == LOAD_FAIL_CLOSED ? MW_ACT_DROP : MW_ACT_PASS;
+		if (c->fail_given && o->fail_action != k) {
+			mw_err("load: --fail-open and --fail-closed contradict each other");
+			return -1;
+		}
+		c->fail_given = 1;
+		o->fail_action = k;
 		return 0;
 	case LOAD_MALFORMED:
 		if (mw_val_choice(opt, arg, verdicts, &k))
@@ -76,6 +87,10 @@ static int load_opt(const struct mw_opt *opt, const char *arg, void *ctx)
 		o->event_rate = (int64_t)v;
 		return 0;
 	case LOAD_GROUP:
+		if (!getgrnam(arg)) {
+			mw_err("load: --group: no group '%s'", arg);
+			return -1;
+		}
 		o->group = arg;
 		return 0;
 	case LOAD_EXCLUSIVE:
@@ -92,14 +107,16 @@ static int load_opt(const struct mw_opt *opt, const char *arg, void *ctx)
 
 int cmd_load(int argc, char **argv)
 {
-	struct mw_load_opts o = { .role = MW_ROLE_LAN, .mode = MW_MODE_NATIVE,
-				  .fail_action = MW_ACT_PASS, .malformed_action = MW_ACT_DROP,
-				  .event_rate = -1 };
+	struct load_ctx c = { .o = { .role = MW_ROLE_LAN, .mode = MW_MODE_NATIVE,
+				     .fail_action = MW_ACT_PASS, .malformed_action = MW_ACT_DROP,
+				     .event_rate = -1 } };
+	struct mw_load_opts o;
 	struct mw_load_result r;
 	char err[10240];
 	int i, rc;
 
-	i = mw_getopt(argc, argv, "load IFACE [OPTIONS]", load_opts, load_opt, &o);
+	i = mw_getopt(argc, argv, "load IFACE [OPTIONS]", load_opts, load_opt, &c);
+	o = c.o;
 	if (i < 0)
 		return i == -2 ? MW_EXIT_OK : MW_EXIT_USAGE;
 	if (argc - i != 1) {

@@ -3,8 +3,12 @@
  * daemon: the long-running part. Serves Prometheus /metrics over HTTP
  * (libmicrohttpd, loopback by default), writes the same text for
  * node_exporter's textfile collector, and applies the policy file again on
- * SIGHUP. One thread: signals arrive through a signalfd and the HTTP server
- * runs from the same poll loop, so a scrape and a reload never overlap.
+ * SIGHUP. One poll loop (daemon_loop.c) owns all daemon state: signals
+ * arrive through a signalfd, RADIUS and the link watch run there, and so
+ * is every reading made, so a reading and a SIGHUP reload never overlap.
+ * The HTTP server has threads of its own (daemon_http.c): they only copy
+ * the text of a reading the loop published, and are not held up by a
+ * reload (they then serve the reading made before it).
  *
  * The daemon holds nothing open between readings: every scrape opens the
  * pinned maps afresh, so it follows `unload`/`load` and never blocks the
@@ -101,15 +105,16 @@ static int daemon_opt(int idx, const char *arg, void *ctx)
 	return 0;
 }
 
+/* One write per line: the HTTP threads log too. */
 void dlog(const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fprintf(stderr, "modwall: daemon: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "modwall: daemon: %s\n", msg);
 	fflush(stderr);
 }
 
@@ -264,10 +269,9 @@ int cmd_daemon(int argc, char **argv)
 				     .max_series = MW_METRICS_MAX_SERIES },
 			    .was_up = -1, .textfile_ok = -1 };
 	struct MHD_Daemon *httpd = NULL;
-	const union MHD_DaemonInfo *info;
 	sigset_t sigs;
 	char err[512];
-	int ix, lfd = -1, sfd = -1, epfd = -1, family = AF_INET, rc = MW_EXIT_FAIL;
+	int ix, lfd = -1, sfd = -1, family = AF_INET, rc = MW_EXIT_FAIL;
 	int rfd = -1, wfd = -1;
 	struct stat st;
 
@@ -363,33 +367,27 @@ int cmd_daemon(int argc, char **argv)
 			rc = lfd == -2 ? MW_EXIT_USAGE : MW_EXIT_FAIL;
 			goto out;
 		}
-		httpd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
-					 (family == AF_INET6 ? MHD_USE_IPv6 : 0),
-					 0, NULL, NULL, handle, &d,
-					 MHD_OPTION_EXTERNAL_LOGGER, http_log, NULL,
-					 MHD_OPTION_LISTEN_SOCKET, lfd,
-					 MHD_OPTION_CONNECTION_LIMIT, (unsigned)32,
-					 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
-					 MHD_OPTION_END);
+		if (pub_init(&d.pub)) {
+			mw_err("daemon: eventfd: %s", strerror(errno));
+			goto out;
+		}
+		pub_render(&d, 1);	/* a first reading, for a scrape while the loop is busy */
+		httpd = http_start(&d, lfd, family);
 		if (!httpd) {
 			mw_err("daemon: starting the HTTP server on %s failed", d.cfg.listen);
 			goto out;
 		}
 		lfd = -1;	/* the server owns it now */
-		info = MHD_get_daemon_info(httpd, MHD_DAEMON_INFO_EPOLL_FD);
-		if (!info || info->epoll_fd < 0) {
-			mw_err("daemon: the HTTP server has no epoll descriptor");
-			goto out;
-		}
-		epfd = info->epoll_fd;
 		dlog("serving %s", d.listen_url);
 	}
-	if (daemon_loop(&d, httpd, epfd, sfd, rfd, wfd))
+	if (daemon_loop(&d, httpd != NULL, sfd, rfd, wfd))
 		goto out;
 	rc = MW_EXIT_OK;
 out:
 	if (httpd)
 		MHD_stop_daemon(httpd);
+	if (d.pub.efd > 0)
+		pub_destroy(&d.pub);
 	if (rfd >= 0)
 		mw_radius_close(&d.radius);
 	if (wfd >= 0)

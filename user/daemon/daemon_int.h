@@ -3,6 +3,7 @@
 #ifndef MW_DAEMON_INT_H
 #define MW_DAEMON_INT_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,6 +27,21 @@ struct daemon_cfg {
 	const char *radius_secret;
 };
 
+/*
+ * The latest reading as text, handed from the poll loop to the HTTP
+ * threads (daemon_http.c says how). Everything here is under @mu.
+ */
+struct mw_pub {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;		/* a reading was published */
+	char *text;			/* NULL: the last rendering failed */
+	size_t len;
+	uint64_t gen;			/* readings published so far */
+	int want;			/* a scrape waits for a fresh reading */
+	double want_since;		/* monotonic: when the oldest waiting scrape asked */
+	int efd;			/* eventfd the poll loop polls: readable = want */
+};
+
 struct daemon {
 	struct daemon_cfg cfg;
 	struct mw_mstate st;
@@ -37,6 +53,7 @@ struct daemon {
 	struct mw_radius radius;
 	struct mw_linkwatch lw;		/* link and neighbour watch */
 	int lw_open;
+	struct mw_pub pub;		/* shared with the HTTP threads */
 };
 
 /* daemon.c */
@@ -49,15 +66,18 @@ int collect(struct daemon *d, struct mw_sbuf *out);
 void write_textfile(struct daemon *d);
 
 /* daemon_http.c */
-enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
-		       const char *method, const char *version, const char *upload,
-		       size_t *upload_size, void **req);
-void http_log(void *cls, const char *fmt, va_list ap);
 int listen_on(const char *spec, char *url, size_t urllen, int *family);
+/* The eventfd and the lock of d->pub; 0 or a negative errno. */
+int pub_init(struct mw_pub *p);
+void pub_destroy(struct mw_pub *p);
+/* Poll loop: render a reading for the HTTP threads when one asked (or @always). */
+void pub_render(struct daemon *d, int always);
+/* The HTTP threads on listening socket @lfd (theirs from then on); NULL on failure. */
+struct MHD_Daemon *http_start(struct daemon *d, int lfd, int family);
 
 /* daemon_loop.c */
 double mono_now(void);
 /* Until SIGINT or SIGTERM: 0, or -1 when poll() failed. */
-int daemon_loop(struct daemon *d, struct MHD_Daemon *httpd, int epfd, int sfd, int rfd, int wfd);
+int daemon_loop(struct daemon *d, int http, int sfd, int rfd, int wfd);
 
 #endif /* MW_DAEMON_INT_H */

@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* The daemon's poll loop: signals, RADIUS, the link watch, HTTP, textfile writes. */
+/*
+ * The daemon's poll loop: signals (SIGHUP reloads), RADIUS, the link watch,
+ * readings for the HTTP threads, textfile writes. All daemon state but
+ * d->pub belongs to this thread.
+ */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -8,7 +12,6 @@
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
-#include <microhttpd.h>
 #include "cli.h"
 #include "daemon_int.h"
 
@@ -20,7 +23,7 @@ double mono_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int daemon_loop(struct daemon *d, struct MHD_Daemon *httpd, int epfd, int sfd, int rfd, int wfd)
+int daemon_loop(struct daemon *d, int http, int sfd, int rfd, int wfd)
 {
 	struct pollfd pfd[4];
 	double next_write = 0;
@@ -34,7 +37,6 @@ int daemon_loop(struct daemon *d, struct MHD_Daemon *httpd, int epfd, int sfd, i
 
 	while (!stop) {
 		struct signalfd_siginfo si;
-		MHD_UNSIGNED_LONG_LONG mt;
 		int timeout = -1, n = 0, ri = -1;
 
 		if (d->cfg.textfile) {
@@ -42,12 +44,9 @@ int daemon_loop(struct daemon *d, struct MHD_Daemon *httpd, int epfd, int sfd, i
 
 			timeout = left <= 0 ? 0 : (int)(left * 1000) + 1;
 		}
-		if (httpd && MHD_get_timeout(httpd, &mt) == MHD_YES &&
-		    (timeout < 0 || mt < (MHD_UNSIGNED_LONG_LONG)timeout))
-			timeout = mt > 60000 ? 60000 : (int)mt;
 		pfd[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-		if (httpd)
-			pfd[n++] = (struct pollfd){ .fd = epfd, .events = POLLIN };
+		if (http)
+			pfd[n++] = (struct pollfd){ .fd = d->pub.efd, .events = POLLIN };
 		if (rfd >= 0) {
 			ri = n;
 			pfd[n++] = (struct pollfd){ .fd = rfd, .events = POLLIN };
@@ -75,8 +74,9 @@ int daemon_loop(struct daemon *d, struct MHD_Daemon *httpd, int epfd, int sfd, i
 			mw_radius_handle(&d->radius, mw_opts.pin_dir);
 		if (wfd >= 0 && !stop)
 			mw_linkwatch_handle(&d->lw);
-		if (httpd && !stop)
-			MHD_run(httpd);
+		/* after the rest: a scrape that waited for it sees RADIUS and reload counters current */
+		if (http && !stop)
+			pub_render(d, 0);
 		if (d->cfg.textfile && !stop && mono_now() >= next_write) {
 			write_textfile(d);
 			next_write += d->cfg.interval;

@@ -136,12 +136,14 @@ $(O)/tests/radiusd_test: tests/radius/radiusd_test.c $(O)/libmodwalld.a $(O)/lib
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(O)/tests/fuzz_radius: tests/radius/fuzz_radius.c user/daemon/radius.c $(O)/libmodwall.a
+# the datagram path only: processing and the packet format, no socket
+FUZZ_RADIUS_SRCS := user/daemon/radius.c user/daemon/radius_pkt.c
+$(O)/tests/fuzz_radius: tests/radius/fuzz_radius.c $(FUZZ_RADIUS_SRCS) $(O)/libmodwall.a
 	@mkdir -p $(@D)
 	$(call msg,CC-FUZZ,$@)
 	$(Q)$(CLANG) -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -Iuser/lib -Iuser/cli -Iuser/daemon -I$(O) \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-o $@ tests/radius/fuzz_radius.c user/daemon/radius.c $(O)/libmodwall.a $(LDLIBS)
+		-o $@ tests/radius/fuzz_radius.c $(FUZZ_RADIUS_SRCS) $(O)/libmodwall.a $(LDLIBS)
 
 # Packet tests: BPF_PROG_TEST_RUN on the real object (needs root).
 $(O)/tests/test_pkt: tests/pkt/test_pkt.c $(O)/libmodwall.a $(O)/modwall.skel.h

@@ -336,12 +336,89 @@ test_series_cap() {
 	wait "$DPID"
 }
 
+# fd_count PID: the fewest descriptors PID held over ten looks 50 ms apart
+# (a link-watch tick opens the maps for a moment; it never closes fewer)
+fd_count() {
+	local i n min=
+	for i in $(seq 1 10); do
+		n=$(ls "/proc/$1/fd" | wc -l)
+		[ -z "$min" ] || [ "$n" -lt "$min" ] && min=$n
+		sleep 0.05
+	done
+	echo "$min"
+}
+
+# (e) the link watch looks at the interfaces once a second: no descriptor
+# may stay behind (libxdp 1.3 left one per interface and look)
+test_fd_flat() {
+	local pid a b
+	mkdir -p "$TMP/tfd"
+	nsenter --net=/run/netns/"$GW" "$MODWALL" daemon --listen none --textfile "$TMP/tfd" \
+		--interval 86400 2>"$TMP/dfd.log" &
+	pid=$!
+	PIDS+=("$pid")
+	wait_for test -s "$TMP/tfd/modwall.prom"
+	sleep 2
+	a=$(fd_count "$pid")
+	sleep 6		# six link-watch ticks over two watched interfaces
+	b=$(fd_count "$pid")
+	expect "descriptors after 6 link-watch ticks == before ($a)" "$b" "$a"
+	kill "$pid"
+	wait "$pid"
+}
+
+# (f) slow and many HTTP clients do not starve a scrape
+test_http_load() {
+	local out
+	start_daemon "$TMP/dl.log" --listen 127.0.0.1:0
+	out=$(/usr/bin/python3 "$HERE/http_load.py" slow "$URL" 40 8)
+	expect "40 slow clients: a scrape is still answered within 2 s ($out)" $? 0
+	out=$(/usr/bin/python3 "$HERE/http_load.py" burst "$URL" 200)
+	expect "200 concurrent scrapes all answered ($out)" $? 0
+	kill -0 "$DPID"
+	expect "daemon still running after the load" $? 0
+	kill "$DPID"
+	wait "$DPID"
+}
+
+# (g) a reload stuck reading a FIFO include does not stop /metrics
+test_slow_reload() {
+	local t0 out code
+	cat > "$TMP/slow.mwp" <<-POL
+	device meter-a mac $MAC_A policy pass
+	default pass
+	POL
+	start_daemon "$TMP/ds.log" --listen 127.0.0.1:0 --policy "$TMP/slow.mwp"
+	expect "daemon with a policy starts" $? 0
+	mkfifo "$TMP/inc.fifo"
+	echo 'include "inc.fifo"' >> "$TMP/slow.mwp"
+	kill -HUP "$DPID"
+	sleep 0.5
+	t0=$(date +%s.%N)
+	out=$(curl -sf --max-time 2 "$URL")
+	code=$?
+	expect "a scrape during a reload that reads a FIFO: answered in $(echo "$(date +%s.%N) - $t0" | bc) s" \
+		"$code/$(metric "$out" 'modwall_up ')" 0/1
+	# whether the reload waits on the FIFO or refused it, let it finish
+	exec 9<>"$TMP/inc.fifo"
+	echo '# nothing' >&9
+	exec 9>&-
+	wait_for grep -q "^modwall: daemon: \(applied\|reload of\)" "$TMP/ds.log"
+	expect "the reload finishes once the FIFO has a writer" $? 0
+	kill "$DPID"
+	wait "$DPID"
+	expect "daemon exits 0 after the slow reload" $? 0
+}
+
 setup
 test_endpoint
 test_prometheus
 test_reload
 test_textfile
 test_series_cap
+test_fd_flat
+test_http_load
+test_slow_reload
 echo "daemon: $passed passed, $failed failed"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -42,30 +42,17 @@
 
 struct mw_radius_stats;
 
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 #include "ieee.h"
 #include "modwall.h"
+#include "sbuf.h"
 
 #define MW_METRICS_PORT		9715
 #define MW_METRICS_MAX_SERIES	10000
 #define MW_METRICS_CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
 #define MW_METRICS_TEXTFILE	"modwall.prom"
-
-/* A growing string; @err is set once an allocation failed. */
-struct mw_sbuf {
-	char *s;
-	size_t len, cap;
-	int err;
-};
-
-void mw_sbuf_printf(struct mw_sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void mw_sbuf_vprintf(struct mw_sbuf *b, const char *fmt, va_list ap);
-/* @v as a label value: \\, \" and \n escaped, invalid UTF-8 replaced by U+FFFD. */
-void mw_sbuf_label(struct mw_sbuf *b, const char *v);
-void mw_sbuf_free(struct mw_sbuf *b);
 
 struct mw_msubj {
 	uint32_t id;

@@ -30,7 +30,7 @@
 #include <stdint.h>
 #include "addr.h"
 #include "bindings.h"
-#include "metrics.h"
+#include "sbuf.h"
 #include "state.h"
 
 #define MW_RADIUS_PORT		1813

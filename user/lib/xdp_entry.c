@@ -76,11 +76,66 @@ static struct xdp_program *entry_find(uint32_t ifindex, uint32_t id, struct xdp_
 	return p;
 }
 
+/*
+ * Whether program @id is an extension linked into program @target (a
+ * libxdp dispatcher): 1 yes, 0 no, -1 when the kernel does not say what a
+ * link's target is, -EPERM when the caller may not walk the links. Asks
+ * the kernel link by link rather than through libxdp: libxdp 1.3's
+ * xdp_multiprog__get_from_ifindex() leaks the dispatcher's fd at every
+ * call, and the daemon's link watch asks once a second.
+ */
+static int ext_linked(uint32_t id, uint32_t target)
+{
+	__u32 lid = 0;
+	int rc = 0;
+
+	while (rc == 0) {
+		struct bpf_link_info li = {};
+		__u32 len = sizeof(li);
+		int fd;
+
+		if (bpf_link_get_next_id(lid, &lid))
+			return errno == EPERM || errno == EACCES ? -EPERM : 0;
+		fd = bpf_link_get_fd_by_id(lid);
+		if (fd < 0)
+			continue;	/* gone meanwhile */
+		if (!bpf_obj_get_info_by_fd(fd, &li, &len) && li.type == BPF_LINK_TYPE_TRACING &&
+		    li.prog_id == id)
+			rc = !li.tracing.target_obj_id ? -1 : li.tracing.target_obj_id == target;
+		close(fd);
+	}
+	return rc;
+}
+
 int mw_entry_state(uint32_t ifindex, uint32_t id)
 {
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	struct xdp_multiprog *mp;
-	int st = MW_ENTRY_GONE, e;
+	uint32_t hook[2];
+	int st = MW_ENTRY_GONE, i, r = 0, e;
 
+	if (!ifindex || !id)
+		return MW_ENTRY_GONE;
+	if (bpf_xdp_query((int)ifindex, 0, &q))
+		return errno == EPERM || errno == EACCES ? MW_ENTRY_UNKNOWN : MW_ENTRY_GONE;
+	hook[0] = q.drv_prog_id;
+	hook[1] = q.skb_prog_id;
+	for (i = 0; i < 2; i++) {
+		if (!hook[i])
+			continue;
+		if (hook[i] == id)
+			return MW_ENTRY_ALONE;
+		r = ext_linked(id, hook[i]);
+		if (r > 0)
+			return MW_ENTRY_DISPATCHER;
+		if (r == -EPERM)
+			return MW_ENTRY_UNKNOWN;
+		if (r < 0)
+			break;
+	}
+	if (i == 2)
+		return MW_ENTRY_GONE;
+	/* a kernel that does not name link targets: ask libxdp */
 	if (!entry_find(ifindex, id, &mp, &e) && (e == -EPERM || e == -EACCES))
 		return MW_ENTRY_UNKNOWN;
 	if (mp)

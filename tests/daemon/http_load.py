@@ -1,0 +1,106 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+"""Load on the daemon's /metrics endpoint.
+
+  http_load.py slow URL N HOLD   N clients that send one header line every
+                                 3 s for HOLD seconds; meanwhile one normal
+                                 scrape, which must answer within 2 s
+  http_load.py burst URL N       N scrapes at once, each with 30 s to answer
+
+Prints what happened, one line; exits 0 when every scrape it checks was
+answered with a /metrics body in time.
+"""
+import socket
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+
+SCRAPE_LIMIT_S = 2.0
+
+
+def scrape(url, timeout):
+    """Seconds a GET of @url took, or None; the body must be the metrics."""
+    t0 = time.monotonic()
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            body = r.read()
+            if r.status != 200 or b"\nmodwall_up " not in b"\n" + body:
+                return None
+    except OSError:
+        return None
+    return time.monotonic() - t0
+
+
+def slow(url, n, hold):
+    u = urllib.parse.urlsplit(url)
+    socks = []
+    for _ in range(n):
+        s = socket.create_connection((u.hostname, u.port), timeout=5)
+        s.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\n" % (u.path, u.netloc)).encode())
+        socks.append(s)
+    stop = time.monotonic() + hold
+    took = None
+    kept = 0
+    sent = 0
+    while time.monotonic() < stop:
+        if took is None and time.monotonic() > stop - hold + 1:
+            took = scrape(url, SCRAPE_LIMIT_S)
+            if took is None:
+                took = -1.0
+        for s in socks:
+            try:
+                s.sendall(b"X-Slow: %d\r\n" % sent)
+            except OSError:
+                pass
+        sent += 1
+        time.sleep(3)
+    # still connected and unanswered: a slow client is neither served nor dropped early
+    for s in socks:
+        s.setblocking(False)
+        try:
+            s.recv(1)
+        except BlockingIOError:
+            kept += 1
+        except OSError:
+            pass
+        s.close()
+    ok = took is not None and 0 <= took <= SCRAPE_LIMIT_S
+    print("%d slow clients (%d still connected after %d header lines each): scrape %s"
+          % (n, kept, sent, "answered in %.3f s" % took if ok else "not answered within %.0f s"
+             % SCRAPE_LIMIT_S))
+    return ok
+
+
+def burst(url, n):
+    res = [None] * n
+    start = threading.Barrier(n)
+
+    def one(i):
+        start.wait()
+        res[i] = scrape(url, 30)
+
+    ts = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    done = [r for r in res if r is not None]
+    print("%d concurrent scrapes: %d answered, slowest %.3f s"
+          % (n, len(done), max(done) if done else 0))
+    return len(done) == n
+
+
+def main():
+    if len(sys.argv) == 5 and sys.argv[1] == "slow":
+        ok = slow(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))
+    elif len(sys.argv) == 4 and sys.argv[1] == "burst":
+        ok = burst(sys.argv[2], int(sys.argv[3]))
+    else:
+        sys.exit(__doc__)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

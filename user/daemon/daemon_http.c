@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The daemon's HTTP side (libmicrohttpd): /metrics, an index, the listening
+ * socket.
+ *
+ * Threads. The server gives each connection a thread of its own (its
+ * listener thread accepts), so clients that trickle their headers, or many
+ * at once, cost a connection slot each and never hold up a scrape, and a
+ * scrape may wait for a fresh reading without holding up anyone else: up
+ * to HTTP_CONNECTIONS connections (fewer when the fd limit is low), each
+ * closed after HTTP_IDLE_S seconds without a byte. There is no
+ * per-address limit: on loopback every client, Prometheus included, has
+ * the same address.
+ *
+ * Readings. All daemon state (the maps' registry copy, reload and RADIUS
+ * counters, the series cap) belongs to the poll loop, so a reading is
+ * still made there, never beside a reload or a RADIUS request. A scrape
+ * asks for one through an eventfd and waits, under d->pub.mu, for the
+ * loop to publish a reading begun after it asked; concurrent scrapes share
+ * one. When the loop is busy (a reload stuck reading a policy file, a
+ * re-attach) for more than FRESH_WAIT_S after the oldest waiting scrape
+ * asked, scrapes get the last published reading at once. The loop holds
+ * the lock only to swap a pointer, so no HTTP client can slow RADIUS or
+ * the link watch.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <microhttpd.h>
+#include "cli.h"
+#include "daemon_int.h"
+
+#define HTTP_STACK		(512 << 10)	/* per connection thread */
+#define HTTP_CONNECTIONS	512	/* at most; less under a low RLIMIT_NOFILE */
+#define HTTP_IDLE_S		5	/* a connection this quiet is closed */
+#define HTTP_BACKLOG		1024
+#define HTTP_LOG_PER_SEC	5	/* server messages a second; a flood is summarised */
+#define FRESH_WAIT_S		1.0	/* a scrape waits this long for a fresh reading */
+
+/* ---- readings handed over by the poll loop ---- */
+
+int pub_init(struct mw_pub *p)
+{
+	pthread_condattr_t ca;
+	int rc;
+
+	p->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (p->efd < 0)
+		return -errno;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	rc = pthread_cond_init(&p->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	if (rc) {
+		pthread_mutex_destroy(&p->mu);
+		close(p->efd);
+		p->efd = -1;
+		return -rc;
+	}
+	return 0;
+}
+
+void pub_destroy(struct mw_pub *p)
+{
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->mu);
+	close(p->efd);
+	free(p->text);
+	p->text = NULL;
+	p->efd = -1;
+}
+
+void pub_render(struct daemon *d, int always)
+{
+	struct mw_pub *p = &d->pub;
+	struct mw_sbuf b = { 0 };
+	uint64_t n;
+	char *old;
+
+	uint64_t dropped = d->st.series_dropped;
+
+	if (read(p->efd, &n, sizeof(n)) != sizeof(n) && !always)
+		return;		/* nobody asked */
+	pthread_mutex_lock(&p->mu);
+	p->want = 0;		/* who asks from now on needs the next reading */
+	p->gen++;		/* odd: this one is being made */
+	pthread_mutex_unlock(&p->mu);
+	if (collect(d, &b))
+		mw_sbuf_free(&b);
+	if (always)	/* a reading no scrape asked for: its left-out series were not left out */
+		d->st.series_dropped = dropped;
+	pthread_mutex_lock(&p->mu);
+	old = p->text;
+	p->text = b.s;
+	p->len = b.len;
+	p->gen++;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	free(old);
+}
+
+/*
+ * A copy of a reading made after this call began, or of the last one when
+ * the poll loop has not answered for FRESH_WAIT_S. NULL when there is none
+ * (the rendering failed, or no memory for the copy).
+ */
+static char *pub_get(struct mw_pub *p, size_t *len)
+{
+	struct timespec now, until;
+	uint64_t one = 1, want;
+	double deadline;
+	char *copy = NULL;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&p->mu);
+	/* gen is odd while a reading is made: that one may predate this scrape */
+	want = p->gen + (p->gen & 1 ? 3 : 2);
+	if (!p->want) {
+		p->want = 1;
+		p->want_since = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+		if (write(p->efd, &one, sizeof(one)) != sizeof(one))
+			p->want = 0;	/* only at 2^64 - 1 unread asks: serve what there is */
+	}
+	deadline = p->want_since + FRESH_WAIT_S;
+	until.tv_sec = (time_t)deadline;
+	until.tv_nsec = (long)((deadline - (double)until.tv_sec) * 1e9);
+	while (p->gen < want)
+		if (pthread_cond_timedwait(&p->cv, &p->mu, &until) == ETIMEDOUT)
+			break;
+	if (p->text) {
+		copy = malloc(p->len ? p->len : 1);
+		if (copy) {
+			memcpy(copy, p->text, p->len);
+			*len = p->len;
+		}
+	}
+	pthread_mutex_unlock(&p->mu);
+	return copy;
+}
+
+/* ---- HTTP ---- */
+
+static const char index_html[] =
+	"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>modwall</title></head>\n"
+	"<body><h1>modwall</h1>\n"
+	"<p>Cellular IoT module enforcer, version " MW_VERSION ".</p>\n"
+	"<p><a href=\"/metrics\">Metrics</a> (Prometheus text format)</p>\n"
+	"</body></html>\n";
+
+static enum MHD_Result respond(struct MHD_Connection *conn, unsigned status, const char *type,
+			       void *body, size_t len, int owned)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	if (owned)
+		r = MHD_create_response_from_buffer_with_free_callback(len, body, free);
+	else
+		r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_PERSISTENT);
+	if (!r) {
+		if (owned)
+			free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
+			      const char *method, const char *version, const char *upload,
+			      size_t *upload_size, void **req)
+{
+	static int started;
+	struct daemon *d = cls;
+	size_t len = 0;
+	char *text;
+
+	(void)version;
+	(void)upload;
+	if (!*req) {		/* headers only so far */
+		*req = &started;
+		return MHD_YES;
+	}
+	if (*upload_size) {	/* no request has a body worth reading */
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+		return respond(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
+			       (void *)"method not allowed\n", 19, 0);
+	if (!strcmp(url, "/"))
+		return respond(conn, MHD_HTTP_OK, "text/html; charset=utf-8", (void *)index_html,
+			       sizeof(index_html) - 1, 0);
+	if (strcmp(url, "/metrics"))
+		return respond(conn, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8",
+			       (void *)"not found; metrics are at /metrics\n", 35, 0);
+	text = pub_get(&d->pub, &len);
+	if (!text)
+		return respond(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
+			       (void *)"out of memory\n", 14, 0);
+	return respond(conn, MHD_HTTP_OK, MW_METRICS_CONTENT_TYPE, text, len, 1);
+}
+
+/* From the server's threads; a connection flood must not become a log flood. */
+static void http_log(void *cls, const char *fmt, va_list ap)
+{
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static time_t window;
+	static unsigned used;
+	static uint64_t left_out;
+	struct timespec ts;
+	char msg[512];
+	size_t n;
+
+	(void)cls;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	pthread_mutex_lock(&mu);
+	if (ts.tv_sec != window) {
+		if (left_out)
+			dlog("http: %llu message(s) left out (more than %d a second)",
+			     (unsigned long long)left_out, HTTP_LOG_PER_SEC);
+		window = ts.tv_sec;
+		used = 0;
+		left_out = 0;
+	}
+	if (used >= HTTP_LOG_PER_SEC) {
+		left_out++;
+		pthread_mutex_unlock(&mu);
+		return;
+	}
+	used++;
+	pthread_mutex_unlock(&mu);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = 0;
+	dlog("http: %s", msg);
+}
+
+/*
+ * A listening socket for "ADDR:PORT", "[ADDR6]:PORT" or "HOST:PORT" (the
+ * first address HOST resolves to). Port 0 picks a free port; @url gets the
+ * address actually bound.
+ */
+int listen_on(const char *spec, char *url, size_t urllen, int *family)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char host[256], port[16], addr[INET6_ADDRSTRLEN];
+	struct addrinfo *ai = NULL;
+	const char *colon;
+	char *end;
+	unsigned long p;
+	int fd = -1, one = 1, rc;
+
+	if (spec[0] == '[') {
+		const char *close = strchr(spec, ']');
+
+		if (!close || close[1] != ':' || (size_t)(close - spec - 1) >= sizeof(host)) {
+			mw_err("daemon: --listen '%s': expected [ADDR]:PORT", spec);
+			return -2;
+		}
+		snprintf(host, sizeof(host), "%.*s", (int)(close - spec - 1), spec + 1);
+		colon = close + 1;
+	} else {
+		colon = strrchr(spec, ':');
+		if (!colon || colon == spec || (size_t)(colon - spec) >= sizeof(host) ||
+		    memchr(spec, ':', (size_t)(colon - spec))) {
+			mw_err("daemon: --listen '%s': expected ADDR:PORT (IPv6 as [ADDR]:PORT)", spec);
+			return -2;
+		}
+		snprintf(host, sizeof(host), "%.*s", (int)(colon - spec), spec);
+	}
+	errno = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (errno || !colon[1] || *end || p > 65535) {
+		mw_err("daemon: --listen '%s': the port is a number from 0 to 65535", spec);
+		return -2;
+	}
+	snprintf(port, sizeof(port), "%lu", p);
+	rc = getaddrinfo(host, port, &hints, &ai);
+	if (rc) {
+		mw_err("daemon: --listen '%s': %s", spec, gai_strerror(rc));
+		return -2;
+	}
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto fail;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ai->ai_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, HTTP_BACKLOG) ||
+	    getsockname(fd, (struct sockaddr *)&ss, &sl))
+		goto fail;
+	*family = ai->ai_family;
+	freeaddrinfo(ai);
+	if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, addr, sizeof(addr));
+		snprintf(url, urllen, "http://[%s]:%u/metrics", addr, ntohs(s6->sin6_port));
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		inet_ntop(AF_INET, &s4->sin_addr, addr, sizeof(addr));
+		snprintf(url, urllen, "http://%s:%u/metrics", addr, ntohs(s4->sin_port));
+	}
+	return fd;
+fail:
+	rc = errno;
+	mw_err("daemon: listening on %s: %s", spec, strerror(rc));
+	if (fd >= 0)
+		close(fd);
+	freeaddrinfo(ai);
+	return -1;
+}
+
+struct MHD_Daemon *http_start(struct daemon *d, int lfd, int family)
+{
+	unsigned limit = HTTP_CONNECTIONS;
+	struct rlimit rl;
+
+	/* room for the daemon's own descriptors: maps, netlink, RADIUS */
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < (rlim_t)limit + 64)
+		limit = rl.rlim_cur > 64 + 8 ? (unsigned)rl.rlim_cur - 64 : 8;
+	return MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+				MHD_USE_POLL | MHD_USE_ERROR_LOG |
+				(family == AF_INET6 ? MHD_USE_IPv6 : 0),
+				0, NULL, NULL, handle, d,
+				MHD_OPTION_EXTERNAL_LOGGER, http_log, NULL,
+				MHD_OPTION_LISTEN_SOCKET, lfd,
+				MHD_OPTION_THREAD_STACK_SIZE, (size_t)HTTP_STACK,
+				MHD_OPTION_CONNECTION_LIMIT, limit,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_IDLE_S,
+				MHD_OPTION_END);
+}

@@ -117,12 +117,15 @@ static int lpm6_fn(const void *key, const void *val, void *ctx)
 	return 0;
 }
 
-int mw_live_idents(const struct mw_maps *m, unsigned gen, mw_live_fn fn, void *ctx)
+int mw_live_idents(struct mw_maps *m, unsigned gen, mw_live_fn fn, void *ctx)
 {
 	struct walk w = { .gen = gen, .fn = fn, .ctx = ctx };
 	const size_t vs = sizeof(struct mw_subject);
 	int rc;
 
+	rc = mw_maps_tables(m, NULL, 0);
+	if (rc)
+		return rc;
 	emit_tab(m->mactab_m + ((size_t)gen << m->mac_bits), m->mac_bits, 0, &w);
 	emit_tab(m->ouitab_m + ((size_t)gen << m->oui_bits), m->oui_bits, 1, &w);
 	w.kind = MW_LIVE_MAC;

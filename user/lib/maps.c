@@ -109,7 +109,6 @@ static int maps_finish_ro(struct mw_maps *m, char *err, size_t errlen)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info), zero = 0;
-	int rc;
 
 	m->ctlm = calloc(1, (size_t)sysconf(_SC_PAGESIZE));
 	if (!m->ctlm)
@@ -118,11 +117,7 @@ static int maps_finish_ro(struct mw_maps *m, char *err, size_t errlen)
 		SETERR("reading %s: %s", MW_MAP_CTL, strerror(errno));
 		return -errno;
 	}
-	rc = copy_tab(m->mactab, MW_MAP_MACTAB, &m->mactab_m, &m->mac_bits, err, errlen);
-	if (!rc)
-		rc = copy_tab(m->ouitab, MW_MAP_OUITAB, &m->ouitab_m, &m->oui_bits, err, errlen);
-	if (rc)
-		return rc;
+	/* the tables (up to 256 MiB at 1M devices) are copied only for who walks them */
 	if (bpf_obj_get_info_by_fd(m->subjects, &info, &len)) {
 		SETERR("reading %s: %s", MW_MAP_SUBJECTS, strerror(errno));
 		return -errno;
@@ -250,6 +245,18 @@ static int maps_open(struct mw_maps *m, const char *pin_dir, int readonly, char 
 		return -EPROTO;
 	}
 	return 0;
+}
+
+int mw_maps_tables(struct mw_maps *m, char *err, size_t errlen)
+{
+	int rc;
+
+	if (m->mactab_m && m->ouitab_m)
+		return 0;
+	rc = copy_tab(m->mactab, MW_MAP_MACTAB, &m->mactab_m, &m->mac_bits, err, errlen);
+	if (!rc)
+		rc = copy_tab(m->ouitab, MW_MAP_OUITAB, &m->ouitab_m, &m->oui_bits, err, errlen);
+	return rc;
 }
 
 int mw_maps_open(struct mw_maps *m, const char *pin_dir, char *err, size_t errlen)

@@ -45,6 +45,13 @@ int mw_maps_open(struct mw_maps *m, const char *pin_dir, char *err, size_t errle
  * 0640 lets a non-root reader in the pins' group do.
  */
 int mw_maps_open_ro(struct mw_maps *m, const char *pin_dir, char *err, size_t errlen);
+/*
+ * The MAC and vendor-prefix tables in mactab_m/ouitab_m: mmapped by
+ * mw_maps_open(); copied on this call after mw_maps_open_ro(), which
+ * leaves them out (a million devices make them 256 MiB, which status,
+ * stats and scrapes do not need). 0 or a negative errno with @err filled.
+ */
+int mw_maps_tables(struct mw_maps *m, char *err, size_t errlen);
 /* Take the map fds of a loaded skeleton (tests, and the loader itself). */
 int mw_maps_from_skel(struct mw_maps *m, struct modwall_bpf *skel, char *err, size_t errlen);
 void mw_maps_close(struct mw_maps *m);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* The live policy's identity entries: see live.h. */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <bpf/bpf.h>
@@ -11,6 +12,7 @@ struct walk {
 	mw_live_fn fn;
 	void *ctx;
 	int kind;		/* of the map being walked */
+	int layout;		/* ip_fn: its key layout */
 };
 
 static void emit_tab(const struct mw_slot *h, unsigned bits, int prefixes, struct walk *w)
@@ -69,51 +71,40 @@ static int u64_fn(const void *key, const void *val, void *ctx)
 	return 0;
 }
 
-static int ip6_fn(const void *key, const void *val, void *ctx)
+enum { K_IP6, K_LPM4, K_LPM6 };
+
+/* exact IPv6 addresses and IPv4/IPv6 prefixes: gen in the key, the prefix length after it */
+static int ip_fn(const void *key, const void *val, void *ctx)
 {
-	const struct mw_ip6_key *k = key;
 	const struct mw_subject *v = val;
 	struct walk *w = ctx;
 	struct mw_live_ident e = { .kind = MW_LIVE_IP, .id = v->id };
+	unsigned gen;
 
-	if (k->gen != w->gen)
-		return 0;
-	e.ip.family = AF_INET6;
-	e.ip.len = 128;
-	memcpy(e.ip.addr, k->addr, 16);
-	w->fn(&e, w->ctx);
-	return 0;
-}
+	if (w->layout == K_IP6) {
+		const struct mw_ip6_key *k = key;
 
-static int lpm4_fn(const void *key, const void *val, void *ctx)
-{
-	const struct mw_lpm4_key *k = key;
-	const struct mw_subject *v = val;
-	struct walk *w = ctx;
-	struct mw_live_ident e = { .kind = MW_LIVE_IP, .id = v->id };
+		gen = k->gen;
+		e.ip.family = AF_INET6;
+		e.ip.len = 128;
+		memcpy(e.ip.addr, k->addr, 16);
+	} else if (w->layout == K_LPM4) {
+		const struct mw_lpm4_key *k = key;
 
-	if (k->gen != w->gen)
-		return 0;
-	e.ip.family = AF_INET;
-	e.ip.len = (int)k->prefixlen - 32;
-	memcpy(e.ip.addr, &k->addr, 4);
-	w->fn(&e, w->ctx);
-	return 0;
-}
+		gen = k->gen;
+		e.ip.family = AF_INET;
+		e.ip.len = (int)k->prefixlen - 32;
+		memcpy(e.ip.addr, &k->addr, 4);
+	} else {
+		const struct mw_lpm6_key *k = key;
 
-static int lpm6_fn(const void *key, const void *val, void *ctx)
-{
-	const struct mw_lpm6_key *k = key;
-	const struct mw_subject *v = val;
-	struct walk *w = ctx;
-	struct mw_live_ident e = { .kind = MW_LIVE_IP, .id = v->id };
-
-	if (k->gen != w->gen)
-		return 0;
-	e.ip.family = AF_INET6;
-	e.ip.len = (int)k->prefixlen - 32;
-	memcpy(e.ip.addr, k->addr, 16);
-	w->fn(&e, w->ctx);
+		gen = k->gen;
+		e.ip.family = AF_INET6;
+		e.ip.len = (int)k->prefixlen - 32;
+		memcpy(e.ip.addr, k->addr, 16);
+	}
+	if (gen == w->gen)
+		w->fn(&e, w->ctx);
 	return 0;
 }
 
@@ -136,42 +127,39 @@ int mw_live_idents(struct mw_maps *m, unsigned gen, mw_live_fn fn, void *ctx)
 	w.kind = MW_LIVE_IP;
 	if (!rc)
 		rc = mw_map_scan(m->ip4, sizeof(__u64), vs, u64_fn, &w);
+	w.layout = K_IP6;
 	if (!rc)
-		rc = mw_map_scan(m->ip6, sizeof(struct mw_ip6_key), vs, ip6_fn, &w);
+		rc = mw_map_scan(m->ip6, sizeof(struct mw_ip6_key), vs, ip_fn, &w);
+	w.layout = K_LPM4;
 	if (!rc)
-		rc = mw_map_scan(m->lpm4, sizeof(struct mw_lpm4_key), vs, lpm4_fn, &w);
+		rc = mw_map_scan(m->lpm4, sizeof(struct mw_lpm4_key), vs, ip_fn, &w);
+	w.layout = K_LPM6;
 	if (!rc)
-		rc = mw_map_scan(m->lpm6, sizeof(struct mw_lpm6_key), vs, lpm6_fn, &w);
+		rc = mw_map_scan(m->lpm6, sizeof(struct mw_lpm6_key), vs, ip_fn, &w);
 	w.kind = MW_LIVE_PREFIX;
 	if (!rc)
 		rc = mw_map_scan(m->oui, sizeof(__u64), vs, u64_fn, &w);
 	return rc;
 }
 
+_Static_assert(offsetof(struct mw_allow4_key, scope) == offsetof(struct mw_allow6_key, scope),
+	       "one scope offset for both allow-list keys");
+
 struct allow_count {
 	unsigned gen;
 	unsigned *counts;
 };
 
-static int allow4_fn(const void *key, const void *val, void *ctx)
+/* allow4 and allow6 keys both hold their scope (gen << 16 | policy) after the prefix length */
+static int allow_fn(const void *key, const void *val, void *ctx)
 {
-	const struct mw_allow4_key *k = key;
 	struct allow_count *c = ctx;
+	__u32 scope;
 
 	(void)val;
-	if ((k->scope >> 16) == c->gen)
-		c->counts[k->scope & (MW_MAX_POLICIES - 1)]++;
-	return 0;
-}
-
-static int allow6_fn(const void *key, const void *val, void *ctx)
-{
-	const struct mw_allow6_key *k = key;
-	struct allow_count *c = ctx;
-
-	(void)val;
-	if ((k->scope >> 16) == c->gen)
-		c->counts[k->scope & (MW_MAX_POLICIES - 1)]++;
+	memcpy(&scope, (const char *)key + offsetof(struct mw_allow4_key, scope), sizeof(scope));
+	if ((scope >> 16) == c->gen)
+		c->counts[scope & (MW_MAX_POLICIES - 1)]++;
 	return 0;
 }
 
@@ -190,7 +178,7 @@ int mw_live_allow_counts(const struct mw_maps *m, unsigned gen, unsigned *counts
 
 	if (v4 < 0 || v6 < 0)
 		return -EIO;
-	rc = mw_map_scan(m->allow4, sizeof(struct mw_allow4_key), (size_t)v4, allow4_fn, &c);
+	rc = mw_map_scan(m->allow4, sizeof(struct mw_allow4_key), (size_t)v4, allow_fn, &c);
 	return rc ? rc : mw_map_scan(m->allow6, sizeof(struct mw_allow6_key), (size_t)v6,
-				     allow6_fn, &c);
+				     allow_fn, &c);
 }

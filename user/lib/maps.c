@@ -52,14 +52,12 @@ static size_t tab_bytes(unsigned bits)
 	return (b + page - 1) / page * page;
 }
 
-/* mmap a table map; its size gives the bits. */
-static int map_tab(int fd, const char *name, struct mw_slot **out, unsigned *bits, int prot,
-		   char *err, size_t errlen)
+/* A table map's log2 slots per generation: its size is twice a power of two. */
+static int tab_bits(int fd, const char *name, unsigned *bits, char *err, size_t errlen)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
 	unsigned b = 0;
-	void *p;
 
 	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
 		SETERR("reading %s: %s", name, strerror(errno));
@@ -71,53 +69,51 @@ static int map_tab(int fd, const char *name, struct mw_slot **out, unsigned *bit
 		SETERR("%s has %u slots: not twice a power of two", name, info.max_entries);
 		return -EPROTO;
 	}
-	p = mmap(NULL, tab_bytes(b), prot, MAP_SHARED, fd, 0);
+	*bits = b;
+	return 0;
+}
+
+/* mmap a table map (both halves). */
+static int map_tab(int fd, const char *name, struct mw_slot **out, unsigned *bits, int prot,
+		   char *err, size_t errlen)
+{
+	int rc = tab_bits(fd, name, bits, err, errlen);
+	void *p;
+
+	if (rc)
+		return rc;
+	p = mmap(NULL, tab_bytes(*bits), prot, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED) {
 		SETERR("mmap of %s: %s", name, strerror(errno));
 		return -errno;
 	}
 	*out = p;
-	*bits = b;
 	return 0;
 }
 
+/* A private copy of a table map: the kernel does not map a read-only fd. */
 static int copy_tab(int fd, const char *name, struct mw_slot **out, unsigned *bits, char *err,
 		    size_t errlen)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	unsigned b = 0;
+	int rc = tab_bits(fd, name, bits, err, errlen);
 
-	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
-		SETERR("reading %s: %s", name, strerror(errno));
-		return -errno;
-	}
-	while ((2u << b) < info.max_entries)
-		b++;
-	*out = calloc(info.max_entries, sizeof(**out));
+	if (rc)
+		return rc;
+	*out = calloc(2ul << *bits, sizeof(**out));
 	if (!*out)
 		return -ENOMEM;
-	*bits = b;
-	if (mw_read_array(fd, info.max_entries, sizeof(**out), *out)) {
-		SETERR("reading %s: %s", name, strerror(errno));
-		return -errno;
-	}
-	return 0;
+	rc = mw_read_array(fd, 2u << *bits, sizeof(**out), *out);
+	if (rc)
+		SETERR("reading %s: %s", name, strerror(-rc));
+	return rc;
 }
 
-static int maps_finish_ro(struct mw_maps *m, char *err, size_t errlen)
+/* What both openers learn the same way: the subject table's size, the CPUs. */
+static int maps_sizes(struct mw_maps *m, char *err, size_t errlen)
 {
 	struct bpf_map_info info = {};
-	__u32 len = sizeof(info), zero = 0;
+	__u32 len = sizeof(info);
 
-	m->ctlm = calloc(1, (size_t)sysconf(_SC_PAGESIZE));
-	if (!m->ctlm)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(m->ctl, &zero, m->ctlm)) {
-		SETERR("reading %s: %s", MW_MAP_CTL, strerror(errno));
-		return -errno;
-	}
-	/* the tables (up to 256 MiB at 1M devices) are copied only for who walks them */
 	if (bpf_obj_get_info_by_fd(m->subjects, &info, &len)) {
 		SETERR("reading %s: %s", MW_MAP_SUBJECTS, strerror(errno));
 		return -errno;
@@ -127,14 +123,25 @@ static int maps_finish_ro(struct mw_maps *m, char *err, size_t errlen)
 	return 0;
 }
 
+static int maps_finish_ro(struct mw_maps *m, char *err, size_t errlen)
+{
+	__u32 zero = 0;
+
+	m->ctlm = calloc(1, (size_t)sysconf(_SC_PAGESIZE));
+	if (!m->ctlm)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(m->ctl, &zero, m->ctlm)) {
+		SETERR("reading %s: %s", MW_MAP_CTL, strerror(errno));
+		return -errno;
+	}
+	/* the tables (up to 256 MiB at 1M devices) are copied only for who walks them */
+	return maps_sizes(m, err, errlen);
+}
+
 static int maps_finish(struct mw_maps *m, char *err, size_t errlen)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
+	int prot = PROT_READ | PROT_WRITE, rc;
 	void *p;
-	int rc;
-
-	int prot = PROT_READ | PROT_WRITE;
 
 	if (m->readonly)
 		return maps_finish_ro(m, err, errlen);
@@ -150,13 +157,7 @@ static int maps_finish(struct mw_maps *m, char *err, size_t errlen)
 			     errlen);
 	if (rc)
 		return rc;
-	if (bpf_obj_get_info_by_fd(m->subjects, &info, &len)) {
-		SETERR("reading %s: %s", MW_MAP_SUBJECTS, strerror(errno));
-		return -errno;
-	}
-	m->max_subjects = info.max_entries;
-	m->ncpus = libbpf_num_possible_cpus();
-	return 0;
+	return maps_sizes(m, err, errlen);
 }
 
 void mw_maps_close(struct mw_maps *m)

@@ -142,11 +142,19 @@ $(O)/tests/fuzz_radius: tests/radius/fuzz_radius.c user/daemon/radius.c $(O)/lib
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-o $@ tests/radius/fuzz_radius.c user/daemon/radius.c $(O)/libmodwall.a $(LDLIBS)
 
+# Test fixtures for the data path (tests/lib/fixture.h): skeleton loads,
+# frames, BPF_PROG_TEST_RUN, per-CPU counters. libbpf only.
+FIXTURE_CFLAGS := -Itests/lib
+$(O)/tests/fixture.o: tests/lib/fixture.c $(O)/modwall.skel.h
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(FIXTURE_CFLAGS) -c $< -o $@
+
 # Packet tests: BPF_PROG_TEST_RUN on the real object (needs root).
-$(O)/tests/test_pkt: tests/pkt/test_pkt.c $(O)/libmodwall.a $(O)/modwall.skel.h
+$(O)/tests/test_pkt: tests/pkt/test_pkt.c $(O)/tests/fixture.o $(O)/libmodwall.a $(O)/modwall.skel.h
 	@mkdir -p $(@D)
 	$(call msg,CC-TEST,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $< $(O)/libmodwall.a $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(CFLAGS) $(FIXTURE_CFLAGS) -o $@ $< $(O)/tests/fixture.o $(O)/libmodwall.a $(LDLIBS) -lcmocka
 
 # Differential test: the data path against a reference model written from the spec.
 DIFF_SRCS := tests/diff/diff.c tests/diff/ref.c tests/diff/harness.c

@@ -180,10 +180,10 @@ $(O)/tests/test_%: tests/apply/test_%.c $(O)/libmodwall.a $(O)/modwall.skel.h
 	$(Q)$(CC) $(CFLAGS) -o $@ $< $(O)/libmodwall.a $(LDLIBS) -lcmocka
 
 # Enforcement: allow-lists and rate limits through the real apply path.
-$(O)/tests/test_enforce: tests/enforce/test_enforce.c $(O)/libmodwall.a $(O)/modwall.skel.h
+$(O)/tests/test_enforce: tests/enforce/test_enforce.c $(O)/tests/fixture.o $(O)/libmodwall.a $(O)/modwall.skel.h
 	@mkdir -p $(@D)
 	$(call msg,CC-TEST,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $< $(O)/libmodwall.a $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(CFLAGS) $(FIXTURE_CFLAGS) -o $@ $< $(O)/tests/fixture.o $(O)/libmodwall.a $(LDLIBS) -lcmocka
 
 $(O)/tests/rate_accuracy: tests/enforce/rate_accuracy.c $(O)/libmodwall.a $(O)/modwall.skel.h
 	@mkdir -p $(@D)

@@ -174,10 +174,10 @@ $(O)/tests/diff-fuzz: $(FUZZ_SRCS) $(DIFF_HDRS)
 		-o $@ $(FUZZ_SRCS) -lbpf -lelf -lz
 
 # Tests of the apply path against a loaded (not attached) program.
-$(O)/tests/test_%: tests/apply/test_%.c $(O)/libmodwall.a $(O)/modwall.skel.h
+$(O)/tests/test_%: tests/apply/test_%.c $(O)/tests/fixture.o $(O)/libmodwall.a $(O)/modwall.skel.h
 	@mkdir -p $(@D)
 	$(call msg,CC-TEST,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $< $(O)/libmodwall.a $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(CFLAGS) $(FIXTURE_CFLAGS) -o $@ $< $(O)/tests/fixture.o $(O)/libmodwall.a $(LDLIBS) -lcmocka
 
 # Enforcement: allow-lists and rate limits through the real apply path.
 $(O)/tests/test_enforce: tests/enforce/test_enforce.c $(O)/tests/fixture.o $(O)/libmodwall.a $(O)/modwall.skel.h

@@ -157,20 +157,20 @@ $(O)/tests/test_pkt: tests/pkt/test_pkt.c $(O)/tests/fixture.o $(O)/libmodwall.a
 	$(Q)$(CC) $(CFLAGS) $(FIXTURE_CFLAGS) -o $@ $< $(O)/tests/fixture.o $(O)/libmodwall.a $(LDLIBS) -lcmocka
 
 # Differential test: the data path against a reference model written from the spec.
-DIFF_SRCS := tests/diff/diff.c tests/diff/ref.c tests/diff/harness.c
-FUZZ_SRCS := tests/diff/fuzz.c tests/diff/ref.c tests/diff/harness.c
-DIFF_HDRS := tests/diff/ref.h tests/diff/harness.h $(O)/modwall.skel.h
+DIFF_SRCS := tests/diff/diff.c tests/diff/ref.c tests/diff/harness.c tests/lib/fixture.c
+FUZZ_SRCS := tests/diff/fuzz.c tests/diff/ref.c tests/diff/harness.c tests/lib/fixture.c
+DIFF_HDRS := tests/diff/ref.h tests/diff/harness.h tests/lib/fixture.h $(O)/modwall.skel.h
 
 $(O)/tests/diff: $(DIFF_SRCS) $(DIFF_HDRS)
 	@mkdir -p $(@D)
 	$(call msg,CC-TEST,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $(DIFF_SRCS) -lbpf -lelf -lz
+	$(Q)$(CC) $(CFLAGS) $(FIXTURE_CFLAGS) -o $@ $(DIFF_SRCS) -lbpf -lelf -lz
 
 $(O)/tests/diff-fuzz: $(FUZZ_SRCS) $(DIFF_HDRS)
 	@mkdir -p $(@D)
 	$(call msg,CC-FUZZ,$@)
 	$(Q)$(CLANG) -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -Iuser/lib -Iuser/cli -Iuser/daemon -I$(O) \
-		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		$(FIXTURE_CFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-o $@ $(FUZZ_SRCS) -lbpf -lelf -lz
 
 # Tests of the apply path against a loaded (not attached) program.

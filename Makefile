@@ -185,10 +185,10 @@ $(O)/tests/test_enforce: tests/enforce/test_enforce.c $(O)/tests/fixture.o $(O)/
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(FIXTURE_CFLAGS) -o $@ $< $(O)/tests/fixture.o $(O)/libmodwall.a $(LDLIBS) -lcmocka
 
-$(O)/tests/rate_accuracy: tests/enforce/rate_accuracy.c $(O)/libmodwall.a $(O)/modwall.skel.h
+$(O)/tests/rate_accuracy: tests/enforce/rate_accuracy.c $(O)/tests/fixture.o $(O)/libmodwall.a $(O)/modwall.skel.h
 	@mkdir -p $(@D)
 	$(call msg,CC-TEST,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $< $(O)/libmodwall.a $(LDLIBS) -lpthread -lm
+	$(Q)$(CC) $(CFLAGS) $(FIXTURE_CFLAGS) -o $@ $< $(O)/tests/fixture.o $(O)/libmodwall.a $(LDLIBS) -lpthread -lm
 
 $(O):
 	@mkdir -p $@
@@ -268,11 +268,11 @@ demo: deps
 	@tests/demo.sh $(O)/modwall
 
 # Benchmark tool: modwall's data path beside anchor programs (tests/bench/run.sh).
-$(O)/tests/xdpbench: tests/bench/xdpbench.c $(O)/libmodwall.a $(O)/modwall.skel.h $(O)/entry.skel.h
+$(O)/tests/xdpbench: tests/bench/xdpbench.c $(O)/tests/fixture.o $(O)/libmodwall.a $(O)/modwall.skel.h $(O)/entry.skel.h
 	@mkdir -p $(@D)
 	$(call msg,CC-BENCH,$@)
-	$(Q)$(CC) $(CFLAGS) -DMULTIARCH='"$(shell $(CC) -dumpmachine)"' -o $@ $< \
-		$(O)/libmodwall.a $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(FIXTURE_CFLAGS) -DMULTIARCH='"$(shell $(CC) -dumpmachine)"' -o $@ $< \
+		$(O)/tests/fixture.o $(O)/libmodwall.a $(LDLIBS)
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(O)/tests/xdpbench $(O)/tests/rate_accuracy

@@ -1,6 +1,10 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # modwall build. `make` builds build/modwall; `make test`, `make demo` and
 # `make bench` install their Debian dependencies first (make deps).
+# `make check` is the quick loop (under a minute; root for BPF_PROG_TEST_RUN):
+# unit tests under ASan/UBSan, the policy corpus, the packet, table,
+# registry and enforcement fixtures, and the differential test over
+# CHECK_FRAMES frames; no network namespaces, no VM.
 
 PREFIX   ?= /usr/local
 DESTDIR  ?=
@@ -57,7 +61,7 @@ msg = @printf '  %-8s %s\n' $(1) $(2);
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test unit pkttest difftest fuzz applytest e2e enforcetest observetest daemontest radiustest linkwatchtest coexisttest vmtest policytest demo bench clean install
+.PHONY: all deps check test unit pkttest difftest fuzz applytest e2e enforcetest observetest daemontest radiustest linkwatchtest coexisttest vmtest policytest demo bench clean install
 
 all: $(O)/modwall $(O)/modwalld
 
@@ -201,6 +205,15 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 			apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
 	fi
+
+# The quick loop: everything that needs no network namespace and no VM.
+# The differential test runs CHECK_FRAMES frames (make difftest: 100000).
+CHECK_FRAMES ?= 20000
+check: $(O)/modwall $(UNIT_TESTS) $(PKT_TESTS) $(O)/tests/test_enforce $(O)/tests/diff
+	@$(MAKE) --no-print-directory unit policytest pkttest
+	@$(O)/tests/test_enforce
+	@echo "  DIFF     $(CHECK_FRAMES) frames (make difftest runs 100000)"
+	@$(O)/tests/diff --frames $(CHECK_FRAMES)
 
 unit: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do $$t || exit 1; done

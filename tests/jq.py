@@ -91,9 +91,10 @@ def main(argv):
         if expr.startswith("."):
             out = path(doc, expr)
         else:
-            # one namespace, so that comprehensions see d and the variables
+            # one namespace, so that comprehensions see d and the variables;
+            # in parentheses, so that the expression may span lines
             scope = dict(globals(), d=doc, **env)
-            out = [eval(expr, scope)]
+            out = [eval("(%s\n)" % expr, scope)]
     except Exception as e:  # the query failed: say why, print nothing
         print("jq.py: %s: %s: %s" % (expr.strip(), type(e).__name__, e), file=sys.stderr)
         return 1

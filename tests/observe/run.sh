@@ -162,28 +162,14 @@ for mac, n in ((sys.argv[3], 5), (sys.argv[4], 7), (sys.argv[5], 11)):
 	expect "discovered without the IEEE registry: no VENDOR column" $? 1
 }
 
-# link_stat NS IFACE rx|tx FIELD: a counter of `ip -s link`. A veth counts
-# a frame as sent (and its peer as received) once the peer's backlog queue
-# took it, and as tx dropped when that queue was full: the frames received
-# are exactly the frames generic XDP ran on.
-link_stat() {
-	nsx "$1" ip -j -s link show dev "$2" | mw_jq ".[0].stats64.$3.$4"
-}
-
 test_flood() {
-	local n=100000 t0 t1 entries max o0 o1 rx0 rx1 dr0 dr1
+	local n=100000 t0 t1 entries max o0 o1
 	o0=$(mw_counter quectel observe)
-	rx0=$(link_stat "$GW" gw-q rx packets)
-	dr0=$(link_stat "$Q" eth0 tx dropped)
 	trafgen_udp "$Q" eth0 "$GWQ_MAC" "$OUI_BYTES, drnd(3)" $n 198.18.10.2
 	expect "flood: trafgen sent $n frames from random $OUI MACs" $? 0
 	sleep 0.3
 	o1=$(mw_counter quectel observe)
-	rx1=$(link_stat "$GW" gw-q rx packets)
-	dr1=$(link_stat "$Q" eth0 tx dropped)
-	echo "  ($((o1 - o0)) of $n frames reached the data path; gw-q received $((rx1 - rx0)), the veth dropped $((dr1 - dr0)))"
-	expect "flood: each frame either reached gw-q or was dropped by the veth" \
-		$((rx1 - rx0 + dr1 - dr0)) $n
+	echo "  ($((o1 - o0)) of $n frames reached the data path)"
 	max=$(bpftool -j map show pinned "$MODWALL_PIN_DIR/mw_discovered" | mw_jq .max_entries)
 	expect "flood: mw_discovered max_entries" "$max" 65536
 	t0=$(now)
@@ -200,7 +186,10 @@ test_flood() {
 	expect "flood: stats still works" $? 0
 	t1=$(now)
 	check "flood: stats answers within 5 s" [ "$(echo "$t1 - $t0 < 5" | bc)" = 1 ]
-	expect "flood: every frame that reached XDP counted as observed" $((o1 - o0)) $((rx1 - rx0))
+	# every frame sent reaches XDP: nothing else sends on this veth, and
+	# trafgen's frames are not dropped before the program (100000 of 100000
+	# in every run so far)
+	expect "flood: every frame that reached XDP counted as observed" $((o1 - o0)) $n
 	"$MODWALL" -j discovered --sort bytes | mw_jq 'd["devices"][0]["packets"] >= 1' | grep -q True
 	expect "flood: discovered --sort bytes on a full map" $? 0
 }

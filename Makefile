@@ -1,6 +1,10 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # modwall build. `make` builds build/modwall; `make test`, `make demo` and
 # `make bench` install their Debian dependencies first (make deps).
+# `make check` is the quick loop (under a minute; root for BPF_PROG_TEST_RUN):
+# unit tests under ASan/UBSan, the policy corpus, the packet, table,
+# registry and enforcement fixtures, and the differential test over
+# CHECK_FRAMES frames; no network namespaces, no VM.
 
 PREFIX   ?= /usr/local
 DESTDIR  ?=
@@ -58,7 +62,7 @@ msg = @printf '  %-8s %s\n' $(1) $(2);
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test unit pkttest difftest fuzz applytest e2e enforcetest observetest daemontest radiustest linkwatchtest coexisttest vmtest policytest clitest demo bench clean install
+.PHONY: all deps check test unit pkttest difftest fuzz applytest e2e enforcetest observetest daemontest radiustest linkwatchtest coexisttest vmtest policytest clitest statetest demo bench clean install
 
 all: $(O)/modwall $(O)/modwalld
 
@@ -145,45 +149,53 @@ $(O)/tests/fuzz_radius: tests/radius/fuzz_radius.c $(FUZZ_RADIUS_SRCS) $(O)/libm
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-o $@ tests/radius/fuzz_radius.c $(FUZZ_RADIUS_SRCS) $(O)/libmodwall.a $(LDLIBS)
 
+# Test fixtures for the data path (tests/lib/fixture.h): skeleton loads,
+# frames, BPF_PROG_TEST_RUN, per-CPU counters. libbpf only.
+FIXTURE_CFLAGS := -Itests/lib
+$(O)/tests/fixture.o: tests/lib/fixture.c $(O)/modwall.skel.h
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(FIXTURE_CFLAGS) -c $< -o $@
+
 # Packet tests: BPF_PROG_TEST_RUN on the real object (needs root).
-$(O)/tests/test_pkt: tests/pkt/test_pkt.c $(O)/libmodwall.a $(O)/modwall.skel.h
+$(O)/tests/test_pkt: tests/pkt/test_pkt.c $(O)/tests/fixture.o $(O)/libmodwall.a $(O)/modwall.skel.h
 	@mkdir -p $(@D)
 	$(call msg,CC-TEST,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $< $(O)/libmodwall.a $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(CFLAGS) $(FIXTURE_CFLAGS) -o $@ $< $(O)/tests/fixture.o $(O)/libmodwall.a $(LDLIBS) -lcmocka
 
 # Differential test: the data path against a reference model written from the spec.
-DIFF_SRCS := tests/diff/diff.c tests/diff/ref.c tests/diff/harness.c
-FUZZ_SRCS := tests/diff/fuzz.c tests/diff/ref.c tests/diff/harness.c
-DIFF_HDRS := tests/diff/ref.h tests/diff/harness.h $(O)/modwall.skel.h
+DIFF_SRCS := tests/diff/diff.c tests/diff/ref.c tests/diff/harness.c tests/lib/fixture.c
+FUZZ_SRCS := tests/diff/fuzz.c tests/diff/ref.c tests/diff/harness.c tests/lib/fixture.c
+DIFF_HDRS := tests/diff/ref.h tests/diff/harness.h tests/lib/fixture.h $(O)/modwall.skel.h
 
 $(O)/tests/diff: $(DIFF_SRCS) $(DIFF_HDRS)
 	@mkdir -p $(@D)
 	$(call msg,CC-TEST,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $(DIFF_SRCS) -lbpf -lelf -lz
+	$(Q)$(CC) $(CFLAGS) $(FIXTURE_CFLAGS) -o $@ $(DIFF_SRCS) -lbpf -lelf -lz
 
 $(O)/tests/diff-fuzz: $(FUZZ_SRCS) $(DIFF_HDRS)
 	@mkdir -p $(@D)
 	$(call msg,CC-FUZZ,$@)
 	$(Q)$(CLANG) -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -Iuser/lib -Iuser/cli -Iuser/daemon -I$(O) \
-		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		$(FIXTURE_CFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-o $@ $(FUZZ_SRCS) -lbpf -lelf -lz
 
 # Tests of the apply path against a loaded (not attached) program.
-$(O)/tests/test_%: tests/apply/test_%.c $(O)/libmodwall.a $(O)/modwall.skel.h
+$(O)/tests/test_%: tests/apply/test_%.c $(O)/tests/fixture.o $(O)/libmodwall.a $(O)/modwall.skel.h
 	@mkdir -p $(@D)
 	$(call msg,CC-TEST,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $< $(O)/libmodwall.a $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(CFLAGS) $(FIXTURE_CFLAGS) -o $@ $< $(O)/tests/fixture.o $(O)/libmodwall.a $(LDLIBS) -lcmocka
 
 # Enforcement: allow-lists and rate limits through the real apply path.
-$(O)/tests/test_enforce: tests/enforce/test_enforce.c $(O)/libmodwall.a $(O)/modwall.skel.h
+$(O)/tests/test_enforce: tests/enforce/test_enforce.c $(O)/tests/fixture.o $(O)/libmodwall.a $(O)/modwall.skel.h
 	@mkdir -p $(@D)
 	$(call msg,CC-TEST,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $< $(O)/libmodwall.a $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(CFLAGS) $(FIXTURE_CFLAGS) -o $@ $< $(O)/tests/fixture.o $(O)/libmodwall.a $(LDLIBS) -lcmocka
 
-$(O)/tests/rate_accuracy: tests/enforce/rate_accuracy.c $(O)/libmodwall.a $(O)/modwall.skel.h
+$(O)/tests/rate_accuracy: tests/enforce/rate_accuracy.c $(O)/tests/fixture.o $(O)/libmodwall.a $(O)/modwall.skel.h
 	@mkdir -p $(@D)
 	$(call msg,CC-TEST,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $< $(O)/libmodwall.a $(LDLIBS) -lpthread -lm
+	$(Q)$(CC) $(CFLAGS) $(FIXTURE_CFLAGS) -o $@ $< $(O)/tests/fixture.o $(O)/libmodwall.a $(LDLIBS) -lpthread -lm
 
 $(O):
 	@mkdir -p $@
@@ -196,6 +208,15 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 			apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
 	fi
+
+# The quick loop: everything that needs no network namespace and no VM.
+# The differential test runs CHECK_FRAMES frames (make difftest: 100000).
+CHECK_FRAMES ?= 20000
+check: $(O)/modwall $(UNIT_TESTS) $(PKT_TESTS) $(O)/tests/test_enforce $(O)/tests/diff
+	@$(MAKE) --no-print-directory unit policytest pkttest
+	@$(O)/tests/test_enforce
+	@echo "  DIFF     $(CHECK_FRAMES) frames (make difftest runs 100000)"
+	@$(O)/tests/diff --frames $(CHECK_FRAMES)
 
 unit: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do $$t || exit 1; done
@@ -267,11 +288,11 @@ demo: deps
 	@tests/demo.sh $(O)/modwall
 
 # Benchmark tool: modwall's data path beside anchor programs (tests/bench/run.sh).
-$(O)/tests/xdpbench: tests/bench/xdpbench.c $(O)/libmodwall.a $(O)/modwall.skel.h $(O)/entry.skel.h
+$(O)/tests/xdpbench: tests/bench/xdpbench.c $(O)/tests/fixture.o $(O)/libmodwall.a $(O)/modwall.skel.h $(O)/entry.skel.h
 	@mkdir -p $(@D)
 	$(call msg,CC-BENCH,$@)
-	$(Q)$(CC) $(CFLAGS) -DMULTIARCH='"$(shell $(CC) -dumpmachine)"' -o $@ $< \
-		$(O)/libmodwall.a $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(FIXTURE_CFLAGS) -DMULTIARCH='"$(shell $(CC) -dumpmachine)"' -o $@ $< \
+		$(O)/tests/fixture.o $(O)/libmodwall.a $(LDLIBS)
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(O)/tests/xdpbench $(O)/tests/rate_accuracy

@@ -4,14 +4,12 @@
 # on the gateway's device-facing links, policies/demo.mwp applied, traffic
 # from every device, then what modwall saw. Everything is removed at exit.
 set -u
-MODWALL=$(readlink -f "${1:?usage: demo.sh MODWALL}")
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/tests/lib.sh"
-export MODWALL
+mw_init demo "$@"
+# a fixed pin directory, so the state can be looked at while the demo runs;
+# a previous demo's is removed first
 export MODWALL_PIN_DIR=/sys/fs/bpf/modwall-demo
-trap 'mw_cleanup' EXIT
-trap 'exit 130' INT TERM
-
 if [ -e "$MODWALL_PIN_DIR" ]; then
 	"$MODWALL" unload --all >/dev/null 2>&1
 	rm -rf "$MODWALL_PIN_DIR"

@@ -24,18 +24,12 @@
 #
 # PASS/FAIL lines, then "N passed, N failed"; exit status 1 on any failure.
 set -u
-MODWALL=$(readlink -f "${1:?usage: atomic.sh MODWALL}")
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/lib.sh"
-export MODWALL
-export MODWALL_PIN_DIR=/sys/fs/bpf/modwall-atomic-$$
-TMP=$(mktemp -d)
-trap 'mw_cleanup; rm -rf "$TMP"' EXIT
-trap 'exit 130' INT TERM
+mw_init atomic "$@"
 if ! ${CC:-gcc} -O2 -o "$TMP/mwdump" "$ROOT/tests/apply/mwdump.c" -lbpf; then
-	echo "FAIL building tests/apply/mwdump.c"
-	echo "0 passed, 1 failed"
-	exit 1
+	bad "building tests/apply/mwdump.c" "${CC:-gcc} failed"
+	mw_done
 fi
 
 GW=${MW_PREFIX}-gw
@@ -43,17 +37,12 @@ DEV=${MW_PREFIX}-dev
 MAC_DEV=02:11:22:33:44:01
 MAX=50
 
-passed=0
-failed=0
-ok() { echo "PASS $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
-expect() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "got '$2', expected '$3'"; fi; }
-
 mw() { nsx "$GW" "$MODWALL" "$@"; }
 
-# send COUNT: ICMP echo requests from the device to the gateway
-send() {
-	nsx "$DEV" ping -q -n -c "$1" -i 0.01 -W 0.2 198.18.9.1 >/dev/null 2>&1
+# ping_gw COUNT: ICMP echo requests from the device to the gateway
+MW_SEND_INTERVAL=0.01
+ping_gw() {
+	send "$DEV" 198.18.9.1 "$1" >/dev/null
 	sleep 0.05	# let the last replies leave the backlog
 }
 
@@ -150,18 +139,17 @@ echo "356938035643809 198.18.9.99" > "$TMP/good.bindings"
 
 if ! mw load gw0 --mode generic --max-devices $MAX >/dev/null; then
 	bad "load gw0 --max-devices $MAX" "load failed"
-	echo "$passed passed, $failed failed"
-	exit 1
+	mw_done
 fi
 mw bind 490154203237518 198.18.9.98 >/dev/null
 mw apply "$TMP/good0.mwp" --bindings "$TMP/good.bindings" >/dev/null
 expect "apply the first good policy" $? 0
-send 5
+ping_gw 5
 expect "frames counted under retired-1" "$(mw_counter retired-1 observe)" 5
 # retired-1 leaves: its id is free again but still holds its counters
 mw apply "$TMP/good.mwp" --bindings "$TMP/good.bindings" >/dev/null
 expect "apply the good policy" $? 0
-send 7
+ping_gw 7
 expect "frames counted under meter-1" "$(mw_counter meter-1 observe)" 7
 
 dump "$TMP/base"
@@ -266,9 +254,7 @@ same "check of a bad policy"
 
 # live_names: the devices and classes of the live policy, sorted
 live_names() {
-	"$MODWALL" -j show | /usr/bin/python3 -c '
-import json, sys
-print("\n".join(sorted(s["name"] for s in json.load(sys.stdin)["subjects"])))'
+	"$MODWALL" -j show | mw_jq '"\n".join(sorted(s["name"] for s in d["subjects"]))'
 }
 
 # policy_names FILE: the devices and classes a policy file names, sorted
@@ -280,7 +266,7 @@ policy_names() {
 # still holds counters (retired-1 was applied, counted, then left out)
 prime() {
 	if ! mw apply "$TMP/good0.mwp" "${GB[@]}" >/dev/null ||
-	   ! send 2 || ! mw apply "$G" "${GB[@]}" >/dev/null; then
+	   ! ping_gw 2 || ! mw apply "$G" "${GB[@]}" >/dev/null; then
 		bad "fault injection: prime" "a good apply failed"
 		return 1
 	fi
@@ -372,9 +358,9 @@ sweep() {
 }
 
 if [ "${ATOMIC_SWEEP:-1}" = 0 ]; then
-	echo "SKIP fault injection (ATOMIC_SWEEP=0)"
+	skip "fault injection" "ATOMIC_SWEEP=0"
 elif ! command -v strace >/dev/null; then
-	echo "SKIP fault injection (no strace)"
+	skip "fault injection" "no strace"
 else
 	sweep
 fi
@@ -403,7 +389,7 @@ interrupted() {
 	expect "interrupted apply: exits non-zero" $? 0
 	expect "interrupted apply: the live policy is as before" "$("$MODWALL" -j show)" "$show0"
 	before=$(mw_counter meter-1 observe)
-	send 2
+	ping_gw 2
 	expect "interrupted apply: frames still follow the old policy" "$(mw_counter meter-1 observe)" \
 		$((before + 2))
 	mw apply "$G" "${GB[@]}" >/dev/null
@@ -415,7 +401,7 @@ interrupted() {
 if command -v strace >/dev/null; then
 	interrupted
 else
-	echo "SKIP interrupted apply (no strace)"
+	skip "interrupted apply" "no strace"
 fi
 
 # ---------------------------------------------------------------- still alive
@@ -431,9 +417,7 @@ else
 	ok "a successful apply changes the dump"
 fi
 before=$(mw_counter meter-1 drop)
-send 3
+ping_gw 3
 expect "enforcement after the failures: meter-1 dropped" "$(mw_counter meter-1 drop)" $((before + 3))
 
-echo "atomic: $passed passed, $failed failed"
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+mw_done

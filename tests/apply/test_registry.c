@@ -40,6 +40,8 @@
 
 #include "modwall.skel.h"
 #include "modwall.h"
+#define FX_CMOCKA
+#include "fixture.h"
 #include "addr.h"
 #include "apply.h"
 #include "compile.h"
@@ -200,7 +202,6 @@ static struct {
 	int prog_fd;
 	struct mw_maps m;
 	struct mw_ieee db;
-	int ncpus;
 	uint32_t ncells;		/* mw_counters max_entries */
 	enum phase ph;			/* the policy live now */
 	struct mw_plan plan;		/* the live policy's plan (ids filled by apply) */
@@ -260,49 +261,9 @@ struct snap {
 	struct mw_counter ifc[MW_MAX_IFACES * MW_NR_REASONS];
 };
 
-/* Sum @n cells of a per-CPU array over CPUs, with batched lookups. */
 static void read_percpu(int fd, uint32_t n, struct mw_counter *out)
 {
-	struct mw_counter *vals = calloc((size_t)n * (size_t)w.ncpus, sizeof(*vals));
-	__u32 *keys = calloc(n, sizeof(*keys));
-	__u32 in_b = 0, out_b = 0, done = 0, i;
-	int c, batched = 1;
-
-	assert_non_null(vals);
-	assert_non_null(keys);
-	while (done < n) {
-		__u32 cnt = n - done;
-		int err = bpf_map_lookup_batch(fd, done ? &in_b : NULL, &out_b, keys + done,
-					       vals + (size_t)done * (size_t)w.ncpus, &cnt, NULL);
-
-		done += cnt;
-		if (err) {
-			if (errno == ENOENT)
-				break;
-			batched = 0;
-			break;
-		}
-		in_b = out_b;
-	}
-	if (!batched || done != n) {
-		/* kernels without batch ops on arrays: one cell at a time */
-		for (i = 0; i < n; i++) {
-			keys[i] = i;
-			assert_int_equal(bpf_map_lookup_elem(fd, &i, vals + (size_t)i * w.ncpus), 0);
-		}
-	}
-	memset(out, 0, sizeof(*out) * n);
-	for (i = 0; i < n; i++) {
-		__u32 k = keys[i];
-
-		assert_true(k < n);
-		for (c = 0; c < w.ncpus; c++) {
-			out[k].packets += vals[(size_t)i * w.ncpus + c].packets;
-			out[k].bytes += vals[(size_t)i * w.ncpus + c].bytes;
-		}
-	}
-	free(vals);
-	free(keys);
+	assert_int_equal(fx_read_counters(fd, 0, n, out), 0);
 }
 
 static struct snap *take_snap(void)
@@ -357,36 +318,15 @@ static int diff_cells(const char *what, const char *unit, const struct mw_counte
 
 #define FRAME_LEN (ETH_HLEN + sizeof(struct iphdr) + sizeof(struct udphdr) + 12)
 
-static void mac_put(uint8_t *p, uint64_t mac)
+/* IPv4/UDP (a DNS query's size) from @src, 198.51.100.7 to 192.0.2.1. */
+static void build_frame(struct fx_frame *f, uint64_t src)
 {
-	int i;
-
-	for (i = 0; i < ETH_ALEN; i++)
-		p[i] = (uint8_t)(mac >> (8 * (ETH_ALEN - 1 - i)));
-}
-
-/* IPv4/UDP (a DNS query's size) from @src. */
-static void build_frame(uint8_t *f, uint64_t src)
-{
-	struct ethhdr *eth = (struct ethhdr *)f;
-	struct iphdr *ip = (struct iphdr *)(eth + 1);
-	struct udphdr *uh = (struct udphdr *)(ip + 1);
-
-	memset(f, 0, FRAME_LEN);
-	mac_put(eth->h_dest, MAC_GW);
-	mac_put(eth->h_source, src);
-	eth->h_proto = htons(ETH_P_IP);
-	ip->version = 4;
-	ip->ihl = 5;
-	ip->tot_len = htons(FRAME_LEN - ETH_HLEN);
-	ip->ttl = 64;
-	ip->protocol = IPPROTO_UDP;
-	ip->saddr = htonl(0xc6336407);	/* 198.51.100.7 */
-	ip->daddr = htonl(0xc0000201);	/* 192.0.2.1 */
-	uh->source = htons(40000);
-	uh->dest = htons(53);
-	uh->len = htons(sizeof(*uh) + 12);
-	memset(uh + 1, 'u', 12);
+	memset(f, 0, sizeof(*f));
+	fx_eth(f, MAC_GW, src, ETH_P_IP);
+	fx_ipv4(f, htonl(0xc6336407), htonl(0xc0000201), IPPROTO_UDP, 5);
+	fx_udp(f, 40000, 53, 12);
+	fx_fin(f);
+	assert_int_equal(f->len, FRAME_LEN);
 }
 
 static __u32 reason_of(int action)
@@ -521,17 +461,16 @@ static int expected_action(const char *name)
 /* Run @c through the program; check verdict and exact counters. */
 static void run_fcase(const struct fcase *c)
 {
-	/* two bytes in, so the IP header after the 14-byte Ethernet header is aligned */
-	uint8_t buf[FRAME_LEN + 2] __attribute__((aligned(8))), *frame = buf + 2;
+	struct fx_frame *frame = calloc(1, sizeof(*frame));
 	struct snap *before, *after;
 	const struct mw_plan_subj *s = c->subj ? plan_subj(&w.plan, c->subj) : NULL;
 	int action = c->subj ? expected_action(c->subj) : -1;
 	__u32 id, reason;
 	int verdict, bad;
+	__u32 retval = ~0u;
 	char mac[18];
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = FRAME_LEN,
-		    .repeat = 1);
 
+	assert_non_null(frame);
 	assert_true(w.applied);
 	if (action < 0) {
 		/* unattributed: the default of the live phase */
@@ -549,7 +488,7 @@ static void run_fcase(const struct fcase *c)
 
 	build_frame(frame, c->mac);
 	before = take_snap();
-	assert_int_equal(bpf_prog_test_run_opts(w.prog_fd, &opts), 0);
+	assert_int_equal(fx_run(w.prog_fd, frame->d, frame->len, 1, &retval, NULL), 0);
 	after = take_snap();
 
 	mw_format_mac(c->mac, mac);
@@ -559,10 +498,11 @@ static void run_fcase(const struct fcase *c)
 			  MW_MAX_IFACES * MW_NR_REASONS, (int64_t)reason, 1, FRAME_LEN);	/* slot 0 */
 	free_snap(before);
 	free_snap(after);
-	if (bad || opts.retval != (__u32)verdict)
+	free(frame);
+	if (bad || retval != (__u32)verdict)
 		fail_msg("%s (policy %s): verdict %u, expected %d; expected one packet under "
 			 "id %u (%s) reason %s: %d counter cell(s) wrong", mac, phase_name[w.ph],
-			 opts.retval, verdict, id, c->subj && s ? c->subj : "unattributed",
+			 retval, verdict, id, c->subj && s ? c->subj : "unattributed",
 			 mw_reason_name((int)reason), bad);
 }
 
@@ -921,13 +861,6 @@ static void test_remove_c(void **state)
 /* Setup                                                                */
 /* ------------------------------------------------------------------ */
 
-static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
 static int group_setup(void **state)
 {
 	struct bpf_map_info info = {};
@@ -946,10 +879,10 @@ static int group_setup(void **state)
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
-	libbpf_set_print(libbpf_log);
-	w.skel = modwall_bpf__open_and_load();
+	fx_libbpf_quiet();
+	w.skel = fx_load(NULL, NULL, err, sizeof(err));
 	if (!w.skel) {
-		fprintf(stderr, "modwall_bpf__open_and_load: %s\n", strerror(errno));
+		fprintf(stderr, "modwall_bpf: %s\n", err);
 		return -1;
 	}
 	w.prog_fd = bpf_program__fd(w.skel->progs.modwall_xdp);
@@ -963,8 +896,7 @@ static int group_setup(void **state)
 		fprintf(stderr, "mw_maps_init: %s\n", strerror(-rc));
 		return -1;
 	}
-	w.ncpus = libbpf_num_possible_cpus();
-	if (w.ncpus <= 0 || bpf_obj_get_info_by_fd(w.m.counters, &info, &len))
+	if (bpf_obj_get_info_by_fd(w.m.counters, &info, &len))
 		return -1;
 	w.ncells = info.max_entries;
 	if (w.m.max_subjects < NDEV + NSPECIALS + NCLASSES + 1) {

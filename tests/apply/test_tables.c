@@ -20,6 +20,8 @@
 
 #include "modwall.skel.h"
 #include "modwall.h"
+#define FX_CMOCKA
+#include "fixture.h"
 #include "apply.h"
 #include "compile.h"
 #include "policy.h"
@@ -43,21 +45,14 @@ static void colliding_macs(unsigned bits)
 			macs[n++] = m;
 }
 
+/* A 64-byte ARP frame from @src: attributed by MAC alone. */
 static int run(uint64_t src, __u32 *verdict)
 {
-	uint8_t f[64] = { 0 };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f, .data_size_in = sizeof(f), .repeat = 1);
-	int i, rc;
+	struct fx_frame f = { .len = 0 };
 
-	for (i = 0; i < 6; i++) {
-		f[i] = 0x02;
-		f[6 + i] = (uint8_t)(src >> (40 - 8 * i));
-	}
-	f[12] = 0x08;	/* ARP: attributed by MAC alone */
-	f[13] = 0x06;
-	rc = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.modwall_xdp), &o);
-	*verdict = o.retval;
-	return rc;
+	fx_eth(&f, 0x020202020202ull, src, ETH_P_ARP);
+	fx_pad(&f, 64 - ETH_HLEN, 0);
+	return fx_run(fx_prog_fd(skel), f.d, f.len, 1, verdict, NULL);
 }
 
 static uint64_t packets(uint32_t id, uint32_t reason)

@@ -49,6 +49,7 @@
 #include "modwall.skel.h"
 #include "entry.skel.h"
 #include "modwall.h"
+#include "fixture.h"
 #include "addr.h"
 #include "apply.h"
 #include "compile.h"
@@ -280,14 +281,6 @@ static uint64_t mac_of(uint16_t fam, uint32_t i)
 	return ((uint64_t)fam << 32) | (uint32_t)((i * 0x9E3779B1u) ^ 0x5bd1e995u);
 }
 
-static void put_mac(uint8_t *p, uint64_t mac)
-{
-	int i;
-
-	for (i = 0; i < 6; i++)
-		p[i] = (uint8_t)(mac >> (40 - 8 * i));
-}
-
 static void put16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
@@ -324,8 +317,8 @@ static void frame_set(uint8_t *f, uint64_t dmac, uint64_t smac, uint32_t saddr, 
 	uint8_t *ip = f + 14, *udp = f + 34;
 
 	memset(f, 0, FRAME_LEN);
-	put_mac(f, dmac);
-	put_mac(f + 6, smac);
+	fx_mac_put(f, dmac);
+	fx_mac_put(f + 6, smac);
 	put16(f + 12, 0x0800);
 	ip[0] = 0x45;
 	put16(ip + 2, FRAME_LEN - 14);
@@ -729,7 +722,7 @@ static void load_xdpfilter(struct prog *p, const char *mode, const uint64_t *mac
 	for (i = 0; fd >= 0 && i < nmac; i++) {
 		uint8_t k[6];
 
-		put_mac(k, macs[i]);
+		fx_mac_put(k, macs[i]);
 		if (percpu_u64_update(fd, k, XF_SRC))
 			return prog_na(p, "filling filter_ethernet: %s", strerror(errno));
 	}
@@ -865,17 +858,17 @@ static double run_cost(struct bcase *c)
 
 	for (pass = 0; pass < opt.passes; pass++)
 		for (i = 0; i < c->fs->n; i++) {
-			LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame(c->fs, i),
-				    .data_size_in = FRAME_LEN,
-				    .repeat = (int)(c->repeat ? c->repeat : opt.repeat));
+			__u32 verdict, ns;
+			int err = fx_run(c->prog->fd, frame(c->fs, i), FRAME_LEN,
+					 c->repeat ? c->repeat : opt.repeat, &verdict, &ns);
 
-			if (bpf_prog_test_run_opts(c->prog->fd, &o)) {
-				snprintf(c->why, sizeof(c->why), "test run: %s", strerror(errno));
+			if (err) {
+				snprintf(c->why, sizeof(c->why), "test run: %s", strerror(-err));
 				return -1;
 			}
-			if (c->expect >= 0 && o.retval != (uint32_t)c->expect)
+			if (c->expect >= 0 && verdict != (uint32_t)c->expect)
 				c->wrong++;
-			sum += o.duration;
+			sum += ns;
 			n++;
 		}
 	return n ? (double)sum / (double)n : -1;

@@ -25,36 +25,16 @@
 # exact). `make test` also runs this script in a VM on Debian's kernel
 # (tests/vm/run.sh), where the dispatcher works.
 set -u
-MODWALL=$(readlink -f "${1:?usage: run.sh MODWALL}")
-HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../lib.sh"
-export MODWALL
-export MODWALL_PIN_DIR=/sys/fs/bpf/modwall-cx-$$
-TMP=$(mktemp -d)
+. "$(dirname "$0")/../lib.sh"
+mw_init cx "$@"
 GW=${MW_PREFIX}-gw
 DEV=${MW_PREFIX}-dev
 MAC_DEV=02:00:00:00:20:02
 MAC_A=02:5a:00:00:00:0a
 MAC_B=02:5a:00:00:00:0b
 TG_PID=
-cleanup() {
-	[ -n "$TG_PID" ] && { pkill -P "$TG_PID"; kill "$TG_PID"; } 2>/dev/null
-	nsx "$GW" xdp-filter unload gw0 --all >/dev/null 2>&1
-	mw_cleanup
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-passed=0
-failed=0
-skipped=0
-ok() { echo "PASS $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
-skip() { echo "SKIP $1: $2"; skipped=$((skipped + 1)); }
-expect() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "got '$2', expected '$3'"; fi; }
-
-mac_bytes() { echo "0x${1//:/, 0x}"; }
+mw_atexit '[ -n "$TG_PID" ] && { pkill -P "$TG_PID"; kill "$TG_PID"; } 2>/dev/null'
+mw_atexit 'nsx "$GW" xdp-filter unload gw0 --all >/dev/null 2>&1'
 
 # frames FILE: one UDP frame per (source MAC, port) kind, trafgen cycles through them
 frames() {
@@ -64,7 +44,7 @@ frames() {
 		set -- $src
 		cat >> "$f" <<-CFG
 		{
-		  $(mac_bytes "$gwmac"), $(mac_bytes "$1"), c16(0x0800),
+		  $(mw_mac_bytes "$gwmac"), $(mw_mac_bytes "$1"), c16(0x0800),
 		  0x45, 0x00, c16(46), c16(0), 0x40, 0x00, 64, 17, csumip(14, 33),
 		  198, 18, 20, 2, 198, 18, 20, 1,
 		  c16(40000), c16($2), c16(26), c16(0),
@@ -74,8 +54,8 @@ frames() {
 	done
 }
 
-# send N [TRAFGEN_OPTS]: N frames of each kind (3N in all), in the background
-send() {
+# send_frames N [TRAFGEN_OPTS]: N frames of each kind (3N in all), in the background
+send_frames() {
 	local n=$1
 	shift
 	# from $TMP: trafgen writes a temporary file beside it (the VM's tree is read-only)
@@ -88,9 +68,7 @@ sent_ok() { wait "$TG_PID"; local rc=$?; TG_PID=; return $rc; }
 # nft_count PORT: frames to PORT that reached gw0's ingress hook (after XDP)
 nft_count() {
 	nsx "$GW" nft -j list counter netdev mwcx "p$1" |
-		/usr/bin/python3 -c 'import json,sys
-for o in json.load(sys.stdin)["nftables"]:
-    if "counter" in o: print(o["counter"]["packets"])'
+		mw_jq '"\n".join(str(o["counter"]["packets"]) for o in d["nftables"] if "counter" in o)'
 }
 nft_reset() { nsx "$GW" nft reset counters table netdev mwcx >/dev/null; }
 
@@ -101,16 +79,17 @@ dispatcher_works() {
 	echo "$out" | grep -q 'xdp_dispatcher'
 }
 
-entry_id() { nsx "$GW" "$MODWALL" -j status | /usr/bin/python3 -c 'import json,sys
-print(json.load(sys.stdin)["interfaces"][0].get("entry_id", 0))'; }
-prog_id() { nsx "$GW" "$MODWALL" -j status | /usr/bin/python3 -c 'import json,sys
-print(json.load(sys.stdin)["interfaces"][0]["prog_id"])'; }
+# status_of QUERY: mw_jq QUERY over `modwall status --json`, asked in the
+# gateway's namespace
+status_of() { nsx "$GW" "$MODWALL" -j status | mw_jq "$1"; }
+entry_id() { status_of 'd["interfaces"][0].get("entry_id", 0)'; }
+prog_id() { status_of '.interfaces[0].prog_id'; }
 
 # ---- setup ----
 mw_ns "$GW"
 mw_ns "$DEV"
 mw_link "$GW" gw0 198.18.20.1 "$DEV" eth0 198.18.20.2 $MAC_DEV
-GWMAC=$(nsx "$GW" ip -o link show dev gw0 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+GWMAC=$(mw_mac "$GW" gw0)
 frames "$TMP/frames.cfg" "$GWMAC"
 nsx "$GW" nft -f - <<-NFT
 table netdev mwcx {
@@ -136,8 +115,7 @@ out=$(nsx "$GW" "$MODWALL" load gw0 2>&1)
 expect "load gw0 through libxdp (the default)" "$?" 0
 "$MODWALL" apply "$TMP/policy.mwp" >/dev/null
 expect "apply the policy" "$?" 0
-attach=$(nsx "$GW" "$MODWALL" -j status | /usr/bin/python3 -c 'import json,sys
-i = json.load(sys.stdin)["interfaces"][0]; print(i["attach"], i["priority"])')
+attach=$(status_of '"%s %s" % (d["interfaces"][0]["attach"], d["interfaces"][0]["priority"])')
 expect "status: attached through libxdp at priority 5" "$attach" "libxdp 5"
 
 fout=$(nsx "$GW" xdp-filter load gw0 --mode native 2>&1)
@@ -151,8 +129,7 @@ else
 	[ $frc -ne 0 ] && ok "xdp-filter's attach fails while modwall runs alone (exit $frc)" ||
 		bad "xdp-filter's attach refused" "exit 0"
 	expect "modwall still attached after the refused attach" \
-		"$(nsx "$GW" "$MODWALL" -j status | /usr/bin/python3 -c 'import json,sys
-print(json.load(sys.stdin)["interfaces"][0]["libxdp"])')" alone
+		"$(status_of .interfaces[0].libxdp)" alone
 fi
 
 if [ $SHARED = 1 ]; then
@@ -169,7 +146,7 @@ fi
 # ---- steady traffic through both ----
 N=2000
 nft_reset
-send $N
+send_frames $N
 sent_ok
 expect "trafgen sent $((3 * N)) frames" "$?" 0
 expect "meter-a: modwall passed all of its frames" "$(mw_counter meter-a pass)" $((2 * N))
@@ -190,7 +167,7 @@ N=60000
 before_a=$(mw_counter meter-a pass)
 before_b=$(mw_counter meter-b drop)
 nft_reset
-send $N -t 20us
+send_frames $N -t 20us
 sleep 0.3
 upgrades=0
 for i in 1 2 3; do
@@ -223,8 +200,7 @@ fi
 
 # ---- libxdp finds interfaces by ifindex, which mean something only in their namespace ----
 expect "status from the host's namespace: the entry is in another one" \
-	"$("$MODWALL" -j status | /usr/bin/python3 -c 'import json,sys
-print(json.load(sys.stdin)["interfaces"][0]["libxdp"])')" other-netns
+	"$("$MODWALL" -j status | mw_jq .interfaces[0].libxdp)" other-netns
 
 # ---- unload leaves the other program alone ----
 "$MODWALL" unload gw0 >/dev/null
@@ -234,7 +210,7 @@ if [ $SHARED = 1 ]; then
 	echo "$st" | grep -q xdpfilt_ && ! echo "$st" | grep -q modwall_entry
 	expect "after unload: xdp-filter attached, modwall_entry gone" "$?" 0
 	nft_reset
-	send 100
+	send_frames 100
 	sent_ok
 	expect "xdp-filter still filters alone (7777: 0, 5555 from both meters: 200)" \
 		"$(nft_count 7777)/$(nft_count 5555)" 0/200
@@ -278,9 +254,8 @@ mkcx1() {
 	ip link add cx1 netns "$GW" type veth peer name cx1p netns "$DEV" &&
 		nsx "$GW" ip link set cx1 up && nsx "$DEV" ip link set cx1p up
 }
-rows() { nsx "$GW" "$MODWALL" -j status | /usr/bin/python3 -c 'import json,sys
-print(" ".join("%s@%d:%s" % (i["interface"], i["slot"], i["attach"])
-               for i in json.load(sys.stdin)["interfaces"] if i["interface"] == "cx1"))'; }
+rows() { status_of '" ".join("%s@%d:%s" % (i["interface"], i["slot"], i["attach"])
+                   for i in d["interfaces"] if i["interface"] == "cx1")'; }
 ifidx() { nsx "$GW" ip -o link show "$1" | cut -d: -f1; }
 # disp_dirs IFINDEX: libxdp's pinned dispatchers for that ifindex
 disp_dirs() { ls /sys/fs/bpf/xdp 2>/dev/null | grep -c "^dispatch-$1-"; }
@@ -343,5 +318,4 @@ expect "unload cx9 after its namespace is gone: the stale pins go" "$?" 0
 [ -e "$MODWALL_PIN_DIR/entry_cx9" ] && bad "entry_cx9 removed" "still pinned" ||
 	ok "entry_cx9 removed"
 
-echo "$passed passed, $failed failed, $skipped skipped"
-[ $failed -eq 0 ]
+mw_done

@@ -12,27 +12,10 @@
 # the host namespace on loopback ports the kernel picks; pins go to a
 # private directory.
 set -u
-MODWALL=$(readlink -f "${1:?usage: run.sh MODWALL}")
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib.sh"
-export MODWALL
-export MODWALL_PIN_DIR=/sys/fs/bpf/modwall-daemon-$$
-TMP=$(mktemp -d)
-PIDS=()
-
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	for p in "${PIDS[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	mw_cleanup
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+mw_init daemon "$@"
+mw_need curl promtool prometheus python3
 
 GW=${MW_PREFIX}-gw
 A=${MW_PREFIX}-a
@@ -42,29 +25,6 @@ MAC_Q=34:87:3d:00:00:01
 SENT_A=40
 SENT_Q=12
 
-passed=0
-failed=0
-ok() { echo "PASS $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
-expect() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "got '$2', expected '$3'"; fi; }
-
-for tool in curl promtool prometheus python3; do
-	if ! command -v $tool >/dev/null; then
-		echo "daemon tests need $tool (make deps)"
-		echo "0 passed, 1 failed"
-		exit 1
-	fi
-done
-
-send() {
-	nsx "$1" ping -q -n -c "$3" -i 0.002 -W 0.2 "$2" 2>/dev/null |
-		awk '/packets transmitted/ { print $4 }'
-}
-
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # start_daemon LOG ARGS...: run `modwall daemon ARGS` in the background;
 # sets DPID and, when it serves HTTP, URL (read from its log)
 start_daemon() {
@@ -72,7 +32,7 @@ start_daemon() {
 	shift
 	"$MODWALL" daemon "$@" 2>"$log" &
 	DPID=$!
-	PIDS+=("$DPID")
+	MW_PIDS+=("$DPID")
 	URL=
 	for i in $(seq 1 50); do
 		URL=$(sed -n 's/^modwall: daemon: serving //p' "$log")
@@ -100,11 +60,7 @@ wait_for() {
 }
 
 show_action() {
-	"$MODWALL" -j show | python3 -c '
-import json, sys
-for s in json.load(sys.stdin)["subjects"]:
-    if s["name"] == sys.argv[1]:
-        print(s["action"])' "$1"
+	"$MODWALL" -j show | mw_jq '"\n".join(s["action"] for s in d["subjects"] if s["name"] == n)' n="$1"
 }
 
 setup() {
@@ -184,10 +140,7 @@ test_endpoint() {
 # (b) a real Prometheus server scrapes the daemon every second
 prom_value() {
 	curl -sfG "http://127.0.0.1:$PPORT/api/v1/query" --data-urlencode "query=$1" |
-		python3 -c '
-import json, sys
-r = json.load(sys.stdin)["data"]["result"]
-print(r[0]["value"][1] if r else "none")'
+		mw_jq 'd["data"]["result"][0]["value"][1] if d["data"]["result"] else "none"'
 }
 
 prom_has() {
@@ -197,7 +150,7 @@ prom_has() {
 test_prometheus() {
 	local hostport=${URL1#http://} before
 	hostport=${hostport%/metrics}
-	PPORT=$(free_port)
+	PPORT=$(mw_free_port)
 	cat > "$TMP/prometheus.yml" <<-YML
 	global:
 	  scrape_interval: 1s
@@ -209,7 +162,7 @@ test_prometheus() {
 	YML
 	prometheus --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/tsdb" \
 		--web.listen-address="127.0.0.1:$PPORT" --log.level=warn >"$TMP/prom.log" 2>&1 &
-	PIDS+=($!)
+	MW_PIDS+=($!)
 	wait_for curl -sf "http://127.0.0.1:$PPORT/-/ready" -o /dev/null
 	expect "Prometheus ready" $? 0
 	# the counter already holds (a)'s packets: wait until Prometheus has them too
@@ -419,6 +372,4 @@ test_series_cap
 test_fd_flat
 test_http_load
 test_slow_reload
-echo "daemon: $passed passed, $failed failed"
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+mw_done

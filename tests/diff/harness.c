@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 
 #include "modwall.skel.h"
+#include "fixture.h"
 #include "harness.h"
 
 static const uint8_t actions[] = { MW_ACT_PASS, MW_ACT_DROP, MW_ACT_OBSERVE };
@@ -420,33 +421,22 @@ struct h_inst h_insts[H_NINST] = {
 	{ .name = "lan-observe", .ref = { 40, MW_ROLE_LAN, MW_ACT_OBSERVE, MW_ACT_DROP } },
 };
 
-static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
 int h_inst_load(struct h_inst *in)
 {
+	const struct fx_prog cfg = {
+		in->ref.slot, in->ref.role, in->ref.fail_action, in->ref.malformed_action,
+	};
 	struct modwall_bpf *skel;
-	int err;
+	char err[256];
 
-	libbpf_set_print(libbpf_quiet);
-	skel = modwall_bpf__open();
-	if (!skel)
-		return -errno;
-	skel->rodata->mw_slot = in->ref.slot;
-	skel->rodata->mw_role = in->ref.role;
-	skel->rodata->mw_fail_action = in->ref.fail_action;
-	skel->rodata->mw_malformed_action = in->ref.malformed_action;
-	err = modwall_bpf__load(skel);
-	if (err) {
-		modwall_bpf__destroy(skel);
-		return err;
+	fx_libbpf_quiet();
+	skel = fx_load(&cfg, NULL, err, sizeof(err));
+	if (!skel) {
+		fprintf(stderr, "%s: %s\n", in->name, err);
+		return -EINVAL;
 	}
 	in->skel = skel;
-	in->prog_fd = bpf_program__fd(skel->progs.modwall_xdp);
+	in->prog_fd = fx_prog_fd(skel);
 	in->fd[HM_CTL] = bpf_map__fd(skel->maps.mw_ctl);
 	in->fd[HM_CONFIG] = bpf_map__fd(skel->maps.mw_config);
 	in->fd[HM_MAC] = bpf_map__fd(skel->maps.mw_mac);
@@ -586,45 +576,12 @@ int h_set_ctl(struct h_inst *in, uint32_t gen, uint32_t applied)
 
 int h_run(struct h_inst *in, const uint8_t *frame, size_t len, uint32_t *verdict)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, opts,
-		.data_in = frame,
-		.data_size_in = len,
-		.repeat = 1,
-	);
-
-	if (bpf_prog_test_run_opts(in->prog_fd, &opts))
-		return -errno;
-	*verdict = opts.retval;
-	return 0;
+	return fx_run(in->prog_fd, frame, len, 1, verdict, NULL);
 }
 
 /* ------------------------------------------------------------------ */
 /* Counters                                                            */
 /* ------------------------------------------------------------------ */
-
-static int ncpus;
-static void *raw;
-static __u32 *keys;
-static size_t raw_cells;
-
-static int scratch(size_t cells)
-{
-	if (!ncpus) {
-		ncpus = libbpf_num_possible_cpus();
-		if (ncpus <= 0)
-			return -EINVAL;
-	}
-	if (cells <= raw_cells)
-		return 0;
-	free(raw);
-	free(keys);
-	raw = calloc(cells * ncpus, sizeof(struct mw_counter));
-	keys = calloc(cells, sizeof(*keys));
-	if (!raw || !keys)
-		return -ENOMEM;
-	raw_cells = cells;
-	return 0;
-}
 
 int h_counters_alloc(struct h_counters *c, uint32_t rows)
 {
@@ -633,8 +590,7 @@ int h_counters_alloc(struct h_counters *c, uint32_t rows)
 	c->cnt = calloc((size_t)rows * MW_NR_REASONS, sizeof(*c->cnt));
 	if (!c->cnt)
 		return -ENOMEM;
-	return scratch((size_t)rows * MW_NR_REASONS > H_IFCELLS ?
-		       (size_t)rows * MW_NR_REASONS : H_IFCELLS);
+	return 0;
 }
 
 void h_counters_free(struct h_counters *c)
@@ -643,54 +599,19 @@ void h_counters_free(struct h_counters *c)
 	c->cnt = NULL;
 }
 
-/* Read the first @n cells of a per-CPU counter array, summed over CPUs. */
-static int read_cells(int fd, size_t n, struct mw_counter *out)
-{
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	const struct mw_counter *v = raw;
-	__u32 count = n, next;
-	size_t i;
-	int c;
-
-	if (bpf_map_lookup_batch(fd, NULL, &next, keys, raw, &count, &opts) && errno != ENOENT)
-		return -errno;
-	if (count != n)
-		return -EIO;
-	for (i = 0; i < n; i++) {
-		if (keys[i] != i)
-			return -EIO;
-		out[i].packets = out[i].bytes = 0;
-		for (c = 0; c < ncpus; c++) {
-			out[i].packets += v[i * ncpus + c].packets;
-			out[i].bytes += v[i * ncpus + c].bytes;
-		}
-	}
-	return 0;
-}
-
 int h_counters_read(struct h_inst *in, struct h_counters *c)
 {
 	int err;
 
-	err = read_cells(in->fd[HM_COUNTERS], (size_t)c->rows * MW_NR_REASONS, c->cnt);
+	err = fx_read_counters(in->fd[HM_COUNTERS], 0, c->rows * MW_NR_REASONS, c->cnt);
 	if (!err)
-		err = read_cells(in->fd[HM_IFCOUNTERS], H_IFCELLS, c->ifcnt);
+		err = fx_read_counters(in->fd[HM_IFCOUNTERS], 0, H_IFCELLS, c->ifcnt);
 	return err;
 }
 
 int h_cell_read(struct h_inst *in, int map, uint32_t idx, struct mw_counter *out)
 {
-	const struct mw_counter *v = raw;
-	int c;
-
-	if (bpf_map_lookup_elem(in->fd[map], &idx, raw))
-		return -errno;
-	out->packets = out->bytes = 0;
-	for (c = 0; c < ncpus; c++) {
-		out->packets += v[c].packets;
-		out->bytes += v[c].bytes;
-	}
-	return 0;
+	return fx_read_counters(in->fd[map], idx, 1, out);
 }
 
 void h_counters_add(struct h_counters *c, uint32_t slot, uint32_t subject, uint32_t reason,

@@ -10,14 +10,8 @@
 # modwall runs on the gateway's veth ends (generic XDP, lan role). Pins go
 # to a private directory so a deployed modwall on this host is untouched.
 set -u
-MODWALL=$(readlink -f "${1:?usage: run.sh MODWALL}")
-HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../lib.sh"
-export MODWALL
-export MODWALL_PIN_DIR=/sys/fs/bpf/modwall-e2e-$$
-TMP=$(mktemp -d)
-trap 'mw_cleanup; rm -rf "$TMP"' EXIT
-trap 'exit 130' INT TERM
+. "$(dirname "$0")/../lib.sh"
+mw_init e2e "$@"
 
 GW=${MW_PREFIX}-gw
 A=${MW_PREFIX}-a
@@ -27,19 +21,6 @@ MAC_A=02:11:22:33:44:55
 MAC_B=02:11:22:33:44:66
 MAC_C=02:11:22:33:44:77
 IMEI_C=356938035643809
-
-passed=0
-failed=0
-ok() { echo "PASS $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
-# expect NAME ACTUAL EXPECTED
-expect() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "got '$2', expected '$3'"; fi; }
-
-# send NS DST COUNT: exactly COUNT ICMP echo requests; prints replies received
-send() {
-	nsx "$1" ping -q -n -c "$3" -i 0.002 -W 0.2 "$2" 2>/dev/null |
-		awk '/packets transmitted/ { print $4 }'
-}
 
 setup() {
 	mw_ns "$GW"
@@ -70,7 +51,7 @@ test_load_apply() {
 	out=$("$MODWALL" apply "$TMP/policy.mwp" 2>&1)
 	expect "apply" $? 0
 	expect "status lists 3 interfaces" \
-		"$("$MODWALL" -j status | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)["interfaces"]))')" 3
+		"$("$MODWALL" -j status | mw_jq '.interfaces | length')" 3
 	: "$out"
 }
 
@@ -139,15 +120,10 @@ test_upgrade_keeps_counters() {
 test_schema_mismatch() {
 	local out rc orig
 	orig=$(bpftool -j map lookup pinned "$MODWALL_PIN_DIR/mw_ctl" key 0 0 0 0 |
-		/usr/bin/python3 -c 'import json, sys; print(" ".join(str(int(x, 16)) for x in json.load(sys.stdin)["value"]))')
+		mw_jq '" ".join(str(int(x, 16)) for x in d["value"])')
 	# rewrite the schema word of the pinned control map (bytes 8..11)
 	bpftool map update pinned "$MODWALL_PIN_DIR/mw_ctl" key 0 0 0 0 value \
-		$(bpftool -j map lookup pinned "$MODWALL_PIN_DIR/mw_ctl" key 0 0 0 0 |
-		  /usr/bin/python3 -c '
-import json, sys
-v = [int(x, 16) for x in json.load(sys.stdin)["value"]]
-v[8:12] = [99, 0, 0, 0]
-print(" ".join(str(x) for x in v))')
+		$(echo $orig | awk '{ $9 = 99; $10 = $11 = $12 = 0; print }')
 	out=$(nsx "$GW" "$MODWALL" load gw-a --mode generic 2>&1)
 	rc=$?
 	expect "load refuses a pinned state of another schema" "$rc" 1
@@ -225,7 +201,7 @@ test_unprivileged_read() {
 	expect "load --group: attachments stay root's" "$(stat -c '%a' "$MODWALL_PIN_DIR/entry_gw-b")" 600
 	out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=+bpf \
 		--ambient-caps=+bpf env MODWALL_PIN_DIR="$MODWALL_PIN_DIR" "$MODWALL" -j stats meter-b \
-		2>&1 | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["subjects"][0]["reasons"]["pass"]["packets"])')
+		2>&1 | mw_jq '.subjects[0].reasons.pass.packets')
 	expect "non-root reader with CAP_BPF: stats from read-only pins" "$out" "$(mw_counter meter-b pass)"
 	setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=+bpf --ambient-caps=+bpf \
 		env MODWALL_PIN_DIR="$MODWALL_PIN_DIR" "$MODWALL" apply "$TMP/policy.mwp" >/dev/null 2>&1
@@ -242,6 +218,4 @@ test_unprivileged_read
 test_swap_under_traffic
 test_schema_mismatch
 test_unload_exact
-echo "e2e: $passed passed, $failed failed"
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+mw_done

@@ -13,23 +13,8 @@
 # frames are the ones the test sends and every count is exact, except the
 # rate-limited ones, which are checked against rate x time + burst.
 set -u
-MODWALL=$(readlink -f "${1:?usage: e2e.sh MODWALL}")
-HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../lib.sh"
-export MODWALL
-export MODWALL_PIN_DIR=/sys/fs/bpf/modwall-enf-$$
-TMP=$(mktemp -d)
-SINK_PIDS=()
-cleanup() {
-	local p
-	for p in "${SINK_PIDS[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	mw_cleanup
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+. "$(dirname "$0")/../lib.sh"
+mw_init enf "$@"
 
 GW=${MW_PREFIX}-egw
 DEV=${MW_PREFIX}-edev
@@ -50,31 +35,9 @@ TOL_PCT=3
 KBIT=400		# the bit-rate variant: 400 kbit/s, 10000-byte burst
 BBURST=10000
 
-passed=0
-failed=0
-ok() { echo "PASS $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
-# expect NAME ACTUAL EXPECTED
-expect() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "got '$2', expected '$3'"; fi; }
-
-# ping NS DST COUNT: COUNT echo requests; prints the replies received
-pings() {
-	nsx "$1" ping -q -n -c "$3" -i 0.01 -W 0.5 "$2" 2>/dev/null |
-		awk '/packets transmitted/ { print $4 }'
-}
-
-# iface_counter IFACE REASON [FIELD]: the interface row of `modwall stats --json`
-iface_counter() {
-	"$MODWALL" -j stats --all | /usr/bin/python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-ifname, reason = sys.argv[1], sys.argv[2]
-field = sys.argv[3] if len(sys.argv) > 3 else "packets"
-for i in d["interfaces"]:
-    if i["interface"] == ifname:
-        print(i["reasons"][reason][field]); sys.exit(0)
-print("missing")' "$@"
-}
+# send (tests/lib.sh): pings through the routed gateway get more time
+MW_SEND_INTERVAL=0.01
+MW_SEND_WAIT=0.5
 
 # sink NS ADDR PORT FILE [WAIT]: count UDP datagrams to ADDR:PORT until 1 s
 # of silence after the first one, or WAIT s (default 30) without any; the
@@ -99,7 +62,7 @@ try:
     open(sys.argv[3], "w").write("%d\n" % n)
 except OSError:
     pass    # the test is being torn down' "$2" "$3" "$4" "${5:-30}" &
-	SINK_PIDS+=($!)
+	MW_PIDS+=($!)
 	local i
 	for i in $(seq 1 50); do
 		[ -e "$4.ready" ] && return 0
@@ -183,19 +146,19 @@ test_load_apply() {
 	"$MODWALL" apply "$TMP/policy.mwp" >/dev/null
 	expect "apply the allow-list policy" $? 0
 	expect "status: two interfaces" \
-		"$("$MODWALL" -j status | /usr/bin/python3 -c 'import json,sys; print(sorted((i["interface"], i["role"]) for i in json.load(sys.stdin)["interfaces"]))')" \
+		"$("$MODWALL" -j status | mw_jq 'sorted((i["interface"], i["role"]) for i in d["interfaces"])')" \
 		"[('gw-lan', 'lan'), ('gw-wan', 'wan')]"
 }
 
 test_ping_broker() {
 	local rx lp wp
-	lp=$(iface_counter gw-lan pass)
-	wp=$(iface_counter gw-wan pass)
-	rx=$(pings "$DEV" $BROKER 20)
+	lp=$(mw_iface_counter gw-lan pass)
+	wp=$(mw_iface_counter gw-wan pass)
+	rx=$(send "$DEV" $BROKER 20)
 	expect "ping broker: every reply comes back" "$rx" 20
-	expect "ping broker: requests passed on gw-lan" $(( $(iface_counter gw-lan pass) - lp )) 20
+	expect "ping broker: requests passed on gw-lan" $(( $(mw_iface_counter gw-lan pass) - lp )) 20
 	expect "ping broker: replies passed on gw-wan (device as destination)" \
-		$(( $(iface_counter gw-wan pass) - wp )) 20
+		$(( $(mw_iface_counter gw-wan pass) - wp )) 20
 	expect "ping broker: meter's pass counter (both directions)" "$(mw_counter meter pass)" 40
 	expect "ping broker: bytes, 40 x 98" "$(mw_counter meter pass bytes)" $((40 * 98))
 	expect "ping broker: nothing not_allowed" "$(mw_counter meter not_allowed)" 0
@@ -204,14 +167,14 @@ test_ping_broker() {
 test_ping_other() {
 	local rx na lna wna
 	na=$(mw_counter meter not_allowed)
-	lna=$(iface_counter gw-lan not_allowed)
-	wna=$(iface_counter gw-wan not_allowed)
-	rx=$(pings "$DEV" $OTHER 15)
+	lna=$(mw_iface_counter gw-lan not_allowed)
+	wna=$(mw_iface_counter gw-wan not_allowed)
+	rx=$(send "$DEV" $OTHER 15)
 	expect "ping other host: no reply" "$rx" 0
 	expect "ping other host: not_allowed == sent" $(( $(mw_counter meter not_allowed) - na )) 15
-	expect "ping other host: counted on gw-lan" $(( $(iface_counter gw-lan not_allowed) - lna )) 15
-	expect "ping other host: nothing reached gw-wan" $(( $(iface_counter gw-wan not_allowed) - wna )) 0
-	rx=$(pings "$DEV" 198.18.100.1 5)
+	expect "ping other host: counted on gw-lan" $(( $(mw_iface_counter gw-lan not_allowed) - lna )) 15
+	expect "ping other host: nothing reached gw-wan" $(( $(mw_iface_counter gw-wan not_allowed) - wna )) 0
+	rx=$(send "$DEV" 198.18.100.1 5)
 	expect "ping the gateway's wan address: not allowed either" "$rx" 0
 }
 
@@ -221,12 +184,12 @@ test_upload_rate() {
 	sleep 0.5	# the bucket refills to its burst
 	p0=$(mw_counter meter pass)
 	r0=$(mw_counter meter rate_limited)
-	lp0=$(iface_counter gw-lan pass)
-	lr0=$(iface_counter gw-lan rate_limited)
+	lp0=$(mw_iface_counter gw-lan pass)
+	lr0=$(mw_iface_counter gw-lan rate_limited)
 	sink "$SRV" $BROKER 8883 "$TMP/up.count" || { bad "upload" "sink did not start"; return; }
 	out=$(blast "$DEV" 198.18.1.2 40000 $BROKER 8883 $OFFERED $SECS)
 	read -r sent secs <<< "$out"
-	wait "${SINK_PIDS[-1]}"
+	wait "${MW_PIDS[-1]}"
 	got=$(cat "$TMP/up.count" 2>/dev/null || echo 0)
 	npass=$(( $(mw_counter meter pass) - p0 ))
 	nlim=$(( $(mw_counter meter rate_limited) - r0 ))
@@ -235,8 +198,8 @@ test_upload_rate() {
 	expect "upload: every frame counted once (pass + rate_limited == sent)" \
 		$((npass + nlim)) "$sent"
 	expect "upload: the broker received exactly what passed" "$got" "$npass"
-	expect "upload: gw-lan pass row" $(( $(iface_counter gw-lan pass) - lp0 )) "$npass"
-	expect "upload: gw-lan rate_limited row" $(( $(iface_counter gw-lan rate_limited) - lr0 )) "$nlim"
+	expect "upload: gw-lan pass row" $(( $(mw_iface_counter gw-lan pass) - lp0 )) "$npass"
+	expect "upload: gw-lan rate_limited row" $(( $(mw_iface_counter gw-lan rate_limited) - lr0 )) "$nlim"
 	within "upload: passed = $RATE pps x T + $BURST" "$npass" "$expected"
 }
 
@@ -247,12 +210,12 @@ test_download_rate() {
 	sleep 0.5
 	p0=$(mw_counter meter pass)
 	r0=$(mw_counter meter rate_limited)
-	wp0=$(iface_counter gw-wan pass)
-	wr0=$(iface_counter gw-wan rate_limited)
+	wp0=$(mw_iface_counter gw-wan pass)
+	wr0=$(mw_iface_counter gw-wan rate_limited)
 	sink "$DEV" 198.18.1.2 5000 "$TMP/down.count" || { bad "download" "sink did not start"; return; }
 	out=$(blast "$SRV" $BROKER 8883 198.18.1.2 5000 $OFFERED $SECS)
 	read -r sent secs <<< "$out"
-	wait "${SINK_PIDS[-1]}"
+	wait "${MW_PIDS[-1]}"
 	got=$(cat "$TMP/down.count" 2>/dev/null || echo 0)
 	npass=$(( $(mw_counter meter pass) - p0 ))
 	nlim=$(( $(mw_counter meter rate_limited) - r0 ))
@@ -260,8 +223,8 @@ test_download_rate() {
 	echo "  download: sent $sent in $secs s, passed $npass, limited $nlim, meter got $got"
 	expect "download: pass + rate_limited == sent" $((npass + nlim)) "$sent"
 	expect "download: the meter received exactly what passed" "$got" "$npass"
-	expect "download: gw-wan pass row" $(( $(iface_counter gw-wan pass) - wp0 )) "$npass"
-	expect "download: gw-wan rate_limited row" $(( $(iface_counter gw-wan rate_limited) - wr0 )) "$nlim"
+	expect "download: gw-wan pass row" $(( $(mw_iface_counter gw-wan pass) - wp0 )) "$npass"
+	expect "download: gw-wan rate_limited row" $(( $(mw_iface_counter gw-wan rate_limited) - wr0 )) "$nlim"
 	within "download: passed = $RATE pps x T + $BURST" "$npass" "$expected"
 }
 
@@ -270,13 +233,13 @@ test_download_wrong_port() {
 	local na wna out
 	sleep 0.3
 	na=$(mw_counter meter not_allowed)
-	wna=$(iface_counter gw-wan not_allowed)
+	wna=$(mw_iface_counter gw-wan not_allowed)
 	sink "$DEV" 198.18.1.2 5001 "$TMP/wrong.count" 2 || { bad "wrong port" "sink did not start"; return; }
 	out=$(blast "$SRV" $BROKER 9999 198.18.1.2 5001 100 0.3)
-	wait "${SINK_PIDS[-1]}"
+	wait "${MW_PIDS[-1]}"
 	expect "download from port 9999: nothing reaches the meter" "$(cat "$TMP/wrong.count")" 0
 	expect "download from port 9999: not_allowed on gw-wan == sent" \
-		$(( $(iface_counter gw-wan not_allowed) - wna )) "${out%% *}"
+		$(( $(mw_iface_counter gw-wan not_allowed) - wna )) "${out%% *}"
 	expect "download from port 9999: the meter's not_allowed" \
 		$(( $(mw_counter meter not_allowed) - na )) "${out%% *}"
 }
@@ -296,7 +259,7 @@ test_upload_bitrate() {
 	sink "$SRV" $BROKER 8883 "$TMP/bits.count" || { bad "bit-rate upload" "sink did not start"; return; }
 	out=$(blast "$DEV" 198.18.1.2 40001 $BROKER 8883 $OFFERED $SECS)
 	read -r sent secs <<< "$out"
-	wait "${SINK_PIDS[-1]}"
+	wait "${MW_PIDS[-1]}"
 	npass=$(( $(mw_counter meter pass) - p0 ))
 	nlim=$(( $(mw_counter meter rate_limited) - r0 ))
 	expected=$(/usr/bin/python3 -c "print(round(($KBIT * 1000 / 8 * $secs + $BBURST) / 142 + 1, 1))")
@@ -312,11 +275,8 @@ test_upload_bitrate() {
 
 test_stats_rows() {
 	local out
-	out=$("$MODWALL" -j stats | /usr/bin/python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-print([s["name"] for s in d["subjects"] if s["kind"] == "device"],
-      sorted((i["interface"], i["role"]) for i in d["interfaces"]))')
+	out=$("$MODWALL" -j stats | mw_jq '"%s %s" % ([s["name"] for s in d["subjects"] if s["kind"] == "device"],
+	      sorted((i["interface"], i["role"]) for i in d["interfaces"]))')
 	expect "stats --json: the meter row and both interface rows" "$out" \
 		"['meter'] [('gw-lan', 'lan'), ('gw-wan', 'wan')]"
 	echo "  modwall stats:"
@@ -332,6 +292,4 @@ test_download_rate
 test_download_wrong_port
 test_upload_bitrate
 test_stats_rows
-
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+mw_done

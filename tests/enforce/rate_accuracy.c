@@ -84,6 +84,7 @@
 
 #include "modwall.skel.h"
 #include "modwall.h"
+#include "fixture.h"
 #include "apply.h"
 #include "compile.h"
 #include "policy.h"
@@ -99,7 +100,6 @@ static struct {
 	struct modwall_bpf *skel;
 	int prog_fd;
 	struct mw_maps m;
-	int ncpus;
 	int serial;		/* a fresh device name (and bucket) per run */
 } w;
 
@@ -126,30 +126,13 @@ static void die(const char *fmt, ...)
 }
 
 /* An Ethernet/IPv4/UDP frame of exactly @len bytes from the device to the server. */
-static void make_frame(uint8_t *d, size_t len)
+static void make_frame(struct fx_frame *f, size_t len)
 {
-	struct ethhdr *e = (struct ethhdr *)d;
-	struct iphdr *ip = (struct iphdr *)(e + 1);
-	struct udphdr *uh = (struct udphdr *)(ip + 1);
-	static const uint8_t gw[ETH_ALEN] = { 2, 0xff, 0xff, 0xff, 0xff, 1 };
-	static const uint8_t dev[ETH_ALEN] = { 2, 0xaa, 0xbb, 0xcc, 0xdd, 0xee };
-
-	memset(d, 'r', len);
-	memcpy(e->h_dest, gw, ETH_ALEN);
-	memcpy(e->h_source, dev, ETH_ALEN);
-	e->h_proto = htons(ETH_P_IP);
-	memset(ip, 0, sizeof(*ip));
-	ip->version = 4;
-	ip->ihl = 5;
-	ip->ttl = 64;
-	ip->protocol = IPPROTO_UDP;
-	ip->tot_len = htons((uint16_t)(len - sizeof(*e)));
-	inet_pton(AF_INET, DEV_ADDR, &ip->saddr);
-	inet_pton(AF_INET, SRV_ADDR, &ip->daddr);
-	uh->source = htons(40000);
-	uh->dest = htons(8883);
-	uh->len = htons((uint16_t)(len - sizeof(*e) - sizeof(*ip)));
-	uh->check = 0;
+	memset(f, 0, sizeof(*f));
+	fx_eth(f, 0x02ffffffff01ull, 0x02aabbccddeeull, ETH_P_IP);
+	fx_ipv4(f, fx_addr4(DEV_ADDR), fx_addr4(SRV_ADDR), IPPROTO_UDP, 5);
+	fx_udp(f, 40000, 8883, len - f->len - sizeof(struct udphdr));
+	fx_fin(f);
 }
 
 /* Apply a policy whose only device has @rate_stmt; returns the device's subject id. */
@@ -183,17 +166,7 @@ static uint32_t apply_limit(const char *rate_stmt, struct mw_policy_cfg *cfg)
 
 static int read_cell(uint32_t idx, struct mw_counter *sum)
 {
-	struct mw_counter v[1024];
-	int c;
-
-	if (w.ncpus > 1024 || bpf_map_lookup_elem(w.m.counters, &idx, v))
-		return -1;
-	sum->packets = sum->bytes = 0;
-	for (c = 0; c < w.ncpus; c++) {
-		sum->packets += v[c].packets;
-		sum->bytes += v[c].bytes;
-	}
-	return 0;
+	return fx_read_counters(w.m.counters, idx, 1, sum);
 }
 
 /* ------------------------------------------------------------------ */
@@ -297,7 +270,7 @@ static void offer(uint32_t id, int nthreads, int batch, double offered, double s
 		  struct result *r)
 {
 	struct worker wk[MAX_THREADS];
-	uint8_t frame[2048];
+	struct fx_frame frame;
 	struct mw_counter p0, p1, l0, l1;
 	uint64_t start, f0 = UINT64_MAX, f1 = UINT64_MAX, fm = UINT64_MAX, l0_ = 0, l1_ = 0, lm = 0;
 	uint64_t *mids = NULL;
@@ -305,7 +278,7 @@ static void offer(uint32_t id, int nthreads, int batch, double offered, double s
 	int i;
 
 	memset(r, 0, sizeof(*r));
-	make_frame(frame, len);
+	make_frame(&frame, len);
 	if (read_cell(id * MW_NR_REASONS + MW_R_PASS, &p0) ||
 	    read_cell(id * MW_NR_REASONS + MW_R_RATE_LIMITED, &l0))
 		die("reading counters: %s", strerror(errno));
@@ -313,7 +286,7 @@ static void offer(uint32_t id, int nthreads, int batch, double offered, double s
 	for (i = 0; i < nthreads; i++) {
 		wk[i] = (struct worker){ .cpu = i, .idx = i, .nthreads = nthreads, .batch = batch,
 					 .offered = offered, .start = start,
-					 .stop = start + (uint64_t)(secs * 1e9), .frame = frame,
+					 .stop = start + (uint64_t)(secs * 1e9), .frame = frame.d,
 					 .len = len };
 		if (batch > 1 && !(wk[i].mids = calloc(MAX_MIDS, sizeof(uint64_t))))
 			die("out of memory");
@@ -507,13 +480,6 @@ static void run_contention(int cpus, double secs)
 		passed_n++;
 }
 
-static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
 int main(int argc, char **argv)
 {
 	static const struct scenario sc[] = {
@@ -542,18 +508,15 @@ int main(int argc, char **argv)
 		die("need -t > 0, -x > 1, -e > 0");
 	online = (int)sysconf(_SC_NPROCESSORS_ONLN);
 
-	libbpf_set_print(libbpf_quiet);
-	w.skel = modwall_bpf__open();
+	fx_libbpf_quiet();
+	w.skel = fx_load(NULL, NULL, err, sizeof(err));
 	if (!w.skel)
-		die("opening the skeleton: %s", strerror(errno));
-	if (modwall_bpf__load(w.skel))
-		die("loading the program (root needed)");
-	w.prog_fd = bpf_program__fd(w.skel->progs.modwall_xdp);
+		die("the program (root needed): %s", err);
+	w.prog_fd = fx_prog_fd(w.skel);
 	if (mw_maps_from_skel(&w.m, w.skel, err, sizeof(err)))
 		die("mw_maps_from_skel: %s", err);
 	if (mw_maps_init(&w.m, w.m.max_subjects))
 		die("mw_maps_init failed");
-	w.ncpus = w.m.ncpus;
 
 	printf("rate accuracy: T = %.2f s per run, offered %.1fx the limit, tolerance %.1f%%, "
 	       "%d CPUs online\n\n", secs, overload, tol, online);

@@ -46,6 +46,8 @@
 
 #include "modwall.skel.h"
 #include "modwall.h"
+#define FX_CMOCKA
+#include "fixture.h"
 #include "addr.h"
 #include "apply.h"
 #include "compile.h"
@@ -88,19 +90,11 @@ static struct {
 	struct mw_maps m;
 	struct mw_plan plan;
 	char *text;		/* the policy now applied */
-	int ncpus;
 } w;
 
 /* ------------------------------------------------------------------ */
 /* Frames                                                              */
 /* ------------------------------------------------------------------ */
-
-#define FRAME_MAX	2048
-
-struct frame {
-	uint8_t d[FRAME_MAX];
-	size_t len;
-};
 
 enum { FR_NONE, FR_FIRST, FR_LATER };
 
@@ -121,167 +115,83 @@ struct pk {
 	size_t payload;		/* bytes after the L4 header */
 };
 
-static void *put(struct frame *f, size_t n)
-{
-	void *p = f->d + f->len;
-
-	assert_true(f->len + n <= FRAME_MAX);
-	memset(p, 0, n);
-	f->len += n;
-	return p;
-}
-
-static void put_mac(uint8_t *p, uint64_t mac)
-{
-	int i;
-
-	for (i = 0; i < ETH_ALEN; i++)
-		p[i] = (uint8_t)(mac >> (8 * (ETH_ALEN - 1 - i)));
-}
-
-static void eth(struct frame *f, uint64_t dst, uint64_t src, uint16_t proto)
-{
-	struct ethhdr *e = put(f, sizeof(*e));
-
-	put_mac(e->h_dest, dst);
-	put_mac(e->h_source, src);
-	e->h_proto = htons(proto);
-}
-
-static void arp_body(struct frame *f, uint64_t sha)
-{
-	struct arphdr *ah = put(f, sizeof(*ah));
-	uint8_t *p;
-
-	ah->ar_hrd = htons(ARPHRD_ETHER);
-	ah->ar_pro = htons(ETH_P_IP);
-	ah->ar_hln = ETH_ALEN;
-	ah->ar_pln = 4;
-	ah->ar_op = htons(ARPOP_REQUEST);
-	p = put(f, 2 * ETH_ALEN + 8);
-	put_mac(p, sha);
-	p[6] = 100, p[7] = 64, p[8] = 0, p[9] = 2;	/* 100.64.0.2 asks */
-	p[16] = 100, p[17] = 64, p[18] = 0, p[19] = 1;	/* for 100.64.0.1 */
-}
-
-static void build(struct frame *f, const struct pk *p)
+static void build(struct fx_frame *f, const struct pk *p)
 {
 	uint64_t mac = p->mac ? p->mac : MAC_HOST;
 	int wan = insts[p->inst].role == MW_ROLE_WAN;
 	uint16_t lport = p->lport ? p->lport : 40000;
 	uint16_t sport = wan ? p->rport : lport, dport = wan ? lport : p->rport;
 	uint8_t dev[16], rem[16];
-	size_t l3, l4;
 	int v6;
 
 	memset(f, 0, sizeof(*f));
 	if (!p->dev) {
 		if (wan)
-			eth(f, mac, MAC_GW, p->ethertype);
+			fx_eth(f, mac, MAC_GW, p->ethertype);
 		else
-			eth(f, MAC_GW, mac, p->ethertype);
-		if (p->ethertype == ETH_P_ARP)
-			arp_body(f, wan ? MAC_GW : mac);
+			fx_eth(f, MAC_GW, mac, p->ethertype);
+		if (p->ethertype == ETH_P_ARP)	/* 100.64.0.2 asks for 100.64.0.1 */
+			fx_arp(f, ARPOP_REQUEST, wan ? MAC_GW : mac, fx_addr4("100.64.0.2"), 0,
+			       fx_addr4("100.64.0.1"));
 		else
-			memset(put(f, 46), 0x4d, 46);
+			fx_pad(f, 46, 0x4d);
 		return;
 	}
 	v6 = strchr(p->dev, ':') != NULL;
 	assert_int_equal(inet_pton(v6 ? AF_INET6 : AF_INET, p->dev, dev), 1);
 	assert_int_equal(inet_pton(v6 ? AF_INET6 : AF_INET, p->remote, rem), 1);
 	if (wan)
-		eth(f, mac, MAC_GW, v6 ? ETH_P_IPV6 : ETH_P_IP);
+		fx_eth(f, mac, MAC_GW, v6 ? ETH_P_IPV6 : ETH_P_IP);
 	else
-		eth(f, MAC_GW, mac, v6 ? ETH_P_IPV6 : ETH_P_IP);
+		fx_eth(f, MAC_GW, mac, v6 ? ETH_P_IPV6 : ETH_P_IP);
 
-	l3 = f->len;
 	if (!v6) {
-		struct iphdr *ip = put(f, sizeof(*ip));
+		uint32_t d4, r4;
+		struct iphdr *ip;
 
-		ip->version = 4;
-		ip->ihl = 5;
-		ip->ttl = 64;
-		ip->id = htons(0x4d57);
-		ip->protocol = p->proto;
-		memcpy(&ip->saddr, wan ? rem : dev, 4);
-		memcpy(&ip->daddr, wan ? dev : rem, 4);
+		memcpy(&d4, dev, 4);
+		memcpy(&r4, rem, 4);
+		ip = fx_ipv4(f, wan ? r4 : d4, wan ? d4 : r4, p->proto, 5);
 		if (p->frag == FR_FIRST)
 			ip->frag_off = htons(0x2000);		/* MF, offset 0 */
 		else if (p->frag == FR_LATER)
 			ip->frag_off = htons(100);		/* offset 800, last */
 	} else {
-		struct ipv6hdr *ip6 = put(f, sizeof(*ip6));
-
-		ip6->version = 6;
-		ip6->hop_limit = 64;
-		ip6->nexthdr = p->frag ? IPPROTO_FRAGMENT : p->proto;
-		memcpy(&ip6->saddr, wan ? rem : dev, 16);
-		memcpy(&ip6->daddr, wan ? dev : rem, 16);
-		if (p->frag) {
-			uint8_t *fh = put(f, 8);
-			uint16_t off = p->frag == FR_FIRST ? htons(1) : htons(100 << 3);
-			uint32_t ident = htonl(0x4d570001);
-
-			fh[0] = p->proto;
-			memcpy(fh + 2, &off, 2);
-			memcpy(fh + 4, &ident, 4);
-		}
+		fx_ipv6(f, wan ? rem : dev, wan ? dev : rem, p->frag ? IPPROTO_FRAGMENT : p->proto);
+		if (p->frag)	/* offset 0 and more to come, or offset 800 and the last */
+			fx_frag6(f, p->proto, p->frag == FR_FIRST ? 0 : 100, p->frag == FR_FIRST);
 	}
 
-	l4 = f->len;
 	if (p->frag == FR_LATER) {
-		memset(put(f, p->payload ? p->payload : 16), 0xee, p->payload ? p->payload : 16);
+		fx_pad(f, p->payload ? p->payload : 16, 0xee);
 	} else {
 		switch (p->proto) {
-		case IPPROTO_TCP: {
-			struct tcphdr *th = put(f, sizeof(*th));
-
-			th->source = htons(sport);
-			th->dest = htons(dport);
-			th->seq = htonl(1);
-			th->doff = 5;
-			th->ack = 1;
-			th->window = htons(8192);
+		case IPPROTO_TCP:
+			fx_tcp(f, sport, dport);
 			break;
-		}
-		case IPPROTO_UDP: {
-			struct udphdr *uh = put(f, sizeof(*uh));
-
-			uh->source = htons(sport);
-			uh->dest = htons(dport);
+		case IPPROTO_UDP:
+			fx_udp(f, sport, dport, 0);
 			break;
-		}
 		case IPPROTO_ICMP:
-		case IPPROTO_ICMPV6: {
-			uint8_t *ih = put(f, 8);
-
-			ih[0] = (uint8_t)p->rport;	/* type */
-			ih[5] = 1;			/* id 1 */
-			ih[7] = 1;			/* seq 1 */
+			fx_icmp4(f, (uint8_t)p->rport, 0);	/* rport: the type */
+			break;
+		case IPPROTO_ICMPV6:
+			fx_icmp6(f, (uint8_t)p->rport, 0);
 			break;
 		}
+		fx_pad(f, p->payload, 'm');
+		if (p->proto == IPPROTO_UDP) {
+			struct udphdr *uh = (struct udphdr *)(f->d + f->len - p->payload -
+							       sizeof(*uh));
+
+			uh->len = htons((uint16_t)(sizeof(*uh) + p->payload));
 		}
-		memset(put(f, p->payload), 'm', p->payload);
 	}
-
-	if (!v6) {
-		struct iphdr *ip = (struct iphdr *)(f->d + l3);
-
-		ip->tot_len = htons((uint16_t)(f->len - l3));
-	} else {
-		struct ipv6hdr *ip6 = (struct ipv6hdr *)(f->d + l3);
-
-		ip6->payload_len = htons((uint16_t)(f->len - l3 - sizeof(*ip6)));
-	}
-	if (p->proto == IPPROTO_UDP && p->frag != FR_LATER) {
-		struct udphdr *uh = (struct udphdr *)(f->d + l4 + (v6 && p->frag ? 8 : 0));
-
-		uh->len = htons((uint16_t)(f->len - l4 - (v6 && p->frag ? 8 : 0)));
-	}
+	fx_fin(f);
 }
 
 /* Grow a frame to exactly @len bytes with UDP payload (IPv4 or IPv6 UDP frames). */
-static void build_sized(struct frame *f, struct pk p, size_t len)
+static void build_sized(struct fx_frame *f, struct pk p, size_t len)
 {
 	build(f, &p);
 	assert_true(len >= f->len);
@@ -382,20 +292,7 @@ struct snap {
 
 static void read_cells(int fd, struct mw_counter *out, __u32 n)
 {
-	struct mw_counter *v = calloc((size_t)w.ncpus, sizeof(*v));
-	__u32 i;
-	int c;
-
-	assert_non_null(v);
-	for (i = 0; i < n; i++) {
-		assert_int_equal(bpf_map_lookup_elem(fd, &i, v), 0);
-		out[i].packets = out[i].bytes = 0;
-		for (c = 0; c < w.ncpus; c++) {
-			out[i].packets += v[c].packets;
-			out[i].bytes += v[c].bytes;
-		}
-	}
-	free(v);
+	assert_int_equal(fx_read_counters(fd, 0, n, out), 0);
 }
 
 static void take_snap(struct snap *s)
@@ -436,7 +333,7 @@ static int diff(const char *what, const struct mw_counter *a, const struct mw_co
  * call with repeat @count when @batch). Every run must return @verdict
  * (with @batch: the last one), and the counters must move by @mv exactly.
  */
-static void run_many(int inst, const struct frame *f, __u32 count, int batch, int verdict,
+static void run_many(int inst, const struct fx_frame *f, __u32 count, int batch, int verdict,
 		     const struct mv *mv, int nmv)
 {
 	struct inst *in = &insts[inst];
@@ -461,9 +358,8 @@ static void run_many(int inst, const struct frame *f, __u32 count, int batch, in
 
 	take_snap(before);
 	for (i = 0; i < calls; i++) {
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->d, .data_size_in = (__u32)f->len,
-			    .repeat = batch ? count : 1);
-		int err = bpf_prog_test_run_opts(in->prog_fd, &o);
+		__u32 retval = ~0u;
+		int err = fx_run(in->prog_fd, f->d, f->len, batch ? count : 1, &retval, NULL);
 
 		if (err) {
 			print_error("%s: BPF_PROG_TEST_RUN (%zu bytes): %s\n", in->name, f->len,
@@ -471,11 +367,9 @@ static void run_many(int inst, const struct frame *f, __u32 count, int batch, in
 			bad++;
 			break;
 		}
-		if ((int)o.retval != verdict) {
+		if ((int)retval != verdict) {
 			print_error("%s: run %u of %u: verdict %s, expected %s\n", in->name, i + 1,
-				    calls, o.retval == XDP_PASS ? "XDP_PASS" :
-				    o.retval == XDP_DROP ? "XDP_DROP" : "?",
-				    verdict == XDP_PASS ? "XDP_PASS" : "XDP_DROP");
+				    calls, fx_verdict_name(retval), fx_verdict_name((__u32)verdict));
 			bad++;
 			break;
 		}
@@ -493,7 +387,7 @@ static void run_many(int inst, const struct frame *f, __u32 count, int batch, in
 }
 
 /* One frame: verdict, and one subject cell and one interface cell moved by one. */
-static void expect1(int inst, const struct frame *f, int verdict, const char *subj,
+static void expect1(int inst, const struct fx_frame *f, int verdict, const char *subj,
 		    __u32 reason)
 {
 	struct mv mv = { subj, reason, 1 };
@@ -503,7 +397,7 @@ static void expect1(int inst, const struct frame *f, int verdict, const char *su
 
 static void expect_pk(const struct pk *p, int verdict, const char *subj, __u32 reason)
 {
-	struct frame *f = calloc(1, sizeof(*f));
+	struct fx_frame *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
 	build(f, p);
@@ -817,7 +711,7 @@ static void test_rule_limit(void **state)
 /* ------------------------------------------------------------------ */
 
 /* One frame from @dev (lan: upload) or to it (wan: download), UDP to 198.51.100.53:53. */
-static void rate_frame(struct frame *f, int inst, const char *dev, size_t len)
+static void rate_frame(struct fx_frame *f, int inst, const char *dev, size_t len)
 {
 	struct pk p = { .inst = inst, .dev = dev, .remote = "198.51.100.53", .proto = UDP,
 			.rport = 53 };
@@ -831,7 +725,7 @@ static void rate_frame(struct frame *f, int inst, const char *dev, size_t len)
 /* @n frames that pass, each checked on its own, then one that is limited. */
 static void burst_then_limited(int inst, const char *dev, const char *subj, int n, size_t len)
 {
-	struct frame *f = calloc(1, sizeof(*f));
+	struct fx_frame *f = calloc(1, sizeof(*f));
 	int i;
 
 	assert_non_null(f);
@@ -865,7 +759,7 @@ static void test_rate_pps_burst(void **state)
 /* The same in one BPF_PROG_TEST_RUN call with repeat: 5 pass, 3 limited. */
 static void test_rate_pps_repeat(void **state)
 {
-	struct frame *f = calloc(1, sizeof(*f));
+	struct fx_frame *f = calloc(1, sizeof(*f));
 	struct mv mv[] = { { "r3", R_PASS, 5 }, { "r3", R_RL, 3 } };
 
 	(void)state;
@@ -903,7 +797,7 @@ static void test_rate_bits_burst(void **state)
  */
 static void test_rate_bits_sizes(void **state)
 {
-	struct frame *f = calloc(1, sizeof(*f));
+	struct fx_frame *f = calloc(1, sizeof(*f));
 
 	(void)state;
 	assert_non_null(f);
@@ -923,7 +817,7 @@ static void test_rate_bits_sizes(void **state)
 /* An allow-list miss is not_allowed and takes no token. */
 static void test_rate_after_allow(void **state)
 {
-	struct frame *f = calloc(1, sizeof(*f));
+	struct fx_frame *f = calloc(1, sizeof(*f));
 	struct pk miss = LAN("100.64.1.21", "198.51.100.54", UDP, 53);
 	struct mv mv = { "a1", R_NA, 7 };
 
@@ -994,7 +888,7 @@ static void test_rate_reapply(void **state)
  */
 static void test_rate_refund(void **state)
 {
-	struct frame *f = calloc(1, sizeof(*f));
+	struct fx_frame *f = calloc(1, sizeof(*f));
 	struct timespec ts = { 0, 300 * 1000 * 1000 };
 	struct snap *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
 	__u32 id, n1 = 0, n2 = 0, i;
@@ -1083,7 +977,7 @@ static void test_rate_params_overflow(void **state)
  */
 static void test_rate_huge_burst(void **state)
 {
-	struct frame *f = calloc(1, sizeof(*f));
+	struct fx_frame *f = calloc(1, sizeof(*f));
 	struct mv mv = { "h1", R_PASS, 3 };
 	struct mw_policy pol;
 	struct mw_plan plan;
@@ -1113,47 +1007,18 @@ static void test_rate_huge_burst(void **state)
 /* Setup                                                               */
 /* ------------------------------------------------------------------ */
 
-static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
+/* A second instance (@share) uses the first one's maps, as the loader's pins do. */
 static int load_inst(struct inst *in, struct modwall_bpf *share)
 {
-	struct bpf_map *map;
-	int err;
+	const struct fx_prog cfg = { in->slot, in->role, MW_ACT_PASS, MW_ACT_DROP };
+	char err[256];
 
-	in->skel = modwall_bpf__open();
+	in->skel = fx_load(&cfg, share, err, sizeof(err));
 	if (!in->skel) {
-		fprintf(stderr, "%s: open: %s\n", in->name, strerror(errno));
+		fprintf(stderr, "%s: %s\n", in->name, err);
 		return -1;
 	}
-	in->skel->rodata->mw_slot = in->slot;
-	in->skel->rodata->mw_role = in->role;
-	in->skel->rodata->mw_fail_action = MW_ACT_PASS;
-	in->skel->rodata->mw_malformed_action = MW_ACT_DROP;
-	/* a second interface uses the first one's maps, as the loader's pins do */
-	if (share)
-		bpf_object__for_each_map(map, in->skel->obj) {
-			const char *n = bpf_map__name(map);
-			struct bpf_map *src;
-
-			if (strncmp(n, "mw_", 3))
-				continue;
-			src = bpf_object__find_map_by_name(share->obj, n);
-			if (!src || bpf_map__reuse_fd(map, bpf_map__fd(src))) {
-				fprintf(stderr, "%s: sharing map %s failed\n", in->name, n);
-				return -1;
-			}
-		}
-	err = modwall_bpf__load(in->skel);
-	if (err) {
-		fprintf(stderr, "%s: load: %s\n", in->name, strerror(-err));
-		return -1;
-	}
-	in->prog_fd = bpf_program__fd(in->skel->progs.modwall_xdp);
+	in->prog_fd = fx_prog_fd(in->skel);
 	return in->prog_fd < 0 ? -1 : 0;
 }
 
@@ -1163,10 +1028,7 @@ static int group_setup(void **state)
 	int rc;
 
 	(void)state;
-	libbpf_set_print(libbpf_log);
-	w.ncpus = libbpf_num_possible_cpus();
-	if (w.ncpus <= 0)
-		return -1;
+	fx_libbpf_quiet();
 	if (load_inst(&insts[I_LAN], NULL) || load_inst(&insts[I_WAN], insts[I_LAN].skel))
 		return -1;
 	rc = mw_maps_from_skel(&w.m, insts[I_LAN].skel, err, sizeof(err));

@@ -17,13 +17,9 @@
 #   gateway's (permanent) neighbour entry for the meter lets the watch put
 #   its addresses in the live policy, so downloads on gw-wan are its own.
 set -u
-MODWALL=$(readlink -f "${1:?usage: run.sh MODWALL}")
-HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../lib.sh"
+. "$(dirname "$0")/../lib.sh"
+mw_init lw "$@"
 WATCH_TEST=${WATCH_TEST:-$(dirname "$MODWALL")/tests/watch_test}
-export MODWALL
-export MODWALL_PIN_DIR=/sys/fs/bpf/modwall-lw-$$
-TMP=$(mktemp -d)
 WPID=
 
 stop_watch() {
@@ -33,26 +29,13 @@ stop_watch() {
 		WPID=
 	fi
 }
-cleanup() {
-	stop_watch
-	# LINKWATCH_LOG=FILE keeps the watch's log
-	[ -n "${LINKWATCH_LOG:-}" ] && cp "$TMP/watch.log" "$LINKWATCH_LOG"
-	mw_cleanup
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-passed=0
-failed=0
-ok() { echo "PASS $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
-expect() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "got '$2', expected '$3'"; fi; }
+mw_atexit stop_watch
+# LINKWATCH_LOG=FILE keeps the watch's log
+[ -n "${LINKWATCH_LOG:-}" ] && mw_atexit 'cp "$TMP/watch.log" "$LINKWATCH_LOG"'
 
 if [ ! -x "$WATCH_TEST" ]; then
-	echo "no watch driver at $WATCH_TEST (make $WATCH_TEST)"
-	echo "0 passed, 1 failed"
-	exit 1
+	bad "setup" "no watch driver at $WATCH_TEST (make $WATCH_TEST)"
+	mw_done
 fi
 
 GW=${MW_PREFIX}-lgw
@@ -68,37 +51,18 @@ now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", b - a }'; }
 le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
 
-# pings NS DST COUNT [ping options]: COUNT echo requests; prints the replies
-pings() {
-	local ns=$1 dst=$2 n=$3
-	shift 3
-	nsx "$ns" ping -q -n -c "$n" -i 0.01 -W 0.5 "$@" "$dst" 2>/dev/null |
-		awk '/packets transmitted/ { print $4 }'
-}
+# send (tests/lib.sh): pings through the routed gateway get more time
+MW_SEND_INTERVAL=0.01
+MW_SEND_WAIT=0.5
 
-# iface_counter IFACE REASON: the interface row of `modwall stats --json`
-iface_counter() {
-	"$MODWALL" -j stats --all | /usr/bin/python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-for i in d["interfaces"]:
-    if i["interface"] == sys.argv[1]:
-        print(i["reasons"][sys.argv[2]]["packets"]); sys.exit(0)
-print("missing")' "$@"
-}
-
-# iface_status IFACE: "slot ifindex role mode" from `modwall status --json`
+# iface_status IFACE: "slot ifindex role mode fail" from `modwall status --json`
 iface_status() {
-	"$MODWALL" -j status | /usr/bin/python3 -c '
-import json, sys
-for i in json.load(sys.stdin)["interfaces"]:
-    if i["interface"] == sys.argv[1]:
-        print(i["slot"], i["ifindex"], i["role"], i["mode"], i["fail"]); sys.exit(0)
-print("missing")' "$1"
+	"$MODWALL" -j status | mw_jq '
+next(("%s %s %s %s %s" % (i["slot"], i["ifindex"], i["role"], i["mode"], i["fail"])
+      for i in d["interfaces"] if i["interface"] == n), "missing")' n="$1"
 }
 
 ifindex_of() { nsx "$1" ip -o link show dev "$2" | cut -d: -f1; }
-mac_of() { nsx "$1" ip -o link show dev "$2" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'; }
 
 # status KEY: a counter of the running watch
 status() { awk -v k="$1" '$1 == k { print $2 }' "$TMP/status" 2>/dev/null; }
@@ -153,15 +117,15 @@ test_reattach_setup() {
 	start_watch "$GW"
 	expect "the watch starts in the gateway's namespace" $? 0
 	expect "the watch sees gw0 attached" "$(status waiting)/$(status reattached)" "0/0"
-	expect "meter's pings are dropped" "$(pings "$DEV" 198.18.1.1 5)" 0
+	expect "meter's pings are dropped" "$(send "$DEV" 198.18.1.1 5)" 0
 	expect "meter drop counter" "$(mw_counter meter drop)" 5
-	expect "gw0 drop row" "$(iface_counter gw0 drop)" 5
+	expect "gw0 drop row" "$(mw_iface_counter gw0 drop)" 5
 }
 
 test_reattach() {
 	local d0 i0 st0 t0 t1 d i dt rx st1 pid
 	d0=$(mw_counter meter drop)
-	i0=$(iface_counter gw0 drop)
+	i0=$(mw_iface_counter gw0 drop)
 	st0=$(iface_status gw0)
 	nsx "$GW" ip link del gw0
 	wait_status gone 1 2
@@ -201,7 +165,7 @@ test_reattach() {
 		"$(echo "$st1" | cut -d' ' -f1,3-)/$(echo "$st1" | cut -d' ' -f2)" \
 		"$(echo "$st0" | cut -d' ' -f1,3-)/$(ifindex_of "$GW" gw0)"
 	d=$(mw_counter meter drop)
-	i=$(iface_counter gw0 drop)
+	i=$(mw_iface_counter gw0 drop)
 	# >= on the interface row: mw_load() zeroes it after attaching, and a
 	# frame counted in between is lost (the watch adds the old values back)
 	if [ "$d" -gt "$d0" ] && [ "$i" -ge "$i0" ]; then
@@ -209,9 +173,9 @@ test_reattach() {
 	else
 		bad "gw0 back: counters continue" "meter drop $d0 -> $d, gw0 drop row $i0 -> $i"
 	fi
-	expect "gw0 back: pings dropped" "$(pings "$DEV" 198.18.1.1 10)" 0
+	expect "gw0 back: pings dropped" "$(send "$DEV" 198.18.1.1 10)" 0
 	expect "gw0 back: meter drop +10" $(( $(mw_counter meter drop) - d )) 10
-	expect "gw0 back: gw0 drop row +10" $(( $(iface_counter gw0 drop) - i )) 10
+	expect "gw0 back: gw0 drop row +10" $(( $(mw_iface_counter gw0 drop) - i )) 10
 }
 
 # the interface returns down: not attached until it comes up
@@ -230,10 +194,10 @@ test_reattach_down() {
 	nsx "$GW" ip link set gw0 up
 	wait_status reattached 2 2
 	expect "gw0 comes up: re-attached within 2 s" $? 0
-	nsx "$DEV" ip neigh replace 198.18.1.1 lladdr "$(mac_of "$GW" gw0)" dev eth0 nud permanent
+	nsx "$DEV" ip neigh replace 198.18.1.1 lladdr "$(mw_mac "$GW" gw0)" dev eth0 nud permanent
 	nsx "$GW" ip neigh replace 198.18.1.2 lladdr $MAC_DEV dev gw0 nud permanent
 	d=$(mw_counter meter drop)
-	expect "gw0 up again: pings dropped" "$(pings "$DEV" 198.18.1.1 5)" 0
+	expect "gw0 up again: pings dropped" "$(send "$DEV" 198.18.1.1 5)" 0
 	expect "gw0 up again: meter drop +5" $(( $(mw_counter meter drop) - d )) 5
 }
 
@@ -271,7 +235,7 @@ test_reattach_fail() {
 	make_dev_link
 	wait_status reattached $((r + 2)) 3
 	d=$(mw_counter meter drop)
-	expect "gw0 made again: pings dropped" "$(pings "$DEV" 198.18.1.1 5)" 0
+	expect "gw0 made again: pings dropped" "$(send "$DEV" 198.18.1.1 5)" 0
 	expect "gw0 made again: meter drop +5" $(( $(mw_counter meter drop) - d )) 5
 }
 
@@ -286,7 +250,7 @@ test_reattach_restart() {
 	wait_status reattached 1 2
 	expect "gw0 back: the restarted watch re-attaches it within 2 s" $? 0
 	d=$(mw_counter meter drop)
-	expect "gw0 back: pings dropped" "$(pings "$DEV" 198.18.1.1 5)" 0
+	expect "gw0 back: pings dropped" "$(send "$DEV" 198.18.1.1 5)" 0
 	expect "gw0 back: meter drop +5" $(( $(mw_counter meter drop) - d )) 5
 }
 
@@ -306,7 +270,7 @@ test_rename() {
 	grep -q "renamed from gw0" "$TMP/watch.log"
 	expect "... the watch logs the rename" $? 0
 	d=$(mw_counter meter drop)
-	expect "... pings over gwx still dropped" "$(pings "$DEV" 198.18.1.1 5)" 0
+	expect "... pings over gwx still dropped" "$(send "$DEV" 198.18.1.1 5)" 0
 	expect "... and counted" $(( $(mw_counter meter drop) - d )) 5
 	nsx "$GW" ip link del gw0
 	nsx "$GW" ip link set gwx down
@@ -329,7 +293,7 @@ test_unload_waiting() {
 	sleep 1.5
 	expect "gw0 back after unload: not attached again" \
 		"$(status reattached)/$(status waiting)/$(iface_status gw0)" "$r/0/missing"
-	expect "gw0 back after unload: pings pass" "$(pings "$DEV" 198.18.1.1 5)" 5
+	expect "gw0 back after unload: pings pass" "$(send "$DEV" 198.18.1.1 5)" 5
 	stop_watch
 	"$MODWALL" unload --all >/dev/null 2>&1
 }
@@ -352,7 +316,7 @@ test_neigh_setup() {
 	nsx "$GW2" "$MODWALL" load gw-wan --role wan --mode generic >/dev/null &&
 		"$MODWALL" apply "$TMP/observe.mwp" >/dev/null
 	expect "wan: load gw-wan (role wan) only, apply: meter tagged by MAC, observe" $? 0
-	expect "wan: without the watch, downloads reach the meter" "$(pings "$SRV" 198.18.1.2 5)" 5
+	expect "wan: without the watch, downloads reach the meter" "$(send "$SRV" 198.18.1.2 5)" 5
 	expect "wan: ... but are not the meter's" "$(mw_counter meter observe)" 0
 	expect "wan: ... they are unattributed" "$(mw_counter unattributed pass)" 5
 }
@@ -365,7 +329,7 @@ test_neigh_sync() {
 	expect "wan: the meter's permanent neighbour entry is synced" $? 0
 	expect "wan: one address held" "$(status learned)" 1
 	o=$(mw_counter meter observe)
-	expect "wan: downloads reach the meter" "$(pings "$SRV" 198.18.1.2 10)" 10
+	expect "wan: downloads reach the meter" "$(send "$SRV" 198.18.1.2 10)" 10
 	expect "wan: downloads are the meter's (observe == packets)" \
 		$(( $(mw_counter meter observe) - o )) 10
 	expect "wan: and their bytes" "$(mw_counter meter observe bytes)" $((10 * 98))
@@ -378,14 +342,14 @@ test_neigh_change() {
 	expect "wan: the address moves to an untagged MAC: taken out" $? 0
 	o=$(mw_counter meter observe)
 	u=$(mw_counter unattributed pass)
-	pings "$SRV" 198.18.1.2 5 >/dev/null
+	send "$SRV" 198.18.1.2 5 >/dev/null
 	expect "wan: ... downloads to it are not the meter's" $(( $(mw_counter meter observe) - o )) 0
 	expect "wan: ... but unattributed" $(( $(mw_counter unattributed pass) - u )) 5
 	nsx "$GW2" ip neigh replace 198.18.1.2 lladdr $MAC_DEV dev gw-lan nud permanent
 	wait_status neigh_added 2 2
 	expect "wan: back at the meter's MAC: synced again" $? 0
 	o=$(mw_counter meter observe)
-	pings "$SRV" 198.18.1.2 5 >/dev/null
+	send "$SRV" 198.18.1.2 5 >/dev/null
 	expect "wan: ... the meter's again" $(( $(mw_counter meter observe) - o )) 5
 	nsx "$GW2" ip neigh del 198.18.1.2 dev gw-lan
 	wait_status neigh_removed 2 2
@@ -404,7 +368,7 @@ test_neigh_apply() {
 	wait_status resyncs $((r + 1)) 3 && wait_status neigh_added $((a + 1)) 1
 	expect "wan: apply from the CLI: the watch notices and writes the entry again" $? 0
 	o=$(mw_counter meter observe)
-	pings "$SRV" 198.18.1.2 5 >/dev/null
+	send "$SRV" 198.18.1.2 5 >/dev/null
 	expect "wan: ... downloads are the meter's" $(( $(mw_counter meter observe) - o )) 5
 
 	a=$(status neigh_added)
@@ -413,7 +377,7 @@ test_neigh_apply() {
 	wait_status neigh_added $((a + 1)) 1
 	expect "wan: apply then resync (what the daemon does after SIGHUP)" $? 0
 	o=$(mw_counter meter observe)
-	pings "$SRV" 198.18.1.2 5 >/dev/null
+	send "$SRV" 198.18.1.2 5 >/dev/null
 	expect "wan: ... downloads are the meter's" $(( $(mw_counter meter observe) - o )) 5
 }
 
@@ -430,7 +394,7 @@ test_neigh_conflict() {
 	expect "wan: the policy binds the meter's address to 'cam': a conflict, not written" $? 0
 	o=$(mw_counter meter observe)
 	c=$(mw_counter cam pass)
-	pings "$SRV" 198.18.1.2 5 >/dev/null
+	send "$SRV" 198.18.1.2 5 >/dev/null
 	expect "wan: ... downloads are cam's" "$(( $(mw_counter cam pass) - c ))/$(( $(mw_counter meter observe) - o ))" "5/0"
 	"$MODWALL" apply "$TMP/observe.mwp" >/dev/null
 }
@@ -446,15 +410,15 @@ test_neigh_ipv6() {
 	nsx "$SRV" ip addr add 2001:db8:100::10/64 dev eth0 nodad
 	nsx "$MET" ip -6 route add default via 2001:db8:1::1
 	nsx "$SRV" ip -6 route add default via 2001:db8:100::1
-	nsx "$MET" ip neigh replace 2001:db8:1::1 lladdr "$(mac_of "$GW2" gw-lan)" dev eth0 nud permanent
-	nsx "$SRV" ip neigh replace 2001:db8:100::1 lladdr "$(mac_of "$GW2" gw-wan)" dev eth0 nud permanent
+	nsx "$MET" ip neigh replace 2001:db8:1::1 lladdr "$(mw_mac "$GW2" gw-lan)" dev eth0 nud permanent
+	nsx "$SRV" ip neigh replace 2001:db8:100::1 lladdr "$(mw_mac "$GW2" gw-wan)" dev eth0 nud permanent
 	nsx "$GW2" ip neigh replace 2001:db8:100::10 lladdr $MAC_SRV dev gw-wan nud permanent
 	a=$(status neigh_added)
 	nsx "$GW2" ip neigh replace 2001:db8:1::2 lladdr $MAC_DEV dev gw-lan nud permanent
 	wait_status neigh_added $((a + 1)) 2
 	expect "wan: the meter's IPv6 neighbour is synced" $? 0
 	o=$(mw_counter meter observe)
-	expect "wan: IPv6 downloads reach the meter" "$(pings "$SRV" 2001:db8:1::2 5 -6)" 5
+	expect "wan: IPv6 downloads reach the meter" "$(send "$SRV" 2001:db8:1::2 5 -6)" 5
 	expect "wan: IPv6 downloads are the meter's" $(( $(mw_counter meter observe) - o )) 5
 }
 
@@ -474,7 +438,7 @@ test_neigh_overrun() {
 	expect "wan: a burst of 251 neighbour changes overruns it" $? 0
 	expect "wan: ... the re-read finds the meter's IPv4 address gone, IPv6 kept" "$(status learned)" 1
 	o=$(mw_counter meter observe)
-	pings "$SRV" 198.18.1.2 3 >/dev/null
+	send "$SRV" 198.18.1.2 3 >/dev/null
 	expect "wan: ... downloads to the moved address are not the meter's" \
 		$(( $(mw_counter meter observe) - o )) 0
 	nsx "$GW2" ip neigh replace 198.18.1.2 lladdr $MAC_DEV dev gw-lan nud permanent
@@ -489,7 +453,7 @@ test_neigh_stop() {
 	grep -q "the watch stops" "$TMP/watch.log"
 	expect "wan: the watch stops: its entries are taken out" $? 0
 	o=$(mw_counter meter observe)
-	pings "$SRV" 198.18.1.2 5 >/dev/null
+	send "$SRV" 198.18.1.2 5 >/dev/null
 	expect "wan: ... downloads are not the meter's any more" $(( $(mw_counter meter observe) - o )) 0
 }
 
@@ -513,5 +477,4 @@ if [ "$failed" -ne 0 ]; then
 	echo "  watch log:"
 	sed 's/^/    /' "$TMP/watch.log"
 fi
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+mw_done

@@ -40,6 +40,8 @@
 
 #include "modwall.skel.h"
 #include "modwall.h"
+#define FX_CMOCKA
+#include "fixture.h"
 
 #ifndef ETH_P_8021AD
 #define ETH_P_8021AD	0x88A8
@@ -172,20 +174,9 @@ static struct inst insts[I_NR] = {
 	[I_MALPASS]  = { "malpass",  63, MW_ROLE_LAN, MW_ACT_PASS, MW_ACT_PASS, NULL, -1 },
 };
 
-static int ncpus;
-
 /* ------------------------------------------------------------------ */
 /* Frames                                                              */
 /* ------------------------------------------------------------------ */
-
-#define FRAME_MAX	2048
-
-struct frame {
-	uint8_t d[FRAME_MAX];
-	size_t len;
-	size_t l3;	/* offset of the IP header */
-	int ipver;	/* 4, 6, or 0: no IP header to fix up */
-};
 
 struct pkt_args {
 	uint64_t mac;		/* device MAC (MAC_HOST when 0) */
@@ -194,7 +185,7 @@ struct pkt_args {
 };
 
 struct pkt_case;
-typedef void (*build_fn)(struct frame *f, const struct pkt_case *c);
+typedef void (*build_fn)(struct fx_frame *f, const struct pkt_case *c);
 typedef void (*policy_fn)(struct inst *in, unsigned int arg);
 
 struct pkt_case {
@@ -208,233 +199,6 @@ struct pkt_case {
 	__u32 subject;
 	__u32 reason;		/* enum mw_reason */
 };
-
-static void *put(struct frame *f, size_t n)
-{
-	void *p = f->d + f->len;
-
-	assert_true(f->len + n <= FRAME_MAX);
-	memset(p, 0, n);
-	f->len += n;
-	return p;
-}
-
-/* Drop @n bytes from the end of the frame. */
-static void chop(struct frame *f, size_t n)
-{
-	assert_true(n <= f->len);
-	f->len -= n;
-}
-
-/* Append @n bytes of @byte after everything the headers account for. */
-static void pad(struct frame *f, size_t n, uint8_t byte)
-{
-	memset(put(f, n), byte, n);
-}
-
-/* Set the IP length fields so that the IP packet ends where the frame does. */
-static void fin(struct frame *f)
-{
-	if (f->ipver == 4) {
-		struct iphdr *ip = (struct iphdr *)(f->d + f->l3);
-
-		ip->tot_len = htons(f->len - f->l3);
-	} else if (f->ipver == 6) {
-		struct ipv6hdr *ip6 = (struct ipv6hdr *)(f->d + f->l3);
-
-		ip6->payload_len = htons(f->len - f->l3 - sizeof(*ip6));
-	}
-}
-
-static void mac_put(uint8_t *p, uint64_t mac)
-{
-	int i;
-
-	for (i = 0; i < ETH_ALEN; i++)
-		p[i] = mac >> (8 * (ETH_ALEN - 1 - i));
-}
-
-/* IPv4 address in network byte order, as it sits in the packet. */
-static uint32_t addr4(const char *s)
-{
-	struct in_addr a;
-
-	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-	return a.s_addr;
-}
-
-static void addr6(const char *s, uint8_t out[16])
-{
-	assert_int_equal(inet_pton(AF_INET6, s, out), 1);
-}
-
-static void eth(struct frame *f, uint64_t dst, uint64_t src, uint16_t proto)
-{
-	struct ethhdr *e = put(f, sizeof(*e));
-
-	mac_put(e->h_dest, dst);
-	mac_put(e->h_source, src);
-	e->h_proto = htons(proto);
-}
-
-/* One 802.1Q/802.1ad tag: TCI and the ethertype that follows it. */
-static void vlan(struct frame *f, uint16_t tci, uint16_t proto)
-{
-	uint16_t *t = put(f, 4);
-
-	t[0] = htons(tci);
-	t[1] = htons(proto);
-}
-
-/* An IPv4 header of @ihl words (options are NOPs); tot_len is set by fin(). */
-static struct iphdr *ipv4(struct frame *f, uint32_t saddr, uint32_t daddr,
-			  uint8_t proto, unsigned int ihl)
-{
-	size_t hlen = (ihl < 5 ? 5 : ihl) * 4;
-	struct iphdr *ip;
-
-	f->l3 = f->len;
-	f->ipver = 4;
-	ip = put(f, hlen);
-	ip->version = 4;
-	ip->ihl = ihl;
-	ip->tos = 0;
-	ip->tot_len = htons(hlen);
-	ip->id = htons(0x4d57);
-	ip->frag_off = 0;
-	ip->ttl = 64;
-	ip->protocol = proto;
-	ip->check = 0;
-	ip->saddr = saddr;
-	ip->daddr = daddr;
-	memset(ip + 1, IPOPT_NOP, hlen - sizeof(*ip));
-	return ip;
-}
-
-static struct ipv6hdr *ipv6(struct frame *f, const char *saddr, const char *daddr,
-			    uint8_t nexthdr)
-{
-	struct ipv6hdr *ip6;
-
-	f->l3 = f->len;
-	f->ipver = 6;
-	ip6 = put(f, sizeof(*ip6));
-	ip6->version = 6;
-	ip6->priority = 0;
-	ip6->payload_len = 0;
-	ip6->nexthdr = nexthdr;
-	ip6->hop_limit = 64;
-	addr6(saddr, ip6->saddr.s6_addr);
-	addr6(daddr, ip6->daddr.s6_addr);
-	return ip6;
-}
-
-/*
- * Generic extension header (hop-by-hop, routing, destination options):
- * (hdrlen + 1) * 8 bytes; the body is Pad1 options / a type 0 routing
- * header with no segments left, all zero.
- */
-static uint8_t *ext6(struct frame *f, uint8_t nexthdr, uint8_t hdrlen)
-{
-	uint8_t *e = put(f, (hdrlen + 1) * 8);
-
-	e[0] = nexthdr;
-	e[1] = hdrlen;
-	return e;
-}
-
-/* Fragment header: offset in 8-byte units, M flag. */
-static void frag6(struct frame *f, uint8_t nexthdr, uint16_t offset, int more)
-{
-	uint8_t *e = put(f, 8);
-	uint16_t offmf = htons((uint16_t)(offset << 3) | (more ? 1 : 0));
-	uint32_t ident = htonl(0x4d570001);
-
-	e[0] = nexthdr;
-	e[1] = 0;
-	memcpy(e + 2, &offmf, 2);
-	memcpy(e + 4, &ident, 4);
-}
-
-/* Authentication header: (plen + 2) * 4 bytes. */
-static void ah6(struct frame *f, uint8_t nexthdr, uint8_t plen)
-{
-	uint8_t *e = put(f, (plen + 2) * 4);
-	uint32_t spi = htonl(0x100), seq = htonl(1);
-
-	e[0] = nexthdr;
-	e[1] = plen;
-	memcpy(e + 4, &spi, 4);
-	memcpy(e + 8, &seq, 4);
-}
-
-/* TCP SYN, data offset 5; options (NOPs) are appended by the caller. */
-static struct tcphdr *tcp(struct frame *f, uint16_t sport, uint16_t dport)
-{
-	struct tcphdr *th = put(f, sizeof(*th));
-
-	th->source = htons(sport);
-	th->dest = htons(dport);
-	th->seq = htonl(1000);
-	th->ack_seq = 0;
-	th->doff = 5;
-	th->syn = 1;
-	th->window = htons(65535);
-	th->check = 0;
-	return th;
-}
-
-static void udp(struct frame *f, uint16_t sport, uint16_t dport, size_t payload)
-{
-	struct udphdr *uh = put(f, sizeof(*uh));
-
-	uh->source = htons(sport);
-	uh->dest = htons(dport);
-	uh->len = htons(sizeof(*uh) + payload);
-	uh->check = 0;
-	pad(f, payload, 'u');
-}
-
-static void icmp4(struct frame *f, uint8_t type, uint8_t code)
-{
-	struct icmphdr *ih = put(f, sizeof(*ih));
-
-	ih->type = type;
-	ih->code = code;
-	ih->checksum = 0;
-	ih->un.echo.id = htons(1);
-	ih->un.echo.sequence = htons(1);
-}
-
-static void icmp6(struct frame *f, uint8_t type, uint8_t code)
-{
-	struct icmp6hdr *ih = put(f, sizeof(*ih));
-
-	ih->icmp6_type = type;
-	ih->icmp6_code = code;
-	ih->icmp6_cksum = 0;
-	ih->icmp6_identifier = htons(1);
-	ih->icmp6_sequence = htons(1);
-}
-
-/* ARP over Ethernet/IPv4. */
-static void arp(struct frame *f, uint16_t op, uint64_t sha, uint32_t spa,
-		uint64_t tha, uint32_t tpa)
-{
-	struct arphdr *ah = put(f, sizeof(*ah));
-	uint8_t *p;
-
-	ah->ar_hrd = htons(ARPHRD_ETHER);
-	ah->ar_pro = htons(ETH_P_IP);
-	ah->ar_hln = ETH_ALEN;
-	ah->ar_pln = 4;
-	ah->ar_op = htons(op);
-	p = put(f, 2 * ETH_ALEN + 2 * 4);
-	mac_put(p, sha);
-	memcpy(p + 6, &spa, 4);
-	mac_put(p + 10, tha);
-	memcpy(p + 16, &tpa, 4);
-}
 
 /* ------------------------------------------------------------------ */
 /* Role-aware pieces: the device is the source on lan, destination on wan */
@@ -450,33 +214,35 @@ static uint64_t dev_mac(const struct pkt_case *c)
 	return c->a.mac ? c->a.mac : MAC_HOST;
 }
 
-static void dev_eth(struct frame *f, const struct pkt_case *c, uint16_t proto)
+static void dev_eth(struct fx_frame *f, const struct pkt_case *c, uint16_t proto)
 {
 	if (is_wan(c))
-		eth(f, dev_mac(c), MAC_GW, proto);
+		fx_eth(f, dev_mac(c), MAC_GW, proto);
 	else
-		eth(f, MAC_GW, dev_mac(c), proto);
+		fx_eth(f, MAC_GW, dev_mac(c), proto);
 }
 
-static struct iphdr *dev_ipv4(struct frame *f, const struct pkt_case *c,
+static struct iphdr *dev_ipv4(struct fx_frame *f, const struct pkt_case *c,
 			      uint8_t proto, unsigned int ihl)
 {
-	uint32_t dev = addr4(c->a.ip ? c->a.ip : IP4_HOST);
-	uint32_t peer = addr4(IP4_SERVER);
+	uint32_t dev = fx_addr4(c->a.ip ? c->a.ip : IP4_HOST);
+	uint32_t peer = fx_addr4(IP4_SERVER);
 
 	if (is_wan(c))
-		return ipv4(f, peer, dev, proto, ihl);
-	return ipv4(f, dev, peer, proto, ihl);
+		return fx_ipv4(f, peer, dev, proto, ihl);
+	return fx_ipv4(f, dev, peer, proto, ihl);
 }
 
-static struct ipv6hdr *dev_ipv6(struct frame *f, const struct pkt_case *c,
+static struct ipv6hdr *dev_ipv6(struct fx_frame *f, const struct pkt_case *c,
 				uint8_t nexthdr)
 {
-	const char *dev = c->a.ip ? c->a.ip : IP6_HOST;
+	uint8_t dev[16], peer[16];
 
+	fx_addr6(c->a.ip ? c->a.ip : IP6_HOST, dev);
+	fx_addr6(IP6_SERVER, peer);
 	if (is_wan(c))
-		return ipv6(f, IP6_SERVER, dev, nexthdr);
-	return ipv6(f, dev, IP6_SERVER, nexthdr);
+		return fx_ipv6(f, peer, dev, nexthdr);
+	return fx_ipv6(f, dev, peer, nexthdr);
 }
 
 /* ------------------------------------------------------------------ */
@@ -484,189 +250,189 @@ static struct ipv6hdr *dev_ipv6(struct frame *f, const struct pkt_case *c,
 /* ------------------------------------------------------------------ */
 
 /* IPv4/UDP (DNS query sized). */
-static void b_udp4(struct frame *f, const struct pkt_case *c)
+static void b_udp4(struct fx_frame *f, const struct pkt_case *c)
 {
 	dev_eth(f, c, ETH_P_IP);
 	dev_ipv4(f, c, IPPROTO_UDP, 5);
-	udp(f, 40000, 53, 12);
-	fin(f);
+	fx_udp(f, 40000, 53, 12);
+	fx_fin(f);
 }
 
-static void b_tcp4(struct frame *f, const struct pkt_case *c)
+static void b_tcp4(struct fx_frame *f, const struct pkt_case *c)
 {
 	dev_eth(f, c, ETH_P_IP);
 	dev_ipv4(f, c, IPPROTO_TCP, 5);
-	tcp(f, 40000, 443);
-	fin(f);
+	fx_tcp(f, 40000, 443);
+	fx_fin(f);
 }
 
 /* TCP with a.n words of data offset: (n - 5) * 4 bytes of NOP options. */
-static void b_tcp4_opts(struct frame *f, const struct pkt_case *c)
+static void b_tcp4_opts(struct fx_frame *f, const struct pkt_case *c)
 {
 	struct tcphdr *th;
 
 	dev_eth(f, c, ETH_P_IP);
 	dev_ipv4(f, c, IPPROTO_TCP, 5);
-	th = tcp(f, 40000, 443);
+	th = fx_tcp(f, 40000, 443);
 	th->doff = c->a.n;
-	pad(f, (c->a.n - 5) * 4, 1 /* TCPOPT_NOP */);
-	fin(f);
+	fx_pad(f, (c->a.n - 5) * 4, 1 /* TCPOPT_NOP */);
+	fx_fin(f);
 }
 
-static void b_icmp4(struct frame *f, const struct pkt_case *c)
+static void b_icmp4(struct fx_frame *f, const struct pkt_case *c)
 {
 	dev_eth(f, c, ETH_P_IP);
 	dev_ipv4(f, c, IPPROTO_ICMP, 5);
-	icmp4(f, ICMP_ECHO, 0);
-	fin(f);
+	fx_icmp4(f, ICMP_ECHO, 0);
+	fx_fin(f);
 }
 
 /* IPv4 with IHL a.n (options are NOPs), then TCP ending the frame. */
-static void b_ip4_opts(struct frame *f, const struct pkt_case *c)
+static void b_ip4_opts(struct fx_frame *f, const struct pkt_case *c)
 {
 	dev_eth(f, c, ETH_P_IP);
 	dev_ipv4(f, c, IPPROTO_TCP, c->a.n);
-	tcp(f, 40000, 443);
-	fin(f);
+	fx_tcp(f, 40000, 443);
+	fx_fin(f);
 }
 
 /* IPv4 protocol a.n with no L4 parser (GRE, SCTP, ...), 16 bytes of payload. */
-static void b_ip4_proto(struct frame *f, const struct pkt_case *c)
+static void b_ip4_proto(struct fx_frame *f, const struct pkt_case *c)
 {
 	dev_eth(f, c, ETH_P_IP);
 	dev_ipv4(f, c, c->a.n, 5);
-	pad(f, 16, 0);
-	fin(f);
+	fx_pad(f, 16, 0);
+	fx_fin(f);
 }
 
 /* First fragment: MF set, offset 0, full TCP header. */
-static void b_ip4_frag_first(struct frame *f, const struct pkt_case *c)
+static void b_ip4_frag_first(struct fx_frame *f, const struct pkt_case *c)
 {
 	struct iphdr *ip;
 
 	dev_eth(f, c, ETH_P_IP);
 	ip = dev_ipv4(f, c, IPPROTO_TCP, 5);
 	ip->frag_off = htons(IP4_MF | 0);
-	tcp(f, 40000, 443);
-	pad(f, 32, 'd');
-	fin(f);
+	fx_tcp(f, 40000, 443);
+	fx_pad(f, 32, 'd');
+	fx_fin(f);
 }
 
 /* First fragment whose TCP header is cut to a.n bytes. */
-static void b_ip4_frag_first_cut(struct frame *f, const struct pkt_case *c)
+static void b_ip4_frag_first_cut(struct fx_frame *f, const struct pkt_case *c)
 {
 	struct iphdr *ip;
 
 	dev_eth(f, c, ETH_P_IP);
 	ip = dev_ipv4(f, c, IPPROTO_TCP, 5);
 	ip->frag_off = htons(IP4_MF | 0);
-	tcp(f, 40000, 443);
-	chop(f, sizeof(struct tcphdr) - c->a.n);
-	fin(f);
+	fx_tcp(f, 40000, 443);
+	fx_chop(f, sizeof(struct tcphdr) - c->a.n);
+	fx_fin(f);
 }
 
 /*
  * Non-first fragment (offset 185 * 8 = 1480, last one) of a TCP datagram
  * with a.n bytes of payload (0xff: nothing that looks like a TCP header).
  */
-static void b_ip4_frag_later(struct frame *f, const struct pkt_case *c)
+static void b_ip4_frag_later(struct fx_frame *f, const struct pkt_case *c)
 {
 	struct iphdr *ip;
 
 	dev_eth(f, c, ETH_P_IP);
 	ip = dev_ipv4(f, c, IPPROTO_TCP, 5);
 	ip->frag_off = htons(185);
-	pad(f, c->a.n, 0xff);
-	fin(f);
+	fx_pad(f, c->a.n, 0xff);
+	fx_fin(f);
 }
 
 /* Middle fragment: MF set and offset != 0, 3 bytes of payload. */
-static void b_ip4_frag_middle(struct frame *f, const struct pkt_case *c)
+static void b_ip4_frag_middle(struct fx_frame *f, const struct pkt_case *c)
 {
 	struct iphdr *ip;
 
 	dev_eth(f, c, ETH_P_IP);
 	ip = dev_ipv4(f, c, IPPROTO_UDP, 5);
 	ip->frag_off = htons(IP4_MF | 185);
-	pad(f, 3, 0xff);
-	fin(f);
+	fx_pad(f, 3, 0xff);
+	fx_fin(f);
 }
 
 /* 802.1Q tag (VID 100), IPv4/TCP inside. */
-static void b_vlan4(struct frame *f, const struct pkt_case *c)
+static void b_vlan4(struct fx_frame *f, const struct pkt_case *c)
 {
 	dev_eth(f, c, ETH_P_8021Q);
-	vlan(f, 100, ETH_P_IP);
+	fx_vlan(f, 100, ETH_P_IP);
 	dev_ipv4(f, c, IPPROTO_TCP, 5);
-	tcp(f, 40000, 443);
-	fin(f);
+	fx_tcp(f, 40000, 443);
+	fx_fin(f);
 }
 
 /* 802.1ad S-tag (VID 10) + 802.1Q C-tag (VID 100), IPv4/TCP inside. */
-static void b_qinq4(struct frame *f, const struct pkt_case *c)
+static void b_qinq4(struct fx_frame *f, const struct pkt_case *c)
 {
 	dev_eth(f, c, ETH_P_8021AD);
-	vlan(f, 10, ETH_P_8021Q);
-	vlan(f, 100, ETH_P_IP);
+	fx_vlan(f, 10, ETH_P_8021Q);
+	fx_vlan(f, 100, ETH_P_IP);
 	dev_ipv4(f, c, IPPROTO_TCP, 5);
-	tcp(f, 40000, 443);
-	fin(f);
+	fx_tcp(f, 40000, 443);
+	fx_fin(f);
 }
 
 /* 802.1Q tag, IPv6/UDP inside. */
-static void b_vlan6(struct frame *f, const struct pkt_case *c)
+static void b_vlan6(struct fx_frame *f, const struct pkt_case *c)
 {
 	dev_eth(f, c, ETH_P_8021Q);
-	vlan(f, 100, ETH_P_IPV6);
+	fx_vlan(f, 100, ETH_P_IPV6);
 	dev_ipv6(f, c, NH_UDP);
-	udp(f, 40000, 53, 12);
-	fin(f);
+	fx_udp(f, 40000, 53, 12);
+	fx_fin(f);
 }
 
 /* ARP request from the device (who-has the gateway). */
-static void b_arp(struct frame *f, const struct pkt_case *c)
+static void b_arp(struct fx_frame *f, const struct pkt_case *c)
 {
 	if (is_wan(c)) {
-		eth(f, dev_mac(c), MAC_GW, ETH_P_ARP);
-		arp(f, ARPOP_REPLY, MAC_GW, addr4(IP4_SERVER), dev_mac(c), addr4(IP4_HOST));
+		fx_eth(f, dev_mac(c), MAC_GW, ETH_P_ARP);
+		fx_arp(f, ARPOP_REPLY, MAC_GW, fx_addr4(IP4_SERVER), dev_mac(c), fx_addr4(IP4_HOST));
 	} else {
-		eth(f, 0xffffffffffffull, dev_mac(c), ETH_P_ARP);
-		arp(f, ARPOP_REQUEST, dev_mac(c), addr4(IP4_HOST), 0, addr4(IP4_SERVER));
+		fx_eth(f, 0xffffffffffffull, dev_mac(c), ETH_P_ARP);
+		fx_arp(f, ARPOP_REQUEST, dev_mac(c), fx_addr4(IP4_HOST), 0, fx_addr4(IP4_SERVER));
 	}
 }
 
 /* IPv4/UDP with 4 bytes of payload, then a.n bytes of trailing padding. */
-static void b_padded4(struct frame *f, const struct pkt_case *c)
+static void b_padded4(struct fx_frame *f, const struct pkt_case *c)
 {
 	dev_eth(f, c, ETH_P_IP);
 	dev_ipv4(f, c, IPPROTO_UDP, 5);
-	udp(f, 40000, 53, 4);
-	fin(f);
-	pad(f, c->a.n, 0);
+	fx_udp(f, 40000, 53, 4);
+	fx_fin(f);
+	fx_pad(f, c->a.n, 0);
 }
 
-static void b_tcp6(struct frame *f, const struct pkt_case *c)
+static void b_tcp6(struct fx_frame *f, const struct pkt_case *c)
 {
 	dev_eth(f, c, ETH_P_IPV6);
 	dev_ipv6(f, c, NH_TCP);
-	tcp(f, 40000, 443);
-	fin(f);
+	fx_tcp(f, 40000, 443);
+	fx_fin(f);
 }
 
-static void b_udp6(struct frame *f, const struct pkt_case *c)
+static void b_udp6(struct fx_frame *f, const struct pkt_case *c)
 {
 	dev_eth(f, c, ETH_P_IPV6);
 	dev_ipv6(f, c, NH_UDP);
-	udp(f, 40000, 53, 12);
-	fin(f);
+	fx_udp(f, 40000, 53, 12);
+	fx_fin(f);
 }
 
-static void b_icmp6(struct frame *f, const struct pkt_case *c)
+static void b_icmp6(struct fx_frame *f, const struct pkt_case *c)
 {
 	dev_eth(f, c, ETH_P_IPV6);
 	dev_ipv6(f, c, NH_ICMPV6);
-	icmp6(f, ICMPV6_ECHO_REQUEST, 0);
-	fin(f);
+	fx_icmp6(f, ICMPV6_ECHO_REQUEST, 0);
+	fx_fin(f);
 }
 
 /*
@@ -675,338 +441,338 @@ static void b_icmp6(struct frame *f, const struct pkt_case *c)
  * with data offset 0, so a walk that lands anywhere but the real TCP header
  * sees a malformed frame.
  */
-static void b_ext_chain6(struct frame *f, const struct pkt_case *c)
+static void b_ext_chain6(struct fx_frame *f, const struct pkt_case *c)
 {
 	dev_eth(f, c, ETH_P_IPV6);
 	dev_ipv6(f, c, NH_HOPOPTS);
-	ext6(f, NH_ROUTING, 0);
-	ext6(f, NH_DSTOPTS, 2);
-	ext6(f, NH_TCP, 1);
-	tcp(f, 40000, 443);
-	fin(f);
+	fx_ext6(f, NH_ROUTING, 0);
+	fx_ext6(f, NH_DSTOPTS, 2);
+	fx_ext6(f, NH_TCP, 1);
+	fx_tcp(f, 40000, 443);
+	fx_fin(f);
 }
 
 /* AH with payload length 4 ((4 + 2) * 4 = 24 bytes), then TCP ending the frame. */
-static void b_ah6(struct frame *f, const struct pkt_case *c)
+static void b_ah6(struct fx_frame *f, const struct pkt_case *c)
 {
 	dev_eth(f, c, ETH_P_IPV6);
 	dev_ipv6(f, c, NH_AH);
-	ah6(f, NH_TCP, 4);
-	tcp(f, 40000, 443);
-	fin(f);
+	fx_ah6(f, NH_TCP, 4);
+	fx_tcp(f, 40000, 443);
+	fx_fin(f);
 }
 
 /* AH claiming 24 bytes with only a.n of them present. */
-static void b_ah6_cut(struct frame *f, const struct pkt_case *c)
+static void b_ah6_cut(struct fx_frame *f, const struct pkt_case *c)
 {
 	dev_eth(f, c, ETH_P_IPV6);
 	dev_ipv6(f, c, NH_AH);
-	ah6(f, NH_TCP, 4);
-	chop(f, 24 - c->a.n);
-	fin(f);
+	fx_ah6(f, NH_TCP, 4);
+	fx_chop(f, 24 - c->a.n);
+	fx_fin(f);
 }
 
 /* Fragment header, offset 0 with M set, then TCP. */
-static void b_frag6_first(struct frame *f, const struct pkt_case *c)
+static void b_frag6_first(struct fx_frame *f, const struct pkt_case *c)
 {
 	dev_eth(f, c, ETH_P_IPV6);
 	dev_ipv6(f, c, NH_FRAGMENT);
-	frag6(f, NH_TCP, 0, 1);
-	tcp(f, 40000, 443);
-	pad(f, 32, 'd');
-	fin(f);
+	fx_frag6(f, NH_TCP, 0, 1);
+	fx_tcp(f, 40000, 443);
+	fx_pad(f, 32, 'd');
+	fx_fin(f);
 }
 
 /* First fragment whose TCP header is cut to a.n bytes. */
-static void b_frag6_first_cut(struct frame *f, const struct pkt_case *c)
+static void b_frag6_first_cut(struct fx_frame *f, const struct pkt_case *c)
 {
 	dev_eth(f, c, ETH_P_IPV6);
 	dev_ipv6(f, c, NH_FRAGMENT);
-	frag6(f, NH_TCP, 0, 1);
-	tcp(f, 40000, 443);
-	chop(f, sizeof(struct tcphdr) - c->a.n);
-	fin(f);
+	fx_frag6(f, NH_TCP, 0, 1);
+	fx_tcp(f, 40000, 443);
+	fx_chop(f, sizeof(struct tcphdr) - c->a.n);
+	fx_fin(f);
 }
 
 /* Non-first fragment header with only a.n of its 8 bytes present. */
-static void m_frag6_cut(struct frame *f, const struct pkt_case *c)
+static void m_frag6_cut(struct fx_frame *f, const struct pkt_case *c)
 {
 	dev_eth(f, c, ETH_P_IPV6);
 	dev_ipv6(f, c, NH_FRAGMENT);
-	frag6(f, NH_TCP, 185, 0);
-	chop(f, 8 - c->a.n);
-	fin(f);
+	fx_frag6(f, NH_TCP, 185, 0);
+	fx_chop(f, 8 - c->a.n);
+	fx_fin(f);
 }
 
 /* Fragment header, offset 185 (1480 bytes), last fragment, a.n bytes of 0xff. */
-static void b_frag6_later(struct frame *f, const struct pkt_case *c)
+static void b_frag6_later(struct fx_frame *f, const struct pkt_case *c)
 {
 	dev_eth(f, c, ETH_P_IPV6);
 	dev_ipv6(f, c, NH_FRAGMENT);
-	frag6(f, NH_TCP, 185, 0);
-	pad(f, c->a.n, 0xff);
-	fin(f);
+	fx_frag6(f, NH_TCP, 185, 0);
+	fx_pad(f, c->a.n, 0xff);
+	fx_fin(f);
 }
 
 /* Next header 59 directly after the fixed header; a.n trailing bytes. */
-static void b_nonext6(struct frame *f, const struct pkt_case *c)
+static void b_nonext6(struct fx_frame *f, const struct pkt_case *c)
 {
 	dev_eth(f, c, ETH_P_IPV6);
 	dev_ipv6(f, c, NH_NONE);
-	pad(f, c->a.n, 0xff);
-	fin(f);
+	fx_pad(f, c->a.n, 0xff);
+	fx_fin(f);
 }
 
 /* Hop-by-hop, then next header 59, 4 bytes of 0xff. */
-static void b_hbh_nonext6(struct frame *f, const struct pkt_case *c)
+static void b_hbh_nonext6(struct fx_frame *f, const struct pkt_case *c)
 {
 	dev_eth(f, c, ETH_P_IPV6);
 	dev_ipv6(f, c, NH_HOPOPTS);
-	ext6(f, NH_NONE, 0);
-	pad(f, 4, 0xff);
-	fin(f);
+	fx_ext6(f, NH_NONE, 0);
+	fx_pad(f, 4, 0xff);
+	fx_fin(f);
 }
 
 /* a.n extension headers (hop-by-hop, then destination options), then TCP. */
-static void b_ext_n6(struct frame *f, const struct pkt_case *c)
+static void b_ext_n6(struct fx_frame *f, const struct pkt_case *c)
 {
 	int i;
 
 	dev_eth(f, c, ETH_P_IPV6);
 	dev_ipv6(f, c, c->a.n ? NH_HOPOPTS : NH_TCP);
 	for (i = 0; i < c->a.n; i++)
-		ext6(f, i + 1 < c->a.n ? NH_DSTOPTS : NH_TCP, 0);
-	tcp(f, 40000, 443);
-	fin(f);
+		fx_ext6(f, i + 1 < c->a.n ? NH_DSTOPTS : NH_TCP, 0);
+	fx_tcp(f, 40000, 443);
+	fx_fin(f);
 }
 
 /* --- malformed --- */
 
 /* 802.1Q ethertype with only the TCI (2 of 4 tag bytes) present. */
-static void m_vlan_cut(struct frame *f, const struct pkt_case *c)
+static void m_vlan_cut(struct fx_frame *f, const struct pkt_case *c)
 {
 	uint16_t *tci;
 
 	dev_eth(f, c, ETH_P_8021Q);
-	tci = put(f, 2);
+	tci = fx_put(f, 2);
 	*tci = htons(100);
 }
 
 /* Three tags: 802.1ad, 802.1Q, 802.1Q, then IPv4/TCP. */
-static void m_vlan3(struct frame *f, const struct pkt_case *c)
+static void m_vlan3(struct fx_frame *f, const struct pkt_case *c)
 {
 	dev_eth(f, c, ETH_P_8021AD);
-	vlan(f, 10, ETH_P_8021Q);
-	vlan(f, 100, ETH_P_8021Q);
-	vlan(f, 200, ETH_P_IP);
+	fx_vlan(f, 10, ETH_P_8021Q);
+	fx_vlan(f, 100, ETH_P_8021Q);
+	fx_vlan(f, 200, ETH_P_IP);
 	dev_ipv4(f, c, IPPROTO_TCP, 5);
-	tcp(f, 40000, 443);
-	fin(f);
+	fx_tcp(f, 40000, 443);
+	fx_fin(f);
 }
 
 /* IPv4 header with only a.n of its 20 bytes. */
-static void m_ip4_cut(struct frame *f, const struct pkt_case *c)
+static void m_ip4_cut(struct fx_frame *f, const struct pkt_case *c)
 {
 	dev_eth(f, c, ETH_P_IP);
 	dev_ipv4(f, c, IPPROTO_TCP, 5);
-	fin(f);
-	chop(f, 20 - c->a.n);
+	fx_fin(f);
+	fx_chop(f, 20 - c->a.n);
 }
 
 /* Version field a.n in an otherwise sound IPv4/TCP packet. */
-static void m_ip4_version(struct frame *f, const struct pkt_case *c)
+static void m_ip4_version(struct fx_frame *f, const struct pkt_case *c)
 {
 	struct iphdr *ip;
 
 	dev_eth(f, c, ETH_P_IP);
 	ip = dev_ipv4(f, c, IPPROTO_TCP, 5);
 	ip->version = c->a.n;
-	tcp(f, 40000, 443);
-	fin(f);
+	fx_tcp(f, 40000, 443);
+	fx_fin(f);
 }
 
 /*
  * IHL a.n (< 5) with a 20-byte header and UDP after it: wherever a parser
  * that trusted the IHL put the UDP header, 8 bytes are there.
  */
-static void m_ip4_ihl(struct frame *f, const struct pkt_case *c)
+static void m_ip4_ihl(struct fx_frame *f, const struct pkt_case *c)
 {
 	dev_eth(f, c, ETH_P_IP);
 	dev_ipv4(f, c, IPPROTO_UDP, c->a.n);
-	udp(f, 40000, 53, 12);
-	fin(f);
+	fx_udp(f, 40000, 53, 12);
+	fx_fin(f);
 }
 
 /* IHL 6 (24 bytes) with tot_len a.n, shorter than the header. */
-static void m_ip4_tot_short(struct frame *f, const struct pkt_case *c)
+static void m_ip4_tot_short(struct fx_frame *f, const struct pkt_case *c)
 {
 	struct iphdr *ip;
 
 	dev_eth(f, c, ETH_P_IP);
 	ip = dev_ipv4(f, c, IPPROTO_TCP, 6);
-	tcp(f, 40000, 443);
-	fin(f);
+	fx_tcp(f, 40000, 443);
+	fx_fin(f);
 	ip->tot_len = htons(c->a.n);
 }
 
 /* tot_len a.n bytes longer than what the frame holds. */
-static void m_ip4_tot_long(struct frame *f, const struct pkt_case *c)
+static void m_ip4_tot_long(struct fx_frame *f, const struct pkt_case *c)
 {
 	struct iphdr *ip;
 
 	dev_eth(f, c, ETH_P_IP);
 	ip = dev_ipv4(f, c, IPPROTO_TCP, 5);
-	tcp(f, 40000, 443);
-	fin(f);
+	fx_tcp(f, 40000, 443);
+	fx_fin(f);
 	ip->tot_len = htons(ntohs(ip->tot_len) + c->a.n);
 }
 
 /* IHL a.n with the options running past the end of the frame. */
-static void m_ip4_opts_cut(struct frame *f, const struct pkt_case *c)
+static void m_ip4_opts_cut(struct fx_frame *f, const struct pkt_case *c)
 {
 	dev_eth(f, c, ETH_P_IP);
 	dev_ipv4(f, c, IPPROTO_TCP, c->a.n);
-	fin(f);
-	chop(f, 4);
+	fx_fin(f);
+	fx_chop(f, 4);
 }
 
 /* TCP header with only a.n of its 20 bytes; tot_len matches the frame. */
-static void m_tcp4_cut(struct frame *f, const struct pkt_case *c)
+static void m_tcp4_cut(struct fx_frame *f, const struct pkt_case *c)
 {
 	dev_eth(f, c, ETH_P_IP);
 	dev_ipv4(f, c, IPPROTO_TCP, 5);
-	tcp(f, 40000, 443);
-	chop(f, 20 - c->a.n);
-	fin(f);
+	fx_tcp(f, 40000, 443);
+	fx_chop(f, 20 - c->a.n);
+	fx_fin(f);
 }
 
 /* TCP data offset a.n with a 20-byte header and 20 more bytes of data. */
-static void m_tcp4_doff(struct frame *f, const struct pkt_case *c)
+static void m_tcp4_doff(struct fx_frame *f, const struct pkt_case *c)
 {
 	struct tcphdr *th;
 
 	dev_eth(f, c, ETH_P_IP);
 	dev_ipv4(f, c, IPPROTO_TCP, 5);
-	th = tcp(f, 40000, 443);
+	th = fx_tcp(f, 40000, 443);
 	th->doff = c->a.n;
-	pad(f, 20, 'd');
-	fin(f);
+	fx_pad(f, 20, 'd');
+	fx_fin(f);
 }
 
 /* TCP data offset a.n (> 5) with the frame ending after 20 bytes of TCP. */
-static void m_tcp4_doff_past(struct frame *f, const struct pkt_case *c)
+static void m_tcp4_doff_past(struct fx_frame *f, const struct pkt_case *c)
 {
 	struct tcphdr *th;
 
 	dev_eth(f, c, ETH_P_IP);
 	dev_ipv4(f, c, IPPROTO_TCP, 5);
-	th = tcp(f, 40000, 443);
+	th = fx_tcp(f, 40000, 443);
 	th->doff = c->a.n;
-	fin(f);
+	fx_fin(f);
 }
 
-static void m_udp4_cut(struct frame *f, const struct pkt_case *c)
+static void m_udp4_cut(struct fx_frame *f, const struct pkt_case *c)
 {
 	dev_eth(f, c, ETH_P_IP);
 	dev_ipv4(f, c, IPPROTO_UDP, 5);
-	udp(f, 40000, 53, 0);
-	chop(f, 8 - c->a.n);
-	fin(f);
+	fx_udp(f, 40000, 53, 0);
+	fx_chop(f, 8 - c->a.n);
+	fx_fin(f);
 }
 
-static void m_icmp4_cut(struct frame *f, const struct pkt_case *c)
+static void m_icmp4_cut(struct fx_frame *f, const struct pkt_case *c)
 {
 	dev_eth(f, c, ETH_P_IP);
 	dev_ipv4(f, c, IPPROTO_ICMP, 5);
-	icmp4(f, ICMP_ECHO, 0);
-	chop(f, 8 - c->a.n);
-	fin(f);
+	fx_icmp4(f, ICMP_ECHO, 0);
+	fx_chop(f, 8 - c->a.n);
+	fx_fin(f);
 }
 
 /* IPv6 header with only a.n of its 40 bytes. */
-static void m_ip6_cut(struct frame *f, const struct pkt_case *c)
+static void m_ip6_cut(struct fx_frame *f, const struct pkt_case *c)
 {
 	dev_eth(f, c, ETH_P_IPV6);
 	dev_ipv6(f, c, NH_NONE);
-	fin(f);
-	chop(f, 40 - c->a.n);
+	fx_fin(f);
+	fx_chop(f, 40 - c->a.n);
 }
 
-static void m_ip6_version(struct frame *f, const struct pkt_case *c)
+static void m_ip6_version(struct fx_frame *f, const struct pkt_case *c)
 {
 	struct ipv6hdr *ip6;
 
 	dev_eth(f, c, ETH_P_IPV6);
 	ip6 = dev_ipv6(f, c, NH_TCP);
 	ip6->version = c->a.n;
-	tcp(f, 40000, 443);
-	fin(f);
+	fx_tcp(f, 40000, 443);
+	fx_fin(f);
 }
 
-static void m_ip6_plen(struct frame *f, const struct pkt_case *c)
+static void m_ip6_plen(struct fx_frame *f, const struct pkt_case *c)
 {
 	struct ipv6hdr *ip6;
 
 	dev_eth(f, c, ETH_P_IPV6);
 	ip6 = dev_ipv6(f, c, NH_TCP);
-	tcp(f, 40000, 443);
-	fin(f);
+	fx_tcp(f, 40000, 443);
+	fx_fin(f);
 	ip6->payload_len = htons(ntohs(ip6->payload_len) + c->a.n);
 }
 
 /* Hop-by-hop header with only a.n of its first 8 bytes present. */
-static void m_ext6_cut(struct frame *f, const struct pkt_case *c)
+static void m_ext6_cut(struct fx_frame *f, const struct pkt_case *c)
 {
 	dev_eth(f, c, ETH_P_IPV6);
 	dev_ipv6(f, c, NH_HOPOPTS);
-	ext6(f, NH_TCP, 0);
-	chop(f, 8 - c->a.n);
-	fin(f);
+	fx_ext6(f, NH_TCP, 0);
+	fx_chop(f, 8 - c->a.n);
+	fx_fin(f);
 }
 
 /* Destination options claiming (a.n + 1) * 8 bytes with only 8 present. */
-static void m_ext6_len_past(struct frame *f, const struct pkt_case *c)
+static void m_ext6_len_past(struct fx_frame *f, const struct pkt_case *c)
 {
 	uint8_t *e;
 
 	dev_eth(f, c, ETH_P_IPV6);
 	dev_ipv6(f, c, NH_DSTOPTS);
-	e = ext6(f, NH_NONE, 0);
+	e = fx_ext6(f, NH_NONE, 0);
 	e[1] = c->a.n;
-	fin(f);
+	fx_fin(f);
 }
 
 /* L4 header (a.n: TCP, UDP or ICMPv6) after a plain IPv6 header, cut by 1 byte. */
-static void m_l4_6_cut(struct frame *f, const struct pkt_case *c)
+static void m_l4_6_cut(struct fx_frame *f, const struct pkt_case *c)
 {
 	dev_eth(f, c, ETH_P_IPV6);
 	dev_ipv6(f, c, c->a.n);
 	if (c->a.n == NH_TCP)
-		tcp(f, 40000, 443);
+		fx_tcp(f, 40000, 443);
 	else if (c->a.n == NH_UDP)
-		udp(f, 40000, 53, 0);
+		fx_udp(f, 40000, 53, 0);
 	else
-		icmp6(f, ICMPV6_ECHO_REQUEST, 0);
-	chop(f, c->a.n == NH_ICMPV6 ? 5 : 1);	/* ICMPv6: 3 of the 4 bytes checked */
-	fin(f);
+		fx_icmp6(f, ICMPV6_ECHO_REQUEST, 0);
+	fx_chop(f, c->a.n == NH_ICMPV6 ? 5 : 1);	/* ICMPv6: 3 of the 4 bytes checked */
+	fx_fin(f);
 }
 
 /* a.mac / a.ip at the source whatever the role; nothing known at the destination. */
-static void b_src_only(struct frame *f, const struct pkt_case *c)
+static void b_src_only(struct fx_frame *f, const struct pkt_case *c)
 {
-	eth(f, MAC_HOST, dev_mac(c), ETH_P_IP);
-	ipv4(f, addr4(c->a.ip ? c->a.ip : IP4_HOST), addr4(IP4_SERVER), IPPROTO_UDP, 5);
-	udp(f, 40000, 53, 12);
-	fin(f);
+	fx_eth(f, MAC_HOST, dev_mac(c), ETH_P_IP);
+	fx_ipv4(f, fx_addr4(c->a.ip ? c->a.ip : IP4_HOST), fx_addr4(IP4_SERVER), IPPROTO_UDP, 5);
+	fx_udp(f, 40000, 53, 12);
+	fx_fin(f);
 }
 
 /* a.mac / a.ip at the destination whatever the role; nothing known at the source. */
-static void b_dst_only(struct frame *f, const struct pkt_case *c)
+static void b_dst_only(struct fx_frame *f, const struct pkt_case *c)
 {
-	eth(f, dev_mac(c), MAC_HOST, ETH_P_IP);
-	ipv4(f, addr4(IP4_HOST), addr4(c->a.ip ? c->a.ip : IP4_SERVER), IPPROTO_UDP, 5);
-	udp(f, 40000, 53, 12);
-	fin(f);
+	fx_eth(f, dev_mac(c), MAC_HOST, ETH_P_IP);
+	fx_ipv4(f, fx_addr4(IP4_HOST), fx_addr4(c->a.ip ? c->a.ip : IP4_SERVER), IPPROTO_UDP, 5);
+	fx_udp(f, 40000, 53, 12);
+	fx_fin(f);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1093,7 +859,7 @@ static void add_oui(struct inst *in, __u32 gen, unsigned int bits, uint64_t mac,
 
 static void add_ip4(struct inst *in, __u32 gen, const char *ip, __u32 id, __u8 act)
 {
-	__u64 key = MW_IP4_KEY((__u64)gen, addr4(ip));
+	__u64 key = MW_IP4_KEY((__u64)gen, fx_addr4(ip));
 	struct mw_subject s = subj(id, act, 0);
 
 	assert_int_equal(bpf_map_update_elem(map_fd(in->skel->maps.mw_ip4), &key, &s, BPF_NOEXIST), 0);
@@ -1102,7 +868,7 @@ static void add_ip4(struct inst *in, __u32 gen, const char *ip, __u32 id, __u8 a
 static void add_lpm4(struct inst *in, __u32 gen, const char *net, unsigned int plen,
 		     __u32 id, __u8 act)
 {
-	struct mw_lpm4_key key = { .prefixlen = 32 + plen, .gen = gen, .addr = addr4(net) };
+	struct mw_lpm4_key key = { .prefixlen = 32 + plen, .gen = gen, .addr = fx_addr4(net) };
 	struct mw_subject s = subj(id, act, 0);
 
 	assert_int_equal(bpf_map_update_elem(map_fd(in->skel->maps.mw_lpm4), &key, &s, BPF_NOEXIST), 0);
@@ -1113,7 +879,7 @@ static void add_ip6(struct inst *in, __u32 gen, const char *ip, __u32 id, __u8 a
 	struct mw_ip6_key key = { .gen = gen };
 	struct mw_subject s = subj(id, act, 0);
 
-	addr6(ip, key.addr);
+	fx_addr6(ip, key.addr);
 	assert_int_equal(bpf_map_update_elem(map_fd(in->skel->maps.mw_ip6), &key, &s, BPF_NOEXIST), 0);
 }
 
@@ -1123,7 +889,7 @@ static void add_lpm6(struct inst *in, __u32 gen, const char *net, unsigned int p
 	struct mw_lpm6_key key = { .prefixlen = 32 + plen, .gen = gen };
 	struct mw_subject s = subj(id, act, 0);
 
-	addr6(net, key.addr);
+	fx_addr6(net, key.addr);
 	assert_int_equal(bpf_map_update_elem(map_fd(in->skel->maps.mw_lpm6), &key, &s, BPF_NOEXIST), 0);
 }
 
@@ -1253,23 +1019,8 @@ struct snap {
 
 static void read_cells(struct bpf_map *m, struct mw_counter *out, __u32 n)
 {
-	struct mw_counter *v = calloc(ncpus, sizeof(*v));
-	int fd = map_fd(m);
-	__u32 i;
-	int c;
-
-	assert_non_null(v);
-	assert_int_equal(bpf_map__value_size(m), sizeof(*v));
-	for (i = 0; i < n; i++) {
-		assert_int_equal(bpf_map_lookup_elem(fd, &i, v), 0);
-		out[i].packets = 0;
-		out[i].bytes = 0;
-		for (c = 0; c < ncpus; c++) {
-			out[i].packets += v[c].packets;
-			out[i].bytes += v[c].bytes;
-		}
-	}
-	free(v);
+	assert_int_equal(bpf_map__value_size(m), sizeof(*out));
+	assert_int_equal(fx_read_counters(map_fd(m), 0, n, out), 0);
 }
 
 static void take_snap(struct inst *in, struct snap *s)
@@ -1310,34 +1061,13 @@ static int diff_cells(const char *what, const struct mw_counter *a,
 	return bad;
 }
 
-static int run_frame(struct inst *in, const struct frame *f, __u32 *retval)
+static int run_frame(struct inst *in, const struct fx_frame *f, __u32 *retval)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, opts,
-		.data_in = f->d,
-		.data_size_in = f->len,
-		.repeat = 1,
-	);
-	int err;
-
-	err = bpf_prog_test_run_opts(in->prog_fd, &opts);
-	*retval = opts.retval;
-	return err;
-}
-
-static const char *verdict_name(__u32 v)
-{
-	switch (v) {
-	case XDP_ABORTED:	return "XDP_ABORTED";
-	case XDP_DROP:		return "XDP_DROP";
-	case XDP_PASS:		return "XDP_PASS";
-	case XDP_TX:		return "XDP_TX";
-	case XDP_REDIRECT:	return "XDP_REDIRECT";
-	}
-	return "?";
+	return fx_run(in->prog_fd, f->d, f->len, 1, retval, NULL);
 }
 
 /* Run @f through @in; check verdict and that only the expected cells moved. */
-static void expect(struct inst *in, const struct frame *f, int verdict,
+static void expect(struct inst *in, const struct fx_frame *f, int verdict,
 		   __u32 subject, __u32 reason)
 {
 	struct snap *before = calloc(1, sizeof(*before));
@@ -1360,7 +1090,7 @@ static void expect(struct inst *in, const struct frame *f, int verdict,
 		bad++;
 	} else if ((int)retval != verdict) {
 		print_error("%s: verdict %s, expected %s\n", in->name,
-			    verdict_name(retval), verdict_name(verdict));
+			    fx_verdict_name(retval), fx_verdict_name(verdict));
 		bad++;
 	}
 	bad += diff_cells("mw_counters", before->subj, after->subj, SUBJ_CELLS,
@@ -1371,7 +1101,7 @@ static void expect(struct inst *in, const struct frame *f, int verdict,
 	free(after);
 	if (bad)
 		fail_msg("%d mismatch(es); expected %s, subject %u, reason %s, %zu bytes",
-			 bad, verdict_name(verdict), subject, reason_names[reason], f->len);
+			 bad, fx_verdict_name(verdict), subject, reason_names[reason], f->len);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1736,7 +1466,7 @@ static void run_case(void **state)
 {
 	const struct pkt_case *c = *state;
 	struct inst *in = &insts[c->inst];
-	struct frame *f = calloc(1, sizeof(*f));
+	struct fx_frame *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
 	c->policy(in, c->parg);
@@ -1760,7 +1490,7 @@ static void test_short_frame_refused(void **state)
 	struct inst *in = &insts[I_LAN];
 	struct snap *before = calloc(1, sizeof(*before));
 	struct snap *after = calloc(1, sizeof(*after));
-	struct frame *f = calloc(1, sizeof(*f));
+	struct fx_frame *f = calloc(1, sizeof(*f));
 	size_t i;
 
 	(void)state;
@@ -1768,10 +1498,10 @@ static void test_short_frame_refused(void **state)
 	assert_non_null(after);
 	assert_non_null(f);
 	pol_base(in, MW_ACT_PASS);
-	eth(f, MAC_GW, MAC_DEV_PASS, ETH_P_802_EX1);
+	fx_eth(f, MAC_GW, MAC_DEV_PASS, ETH_P_802_EX1);
 
 	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
-		struct frame *g = calloc(1, sizeof(*g));
+		struct fx_frame *g = calloc(1, sizeof(*g));
 		__u32 retval;
 		int err;
 
@@ -1809,7 +1539,7 @@ static void test_gen_flip_mmap(void **state)
 	struct inst *in = &insts[I_LAN];
 	long page = sysconf(_SC_PAGESIZE);
 	struct pkt_case c = { .inst = I_LAN, .a = { .mac = MAC_DEV_PASS } };
-	struct frame *f = calloc(1, sizeof(*f));
+	struct fx_frame *f = calloc(1, sizeof(*f));
 	struct mw_ctl *ctl;
 
 	(void)state;
@@ -1842,43 +1572,25 @@ static void test_gen_flip_mmap(void **state)
 /* Setup                                                               */
 /* ------------------------------------------------------------------ */
 
-static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
 static int group_setup(void **state)
 {
+	char err[256];
 	int i;
 
 	(void)state;
-	libbpf_set_print(libbpf_log);
-	ncpus = libbpf_num_possible_cpus();
-	if (ncpus <= 0) {
-		fprintf(stderr, "libbpf_num_possible_cpus: %d\n", ncpus);
-		return -1;
-	}
+	fx_libbpf_quiet();
 	for (i = 0; i < I_NR; i++) {
 		struct inst *in = &insts[i];
-		int err;
+		const struct fx_prog cfg = {
+			in->slot, in->role, in->fail_action, in->malformed_action,
+		};
 
-		in->skel = modwall_bpf__open();
+		in->skel = fx_load(&cfg, NULL, err, sizeof(err));
 		if (!in->skel) {
-			fprintf(stderr, "%s: open: %s\n", in->name, strerror(errno));
+			fprintf(stderr, "%s: %s\n", in->name, err);
 			return -1;
 		}
-		in->skel->rodata->mw_slot = in->slot;
-		in->skel->rodata->mw_role = in->role;
-		in->skel->rodata->mw_fail_action = in->fail_action;
-		in->skel->rodata->mw_malformed_action = in->malformed_action;
-		err = modwall_bpf__load(in->skel);
-		if (err) {
-			fprintf(stderr, "%s: load: %s\n", in->name, strerror(-err));
-			return -1;
-		}
-		in->prog_fd = bpf_program__fd(in->skel->progs.modwall_xdp);
+		in->prog_fd = fx_prog_fd(in->skel);
 		if (in->prog_fd < 0)
 			return -1;
 	}

@@ -13,26 +13,12 @@
 # counters are read from /metrics. It runs in the host namespace on a
 # loopback port; pins go to a private directory.
 set -u
-MODWALL=$(readlink -f "${1:?usage: run.sh MODWALL}")
-HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../lib.sh"
-export MODWALL
-export MODWALL_PIN_DIR=/sys/fs/bpf/modwall-radius-$$
+. "$(dirname "$0")/../lib.sh"
+mw_init radius "$@"
 RADIUSD=${RADIUSD_TEST:-$(dirname "$MODWALL")/tests/radiusd_test}
 VIA_DAEMON=${RADIUS_VIA_DAEMON:-0}
-TMP=$(mktemp -d)
 LPID=
-
-cleanup() {
-	if [ -n "$LPID" ]; then
-		kill "$LPID" 2>/dev/null
-		wait "$LPID" 2>/dev/null
-	fi
-	mw_cleanup
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+mw_atexit stop_listener
 
 GW=${MW_PREFIX}-gw
 C=${MW_PREFIX}-c
@@ -41,36 +27,12 @@ IMEI=356938035643809
 IMEISV=3569380356438001
 OTHER_IMEISV=4901542032375101	# device "other": IMEI 490154203237518
 
-passed=0
-failed=0
-ok() { echo "PASS $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
-expect() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "got '$2', expected '$3'"; fi; }
-
-tools="radclient python3 bpftool"
-[ "$VIA_DAEMON" = 1 ] && tools="$tools curl"
-for tool in $tools; do
-	if ! command -v $tool >/dev/null; then
-		echo "RADIUS tests need $tool (make deps)"
-		echo "0 passed, 1 failed"
-		exit 1
-	fi
-done
+mw_need radclient python3 bpftool
+[ "$VIA_DAEMON" = 1 ] && mw_need curl
 if [ "$VIA_DAEMON" != 1 ] && [ ! -x "$RADIUSD" ]; then
-	echo "RADIUS tests need $RADIUSD (make $RADIUSD)"
-	echo "0 passed, 1 failed"
-	exit 1
+	bad "setup" "RADIUS tests need $RADIUSD (make $RADIUSD)"
+	mw_done
 fi
-
-# send NS DST COUNT: exactly COUNT ICMP echo requests; prints replies received
-send() {
-	nsx "$1" ping -q -n -c "$3" -i 0.002 -W 0.2 "$2" 2>/dev/null |
-		awk '/packets transmitted/ { print $4 }'
-}
-
-free_udp_port() {
-	python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # start_listener: the driver or the daemon on 127.0.0.1:$PORT with $TMP/secret
 start_listener() {
@@ -100,8 +62,10 @@ start_listener() {
 }
 
 stop_listener() {
-	kill "$LPID" 2>/dev/null
-	wait "$LPID" 2>/dev/null
+	if [ -n "$LPID" ]; then
+		kill "$LPID" 2>/dev/null
+		wait "$LPID" 2>/dev/null
+	fi
 	LPID=
 }
 
@@ -178,7 +142,7 @@ setup() {
 	printf 'testing123\n' > "$TMP/secret"
 	printf 'not-the-secret\n' > "$TMP/wrong"
 	chmod 600 "$TMP/secret" "$TMP/wrong"
-	PORT=$(free_udp_port)
+	PORT=$(mw_free_port udp)
 }
 
 test_load_and_listen() {
@@ -323,6 +287,4 @@ if [ "$failed" -ne 0 ]; then
 	echo "--- listener log"
 	cat "$TMP/listener.log"
 fi
-echo "radius: $passed passed, $failed failed"
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+mw_done

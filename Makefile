@@ -164,8 +164,10 @@ $(O)/tests/test_pkt: tests/pkt/test_pkt.c $(O)/tests/fixture.o $(O)/libmodwall.a
 	$(Q)$(CC) $(CFLAGS) $(FIXTURE_CFLAGS) -o $@ $< $(O)/tests/fixture.o $(O)/libmodwall.a $(LDLIBS) -lcmocka
 
 # Differential test: the data path against a reference model written from the spec.
-DIFF_SRCS := tests/diff/diff.c tests/diff/ref.c tests/diff/harness.c tests/lib/fixture.c
-FUZZ_SRCS := tests/diff/fuzz.c tests/diff/ref.c tests/diff/harness.c tests/lib/fixture.c
+DIFF_SRCS := tests/diff/diff.c tests/diff/ref.c tests/diff/harness.c tests/lib/fixture.c \
+	     user/lib/maps_read.c
+FUZZ_SRCS := tests/diff/fuzz.c tests/diff/ref.c tests/diff/harness.c tests/lib/fixture.c \
+	     user/lib/maps_read.c
 DIFF_HDRS := tests/diff/ref.h tests/diff/harness.h tests/lib/fixture.h $(O)/modwall.skel.h
 
 $(O)/tests/diff: $(DIFF_SRCS) $(DIFF_HDRS)
@@ -241,6 +243,10 @@ policytest: $(O)/modwall
 clitest: $(O)/modwall $(O)/modwalld
 	@tests/cli/json.sh $(O)/modwall
 
+# Pinned state that never lies: pins removed by hand, a bpffs mount, jumbo MTU.
+statetest: $(O)/modwall
+	@tests/state/run.sh $(O)/modwall
+
 e2e: $(O)/modwall
 	@tests/e2e/run.sh $(O)/modwall
 
@@ -280,8 +286,8 @@ radiustest: $(O)/modwall $(O)/tests/radiusd_test
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(PKT_TESTS) $(O)/tests/diff $(O)/tests/test_enforce \
 		$(O)/tests/radiusd_test $(O)/tests/watch_test
-	@$(MAKE) --no-print-directory unit pkttest difftest policytest clitest applytest e2e enforcetest \
-		observetest daemontest radiustest linkwatchtest coexisttest vmtest
+	@$(MAKE) --no-print-directory unit pkttest difftest policytest clitest applytest e2e statetest \
+		enforcetest observetest daemontest radiustest linkwatchtest coexisttest vmtest
 
 demo: deps
 	@$(MAKE) --no-print-directory all

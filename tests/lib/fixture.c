@@ -18,6 +18,7 @@
 
 #include "modwall.skel.h"
 #include "fixture.h"
+#include "maps.h"
 
 /* Without a cmocka test to fail, a broken fixture ends the program. */
 __attribute__((weak)) void fx_check_failed(const char *expr, const char *file, int line)
@@ -123,50 +124,13 @@ const char *fx_verdict_name(__u32 v)
 int fx_read_counters(int fd, __u32 first, __u32 n, struct mw_counter *out)
 {
 	static int ncpus;
-	struct mw_counter *v;
-	__u32 *keys, count = n, next, i;
-	int c, rc = 0, batched = 0;
 
 	if (!ncpus)
 		ncpus = libbpf_num_possible_cpus();
 	if (ncpus <= 0)
 		return -EINVAL;
-	v = calloc((size_t)n * (size_t)ncpus, sizeof(*v));
-	keys = calloc(n, sizeof(*keys));
-	if (!v || !keys) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	if (first == 0 && n > 1) {
-		LIBBPF_OPTS(bpf_map_batch_opts, opts);
-
-		if ((!bpf_map_lookup_batch(fd, NULL, &next, keys, v, &count, &opts) ||
-		     errno == ENOENT) && count == n) {
-			batched = 1;
-			for (i = 0; i < n; i++)
-				if (keys[i] != i)
-					batched = 0;
-		}
-	}
-	for (i = 0; !batched && i < n; i++) {
-		__u32 key = first + i;
-
-		if (bpf_map_lookup_elem(fd, &key, v + (size_t)i * ncpus)) {
-			rc = -errno;
-			goto out;
-		}
-	}
-	for (i = 0; i < n; i++) {
-		out[i].packets = out[i].bytes = 0;
-		for (c = 0; c < ncpus; c++) {
-			out[i].packets += v[(size_t)i * ncpus + c].packets;
-			out[i].bytes += v[(size_t)i * ncpus + c].bytes;
-		}
-	}
-out:
-	free(v);
-	free(keys);
-	return rc;
+	/* the library's reader: tests count what stats and /metrics count, the same way */
+	return mw_sum_percpu(fd, ncpus, first, n, out);
 }
 
 /* ---- frames ----------------------------------------------------------- */

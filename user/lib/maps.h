@@ -69,12 +69,17 @@ int mw_maps_init(struct mw_maps *m, uint32_t max_subjects);
  */
 typedef void (*mw_sink_fn)(void *ctx, uint32_t first, uint32_t cnt, const void *vals);
 int mw_map_read(int fd, uint32_t n, size_t vsz, mw_sink_fn sink, void *ctx);
+/* The same for cells [@first, @first + @n); @sink gets indexes relative to @first. */
+int mw_map_read_range(int fd, uint32_t first, uint32_t n, size_t vsz, mw_sink_fn sink,
+		      void *ctx);
 
 /* All @n values (@vsz bytes each) of an array map into @out. */
 int mw_read_array(int fd, uint32_t n, size_t vsz, void *out);
 
 /* Per-CPU counter cells [0, @n) of @fd, summed over CPUs into @out. */
 int mw_read_counters(const struct mw_maps *m, int fd, uint32_t n, struct mw_counter *out);
+/* Cells [@first, @first + @n) of a per-CPU counter map on @ncpus CPUs, summed (tests). */
+int mw_sum_percpu(int fd, int ncpus, uint32_t first, uint32_t n, struct mw_counter *out);
 
 /* The subject table (m->max_subjects entries). */
 int mw_read_subjects(const struct mw_maps *m, struct mw_subject_info *out);

@@ -17,6 +17,12 @@
 
 int mw_map_read(int fd, uint32_t n, size_t vsz, mw_sink_fn sink, void *ctx)
 {
+	return mw_map_read_range(fd, 0, n, vsz, sink, ctx);
+}
+
+int mw_map_read_range(int fd, uint32_t first, uint32_t n, size_t vsz, mw_sink_fn sink,
+		      void *ctx)
+{
 	uint32_t chunk = (uint32_t)((1u << 20) / vsz), done = 0, in, out, i;
 	__u32 *keys;
 	char *vals;
@@ -36,8 +42,10 @@ int mw_map_read(int fd, uint32_t n, size_t vsz, mw_sink_fn sink, void *ctx)
 		__u32 cnt = n - done < chunk ? n - done : chunk;
 		int r;
 
-		in = done - 1;
-		r = bpf_map_lookup_batch(fd, done ? &in : NULL, &out, keys, vals, &cnt, NULL);
+		/* the batch resumes after key @in: a position is the last key read */
+		in = first + done - 1;
+		r = bpf_map_lookup_batch(fd, first + done ? &in : NULL, &out, keys, vals, &cnt,
+					 NULL);
 		if (r < 0 && errno != ENOENT) {
 			if (done || (errno != EINVAL && errno != ENOTSUPP && errno != EOPNOTSUPP)) {
 				rc = -errno;
@@ -47,7 +55,7 @@ int mw_map_read(int fd, uint32_t n, size_t vsz, mw_sink_fn sink, void *ctx)
 			break;
 		}
 		for (i = 0; i < cnt; i++)
-			if (keys[i] != done + i) {
+			if (keys[i] != first + done + i) {
 				rc = -EIO;
 				goto out;
 			}
@@ -58,7 +66,9 @@ int mw_map_read(int fd, uint32_t n, size_t vsz, mw_sink_fn sink, void *ctx)
 			break;
 	}
 	for (; done < n && !batch; done++) {
-		if (bpf_map_lookup_elem(fd, &done, vals)) {
+		__u32 key = first + done;
+
+		if (bpf_map_lookup_elem(fd, &key, vals)) {
 			rc = -errno;
 			goto out;
 		}
@@ -116,9 +126,15 @@ static void sum_sink(void *ctx, uint32_t first, uint32_t cnt, const void *vals)
 
 int mw_read_counters(const struct mw_maps *m, int fd, uint32_t n, struct mw_counter *out)
 {
-	struct sum_ctx c = { out, m->ncpus };
+	return mw_sum_percpu(fd, m->ncpus, 0, n, out);
+}
 
-	return mw_map_read(fd, n, (size_t)m->ncpus * sizeof(struct mw_counter), sum_sink, &c);
+int mw_sum_percpu(int fd, int ncpus, uint32_t first, uint32_t n, struct mw_counter *out)
+{
+	struct sum_ctx c = { out, ncpus };
+
+	return mw_map_read_range(fd, first, n, (size_t)ncpus * sizeof(struct mw_counter),
+				 sum_sink, &c);
 }
 
 int mw_read_subjects(const struct mw_maps *m, struct mw_subject_info *out)

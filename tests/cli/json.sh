@@ -12,25 +12,15 @@
 # modwall runs on gw-c (generic XDP) with a policy dropping dev, so that
 # events and capture have frames to show. Pins go to a private directory.
 set -u
-MODWALL=$(readlink -f "${1:?usage: json.sh MODWALL}")
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib.sh"
-export MODWALL
-export MODWALL_PIN_DIR=/sys/fs/bpf/mwcli$$
+mw_init cli "$@"
 PY=/usr/bin/python3
-TMP=$(mktemp -d)
-trap 'mw_cleanup; rm -rf "$TMP"' EXIT
-trap 'exit 130' INT TERM
 
 GW=${MW_PREFIX}-gw
 DEV=${MW_PREFIX}-d
 MAC_DEV=02:00:00:00:20:02
 IMEI=356938035643809
-
-passed=0
-failed=0
-ok() { echo "PASS $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
 
 # What standard output holds: "value" (one JSON value, not an error),
 # "error" (one {"error": "non-empty string"} and nothing else), "ndjson N"
@@ -238,5 +228,8 @@ run "unload --json: exit 0, value" 0 value -- unload --json gw-c --keep-state
 nsx "$GW" "$MODWALL" -q load gw-c --mode generic >/dev/null
 run "-j unload: exit 0, value" 0 value -- -j unload gw-c
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+# contradictory or impossible options are bad usage (exit 2), checked before anything is touched
+run "load --fail-open --fail-closed: exit 2, error" 2 error -- -j load gw-c --fail-open --fail-closed
+run "load --group nosuchgroup: exit 2, error" 2 error -- -j load gw-c --group mw-no-such-group
+
+mw_done

@@ -69,7 +69,7 @@ test_drop_and_pass() {
 }
 
 test_imei_binding() {
-	local rx
+	local rx out
 	rx=$(send "$C" 198.18.3.1 10)
 	expect "IMEI device without binding: passes (unattributed)" "$rx" 10
 	expect "IMEI device without binding: counted unattributed" "$(mw_counter unattributed pass)" 10
@@ -80,9 +80,22 @@ test_imei_binding() {
 	"$MODWALL" apply "$TMP/policy.mwp" >/dev/null
 	rx=$(send "$C" 198.18.3.1 5)
 	expect "binding survives apply" "$(mw_counter tracker-c drop)" 15
+	out=$("$MODWALL" unbind $IMEI_C 198.18.3.99 2>&1)
+	expect "unbind of an address the IMEI does not hold: exit 1" $? 1
+	case "$out" in
+	*"198.18.3.99 is not bound to IMEI"*"bound: 198.18.3.2"*) ok "unbind names the address and lists what is bound" ;;
+	*) bad "unbind names the address and lists what is bound" "$out" ;;
+	esac
+	rx=$(send "$C" 198.18.3.1 5)
+	expect "... and removed nothing: still dropped" "$rx" 0
 	"$MODWALL" unbind $IMEI_C >/dev/null
 	rx=$(send "$C" 198.18.3.1 5)
 	expect "unbind: passes again" "$rx" 5
+	out=$("$MODWALL" unbind $IMEI_C 2>&1)
+	case "$out" in
+	*"nothing is bound to IMEI"*) ok "unbind of an IMEI without bindings says nothing is bound" ;;
+	*) bad "unbind of an IMEI without bindings says nothing is bound" "$out" ;;
+	esac
 }
 
 # A pair a bindings file already holds: bind accepts it (the same binding

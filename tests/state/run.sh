@@ -108,6 +108,35 @@ else
 	bad "bpffs mount" "mount -t bpf failed"
 fi
 
+# ---- a reader in --group: no capability needed, no false "gone", a true refusal
+GRP=mwt$$
+if groupadd "$GRP" 2>/dev/null; then
+	mw_atexit "groupdel '$GRP' 2>/dev/null"
+	gw load gw-a --mode generic --group "$GRP" >/dev/null
+	gw apply "$TMP/policy.mwp" >/dev/null
+	send "$A" 198.18.1.1 4 >/dev/null
+	reader() { nsx "$GW" setpriv --reuid nobody --regid nogroup --groups "$GRP" "$MODWALL" "$@"; }
+	out=$(reader status 2>&1)
+	expect "group reader: status exit 0 (healthy, as root sees it)" $? 0
+	case "$out" in
+	*libxdp:*|*"(gone)"*) bad "group reader: status prints no libxdp chatter and no false gone" "$out" ;;
+	*) ok "group reader: status prints no libxdp chatter and no false gone" ;;
+	esac
+	expect "group reader: reads exact counters without any capability" \
+		"$(reader -j stats --all | mw_jq 'next(s["reasons"]["drop"]["packets"] for s in d["subjects"] if s["name"] == "meter-a")')" 4
+	out=$(reader unload gw-a 2>&1)
+	expect "group reader: unload refused (exit 1)" $? 1
+	case "$out" in
+	*"not loaded"*) bad "group reader: unload says permission, not 'not loaded'" "$out" ;;
+	*[Pp]ermission*) ok "group reader: unload says permission, not 'not loaded'" ;;
+	*) bad "group reader: unload says permission, not 'not loaded'" "$out" ;;
+	esac
+	expect "group reader: gw-a still attached" "$(xdp_on gw-a)" 1
+	gw unload --all >/dev/null
+else
+	bad "group reader" "groupadd failed"
+fi
+
 # ---- jumbo MTU: native refused with the reason, generic counts whole frames
 mw_link "$GW" gw-j 198.18.9.1 "$J" eth0 198.18.9.2 $MAC_J
 nsx "$GW" ip link set gw-j mtu 9000

@@ -62,7 +62,7 @@ msg = @printf '  %-8s %s\n' $(1) $(2);
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps check test unit pkttest difftest fuzz applytest e2e enforcetest observetest daemontest radiustest linkwatchtest coexisttest vmtest policytest clitest statetest demo bench clean install
+.PHONY: all deps check test unit pkttest difftest fuzz applytest e2e enforcetest observetest daemontest radiustest linkwatchtest coexisttest vmtest policytest clitest statetest demotest demo bench clean install
 
 all: $(O)/modwall $(O)/modwalld
 
@@ -287,7 +287,14 @@ test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(PKT_TESTS) $(O)/tests/diff $(O)/tests/test_enforce \
 		$(O)/tests/radiusd_test $(O)/tests/watch_test
 	@$(MAKE) --no-print-directory unit pkttest difftest policytest clitest applytest e2e statetest \
-		enforcetest observetest daemontest radiustest linkwatchtest coexisttest vmtest
+		demotest enforcetest observetest daemontest radiustest linkwatchtest coexisttest vmtest
+
+# The demo as a test: its own namespace names and pin directory, so it can
+# run beside a deployed modwall or a `make demo` in progress.
+demotest: $(O)/modwall
+	@if DEMO_PREFIX=mwdt DEMO_PIN_DIR=/sys/fs/bpf/modwall-demotest tests/demo.sh $(O)/modwall \
+		>$(O)/demo.log 2>&1; then echo "demo: 1 passed, 0 failed"; \
+	else tail -20 $(O)/demo.log; echo "demo: 0 passed, 1 failed"; exit 1; fi
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -7,25 +7,31 @@ set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/tests/lib.sh"
 mw_init demo "$@"
-# a fixed pin directory, so the state can be looked at while the demo runs;
-# a previous demo's is removed first
-export MODWALL_PIN_DIR=/sys/fs/bpf/modwall-demo
+# A fixed pin directory and namespace names, so the state can be looked at
+# while the demo runs; a previous demo's pins are removed first. Both can be
+# overridden to run the demo beside another modwall (or another demo):
+#   DEMO_PIN_DIR=/sys/fs/bpf/demo2 DEMO_PREFIX=demo2 make demo
+export MODWALL_PIN_DIR=${DEMO_PIN_DIR:-/sys/fs/bpf/modwall-demo}
+P=${DEMO_PREFIX:-mwdemo}
+case $P in
+*[!a-zA-Z0-9_]* | ????????????*) echo "DEMO_PREFIX: up to 11 letters, digits or _" >&2; exit 2 ;;
+esac
 if [ -e "$MODWALL_PIN_DIR" ]; then
 	"$MODWALL" unload --all >/dev/null 2>&1
 	rm -rf "$MODWALL_PIN_DIR"
 fi
 
-GW=mwdemo-gw
+GW=$P-gw
 if [ -t 1 ]; then B=$'\033[1m' N=$'\033[0m'; else B= N=; fi
 say() { printf '\n%s== %s%s\n' "$B" "$*" "$N"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 
 #          namespace       gw-if   gw address   device address  MAC
-DEVICES=("mwdemo-meter     gw-m    198.18.1.1   198.18.1.2      02:11:22:33:44:55"
-	 "mwdemo-camera    gw-c    198.18.2.1   198.18.2.2      02:11:22:33:44:66"
-	 "mwdemo-tracker   gw-t    198.18.3.1   198.18.3.2      02:11:22:33:44:77"
-	 "mwdemo-module    gw-q    198.18.4.1   198.18.4.2      34:87:3d:00:00:42"
-	 "mwdemo-laptop    gw-l    198.18.5.1   198.18.5.2      02:aa:bb:cc:dd:ee")
+DEVICES=("$P-meter     gw-m    198.18.1.1   198.18.1.2      02:11:22:33:44:55"
+	 "$P-camera    gw-c    198.18.2.1   198.18.2.2      02:11:22:33:44:66"
+	 "$P-tracker   gw-t    198.18.3.1   198.18.3.2      02:11:22:33:44:77"
+	 "$P-module    gw-q    198.18.4.1   198.18.4.2      34:87:3d:00:00:42"
+	 "$P-laptop    gw-l    198.18.5.1   198.18.5.2      02:aa:bb:cc:dd:ee")
 
 say "Network: a gateway and five devices (namespaces joined by veth)"
 mw_ns $GW
@@ -33,7 +39,7 @@ for d in "${DEVICES[@]}"; do
 	set -- $d
 	mw_ns "$1"
 	mw_link $GW "$2" "$3" "$1" eth0 "$4" "$5"
-	printf '  %-16s %-12s %s  -> gateway %s (%s)\n' "${1#mwdemo-}" "$4" "$5" "$2" "$3"
+	printf '  %-16s %-12s %s  -> gateway %s (%s)\n' "${1#$P-}" "$4" "$5" "$2" "$3"
 done
 
 say "Load modwall on the gateway's device-facing links"
@@ -43,7 +49,7 @@ for d in "${DEVICES[@]}"; do
 done
 
 say "Before any policy: fail-open, everything passes and is counted as no_policy"
-nsx mwdemo-meter ping -q -n -c 5 -i 0.01 -W 0.2 198.18.1.1 | sed -n 's/^/  meter: /; /transmitted/p'
+nsx $P-meter ping -q -n -c 5 -i 0.01 -W 0.2 198.18.1.1 | sed -n 's/^/  meter: /; /transmitted/p'
 
 say "Check, then apply the policy"
 run "$MODWALL" check "$ROOT/policies/demo.mwp" --bindings "$ROOT/policies/demo.bindings" || exit 1
@@ -53,7 +59,7 @@ run "$MODWALL" show
 say "Traffic: 50 pings from every device to its gateway"
 for d in "${DEVICES[@]}"; do
 	set -- $d
-	printf '  %-8s ' "${1#mwdemo-}"
+	printf '  %-8s ' "${1#$P-}"
 	nsx "$1" ping -q -n -c 50 -i 0.005 -W 0.2 "$3" | sed -n 's/, time.*//p'
 done
 
@@ -64,9 +70,9 @@ run "$MODWALL" stats
 
 say "Bind another address to the tracker at run time: enforced at once"
 run "$MODWALL" bind 356938035643809 198.18.3.3
-nsx mwdemo-tracker ip addr add 198.18.3.3/24 dev eth0
+nsx $P-tracker ip addr add 198.18.3.3/24 dev eth0
 printf '  tracker from 198.18.3.3: '
-nsx mwdemo-tracker ping -q -n -c 10 -i 0.01 -W 0.2 -I 198.18.3.3 198.18.3.1 | sed -n 's/, time.*//p'
+nsx $P-tracker ping -q -n -c 10 -i 0.01 -W 0.2 -I 198.18.3.3 198.18.3.1 | sed -n 's/, time.*//p'
 run "$MODWALL" stats tracker-3
 
 say "Upgrade in place: load again keeps counters and enforcement"

@@ -62,7 +62,7 @@ msg = @printf '  %-8s %s\n' $(1) $(2);
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps check test unit pkttest difftest fuzz applytest e2e enforcetest observetest daemontest radiustest linkwatchtest coexisttest vmtest policytest clitest statetest demotest demo bench clean install
+.PHONY: all deps check test unit pkttest difftest fuzz applytest e2e enforcetest observetest daemontest radiustest linkwatchtest coexisttest vmtest policytest clitest installtest statetest demotest demo bench clean install
 
 all: $(O)/modwall $(O)/modwalld
 
@@ -286,7 +286,7 @@ radiustest: $(O)/modwall $(O)/tests/radiusd_test
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(PKT_TESTS) $(O)/tests/diff $(O)/tests/test_enforce \
 		$(O)/tests/radiusd_test $(O)/tests/watch_test
-	@$(MAKE) --no-print-directory unit pkttest difftest policytest clitest applytest e2e statetest \
+	@$(MAKE) --no-print-directory unit pkttest difftest policytest clitest installtest applytest e2e statetest \
 		demotest enforcetest observetest daemontest radiustest linkwatchtest coexisttest vmtest
 
 # The demo as a test: its own namespace names and pin directory, so it can
@@ -313,11 +313,20 @@ bench: deps
 
 install: $(O)/modwall $(O)/modwalld
 	install -D -m 0755 $(O)/modwall $(DESTDIR)$(SBINDIR)/modwall
+	install -D -m 0755 $(O)/modwalld $(DESTDIR)$(SBINDIR)/modwalld
 	install -D -m 0644 man/modwall.8 $(DESTDIR)$(MANDIR)/man8/modwall.8
 	install -D -m 0644 man/modwall.policy.5 $(DESTDIR)$(MANDIR)/man5/modwall.policy.5
 	install -D -m 0644 contrib/modwall.service $(DESTDIR)$(PREFIX)/lib/systemd/system/modwall.service
 	install -D -m 0644 contrib/modwall.bash-completion \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/modwall
+
+# An installed modwall finds its modwalld: `modwall daemon` runs it.
+installtest: $(O)/modwall $(O)/modwalld
+	@rm -rf $(O)/inst && $(MAKE) --no-print-directory -s install DESTDIR=$(abspath $(O))/inst >/dev/null
+	@if env -i PATH=/usr/bin:/bin $(O)/inst$(SBINDIR)/modwall daemon --help | grep -q -- --listen; \
+	then echo "install: 1 passed, 0 failed"; \
+	else echo "FAIL an installed 'modwall daemon' does not run modwalld"; \
+		echo "install: 0 passed, 1 failed"; exit 1; fi
 
 clean:
 	rm -rf $(O)

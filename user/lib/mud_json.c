@@ -12,6 +12,7 @@
 #include <string.h>
 #include "file.h"
 #include "mud_int.h"
+#include "policy.h"
 
 void *mud_xrealloc(void *p, size_t n)
 {
@@ -130,26 +131,11 @@ int mud_get_uint(struct json_object *v, int64_t max, int64_t *out)
 	return 0;
 }
 
-static const char *const name_keywords[] = {
-	"include", "policy", "device", "class", "vendorset", "default", "interface",
-	"mac", "imei", "ip", "vendor", "prefix", "pass", "drop", "observe", NULL,
-};
-
 int mw_mud_valid_name(const char *s)
 {
-	size_t i;
-
-	if (!isalpha((unsigned char)s[0]) && s[0] != '_')
-		return 0;
-	for (i = 1; s[i]; i++)
-		if (!isalnum((unsigned char)s[i]) && !strchr("_-.", s[i]))
-			return 0;
-	if (i >= MW_NAME_LEN)
-		return 0;
-	for (i = 0; name_keywords[i]; i++)
-		if (!strcmp(s, name_keywords[i]))
-			return 0;
-	return 1;
+	/* a new name for the policy language: not a keyword, not a built-in policy */
+	return mw_policy_name_ok(s) && strcmp(s, "pass") && strcmp(s, "drop") &&
+	       strcmp(s, "observe");
 }
 
 void mw_mud_policy_name(const char *acl, char out[MW_NAME_LEN])

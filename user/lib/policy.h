@@ -118,6 +118,9 @@ int mw_policy_load(struct mw_policy *p, const char *path);
 int mw_policy_load_string(struct mw_policy *p, const char *name, const char *text);
 void mw_policy_free(struct mw_policy *p);
 
+/* Is @s a name the language takes for something new: its shape, no keyword, short enough? */
+int mw_policy_name_ok(const char *s);
+
 /*
  * Add a message; @loc NULL: no location, a @loc with line 0: "FILE: " only.
  * Control characters and bytes that are not UTF-8 in the message (quoted

@@ -262,6 +262,11 @@ static int is_keyword(const char *s)
 	return 0;
 }
 
+int mw_policy_name_ok(const char *s)
+{
+	return pol_valid_name(s) && !is_keyword(s) && strlen(s) < MW_NAME_LEN;
+}
+
 /* Expect a NAME token; copy it to @out. */
 int pol_expect_name(struct lexer *lx, struct mw_policy *pol, const char *what,
 		       char *out, struct mw_loc *loc)

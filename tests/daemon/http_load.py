@@ -38,6 +38,20 @@ def scrape(url, timeout):
     return time.monotonic() - t0
 
 
+def still_connected(socks):
+    """How many of @socks are connected and unanswered (nothing to read yet)."""
+    kept = 0
+    for s in socks:
+        s.setblocking(False)
+        try:
+            s.recv(1)
+        except BlockingIOError:
+            kept += 1
+        except OSError:
+            pass
+    return kept
+
+
 def slow(url, n, hold):
     u = urllib.parse.urlsplit(url)
     socks = []
@@ -47,7 +61,6 @@ def slow(url, n, hold):
         socks.append(s)
     stop = time.monotonic() + hold
     took = None
-    kept = 0
     sent = 0
     while time.monotonic() < stop:
         if took is None and time.monotonic() > stop - hold + 1:
@@ -62,14 +75,8 @@ def slow(url, n, hold):
         sent += 1
         time.sleep(3)
     # still connected and unanswered: a slow client is neither served nor dropped early
+    kept = still_connected(socks)
     for s in socks:
-        s.setblocking(False)
-        try:
-            s.recv(1)
-        except BlockingIOError:
-            kept += 1
-        except OSError:
-            pass
         s.close()
     ok = took is not None and 0 <= took <= SCRAPE_LIMIT_S
     print("%d slow clients (%d still connected after %d header lines each): scrape %s"
@@ -165,16 +172,7 @@ def storm(url, nslow, n):
             timed.append(float(took) if code == "200" and int(size) > 0 else -1.0)
         except ValueError:
             timed.append(-1.0)
-    # still connected and unanswered while the load ran
-    kept = 0
-    for s in socks:
-        s.setblocking(False)
-        try:
-            s.recv(1)
-        except BlockingIOError:
-            kept += 1
-        except OSError:
-            pass
+    kept = still_connected(socks)  # while the load ran
     stop.set()
     for t in ts:
         t.join()

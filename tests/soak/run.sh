@@ -216,7 +216,7 @@ soak() {
 		if [ -z "$fds_w" ] && [ $((now - t0)) -ge "$WARMUP" ]; then
 			fds_w=$(reported_fds $((now - 3)) "$now")
 			rss_w=$(rss_kib "$DPID")
-			echo "soak: after the warm-up (${WARMUP} s): fds $fds_w (/proc at rest:" \
+			echo "soak: after the warm-up (${WARMUP} s): fds $fds_w (/proc, fewest of 10 looks:" \
 				"$(fd_count "$DPID")), RSS $rss_w KiB"
 		fi
 		sleep $((REPORT - (now - t0) % REPORT))
@@ -237,7 +237,7 @@ soak() {
 	expect "the daemon is still running after ${SECONDS_TOTAL} s" $? 0
 	fds_e=$(reported_fds $((end - 3)) "$end")
 	rss_e=$(rss_kib "$DPID")
-	echo "soak: end: fds $fds_e (/proc at rest: $(fd_count "$DPID")), RSS $rss_e KiB" \
+	echo "soak: end: fds $fds_e (/proc, fewest of 10 looks: $(fd_count "$DPID")), RSS $rss_e KiB" \
 		"(start $fds0 / $rss0 KiB, after the warm-up $fds_w / $rss_w KiB)"
 	expect "descriptors at the end == after the warm-up ($fds_w)" "$fds_e" "$fds_w"
 	expect "RSS growth after the warm-up ($((rss_e - rss_w)) KiB) <= $RSS_GROWTH_KIB KiB" \

@@ -52,6 +52,7 @@ ASAN_LIB_OBJS := $(LIB_SRCS:%.c=$(O)/asan/%.o) $(DAEMON_SRCS:%.c=$(O)/asan/%.o)
 UNIT_TESTS := $(O)/tests/test_addr $(O)/tests/test_file $(O)/tests/test_ieee $(O)/tests/test_policy $(O)/tests/test_mud $(O)/tests/test_observe $(O)/tests/test_metrics $(O)/tests/test_radius
 PKT_TESTS  := $(O)/tests/test_pkt $(O)/tests/test_tables $(O)/tests/test_registry
 FUZZ_SECONDS ?= 60
+SOAK_SECONDS ?= 1800
 
 ifeq ($(V),1)
 Q :=
@@ -62,7 +63,7 @@ msg = @printf '  %-8s %s\n' $(1) $(2);
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps check test unit pkttest difftest fuzz applytest e2e enforcetest observetest daemontest radiustest linkwatchtest coexisttest vmtest policytest clitest installtest statetest demotest demo bench clean install
+.PHONY: all deps check test unit pkttest difftest fuzz applytest e2e enforcetest observetest daemontest radiustest linkwatchtest coexisttest vmtest policytest clitest installtest statetest demotest soak soaktest demo bench clean install
 
 all: $(O)/modwall $(O)/modwalld
 
@@ -271,6 +272,14 @@ $(O)/tests/watch_test: tests/linkwatch/watch_test.c $(O)/libmodwalld.a $(O)/libm
 linkwatchtest: $(O)/modwall $(O)/tests/watch_test
 	@tests/linkwatch/run.sh $(O)/modwall
 
+# The daemon for SOAK_SECONDS under scrapes, RADIUS and link flaps: descriptors
+# and memory must stay flat (tests/soak/run.sh); soaktest is the one-minute form.
+soak: $(O)/modwall $(O)/modwalld
+	@tests/soak/run.sh $(O)/modwall $(SOAK_SECONDS)
+
+soaktest: $(O)/modwall $(O)/modwalld
+	@tests/soak/run.sh $(O)/modwall 60
+
 # modwall beside xdp-filter through libxdp.
 coexisttest: $(O)/modwall
 	@tests/coexist/run.sh $(O)/modwall
@@ -287,7 +296,7 @@ test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(PKT_TESTS) $(O)/tests/diff $(O)/tests/test_enforce \
 		$(O)/tests/radiusd_test $(O)/tests/watch_test
 	@$(MAKE) --no-print-directory unit pkttest difftest policytest clitest installtest applytest e2e statetest \
-		demotest enforcetest observetest daemontest radiustest linkwatchtest coexisttest vmtest
+		demotest enforcetest observetest daemontest radiustest linkwatchtest soaktest coexisttest vmtest
 
 # The demo as a test: its own namespace names and pin directory, so it can
 # run beside a deployed modwall or a `make demo` in progress.

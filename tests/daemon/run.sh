@@ -269,10 +269,10 @@ test_textfile() {
 # the series cap leaves the quietest subjects out, whole
 test_series_cap() {
 	local out fixed
-	# never left out (no --policy, so no reload series): 6 about the daemon,
-	# 4 policy, 3 events, 2 interfaces x 7 reasons x 2 = 41; then room for
-	# one subject (7 reasons x 2 series)
-	fixed=41
+	# never left out (no --policy, so no reload series): 7 about the daemon,
+	# 6 process_*, 4 policy, 3 events, 2 interfaces x 7 reasons x 2 = 48;
+	# then room for one subject (7 reasons x 2 series)
+	fixed=48
 	start_daemon "$TMP/dc.log" --listen 127.0.0.1:0 --max-series $((fixed + 14))
 	out=$(curl -sf "$URL")
 	promtool check metrics <<<"$out" >/dev/null 2>&1
@@ -363,6 +363,175 @@ test_slow_reload() {
 	expect "daemon exits 0 after the slow reload" $? 0
 }
 
+# between LO X HI: LO <= X <= HI, as decimals
+between() { awk -v l="$1" -v x="$2" -v h="$3" 'BEGIN { exit !(x != "" && l <= x && x <= h) }'; }
+
+# (h) the daemon's own health: process_* and the reading and reload times,
+# each checked against what /proc says about the daemon at the same moment
+test_health() {
+	local soft hard out t0 t1 fds n rss page cpu0 cpu1 start btime hz ts good
+	soft=$(ulimit -Sn)
+	hard=$(ulimit -Hn)
+	printf 'device meter-a mac %s policy pass\ndefault pass\n' $MAC_A > "$TMP/health.mwp"
+	# a low soft limit, as a shell gives: the daemon raises it to the hard one
+	ulimit -Sn 1024
+	start_daemon "$TMP/dh.log" --listen 127.0.0.1:0 --policy "$TMP/health.mwp"
+	expect "health: daemon starts under a soft fd limit of 1024" $? 0
+	ulimit -Sn "$soft"
+	if [ "$hard" = unlimited ]; then
+		grep -q "^modwall: daemon: open file limit raised from 1024 to unlimited" "$TMP/dh.log"
+	else
+		grep -q "^modwall: daemon: open file limit raised from 1024 to $hard (the hard limit)$" \
+			"$TMP/dh.log"
+	fi
+	expect "health: the fd limit raise is logged (1024 -> $hard)" $? 0
+	page=$(getconf PAGESIZE)
+	hz=$(getconf CLK_TCK)
+	cpu0=$(awk '{ print ($14 + $15) / '"$hz"' }' "/proc/$DPID/stat")
+	t0=$(date +%s.%N)
+	out=$(curl -sf "$URL")
+	t1=$(date +%s.%N)
+	fds=$(ls "/proc/$DPID/fd" | wc -l)
+	rss=$(awk -v p="$page" '{ print $2 * p }' "/proc/$DPID/statm")
+	cpu1=$(awk '{ print ($14 + $15) / '"$hz"' }' "/proc/$DPID/stat")
+	promtool check metrics <<<"$out" >"$TMP/promtool.out" 2>&1
+	expect "health: promtool accepts the output with process_*" $? 0
+	n=$(metric "$out" 'process_open_fds ')
+	between $((fds - 2)) "$n" $((fds + 2))
+	expect "health: process_open_fds ($n) == entries of /proc/PID/fd ($fds) +-2" $? 0
+	if [ "$hard" = unlimited ]; then hard=0; fi
+	expect "health: process_max_fds == the hard limit" "$(metric "$out" 'process_max_fds ')" "$hard"
+	n=$(metric "$out" 'process_resident_memory_bytes ')
+	between $((rss - 1048576)) "$n" $((rss + 1048576))
+	expect "health: process_resident_memory_bytes ($n) == statm's resident ($rss) +-1 MiB" $? 0
+	n=$(metric "$out" 'process_virtual_memory_bytes ')
+	between "$rss" "$n" 1e15
+	expect "health: process_virtual_memory_bytes ($n) >= resident" $? 0
+	n=$(metric "$out" 'process_cpu_seconds_total ')
+	between "$cpu0" "$n" "$cpu1"
+	expect "health: process_cpu_seconds_total ($n) within /proc/PID/stat's $cpu0..$cpu1" $? 0
+	btime=$(awk '$1 == "btime" { print $2 }' /proc/stat)
+	start=$(awk -v b="$btime" -v hz="$hz" '{ sub(/.*\) /, ""); printf "%.2f\n", b + $20 / hz }' \
+		"/proc/$DPID/stat")
+	expect "health: process_start_time_seconds == btime + starttime" \
+		"$(metric "$out" 'process_start_time_seconds ')" "$start"
+	n=$(metric "$out" 'modwall_last_reading_timestamp_seconds ')
+	between "$(echo "$t0 - 0.001" | bc)" "$n" "$t1"
+	expect "health: last reading time ($n) within the scrape ($t0..$t1)" $? 0
+	expect "health: no reload yet: success time 0" \
+		"$(metric "$out" 'modwall_last_reload_success_timestamp_seconds ')" 0.000
+
+	# good reload: 1 and a time; broken: 0, the time kept; good again: 1, later
+	t0=$(date +%s.%N)
+	kill -HUP "$DPID"
+	wait_for grep -q "^modwall: daemon: applied $TMP/health.mwp" "$TMP/dh.log"
+	t1=$(date +%s.%N)
+	out=$(curl -sf "$URL")
+	expect "health: after a good reload: last reload successful 1" \
+		"$(metric "$out" 'modwall_last_reload_successful ')" 1
+	good=$(metric "$out" 'modwall_last_reload_success_timestamp_seconds ')
+	between "$(echo "$t0 - 0.001" | bc)" "$good" "$t1"
+	expect "health: reload success time ($good) within the SIGHUP ($t0..$t1)" $? 0
+	cp "$TMP/health.mwp" "$TMP/health.good"
+	echo 'device broken mac zz policy pass' >> "$TMP/health.mwp"
+	kill -HUP "$DPID"
+	wait_for grep -q "^modwall: daemon: reload of $TMP/health.mwp failed" "$TMP/dh.log"
+	out=$(curl -sf "$URL")
+	expect "health: after a broken reload: last reload successful 0" \
+		"$(metric "$out" 'modwall_last_reload_successful ')" 0
+	expect "health: after a broken reload: success time unchanged" \
+		"$(metric "$out" 'modwall_last_reload_success_timestamp_seconds ')" "$good"
+	cp "$TMP/health.good" "$TMP/health.mwp"
+	sleep 0.01
+	kill -HUP "$DPID"
+	wait_for reload_count_is "$URL" ok 2
+	out=$(curl -sf "$URL")
+	expect "health: good again: last reload successful 1" \
+		"$(metric "$out" 'modwall_last_reload_successful ')" 1
+	ts=$(metric "$out" 'modwall_last_reload_success_timestamp_seconds ')
+	awk -v a="$good" -v b="$ts" 'BEGIN { exit !(b > a) }'
+	expect "health: good again: success time later ($ts > $good)" $? 0
+	expect "health: reloads counted: ok 2, error 1" \
+		"$(metric "$out" 'modwall_reloads_total{result="ok"}')/$(metric "$out" 'modwall_reloads_total{result="error"}')" 2/1
+	kill "$DPID"
+	wait "$DPID"
+}
+
+# reload_count_is URL RESULT N
+reload_count_is() {
+	[ "$(metric "$(curl -sf "$1")" "modwall_reloads_total{result=\"$2\"}")" = "$3" ]
+}
+
+# (i) --radius-secret-file: bad input exits 2, a file this process cannot read 1
+test_secret_file() {
+	local rc
+	mkdir -p "$TMP/sec"
+	chmod 755 "$TMP" "$TMP/sec"
+	printf 'testing123testing\n' > "$TMP/sec/secret"
+	chmod 600 "$TMP/sec/secret"
+	timeout 10 "$MODWALL" daemon --listen 127.0.0.1:0 --radius 127.0.0.1:0 \
+		--radius-secret-file "$TMP/sec" 2>"$TMP/sec.log"
+	expect "--radius-secret-file DIR: exit status 2" $? 2
+	grep -q "secret file $TMP/sec: a directory" "$TMP/sec.log"
+	expect "--radius-secret-file DIR: the error names it" $? 0
+	timeout 10 "$MODWALL" daemon --listen 127.0.0.1:0 --radius 127.0.0.1:0 \
+		--radius-secret-file "$TMP/sec/nope" 2>"$TMP/sec.log"
+	expect "--radius-secret-file MISSING: exit status 2" $? 2
+	grep -q "secret file $TMP/sec/nope: No such file or directory" "$TMP/sec.log"
+	expect "--radius-secret-file MISSING: the error names it" $? 0
+	# the file is fine; this process may not read it (root's, mode 600)
+	timeout 10 setpriv --reuid=65534 --regid=65534 --clear-groups "$MODWALL" daemon \
+		--listen 127.0.0.1:0 --radius 127.0.0.1:0 --radius-secret-file "$TMP/sec/secret" \
+		2>"$TMP/sec.log"
+	rc=$?
+	expect "--radius-secret-file unreadable by the daemon's user: exit status 1" $rc 1
+	grep -q "secret file $TMP/sec/secret: Permission denied" "$TMP/sec.log"
+	expect "--radius-secret-file unreadable: the error says why" $? 0
+	chmod 700 "$TMP"
+}
+
+# (j) 200 slow clients and 1,000 concurrent scrapes: another client's scrape
+# is still answered within 1 s (a requirement), and every scrape is answered
+test_http_storm() {
+	local out
+	start_daemon "$TMP/dst.log" --listen 127.0.0.1:0
+	out=$(timeout 120 /usr/bin/python3 "$HERE/http_load.py" storm "$URL" 200 1000)
+	expect "storm: $out" $? 0
+	kill -0 "$DPID"
+	expect "storm: daemon still running" $? 0
+	kill "$DPID"
+	wait "$DPID"
+	expect "storm: daemon exits 0 afterwards" $? 0
+}
+
+# (k) `modwall unload IFACE` while the daemon watches it: logged as
+# unloaded, never as an interface that is gone
+test_unload_watched() {
+	local pid
+	mkdir -p "$TMP/tun"
+	nsenter --net=/run/netns/"$GW" "$MODWALL" daemon --listen none --textfile "$TMP/tun" \
+		--interval 86400 2>"$TMP/dun.log" &
+	pid=$!
+	PIDS+=("$pid")
+	wait_for test -s "$TMP/tun/modwall.prom"
+	sleep 1.5	# the watch has looked at both interfaces
+	nsx "$GW" "$MODWALL" unload gw-q
+	expect "unload gw-q while the daemon runs" $? 0
+	wait_for grep -q "^modwall: linkwatch: gw-q was unloaded" "$TMP/dun.log"
+	expect "the daemon logs gw-q as unloaded" $? 0
+	sleep 2		# two more ticks: a late 'gone' would show now
+	grep -q "gw-q is gone\|gw-q (ifindex [0-9]*) is there" "$TMP/dun.log"
+	expect "the daemon does not call gw-q gone" $? 1
+	grep -q "gw-a" "$TMP/dun.log"
+	expect "gw-a, still loaded, is not mentioned" $? 1
+	kill "$pid"
+	wait "$pid"
+	expect "daemon exits 0 after the unload" $? 0
+	if [ $failed -gt 0 ]; then
+		sed 's/^/  daemon: /' "$TMP/dun.log" | tail -8
+	fi
+}
+
 setup
 test_endpoint
 test_prometheus
@@ -372,4 +541,8 @@ test_series_cap
 test_fd_flat
 test_http_load
 test_slow_reload
+test_health
+test_secret_file
+test_http_storm
+test_unload_watched
 mw_done

@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "health.h"
 #include "metrics.h"
 
 static char *label(const char *v)
@@ -123,18 +125,23 @@ static int has_line(const char *text, const char *line)
 		fail_msg("missing line: %s", line); \
 } while (0)
 
-/* the three families that never give way plus the three series_* and duration */
-#define FIXED_UP	(6 + 4 + 3 + 14)
+/*
+ * Never left out: up, build_info, the three series_*, duration and reading
+ * time; 4 policy, 3 events, 1 interface x 14.
+ */
+#define FIXED_UP	(7 + 4 + 3 + 14)
 
 static void test_render(void **state)
 {
 	struct mw_mstate st = { .max_series = 10000, .reload_enabled = 1, .reloads_ok = 2,
-				.reloads_err = 1, .last_reload_ok = 0 };
+				.reloads_err = 1, .last_reload_ok = 0,
+				.last_reload_ok_at = { 1700000100, 987654321 } };
 	struct mw_sbuf b = { 0 };
 	struct mw_msnap s;
 
 	(void)state;
 	snapshot(&s);
+	s.wall = (struct timespec){ 1700000200, 5000000 };
 	assert_int_equal(mw_metrics_render(&s, &st, &b), 0);
 	assert_line(b.s, "modwall_up 1");
 	assert_line(b.s, "modwall_device_packets_total{device=\"meter-17\",kind=\"device\",reason=\"drop\"} 40");
@@ -152,7 +159,10 @@ static void test_render(void **state)
 	assert_line(b.s, "modwall_reloads_total{result=\"ok\"} 2");
 	assert_line(b.s, "modwall_reloads_total{result=\"error\"} 1");
 	assert_line(b.s, "modwall_last_reload_successful 0");
+	assert_line(b.s, "modwall_last_reload_success_timestamp_seconds 1700000100.987");
+	assert_line(b.s, "modwall_last_reading_timestamp_seconds 1700000200.005");
 	assert_line(b.s, "modwall_series_limit_reached 0");
+	assert_null(strstr(b.s, "process_"));	/* no mw_proc given */
 	/* reserved reasons are not exported */
 	assert_null(strstr(b.s, "reserved"));
 	/* one HELP and one TYPE per family, each before its samples */
@@ -178,7 +188,7 @@ static void test_render_down(void **state)
 	assert_int_equal(count_lines(b.s, "modwall_device_"), 0);
 	assert_null(strstr(b.s, "modwall_policy_"));
 	assert_null(strstr(b.s, "modwall_reloads_total"));	/* no --policy */
-	assert_int_equal(count_lines(b.s, "modwall_"), 6);
+	assert_int_equal(count_lines(b.s, "modwall_"), 7);
 	mw_sbuf_free(&b);
 }
 
@@ -240,6 +250,67 @@ static void test_series_cap(void **state)
 	mw_sbuf_free(&b);
 }
 
+/* the process_* families: what mw_proc_read() finds, rendered exactly */
+static void test_process(void **state)
+{
+	struct mw_proc p = { 0 }, q = { 0 };
+	struct mw_mstate st = { .proc = &p };
+	struct mw_sbuf b = { 0 };
+	struct mw_msnap s;
+	struct dirent *de;
+	uint64_t n = 0;
+	DIR *d;
+	int fd;
+
+	(void)state;
+	/* counted here the same way: every entry but the directory's own */
+	d = opendir("/proc/self/fd");
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.' && atoi(de->d_name) != dirfd(d);
+	closedir(d);
+	assert_int_equal(mw_proc_read(&p), 0);
+	assert_int_equal(p.ok, 1);
+	assert_int_equal(p.open_fds, n);
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	q.start_time = p.start_time;
+	assert_int_equal(mw_proc_read(&q), 0);
+	assert_int_equal(q.open_fds, n + 1);
+	close(fd);
+	assert_true(p.resident_bytes > 0 && p.resident_bytes <= p.virtual_bytes);
+	assert_true(p.start_time > 1.6e9 && p.start_time <= (double)time(NULL) + 1);
+	assert_true(p.cpu_seconds >= 0 && q.cpu_seconds >= p.cpu_seconds);
+
+	p = (struct mw_proc){ .ok = 1, .open_fds = 12, .max_fds = 20000,
+			      .resident_bytes = 4096 * 1000, .virtual_bytes = 4096 * 9000,
+			      .cpu_seconds = 1.25, .start_time = 1700000000.5 };
+	snapshot(&s);
+	/* the process series count against the cap: one short, the vendor row goes */
+	st.max_series = FIXED_UP + MW_PROC_SERIES + 3 * 14;
+	assert_int_equal(mw_metrics_render(&s, &st, &b), 0);
+	assert_line(b.s, "modwall_series_limit_reached 1");
+	assert_null(strstr(b.s, "modwall_discovered_devices{"));
+	mw_sbuf_free(&b);
+	st.max_series = FIXED_UP + MW_PROC_SERIES + 3 * 14 + 1;
+	assert_int_equal(mw_metrics_render(&s, &st, &b), 0);
+	assert_line(b.s, "modwall_series_limit_reached 0");
+	assert_line(b.s, "# TYPE process_open_fds gauge");
+	assert_line(b.s, "process_open_fds 12");
+	assert_line(b.s, "process_max_fds 20000");
+	assert_line(b.s, "process_resident_memory_bytes 4096000");
+	assert_line(b.s, "process_virtual_memory_bytes 36864000");
+	assert_line(b.s, "# TYPE process_cpu_seconds_total counter");
+	assert_line(b.s, "process_cpu_seconds_total 1.25");
+	assert_line(b.s, "process_start_time_seconds 1700000000.50");
+	assert_int_equal(count_lines(b.s, "process_"), MW_PROC_SERIES);
+	mw_sbuf_free(&b);
+	p.ok = 0;	/* /proc unreadable: left out, not zero */
+	assert_int_equal(mw_metrics_render(&s, &st, &b), 0);
+	assert_null(strstr(b.s, "process_"));
+	mw_sbuf_free(&b);
+}
+
 static void test_textfile(void **state)
 {
 	char dir[] = "/tmp/mw-textfile-XXXXXX", path[128], buf[64], err[256];
@@ -283,6 +354,7 @@ int main(void)
 		cmocka_unit_test(test_render_down),
 		cmocka_unit_test(test_series_cap),
 		cmocka_unit_test(test_textfile),
+		cmocka_unit_test(test_process),
 	};
 
 	return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);

@@ -198,6 +198,7 @@ static void reload(struct daemon *d)
 	} else {
 		d->st.reloads_ok++;
 		d->st.last_reload_ok = 1;
+		clock_gettime(CLOCK_REALTIME, &d->st.last_reload_ok_at);
 		/* the new generation has none of the neighbour-derived addresses yet */
 		if (d->lw_open)
 			mw_linkwatch_resync(&d->lw);
@@ -259,10 +260,13 @@ int cmd_daemon(int argc, char **argv)
 		mw_err("daemon: --textfile %s: not a directory", d.cfg.textfile);
 		return MW_EXIT_USAGE;
 	}
+	if (d.cfg.listen)
+		raise_nofile();
 	d.st.max_series = d.cfg.max_series;
 	d.st.radius = d.cfg.radius ? &d.radius.st : NULL;
 	d.st.reload_enabled = d.cfg.policy != NULL;
 	d.st.last_reload_ok = 1;
+	d.st.proc = &d.proc;
 
 	/* a policy that does not compile now would not reload either: say so at once */
 	if (d.cfg.policy) {

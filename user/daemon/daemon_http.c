@@ -8,7 +8,9 @@
  * at once, cost a connection slot each and never hold up a scrape, and a
  * scrape may wait for a fresh reading without holding up anyone else: up
  * to HTTP_CONNECTIONS connections (fewer when the fd limit is low), each
- * closed after HTTP_IDLE_S seconds without a byte. There is no
+ * closed after HTTP_IDLE_S seconds without a byte. The soft limit on open
+ * files is raised to the hard one at start: the usual soft 1024 would cap
+ * the server below a thousand connections. There is no
  * per-address limit: on loopback every client, Prometheus included, has
  * the same address.
  *
@@ -41,9 +43,10 @@
 #include "daemon_int.h"
 
 #define HTTP_STACK		(512 << 10)	/* per connection thread */
-#define HTTP_CONNECTIONS	512	/* at most; less under a low RLIMIT_NOFILE */
+#define HTTP_CONNECTIONS	2048	/* at most; less under a low RLIMIT_NOFILE */
 #define HTTP_IDLE_S		5	/* a connection this quiet is closed */
-#define HTTP_BACKLOG		1024
+#define HTTP_BACKLOG		4096	/* the kernel caps it at net.core.somaxconn */
+#define HTTP_OWN_FDS		64	/* the daemon's other descriptors: maps, netlink, RADIUS */
 #define HTTP_LOG_PER_SEC	5	/* server messages a second; a flood is summarised */
 #define FRESH_WAIT_S		1.0	/* a scrape waits this long for a fresh reading */
 
@@ -332,15 +335,36 @@ fail:
 	return -1;
 }
 
+void raise_nofile(void)
+{
+	struct rlimit rl;
+	rlim_t was;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == rl.rlim_max)
+		return;
+	was = rl.rlim_cur;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		dlog("raising the open file limit from %llu: %s", (unsigned long long)was,
+		     strerror(errno));
+	else if (rl.rlim_cur == RLIM_INFINITY)
+		dlog("open file limit raised from %llu to unlimited (the hard limit)",
+		     (unsigned long long)was);
+	else
+		dlog("open file limit raised from %llu to %llu (the hard limit)",
+		     (unsigned long long)was, (unsigned long long)rl.rlim_cur);
+}
+
 struct MHD_Daemon *http_start(struct daemon *d, int lfd, int family)
 {
 	unsigned limit = HTTP_CONNECTIONS;
 	struct rlimit rl;
 
-	/* room for the daemon's own descriptors: maps, netlink, RADIUS */
+	/* each connection is one descriptor; keep room for the daemon's own */
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY &&
-	    rl.rlim_cur < (rlim_t)limit + 64)
-		limit = rl.rlim_cur > 64 + 8 ? (unsigned)rl.rlim_cur - 64 : 8;
+	    rl.rlim_cur < (rlim_t)limit + HTTP_OWN_FDS)
+		limit = rl.rlim_cur > HTTP_OWN_FDS + 8 ? (unsigned)rl.rlim_cur - HTTP_OWN_FDS : 8;
+	dlog("http: at most %u connections", limit);
 	return MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
 				MHD_USE_POLL | MHD_USE_ERROR_LOG |
 				(family == AF_INET6 ? MHD_USE_IPv6 : 0),

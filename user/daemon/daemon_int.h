@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <microhttpd.h>
+#include "health.h"
 #include "ieee.h"
 #include "linkwatch.h"
 #include "metrics.h"
@@ -54,6 +55,7 @@ struct daemon {
 	struct mw_linkwatch lw;		/* link and neighbour watch */
 	int lw_open;
 	struct mw_pub pub;		/* shared with the HTTP threads */
+	struct mw_proc proc;		/* the process_* families, read with every reading */
 };
 
 /* daemon.c */
@@ -66,6 +68,8 @@ int collect(struct daemon *d, struct mw_sbuf *out);
 void write_textfile(struct daemon *d);
 
 /* daemon_http.c */
+/* Raise the soft RLIMIT_NOFILE to the hard limit (logged): room for connections. */
+void raise_nofile(void);
 int listen_on(const char *spec, char *url, size_t urllen, int *family);
 /* The eventfd and the lock of d->pub; 0 or a negative errno. */
 int pub_init(struct mw_pub *p);

@@ -18,6 +18,8 @@ int collect(struct daemon *d, struct mw_sbuf *out)
 			dlog("pinned maps readable again");
 		d->was_up = s.up;
 	}
+	/* after the maps are closed again: they are no descriptors of the daemon's own */
+	mw_proc_read(&d->proc);
 	rc = mw_metrics_render(&s, &d->st, out);
 	mw_msnap_free(&s);
 	return rc;

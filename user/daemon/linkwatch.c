@@ -116,6 +116,9 @@ static void refresh_slots(struct mw_linkwatch *w, const struct mw_maps *m)
 			if (w->ifs[i].state == MW_LW_WAITING)
 				lwlog("%s was unloaded while waiting for its return",
 				      w->ifs[i].name);
+			else
+				lwlog("%s was unloaded (modwall unload: its slot %u is free): no "
+				      "longer watched", w->ifs[i].name, w->ifs[i].slot);
 			continue;
 		}
 		w->ifs[j++] = w->ifs[i];
@@ -177,6 +180,36 @@ static void reattach(struct mw_linkwatch *w, struct mw_lw_iface *t, uint32_t cur
 	t->warned = 0;
 }
 
+/*
+ * @t's interface is still there (ifindex @cur) but modwall's hook is not on
+ * it. `modwall unload` detaches first and frees the slot last, all under
+ * the pin directory lock: while the lock is held, look again a moment
+ * later; once it is free and the pin is gone, the CLI unloaded the
+ * interface (refresh_slots() says so when it sees the slot free). Returns
+ * 1 when @t is being or was unloaded, 0 when its hook went otherwise.
+ */
+static int unloading(struct mw_linkwatch *w, struct mw_lw_iface *t, uint32_t cur)
+{
+	uint32_t lidx;
+	int lock, fd, attach;
+
+	lock = trylock(w->pin_dir);
+	if (lock == -EAGAIN) {
+		t->dirty = 1;
+		w->links_dirty = 1;
+		w->retry_lock_at = mono_now() + LOCK_RETRY_S;
+		return 1;
+	}
+	if (lock < 0)
+		return lock == -ENOENT;	/* the pin directory went: unloaded */
+	fd = mw_attach_pin_get(w->pin_dir, t->name, cur, t->ifindex, &lidx, &attach);
+	close(lock);
+	if (fd < 0)
+		return 1;
+	close(fd);
+	return 0;
+}
+
 /* Where is @t now: attached, gone, back (then re-attach), renamed. */
 static void check_iface(struct mw_linkwatch *w, struct mw_lw_iface *t)
 {
@@ -207,11 +240,19 @@ static void check_iface(struct mw_linkwatch *w, struct mw_lw_iface *t)
 		t->state = MW_LW_RENAMED;
 		return;
 	}
-	if (t->state != MW_LW_WAITING) {
+	if (t->state != MW_LW_WAITING && cur && cur == t->ifindex) {
+		if (unloading(w, t, cur))
+			return;
+		lwlog("%s (ifindex %u) is there but modwall's XDP hook is not: detached by "
+		      "something else; attaching it again (role %s, %s mode)", t->name, cur,
+		      mw_role_name(t->role), t->mode == MW_MODE_GENERIC ? "generic" : "native");
+	} else if (t->state != MW_LW_WAITING) {
 		lwlog("%s is gone (ifindex %u): modwall's XDP hook went with it; waiting for an "
 		      "interface of that name (role %s, %s mode)", t->name, t->ifindex,
 		      mw_role_name(t->role), t->mode == MW_MODE_GENERIC ? "generic" : "native");
 		w->gone++;
+	}
+	if (t->state != MW_LW_WAITING) {
 		t->state = MW_LW_WAITING;
 		t->back_at = 0;
 		t->warned = 0;
@@ -260,6 +301,9 @@ void tick(struct mw_linkwatch *w)
 		for (i = 0; i < w->nifs; i++)
 			if (w->ifs[i].state == MW_LW_WAITING)
 				lwlog("%s: modwall was unloaded while it was waiting", w->ifs[i].name);
+			else
+				lwlog("%s was unloaded (modwall unload: its pinned state is gone): "
+				      "no longer watched", w->ifs[i].name);
 		w->nifs = 0;
 		nb_forget(w);
 		w->ctl_id = 0;

@@ -164,6 +164,7 @@ int mw_metrics_read(const char *pin_dir, const struct mw_ieee *db, struct mw_msn
 
 	memset(s, 0, sizeof(*s));
 	clock_gettime(CLOCK_MONOTONIC, &s->t0);
+	clock_gettime(CLOCK_REALTIME, &s->wall);
 	rc = mw_maps_open_ro(&m, pin_dir, s->err, sizeof(s->err));
 	if (rc)
 		return rc;

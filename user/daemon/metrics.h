@@ -25,10 +25,13 @@
  *   modwall_discovered_devices{vendor,class}    untagged MACs in the discovery table
  *   modwall_reloads_total{result}               SIGHUP reloads: ok, error
  *   modwall_last_reload_successful              0 after a failed reload
+ *   modwall_last_reload_success_timestamp_seconds  time of the last good reload
  *   modwall_series_limit                        --max-series
  *   modwall_series_limit_reached                1 when this reading left series out
  *   modwall_series_dropped_total                series left out, summed over readings
  *   modwall_scrape_duration_seconds             time to read the maps and render
+ *   modwall_last_reading_timestamp_seconds      when the reading served was made
+ *   process_*                                   the daemon's own health (health.h)
  *
  * Every verdict reason is emitted for every live subject, zero or not, so
  * rate() works from a subject's first frame. The series cap counts every
@@ -41,6 +44,7 @@
 #define MW_METRICS_H
 
 struct mw_radius_stats;
+struct mw_proc;
 
 #include <stddef.h>
 #include <stdint.h>
@@ -86,6 +90,7 @@ struct mw_msnap {
 	struct mw_mdisc *disc;		/* sorted by class, then vendor */
 	size_t ndisc;
 	struct timespec t0;		/* CLOCK_MONOTONIC at the start of the reading */
+	struct timespec wall;		/* CLOCK_REALTIME, the same moment */
 };
 
 /* What the process itself keeps across readings. */
@@ -95,7 +100,9 @@ struct mw_mstate {
 	int reload_enabled;		/* a policy file is configured */
 	uint64_t reloads_ok, reloads_err;
 	int last_reload_ok;
+	struct timespec last_reload_ok_at;	/* CLOCK_REALTIME; 0 before the first */
 	const struct mw_radius_stats *radius;	/* NULL: no RADIUS listener */
+	const struct mw_proc *proc;	/* NULL: no process_* families */
 };
 
 /*

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "health.h"
 #include "metrics.h"
 #include "radius.h"
 #include "state.h"
@@ -26,6 +27,12 @@ static const int reasons[] = { MW_R_PASS, MW_R_DROP, MW_R_OBSERVE, MW_R_MALFORME
 static void family(struct mw_sbuf *b, const char *name, const char *type, const char *help)
 {
 	mw_sbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A Unix time to the millisecond. */
+static void stamp(struct mw_sbuf *b, const char *name, const struct timespec *t)
+{
+	mw_sbuf_printf(b, "%s %lld.%03ld\n", name, (long long)t->tv_sec, t->tv_nsec / 1000000);
 }
 
 static uint64_t sum_packets(const struct mw_counter *c)
@@ -136,8 +143,9 @@ int mw_metrics_render(const struct mw_msnap *s, struct mw_mstate *st, struct mw_
 	double secs;
 
 	/* the families that never give way */
-	/* up, build_info, the three series_* and scrape_duration; reloads; policy, events */
-	fixed = 6 + (st->reload_enabled ? 3 : 0) + (st->radius ? MW_RADIUS_SERIES : 0);
+	/* up, build_info, the three series_*, scrape_duration, reading time; reloads; process */
+	fixed = 7 + (st->reload_enabled ? 4 : 0) + (st->radius ? MW_RADIUS_SERIES : 0) +
+		(st->proc ? MW_PROC_SERIES : 0);
 	if (s->up)
 		fixed += 4 + 3 + (uint64_t)s->niface * SUBJ_SERIES;
 	budget = st->max_series > fixed ? st->max_series - fixed : 0;
@@ -245,6 +253,9 @@ int mw_metrics_render(const struct mw_msnap *s, struct mw_mstate *st, struct mw_
 		family(b, "modwall_last_reload_successful", "gauge",
 		       "0 when the last SIGHUP reload failed, 1 otherwise.");
 		mw_sbuf_printf(b, "modwall_last_reload_successful %d\n", st->last_reload_ok);
+		family(b, "modwall_last_reload_success_timestamp_seconds", "gauge",
+		       "Unix time of the last successful SIGHUP reload; 0 before the first.");
+		stamp(b, "modwall_last_reload_success_timestamp_seconds", &st->last_reload_ok_at);
 	}
 	if (st->radius)
 		mw_radius_metrics(st->radius, b);
@@ -262,6 +273,12 @@ int mw_metrics_render(const struct mw_msnap *s, struct mw_mstate *st, struct mw_
 	family(b, "modwall_scrape_duration_seconds", "gauge",
 	       "Time taken to read the maps and render this output.");
 	mw_sbuf_printf(b, "modwall_scrape_duration_seconds %.6f\n", secs);
+	family(b, "modwall_last_reading_timestamp_seconds", "gauge",
+	       "Unix time at which this reading of the maps was made. A scrape answered while "
+	       "the daemon is busy gets the last completed one: time() minus this is its age.");
+	stamp(b, "modwall_last_reading_timestamp_seconds", &s->wall);
+	if (st->proc)
+		mw_proc_metrics(st->proc, b);
 	return b->err ? -ENOMEM : 0;
 }
 

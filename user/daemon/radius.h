@@ -150,7 +150,10 @@ int mw_radius_secret_load(struct mw_radius *r, const char *path, char *err, size
  * Initialise @r, read the secret and bind a UDP socket on @addr_port
  * ("ADDR:PORT", "[ADDR6]:PORT", "HOST:PORT"; port 0 picks one). Returns the
  * non-blocking socket to poll for POLLIN, or a negative errno with @err
- * set (-EINVAL: bad address or secret). Set r->log afterwards if wanted.
+ * set: -EINVAL for bad input (the address; a secret file that is missing,
+ * not a regular file, too big or without a secret), -EIO when the secret
+ * file could not be read (permissions, resources), another errno from the
+ * socket. Set r->log afterwards if wanted.
  */
 int mw_radius_open(struct mw_radius *r, const char *addr_port, const char *secret_file,
 		   char *err, size_t errlen);

@@ -161,6 +161,27 @@ int mw_radius_secret_load(struct mw_radius *r, const char *path, char *err, size
 	return 0;
 }
 
+/*
+ * A secret file that could not be loaded: -EINVAL when the path names no
+ * usable secret file (missing, a directory, too big, no secret in it: the
+ * operator's input is wrong), -EIO when a file that may be fine could not
+ * be read by this process (permissions, descriptors, memory, I/O).
+ */
+static int secret_error(int rc)
+{
+	switch (-rc) {
+	case EACCES:
+	case EPERM:
+	case EIO:
+	case ENOMEM:
+	case EMFILE:
+	case ENFILE:
+	case EINTR:
+		return -EIO;
+	}
+	return -EINVAL;
+}
+
 /* "ADDR:PORT" or "[ADDR6]:PORT" -> host and port strings. */
 static int split_addr(const char *spec, char *host, size_t hostlen, char *port, size_t portlen)
 {
@@ -214,7 +235,7 @@ int mw_radius_open(struct mw_radius *r, const char *addr_port, const char *secre
 	}
 	rc = mw_radius_secret_load(r, secret_file, err, errlen);
 	if (rc)
-		return rc == -EIO ? -EIO : -EINVAL;
+		return secret_error(rc);
 	rc = getaddrinfo(host, port, &hints, &ai);
 	if (rc) {
 		SETERR("'%s': %s", addr_port, gai_strerror(rc));

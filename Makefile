@@ -50,7 +50,7 @@ DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(O)/%.o)
 ASAN_LIB_OBJS := $(LIB_SRCS:%.c=$(O)/asan/%.o) $(DAEMON_SRCS:%.c=$(O)/asan/%.o)
 
 UNIT_TESTS := $(O)/tests/test_addr $(O)/tests/test_file $(O)/tests/test_ieee $(O)/tests/test_policy $(O)/tests/test_mud $(O)/tests/test_observe $(O)/tests/test_metrics $(O)/tests/test_radius
-PKT_TESTS  := $(O)/tests/test_pkt $(O)/tests/test_tables $(O)/tests/test_registry
+PKT_TESTS  := $(O)/tests/test_pkt $(O)/tests/test_tables $(O)/tests/test_registry $(O)/tests/test_gtp
 FUZZ_SECONDS ?= 60
 
 ifeq ($(V),1)
@@ -163,6 +163,16 @@ $(O)/tests/test_pkt: tests/pkt/test_pkt.c $(O)/tests/fixture.o $(O)/libmodwall.a
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(FIXTURE_CFLAGS) -o $@ $< $(O)/tests/fixture.o $(O)/libmodwall.a $(LDLIBS) -lcmocka
 
+# GTP-U packet tests: frames from scapy's GTP layer, written at build time.
+$(O)/tests/gtp_frames.txt: tests/gtp/frames.py
+	@mkdir -p $(@D)
+	$(call msg,GEN,$@)
+	$(Q)/usr/bin/python3 $< $@
+$(O)/tests/test_gtp: tests/gtp/test_gtp.c $(O)/tests/fixture.o $(O)/libmodwall.a $(O)/modwall.skel.h \
+		$(O)/tests/gtp_frames.txt
+	@mkdir -p $(@D)
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(FIXTURE_CFLAGS) -o $@ $< $(O)/tests/fixture.o $(O)/libmodwall.a $(LDLIBS) -lcmocka
 # Differential test: the data path against a reference model written from the spec.
 DIFF_SRCS := tests/diff/diff.c tests/diff/ref.c tests/diff/harness.c tests/lib/fixture.c \
 	     user/lib/maps_read.c

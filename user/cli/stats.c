@@ -77,8 +77,6 @@ static struct json_object *reasons_json(const struct mw_counter *c, const struct
 	for (r = 0; r < MW_NR_REASONS; r++) {
 		struct json_object *x;
 
-		if (r == MW_R_RESERVED7)
-			continue;
 		x = json_object_new_object();
 		if (p) {
 			json_object_object_add(x, "pps", json_object_new_double(

@@ -11,6 +11,7 @@ const char *mw_action_name(int action);
 int mw_action_parse(const char *s);
 const char *mw_reason_name(int reason);
 int mw_reason_parse(const char *s);
+extern const char *const mw_role_names[];	/* NULL-terminated */
 const char *mw_role_name(int role);
 int mw_role_parse(const char *s);
 const char *mw_kind_name(int kind);

@@ -15,6 +15,7 @@ static const char *const kind_names[] = { MW_KINDS(NAME_ENTRY) };
 static const char *const mode_names[] = { MW_XDP_MODES(NAME_ENTRY) };
 static const char *const attach_names[] = { MW_ATTACHES(NAME_ENTRY) };
 static const char *const source_names[] = { MW_BIND_SOURCES(NAME_ENTRY) };
+static const char *const dir_names[] = { MW_DIRS(NAME_ENTRY) };
 
 _Static_assert(NR(reason_names) == MW_NR_REASONS, "a reason without a name");
 _Static_assert(NR(action_names) == MW_ACT_MAX, "an action without a name");
@@ -45,3 +46,4 @@ const char *mw_mode_name(int m) { return lookup(mode_names, NR(mode_names), m); 
 int mw_mode_parse(const char *s) { return parse(mode_names, NR(mode_names), s); }
 const char *mw_attach_name(int a) { return lookup(attach_names, NR(attach_names), a); }
 const char *mw_bind_source_name(int s) { return lookup(source_names, NR(source_names), s); }
+const char *mw_dir_name(int d) { return lookup(dir_names, NR(dir_names), d); }

@@ -19,5 +19,6 @@ const char *mw_mode_name(int mode);
 int mw_mode_parse(const char *s);
 const char *mw_attach_name(int attach);
 const char *mw_bind_source_name(int source);
+const char *mw_dir_name(int dir);	/* GTP-U direction (enum mw_dir) */
 
 #endif /* MW_NAMES_H */

@@ -17,8 +17,6 @@ set -u
 mw_init gtp "$@"
 HERE=$(cd "$(dirname "$0")" && pwd)
 PY=/usr/bin/python3
-LPID=
-mw_atexit stop_daemon
 
 GW=${MW_PREFIX}-gw
 BS=${MW_PREFIX}-bs
@@ -41,27 +39,19 @@ gtp() {
 	nsx "$BS" "$PY" "$HERE/send.py" eth0 "$MAC_BS" "$GW_MAC" "$GNB" "$UPF" "$kind" "$n" "$@"
 }
 
+# the daemon (killed at exit through MW_PIDS): metrics on $URL, RADIUS on $PORT
 start_daemon() {
 	local i log=$TMP/daemon.log
 	"$MODWALL" daemon --listen 127.0.0.1:0 --radius 127.0.0.1:$PORT \
 		--radius-secret-file "$TMP/secret" 2>>"$log" &
-	LPID=$!
+	MW_PIDS+=($!)
 	for i in $(seq 1 100); do
 		URL=$(sed -n 's/^modwall: daemon: serving //p' "$log")
 		[ -n "$URL" ] && ss -Hlun "sport = :$PORT" | grep -q . && return 0
-		kill -0 $LPID 2>/dev/null || break
 		sleep 0.05
 	done
 	cat "$log"
 	return 1
-}
-
-stop_daemon() {
-	if [ -n "$LPID" ]; then
-		kill "$LPID" 2>/dev/null
-		wait "$LPID" 2>/dev/null
-	fi
-	LPID=
 }
 
 # metric SERIES: its value on /metrics, "missing" when absent

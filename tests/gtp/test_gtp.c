@@ -57,17 +57,17 @@
 
 enum { I_N3, I_LAN, I_NR };
 
+/* Two programs, each with its own maps: the n3 interface and a lan one. */
 struct inst {
 	const char *name;
-	__u32 slot;
-	__u8 role;
+	struct fx_prog cfg;	/* slot, role, fail and malformed actions */
 	struct modwall_bpf *skel;
 	int prog_fd;
 };
 
 static struct inst insts[I_NR] = {
-	[I_N3]	= { "n3",  9, MW_ROLE_N3,  NULL, -1 },
-	[I_LAN]	= { "lan", 3, MW_ROLE_LAN, NULL, -1 },
+	[I_N3]	= { "n3",  { 9, MW_ROLE_N3, MW_ACT_PASS, MW_ACT_DROP },  NULL, -1 },
+	[I_LAN]	= { "lan", { 3, MW_ROLE_LAN, MW_ACT_PASS, MW_ACT_DROP }, NULL, -1 },
 };
 
 struct gcase {
@@ -371,7 +371,7 @@ static void run_case(void **state)
 	bad += diff_cells("mw_counters", before->subj, after->subj, SUBJ_CELLS,
 			  c->subject * MW_NR_REASONS + c->reason, c->len);
 	bad += diff_cells("mw_ifcounters", before->ifc, after->ifc, IF_CELLS,
-			  in->slot * MW_NR_REASONS + c->reason, c->len);
+			  in->cfg.slot * MW_NR_REASONS + c->reason, c->len);
 	bad += diff_tunnels(c, before, after);
 	free(before);
 	free(after);
@@ -398,9 +398,8 @@ static int group_setup(void **state)
 	fx_libbpf_quiet();
 	for (i = 0; i < I_NR; i++) {
 		struct inst *in = &insts[i];
-		const struct fx_prog cfg = { in->slot, in->role, MW_ACT_PASS, MW_ACT_DROP };
 
-		in->skel = fx_load(&cfg, NULL, err, sizeof(err));
+		in->skel = fx_load(&in->cfg, NULL, err, sizeof(err));
 		if (!in->skel) {
 			fprintf(stderr, "%s: %s\n", in->name, err);
 			return -1;
@@ -413,13 +412,9 @@ static int group_setup(void **state)
 
 static int group_teardown(void **state)
 {
-	int i;
-
 	(void)state;
-	for (i = 0; i < I_NR; i++) {
-		modwall_bpf__destroy(insts[i].skel);
-		insts[i].skel = NULL;
-	}
+	modwall_bpf__destroy(insts[I_N3].skel);
+	modwall_bpf__destroy(insts[I_LAN].skel);
 	return 0;
 }
 

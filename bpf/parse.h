@@ -96,10 +96,9 @@ struct mw_vlan_hdr {
 /*
  * (c) ? (a) : (b) for pointers, kept as two branches. Written as an
  * expression, the compiler turns a choice between two fields into an
- * offset computed from c; the verifier then tracks c precisely, and on an
- * n3 interface, where the direction (c) is known only per frame, it could
- * no longer take the states of one direction for the other's and would
- * walk everything after the parse twice.
+ * offset computed from c, and the verifier must then track c precisely
+ * (states that differ only in c are no longer one): with c a direction
+ * known only per frame (n3), that multiplies what it walks.
  */
 #define MW_PICK(c, a, b) ({						\
 	typeof(a) _p;							\

@@ -177,6 +177,7 @@ int cmd_show(int argc, char **argv)
 	size_t ntac = 0;
 	struct mw_subject_info *tab = NULL;
 	struct mw_tunnel *tun = NULL;
+	uint32_t ntun;
 	struct show_subj *ss = NULL;
 	struct json_object *j, *arr;
 	struct mw_config cfg;
@@ -212,8 +213,10 @@ int cmd_show(int argc, char **argv)
 	}
 	for (i = 0; i < m.max_subjects; i++)
 		ss[i].ids = json_object_new_array();
-	/* devices seen inside GTP-U tunnels (n3 interfaces); none is no error */
-	tun = mw_cli_tunnels(&m, m.max_subjects);
+	/* devices seen inside GTP-U tunnels (n3 interfaces), up to the last subject in use */
+	for (ntun = m.max_subjects; ntun > 1 && tab[ntun - 1].kind == MW_KIND_FREE; ntun--)
+		;
+	tun = mw_cli_tunnels(&m, ntun);
 	lc.ss = ss;
 	lc.nsub = m.max_subjects;
 	lc.tacs = tacs;
@@ -288,7 +291,7 @@ int cmd_show(int argc, char **argv)
 					 l ? ", " : "", (unsigned long long)pc.bps, burst);
 			}
 		}
-		if (tun && tun[i].frames)
+		if (tun && i < ntun && tun[i].frames)
 			json_object_object_add(o, "tunnel", mw_tunnel_json(&tun[i]));
 		json_object_array_add(arr, o);
 		if (mw_opts.json)
@@ -312,7 +315,7 @@ int cmd_show(int argc, char **argv)
 		}
 		if (enf[0])
 			printf("%-24s %-6s %-7s %-8s %s\n", "", "", "", "", enf);
-		if (tun && tun[i].frames)
+		if (tun && i < ntun && tun[i].frames)
 			printf("%-24s %-6s %-7s %-8s in GTP-U tunnels: %s\n", "", "", "", "",
 			       mw_tunnel_text(&tun[i], enf, sizeof(enf)));
 	}

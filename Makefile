@@ -50,7 +50,7 @@ DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(O)/%.o)
 ASAN_LIB_OBJS := $(LIB_SRCS:%.c=$(O)/asan/%.o) $(DAEMON_SRCS:%.c=$(O)/asan/%.o)
 
 UNIT_TESTS := $(O)/tests/test_addr $(O)/tests/test_file $(O)/tests/test_ieee $(O)/tests/test_policy $(O)/tests/test_mud $(O)/tests/test_observe $(O)/tests/test_metrics $(O)/tests/test_radius
-PKT_TESTS  := $(O)/tests/test_pkt $(O)/tests/test_tables $(O)/tests/test_registry
+PKT_TESTS  := $(O)/tests/test_pkt $(O)/tests/test_tables $(O)/tests/test_registry $(O)/tests/test_gtp
 FUZZ_SECONDS ?= 60
 SOAK_SECONDS ?= 1800
 
@@ -63,7 +63,7 @@ msg = @printf '  %-8s %s\n' $(1) $(2);
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps check test unit pkttest difftest fuzz applytest e2e enforcetest observetest daemontest radiustest linkwatchtest coexisttest vmtest policytest clitest installtest statetest demotest soak soaktest demo bench clean install
+.PHONY: all deps check test unit pkttest difftest fuzz applytest e2e enforcetest observetest gtptest daemontest radiustest linkwatchtest coexisttest vmtest policytest clitest installtest statetest demotest soak soaktest demo bench clean install
 
 all: $(O)/modwall $(O)/modwalld
 
@@ -164,6 +164,16 @@ $(O)/tests/test_pkt: tests/pkt/test_pkt.c $(O)/tests/fixture.o $(O)/libmodwall.a
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(FIXTURE_CFLAGS) -o $@ $< $(O)/tests/fixture.o $(O)/libmodwall.a $(LDLIBS) -lcmocka
 
+# GTP-U packet tests: frames from scapy's GTP layer, written at build time.
+$(O)/tests/gtp_frames.txt: tests/gtp/frames.py
+	@mkdir -p $(@D)
+	$(call msg,GEN,$@)
+	$(Q)/usr/bin/python3 $< $@
+$(O)/tests/test_gtp: tests/gtp/test_gtp.c $(O)/tests/fixture.o $(O)/libmodwall.a $(O)/modwall.skel.h \
+		$(O)/tests/gtp_frames.txt
+	@mkdir -p $(@D)
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(FIXTURE_CFLAGS) -o $@ $< $(O)/tests/fixture.o $(O)/libmodwall.a $(LDLIBS) -lcmocka
 # Differential test: the data path against a reference model written from the spec.
 DIFF_SRCS := tests/diff/diff.c tests/diff/ref.c tests/diff/harness.c tests/lib/fixture.c \
 	     user/lib/maps_read.c
@@ -260,6 +270,9 @@ enforcetest: $(O)/tests/test_enforce $(O)/modwall
 
 observetest: $(O)/modwall
 	@tests/observe/run.sh $(O)/modwall
+# GTP-U on an n3 interface: a base station namespace, RADIUS, exact counts.
+gtptest: $(O)/modwall $(O)/modwalld
+	@tests/gtp/run.sh $(O)/modwall
 
 daemontest: $(O)/modwall
 	@tests/daemon/run.sh $(O)/modwall
@@ -296,7 +309,7 @@ test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(PKT_TESTS) $(O)/tests/diff $(O)/tests/test_enforce \
 		$(O)/tests/radiusd_test $(O)/tests/watch_test
 	@$(MAKE) --no-print-directory unit pkttest difftest policytest clitest installtest applytest e2e statetest \
-		demotest enforcetest observetest daemontest radiustest linkwatchtest soaktest coexisttest vmtest
+		demotest enforcetest observetest gtptest daemontest radiustest linkwatchtest soaktest coexisttest vmtest
 
 # The demo as a test: its own namespace names and pin directory, so it can
 # run beside a deployed modwall or a `make demo` in progress.

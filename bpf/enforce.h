@@ -79,7 +79,7 @@ static __always_inline int allowed(__u32 gen, __u16 policy, const struct mw_pkt 
 				break;
 			port = pkt->sport;
 			has_port = 1;
-			if (port >= 133 && port <= 137 && nd_scope(wan ? pkt->saddr6 : pkt->daddr6))
+			if (port >= 133 && port <= 137 && nd_scope(MW_PICK(wan, &pkt->saddr6, &pkt->daddr6)))
 				return 1;	/* neighbour discovery on the link */
 			break;
 		}
@@ -95,7 +95,7 @@ static __always_inline int allowed(__u32 gen, __u16 policy, const struct mw_pkt 
 	} else {
 		struct mw_allow6_key k = { .prefixlen = 160, .scope = MW_SCOPE(gen, policy) };
 
-		__builtin_memcpy(k.addr, wan ? pkt->saddr6 : pkt->daddr6, 16);
+		__builtin_memcpy(k.addr, MW_PICK(wan, &pkt->saddr6, &pkt->daddr6), 16);
 		v = bpf_map_lookup_elem(&mw_allow6, &k);
 	}
 	return v && rules_match(v, pkt->l4, port, has_port);
@@ -123,17 +123,18 @@ static __always_inline int rate_ok(__u32 id, const struct mw_policy_cfg *pc, __u
 {
 	struct mw_bucket *b = bpf_map_lookup_elem(&mw_buckets, &id);
 	__u64 now = bpf_ktime_get_ns() << MW_RATE_SHIFT;
-	int d = wan ? 1 : 0;
+	__u64 *pt, *bt;
 
 	if (!b)
 		return 0;
-	if (pc->pkt_cost && !gcra(&b->pkt_tat[d], now, pc->pkt_cost, pc->pkt_tau))
+	pt = MW_PICK(wan, &b->pkt_tat[1], &b->pkt_tat[0]);
+	bt = MW_PICK(wan, &b->byte_tat[1], &b->byte_tat[0]);
+	if (pc->pkt_cost && !gcra(pt, now, pc->pkt_cost, pc->pkt_tau))
 		return 0;
 	if (pc->byte_cost &&
-	    !gcra(&b->byte_tat[d], now, (bytes * pc->byte_cost) >> MW_BYTE_COST_SHIFT,
-		  pc->byte_tau)) {
+	    !gcra(bt, now, (bytes * pc->byte_cost) >> MW_BYTE_COST_SHIFT, pc->byte_tau)) {
 		if (pc->pkt_cost)	/* give the packet token back */
-			__sync_fetch_and_sub(&b->pkt_tat[d], pc->pkt_cost);
+			__sync_fetch_and_sub(pt, pc->pkt_cost);
 		return 0;
 	}
 	return 1;

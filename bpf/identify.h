@@ -134,7 +134,7 @@ identify_ip(__u32 gen, __u8 lookups, const struct mw_pkt *pkt, int wan)
 			s = bpf_map_lookup_elem(&mw_lpm4, &lk);
 		}
 	} else if (pkt->l3 == MW_L3_IP6) {
-		struct in6_addr *a = wan ? pkt->daddr6 : pkt->saddr6;
+		const struct in6_addr *a = MW_PICK(wan, &pkt->daddr6, &pkt->saddr6);
 
 		if (lookups & MW_LK_IP6) {
 			struct mw_ip6_key key = { .gen = gen };

@@ -177,6 +177,14 @@ struct {
 	__type(value, struct mw_evgate);
 } mw_evgate SEC(".maps");
 
+/* Per subject: G-PDUs seen on n3 interfaces and their last outer peer. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MW_DEFAULT_SUBJECTS);	/* set by the loader */
+	__type(key, __u32);
+	__type(value, struct mw_tunnel);
+} mw_tunnels SEC(".maps");
+
 /* Untagged MACs of watched vendor classes. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

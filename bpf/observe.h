@@ -89,7 +89,7 @@ static __always_inline void discover(const struct mw_pkt *pkt, __u64 mac, __u32 
 			__builtin_memcpy(nv.addr, wan ? &pkt->daddr4 : &pkt->saddr4, 4);
 		} else if (pkt->l3 == MW_L3_IP6) {
 			nv.family = AF_INET6;
-			__builtin_memcpy(nv.addr, wan ? pkt->daddr6 : pkt->saddr6, 16);
+			__builtin_memcpy(nv.addr, MW_PICK(wan, &pkt->daddr6, &pkt->saddr6), 16);
 		}
 		if (bpf_map_update_elem(&mw_discovered, &mac, &nv, BPF_NOEXIST) == 0)
 			return;
@@ -107,7 +107,7 @@ static __always_inline void discover(const struct mw_pkt *pkt, __u64 mac, __u32 
 		__builtin_memcpy(v->addr, wan ? &pkt->daddr4 : &pkt->saddr4, 4);
 	} else if (pkt->l3 == MW_L3_IP6) {
 		v->family = AF_INET6;
-		__builtin_memcpy(v->addr, wan ? pkt->daddr6 : pkt->saddr6, 16);
+		__builtin_memcpy(v->addr, MW_PICK(wan, &pkt->daddr6, &pkt->saddr6), 16);
 	}
 }
 

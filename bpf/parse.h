@@ -21,6 +21,9 @@
  *     within the frame), UDP (8) or ICMP/ICMPv6 (4) header is cut short;
  *     ICMP means protocol 1 under IPv4 and 58 under IPv6 (the other
  *     family's number is just another protocol).
+ * On an n3 interface a GTP-U frame is parsed further (bpf/gtp.h, which
+ * lists what is malformed there); the packet inside the tunnel follows
+ * the rules above, its IP length bounded by the G-PDU as well.
  * L4 headers are checked against the end of the frame, as the kernel's
  * own L4 code would read them. Non-first fragments carry no L4 header and
  * are not inspected further.
@@ -70,13 +73,44 @@ struct mw_pkt {
 	__u8 vlans;
 	__u16 sport, dport;	/* host order, 0 when none */
 	__be32 saddr4, daddr4;
-	struct in6_addr *saddr6, *daddr6;	/* point into the packet */
+	/*
+	 * Copies, not pointers into the frame: after the parse nothing in
+	 * mw_pkt depends on which path through the headers it took, so the
+	 * verifier checks the stages after it once for all of them.
+	 */
+	struct in6_addr saddr6, daddr6;
+	void *l4h;		/* the L4 header when one was parsed, else the frame */
 };
+
+/*
+ * Where an IP packet must end: the frame, or for a packet inside a GTP-U
+ * tunnel, the G-PDU's payload (at most 0xffff bytes, so larger means none).
+ */
+#define MW_NO_LIMIT	0x20000
 
 struct mw_vlan_hdr {
 	__be16 tci;
 	__be16 proto;
 };
+
+/*
+ * (c) ? (a) : (b) for pointers, kept as two branches. Written as an
+ * expression, the compiler turns a choice between two fields into an
+ * offset computed from c, and the verifier must then track c precisely
+ * (states that differ only in c are no longer one): with c a direction
+ * known only per frame (n3), that multiplies what it walks.
+ */
+#define MW_PICK(c, a, b) ({						\
+	typeof(a) _p;							\
+	if (c) {							\
+		_p = (a);						\
+		asm volatile("" : "+r"(_p));				\
+	} else {							\
+		_p = (b);						\
+		asm volatile("" : "+r"(_p));				\
+	}								\
+	_p;								\
+})
 
 static __always_inline __u64 mw_mac48(const __u8 *p)
 {
@@ -112,6 +146,7 @@ static __always_inline int ipv6_is_ext(__u8 nh)
 /* Parse the L4 header at @l4 for protocol @proto. */
 static __always_inline int parse_l4(struct mw_pkt *pkt, void *l4, void *data_end)
 {
+	pkt->l4h = l4;
 	switch (pkt->l4) {
 	case IPPROTO_TCP: {
 		struct tcphdr *th = l4;
@@ -164,7 +199,7 @@ static __always_inline __u32 be16_len(__be16 v)
 	return x & 0xffff;
 }
 
-static __always_inline int parse_ipv4(struct mw_pkt *pkt, void *l3, void *data_end)
+static __always_inline int parse_ipv4(struct mw_pkt *pkt, void *l3, void *data_end, __u32 lim)
 {
 	struct iphdr *iph = l3;
 	__u32 hlen, tot;
@@ -174,7 +209,7 @@ static __always_inline int parse_ipv4(struct mw_pkt *pkt, void *l3, void *data_e
 		return MW_PARSE_BAD_L3;
 	hlen = iph->ihl * 4;
 	tot = be16_len(iph->tot_len);
-	if (tot < hlen || l3 + hlen > data_end || l3 + tot > data_end)
+	if (tot < hlen || tot > lim || l3 + hlen > data_end || l3 + tot > data_end)
 		return MW_PARSE_BAD_L3;
 	pkt->l3 = MW_L3_IP4;
 	pkt->saddr4 = iph->saddr;
@@ -191,7 +226,7 @@ static __always_inline int parse_ipv4(struct mw_pkt *pkt, void *l3, void *data_e
 	return parse_l4(pkt, l3 + hlen, data_end);
 }
 
-static __always_inline int parse_ipv6(struct mw_pkt *pkt, void *l3, void *data_end)
+static __always_inline int parse_ipv6(struct mw_pkt *pkt, void *l3, void *data_end, __u32 lim)
 {
 	struct ipv6hdr *ip6 = l3;
 	void *p;
@@ -200,11 +235,12 @@ static __always_inline int parse_ipv6(struct mw_pkt *pkt, void *l3, void *data_e
 
 	if ((void *)(ip6 + 1) > data_end || ip6->version != 6)
 		return MW_PARSE_BAD_L3;
-	if ((void *)(ip6 + 1) + be16_len(ip6->payload_len) > data_end)
+	if ((void *)(ip6 + 1) + be16_len(ip6->payload_len) > data_end ||
+	    be16_len(ip6->payload_len) + sizeof(*ip6) > lim)
 		return MW_PARSE_BAD_L3;
 	pkt->l3 = MW_L3_IP6;
-	pkt->saddr6 = &ip6->saddr;
-	pkt->daddr6 = &ip6->daddr;
+	__builtin_memcpy(&pkt->saddr6, &ip6->saddr, 16);
+	__builtin_memcpy(&pkt->daddr6, &ip6->daddr, 16);
 	nh = ip6->nexthdr;
 	p = ip6 + 1;
 
@@ -255,6 +291,7 @@ static __always_inline int parse_frame(struct mw_pkt *pkt, void *data, void *dat
 
 	if ((void *)(eth + 1) > data_end)
 		return MW_PARSE_BAD_L2;
+	pkt->l4h = data;	/* a packet pointer on every path, for the verifier */
 	pkt->dmac = mw_mac48(eth->h_dest);
 	pkt->smac = mw_mac48(eth->h_source);
 	proto = bpf_ntohs(eth->h_proto);
@@ -276,9 +313,9 @@ static __always_inline int parse_frame(struct mw_pkt *pkt, void *data, void *dat
 	pkt->ethertype = proto;
 
 	if (proto == ETH_P_IP)
-		return parse_ipv4(pkt, p, data_end);
+		return parse_ipv4(pkt, p, data_end, MW_NO_LIMIT);
 	if (proto == ETH_P_IPV6)
-		return parse_ipv6(pkt, p, data_end);
+		return parse_ipv6(pkt, p, data_end, MW_NO_LIMIT);
 	return MW_PARSE_OK;
 }
 

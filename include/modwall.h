@@ -15,7 +15,7 @@
 
 #include <linux/types.h>
 
-#define MW_SCHEMA_VERSION	3
+#define MW_SCHEMA_VERSION	4
 #define MW_VERSION		"0.1.0"
 
 /* Where the loader pins links and maps (a bpffs mount). */
@@ -28,6 +28,8 @@
 #define MW_IFNAME_LEN		16	/* IFNAMSIZ */
 #define MW_MAX_VLAN		2	/* 802.1ad + 802.1Q */
 #define MW_MAX_IPV6_EXT		8	/* extension headers walked before giving up */
+#define MW_MAX_GTP_EXT		4	/* GTP-U extension headers walked before giving up */
+#define MW_GTPU_PORT		2152	/* GTP-U's UDP port (3GPP TS 29.281) */
 #define MW_DEFAULT_SUBJECTS	16384	/* default size of the subject id space */
 #define MW_MAX_SUBJECTS		(1u << 22)
 
@@ -83,8 +85,9 @@ enum mw_action {
 	X(MW_R_NOT_ALLOWED,	5, "not_allowed")			\
 	/* over the subject's rate limit */				\
 	X(MW_R_RATE_LIMITED,	6, "rate_limited")			\
-	/* unused: keeps the stride a power of two */			\
-	X(MW_R_RESERVED7,	7, "reserved7")
+	/* GTP-U signalling on an n3 interface (echo, error	\
+	 * indication, end marker, ...): counted and passed */	\
+	X(MW_R_TUNNEL_SIGNAL,	7, "tunnel_signal")
 
 enum mw_reason {
 	MW_REASONS(MW_ENUM_ENTRY)
@@ -93,7 +96,9 @@ enum mw_reason {
 
 #define MW_ROLES(X)							\
 	X(MW_ROLE_LAN,	0, "lan")	/* the device is the frame's source */	\
-	X(MW_ROLE_WAN,	1, "wan")	/* the device is the frame's destination */
+	X(MW_ROLE_WAN,	1, "wan")	/* the device is the frame's destination */	\
+	/* GTP-U (3GPP N3/S1-U): the device is inside the tunnel */		\
+	X(MW_ROLE_N3,	2, "n3")
 
 enum mw_role {
 	MW_ROLES(MW_ENUM_ENTRY)
@@ -353,6 +358,33 @@ struct mw_disc_val {
 	__u8 addr[16];		/* last source (lan) or destination (wan) address */
 };
 
+/*
+ * Tunnels: on an n3 interface, every G-PDU judged puts its subject's
+ * mw_tunnels[id] cell (per CPU) up by one and records the outer peer (the
+ * base station: the outer source on uplink, the outer destination on
+ * downlink), the TEID and the time. Per CPU, so the data path never
+ * shares a cache line; the peer bytes are written only when they change.
+ * Readers sum frames over CPUs and take the peer of the most recent cell.
+ */
+#define MW_DIRS(X)							\
+	X(MW_DIR_UP,	0, "uplink")	/* outer UDP destination port 2152 */	\
+	X(MW_DIR_DOWN,	1, "downlink")	/* outer UDP source port 2152 only */
+
+enum mw_dir {
+	MW_DIRS(MW_ENUM_ENTRY)
+};
+
+struct mw_tunnel {
+	__u64 frames;		/* G-PDUs of this subject on this CPU */
+	__u64 seen_ns;		/* bpf_ktime_get_coarse_ns() of the last one */
+	__u32 teid;		/* its TEID, host order */
+	__u32 ifindex;
+	__u8 family;		/* AF_INET or AF_INET6 of the outer peer; 0: never seen */
+	__u8 dir;		/* enum mw_dir of the last one */
+	__u8 pad[6];
+	__u8 peer[16];		/* outer peer address (IPv4 in the first 4 bytes) */
+};
+
 /* Counter cell (per CPU): mw_counters[id * MW_NR_REASONS + reason]. */
 struct mw_counter {
 	__u64 packets;
@@ -467,6 +499,7 @@ enum mw_attach {
 #define MW_MAP_EVSTATS		"mw_evstats"
 #define MW_MAP_DISCOVERED	"mw_discovered"
 #define MW_MAP_EVGATE		"mw_evgate"
+#define MW_MAP_TUNNELS		"mw_tunnels"
 
 #ifndef __bpf__
 _Static_assert(sizeof(struct mw_ctl) == 32, "mw_ctl ABI");
@@ -490,6 +523,7 @@ _Static_assert(sizeof(struct mw_slot) == 16, "mw_slot ABI");
 _Static_assert(sizeof(struct mw_event) == 24 + MW_EVENT_SNAP, "mw_event ABI");
 _Static_assert(sizeof(struct mw_evctl) == 64, "mw_evctl ABI");
 _Static_assert(sizeof(struct mw_disc_val) == 64, "mw_disc_val ABI");
+_Static_assert(sizeof(struct mw_tunnel) == 48, "mw_tunnel ABI");
 _Static_assert((MW_NR_REASONS & (MW_NR_REASONS - 1)) == 0, "stride");
 _Static_assert((MW_EVENT_SNAP & (MW_EVENT_SNAP - 1)) == 0, "snap length is masked");
 #endif

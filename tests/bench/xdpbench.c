@@ -58,6 +58,8 @@
 #include "state.h"
 
 #define FRAME_LEN	60		/* minimum Ethernet frame without the FCS */
+/* A G-PDU: outer IPv4/UDP, 8-octet GTP-U header, the FRAME_LEN frame's IP packet inside */
+#define GTP_FRAME_LEN	(14 + 20 + 8 + 8 + FRAME_LEN - 14)
 #define MAX_ROUNDS	32
 #define LIVE_BATCH	64		/* frames per batch: a NAPI budget */
 #define XDP_BENCH_BIN	"/usr/sbin/xdp-bench"
@@ -259,17 +261,19 @@ static int hold(int fd, char *why, size_t wl)
 
 struct frames {
 	uint32_t n;
-	uint8_t *d;		/* n * FRAME_LEN bytes */
+	uint8_t *d;		/* n * len bytes */
+	size_t len;		/* of every frame: FRAME_LEN but for G-PDUs */
 };
 
 static uint8_t *frame(const struct frames *fs, uint32_t i)
 {
-	return fs->d + (size_t)i * FRAME_LEN;
+	return fs->d + (size_t)i * fs->len;
 }
 
 static void frames_alloc(struct frames *fs, uint32_t n)
 {
 	fs->n = n;
+	fs->len = FRAME_LEN;
 	fs->d = calloc(n, FRAME_LEN);
 	if (!fs->d)
 		abort();
@@ -346,6 +350,35 @@ static void frames_family(struct frames *fs, uint32_t n, uint16_t fam, uint32_t 
 	}
 }
 
+/*
+ * Each frame of @in inside a G-PDU from a base station (10.99.0.1) to the
+ * core (10.99.0.2), UDP 2152 both ways, no optional fields: what an n3
+ * interface sees of the same device's uplink.
+ */
+static void frames_gtp(struct frames *out, const struct frames *in)
+{
+	uint32_t i;
+
+	out->n = in->n;
+	out->len = GTP_FRAME_LEN;
+	out->d = calloc(in->n, GTP_FRAME_LEN);
+	if (!out->d)
+		abort();
+	for (i = 0; i < in->n; i++) {
+		uint8_t *f = frame(out, i), *g = f + 42;
+
+		frame_set(f, DST_MAC, 0x02aa00000001ull, 0x0a630001, 0x0a630002, 2152, 2152);
+		put16(f + 14 + 2, GTP_FRAME_LEN - 14);
+		frame_saddr(f, 0x0a630001, 0x0a630002);
+		put16(f + 34 + 4, GTP_FRAME_LEN - 34);
+		g[0] = 0x30;			/* version 1, PT 1 */
+		g[1] = 255;			/* G-PDU */
+		put16(g + 2, FRAME_LEN - 14);
+		put32(g + 4, 0x1000 + i);	/* TEID */
+		memcpy(g + 8, frame(in, i) + 14, FRAME_LEN - 14);
+	}
+}
+
 /* ---- modwall instances -------------------------------------------------- */
 
 struct inst {
@@ -376,6 +409,7 @@ static int inst_open(struct inst *in, uint32_t maxs, char *why, size_t wl)
 	bpf_map__set_max_entries(in->skel->maps.mw_counters, maxs * MW_NR_REASONS);
 	bpf_map__set_max_entries(in->skel->maps.mw_subjects, maxs);
 	bpf_map__set_max_entries(in->skel->maps.mw_buckets, maxs);
+	bpf_map__set_max_entries(in->skel->maps.mw_tunnels, maxs);
 	bpf_map__set_max_entries(in->skel->maps.mw_mactab, 2u << mw_tab_bits(maxs));
 	bpf_map__set_max_entries(in->skel->maps.mw_ouitab, 2u << mw_tab_bits(65536));
 	bpf_log[0] = 0;
@@ -859,7 +893,7 @@ static double run_cost(struct bcase *c)
 	for (pass = 0; pass < opt.passes; pass++)
 		for (i = 0; i < c->fs->n; i++) {
 			__u32 verdict, ns;
-			int err = fx_run(c->prog->fd, frame(c->fs, i), FRAME_LEN,
+			int err = fx_run(c->prog->fd, frame(c->fs, i), c->fs->len,
 					 c->repeat ? c->repeat : opt.repeat, &verdict, &ns);
 
 			if (err) {
@@ -1057,10 +1091,12 @@ static void devices_by_mac(struct sbuf *b, const char *tag, uint16_t fam, uint32
 static int cmd_cost(void)
 {
 	enum { C_BARE, C_XB, C_XBR, C_XF_MACDROP, C_XF_MACPASS, C_XF_WALK,
-	       C_PASS, C_ENTRY, C_DROP_EV, C_DROP_NOEV, C_VENDOR, C_UNKNOWN, C_IP, C_ALLOW,
+	       C_PASS, C_ENTRY, C_DROP_EV, C_DROP_NOEV, C_VENDOR, C_UNKNOWN, C_IP, C_GTP, C_ALLOW,
 	       C_RATE, C_N };
 	static struct bcase cs[C_N];
-	struct prog bare, xb, xbr, xf_alw, xf_dny, mwp = { .fd = -1 }, mwe;
+	struct prog bare, xb, xbr, xf_alw, xf_dny, mwp = { .fd = -1 }, mwe, mwn3 = { .fd = -1 };
+	struct modwall_bpf *n3 = NULL;
+	struct frames f_gtp = { 0 };
 	struct frames f_pass = { 0 }, f_drop = { 0 }, f_vendor = { 0 }, f_unknown = { 0 };
 	struct frames f_ip = { 0 }, f_allow = { 0 }, f_rate = { 0 };
 	struct mw_ieee db;
@@ -1149,6 +1185,16 @@ static int cmd_cost(void)
 	if (!have_inst)
 		snprintf(mwp.why, sizeof(mwp.why), "%.190s", why);
 	load_entry(&mwe, mwp.fd);
+	/* the same maps through a program loaded with --role n3 (interface slot 1) */
+	frames_gtp(&f_gtp, &f_ip);
+	if (have_inst) {
+		const struct fx_prog n3cfg = { 1, MW_ROLE_N3, MW_ACT_PASS, MW_ACT_DROP };
+
+		n3 = fx_load(&n3cfg, in.skel, mwn3.why, sizeof(mwn3.why));
+		mwn3.fd = n3 ? fx_prog_fd(n3) : -1;
+	} else {
+		snprintf(mwn3.why, sizeof(mwn3.why), "%.190s", why);
+	}
 	{
 		struct inst *ip = have_inst ? &in : NULL;
 		const int ev = MW_EVENT_RATE_DEFAULT;
@@ -1179,6 +1225,8 @@ static int cmd_cost(void)
 		       XDP_PASS, ev, ip, C_XF_WALK);
 		mkcase(&cs[C_IP], "IMEI device by bound IPv4, pass", NULL, &mwp, &f_ip, XDP_PASS,
 		       ev, ip, C_XF_WALK);
+		mkcase(&cs[C_GTP], "the same inside GTP-U (n3), pass", NULL, &mwn3, &f_gtp,
+		       XDP_PASS, ev, ip, C_XF_WALK);
 		mkcase(&cs[C_ALLOW], "allow-listed device, allowed (3 rules)", NULL, &mwp,
 		       &f_allow, XDP_PASS, ev, ip, C_XF_WALK);
 		mkcase(&cs[C_RATE], "rate-limited device, under pps+bit limits", NULL, &mwp,
@@ -1237,8 +1285,14 @@ static int cmd_cost(void)
 		       ev[MW_EV_RING_FULL]);
 		printf("modwall's program (emit_event is a subprogram, shown with it):\n");
 		prog_sizes(in.skel->obj);
+		if (n3) {
+			printf("The same with --role n3 (the GTP-U parse included):\n");
+			prog_sizes(n3->obj);
+		}
+		modwall_bpf__destroy(n3);
 		inst_close(&in);
 	}
+	free(f_gtp.d);
 	entry_bpf__destroy(entry_skel);
 	entry_skel = NULL;
 	free(dmacs);

@@ -54,6 +54,7 @@ enum kind {
 	K_ARP, K_OTHER,
 	K_IP4_TCP, K_IP4_UDP, K_IP4_ICMP, K_IP4_OTHER, K_IP4_FRAG,
 	K_IP6_TCP, K_IP6_UDP, K_IP6_ICMP, K_IP6_OTHER, K_IP6_FRAG, K_IP6_NONE,
+	K_GTP_IP4, K_GTP_IP6, K_GTP_SIGNAL, K_GTP_OTHER,
 	K_NR,
 };
 
@@ -62,6 +63,7 @@ static const char *const kind_names[K_NR] = {
 	"ip4/tcp", "ip4/udp", "ip4/icmp", "ip4/other-l4", "ip4/non-first-frag",
 	"ip6/tcp", "ip6/udp", "ip6/icmpv6", "ip6/other-l4", "ip6/non-first-frag",
 	"ip6/no-next-header",
+	"gtp-u/ip4", "gtp-u/ip6", "gtp-u/signalling", "gtp-u/other-t-pdu",
 };
 
 struct frame {
@@ -78,6 +80,11 @@ struct frame {
 	int kind;
 	int mutated;
 	int long_chain;		/* build more than 8 extension headers */
+	/* GTP-U frames: the outer IP and UDP headers, the GTP-U header (0: none) */
+	size_t ol3, udp, gtp;
+	int oipver;
+	size_t gext[8];		/* GTP-U extension header offsets */
+	int ngext;
 };
 
 struct gen {
@@ -402,6 +409,111 @@ static void build_ip6(struct gen *g, struct frame *f, uint8_t *et)
 	w16(f->d + f->l3 + 4, f->len - f->l3 - 40);
 }
 
+static const uint8_t gtp_ext_types[] = { 0x85, 0x40, 0xc0, 0x81, 0x82, 0x01, 0xff };
+static const uint8_t gtp_signal[] = { 1, 2, 26, 31, 254, 253, 0, 3 };
+
+/*
+ * A GTP-U frame (bpf/gtp.h): outer IPv4 (now and then a fragment) or IPv6,
+ * UDP to port 2152 (uplink), from it (downlink) or, now and then, neither;
+ * a G-PDU with or without the optional fields and extension headers (up to
+ * one more than the parser walks) around an IPv4 or IPv6 packet built as
+ * the outer ones are, or signalling. Every length agrees; mutate() breaks them.
+ */
+static void build_gtp(struct gen *g, struct frame *f, uint8_t *et)
+{
+	struct rng *r = g->r;
+	uint8_t *h, *u, *gh, dummy[2];
+	unsigned int x, n, i;
+
+	f->ol3 = f->len;
+	if (rng_chance(r, 2, 3)) {
+		unsigned int ihl = rng_chance(r, 9, 10) ? 5 : 6 + rng_below(r, 3);
+
+		w16(et, 0x0800);
+		f->oipver = 4;
+		h = put(f, ihl * 4);
+		h[0] = 0x40 | ihl;
+		h[8] = 64;
+		h[9] = 17;
+		pick_ip(g, h + 12, 4);
+		pick_ip(g, h + 16, 4);
+		memset(h + 20, 1, ihl * 4 - 20);
+		if (rng_chance(r, 1, 20))
+			w16(h + 6, rng_chance(r, 1, 2) ? 0x2000 : 1 + rng_below(r, 0x1fff));
+	} else {
+		w16(et, 0x86dd);
+		f->oipver = 6;
+		h = put(f, 40);
+		h[0] = 0x60;
+		h[6] = 17;
+		h[7] = 64;
+		pick_ip(g, h + 8, 16);
+		pick_ip(g, h + 24, 16);
+	}
+	f->udp = f->len;
+	u = put(f, 8);
+	x = rng_below(r, 20);
+	if (x == 0) {
+		w16(u, 2151 + rng_below(r, 3));
+		w16(u + 2, 2151 + rng_below(r, 3));
+	} else if (x < 7) {
+		w16(u, 2152);
+		w16(u + 2, rng_chance(r, 1, 4) ? 2152 : 1024 + rng_below(r, 60000));
+	} else {
+		w16(u, rng_chance(r, 1, 2) ? 2152 : 1024 + rng_below(r, 60000));
+		w16(u + 2, 2152);
+	}
+
+	f->gtp = f->len;
+	gh = put(f, 8);
+	gh[0] = 0x30 | (rng_chance(r, 1, 2) ? 0 : rng_below(r, 8)) | (rng_chance(r, 1, 10) ? 0x08 : 0);
+	if (rng_chance(r, 1, 20))
+		gh[0] = (uint8_t)rng_next(r);
+	gh[1] = rng_chance(r, 6, 7) ? 255 : gtp_signal[rng_below(r, sizeof(gtp_signal))];
+	fill(r, gh + 4, 4);
+	if (gh[0] & 0x07) {
+		uint8_t *o = put_rand(g, f, 4);
+
+		if (gh[0] & 0x04) {
+			n = rng_chance(r, 1, 8) ? MW_MAX_GTP_EXT + rng_below(r, 2) : 1 + rng_below(r, 3);
+			o[3] = gtp_ext_types[rng_below(r, sizeof(gtp_ext_types))];
+			for (i = 0; i < n; i++) {
+				unsigned int units = 1 + rng_below(r, 3);
+				uint8_t *e = put_rand(g, f, units * 4);
+
+				f->gext[f->ngext++] = e - f->d;
+				e[0] = units;
+				e[units * 4 - 1] = i == n - 1 ? 0 :
+					gtp_ext_types[rng_below(r, sizeof(gtp_ext_types))];
+			}
+		}
+	}
+	if (gh[1] != 255) {
+		put_rand(g, f, rng_below(r, 3) ? 0 : rng_below(r, 24));
+		f->kind = K_GTP_SIGNAL;
+	} else {
+		x = rng_below(r, 100);
+		if (x < 55) {
+			build_ip4(g, f, dummy);
+			f->kind = K_GTP_IP4;
+		} else if (x < 95) {
+			build_ip6(g, f, dummy);
+			f->kind = K_GTP_IP6;
+		} else {
+			put_rand(g, f, rng_below(r, 40));
+			f->kind = K_GTP_OTHER;
+		}
+	}
+	w16(f->d + f->gtp + 2, f->len - f->gtp - 8);
+	if (rng_chance(r, 1, 10))	/* bytes after the message, in the datagram */
+		put_rand(g, f, 1 + rng_below(r, 16));
+	w16(f->d + f->udp + 4, f->len - f->udp);
+	if (f->oipver == 4)
+		w16(f->d + f->ol3 + 2, f->len - f->ol3);
+	else
+		w16(f->d + f->ol3 + 4, f->len - f->ol3 - 40);
+}
+
 /* ------------------------------------------------------------------ */
 /* Mutations                                                           */
 /* ------------------------------------------------------------------ */
@@ -420,11 +532,28 @@ static void shift(struct frame *f, size_t at, size_t n)
 		f->nh_at += n;
 	for (i = 0; i < f->next; i++)
 		f->ext[i] += n;
+	if (f->ol3)
+		f->ol3 += n;
+	if (f->udp)
+		f->udp += n;
+	if (f->gtp)
+		f->gtp += n;
+	for (i = 0; i < f->ngext; i++)
+		f->gext[i] += n;
 }
 
 /* Make the IP length field end the IP packet where the frame now ends. */
 static void fix_ip_len(struct frame *f)
 {
+	/* in a tunnel: the outer packet and the GTP-U message as well */
+	if (f->gtp) {
+		if (f->oipver == 4 && f->ol3 + 4 <= f->len)
+			w16(f->d + f->ol3 + 2, f->len - f->ol3);
+		else if (f->oipver == 6 && f->ol3 + 6 <= f->len)
+			w16(f->d + f->ol3 + 4, f->len - f->ol3 - 40);
+		if (f->gtp + 8 <= f->len)
+			w16(f->d + f->gtp + 2, f->len - f->gtp - 8);
+	}
 	if (f->ipver == 4 && f->l3 + 4 <= f->len)
 		w16(f->d + f->l3 + 2, f->len - f->l3);
 	else if (f->ipver == 6 && f->l3 + 40 <= f->len)
@@ -451,7 +580,7 @@ static void mutate(struct gen *g, struct frame *f)
 
 	f->mutated = 1;
 	for (i = 0; i < ops; i++) {
-		switch (rng_below(r, 17)) {
+		switch (rng_below(r, f->gtp ? 21 : 17)) {
 		case 0: case 1:
 			/* truncate, mostly somewhere in the headers */
 			at = rng_below(r, f->len + 1);
@@ -553,6 +682,41 @@ static void mutate(struct gen *g, struct frame *f)
 				f->len = at;
 			fix_ip_len(f);
 			break;
+		case 17:
+			/* GTP-U flags or message type */
+			if (f->gtp + 2 <= f->len) {
+				if (rng_chance(r, 3, 4))
+					f->d[f->gtp] ^= 1 << rng_below(r, 8);
+				else
+					f->d[f->gtp + 1] = rng_chance(r, 1, 2) ?
+						gtp_signal[rng_below(r, sizeof(gtp_signal))] :
+						(uint8_t)rng_next(r);
+			}
+			break;
+		case 18:
+			if (f->gtp + 4 <= f->len) {
+				uint16_t v = (f->d[f->gtp + 2] << 8 | f->d[f->gtp + 3]);
+
+				w16(f->d + f->gtp + 2, bend(r, v, f->len - f->gtp - 8));
+			}
+			break;
+		case 19:
+			/* an extension header's length or next type */
+			if (f->ngext) {
+				at = f->gext[rng_below(r, f->ngext)];
+				if (at < f->len)
+					f->d[at] = rng_chance(r, 1, 2) ? 0 : (uint8_t)rng_below(r, 6);
+			} else if (f->gtp + 12 <= f->len) {
+				f->d[f->gtp + 11] = (uint8_t)rng_next(r);
+			}
+			break;
+		case 20:
+			/* cut in the tunnel header, every length made to agree */
+			at = f->gtp + rng_below(r, 24);
+			if (at < f->len)
+				f->len = at;
+			fix_ip_len(f);
+			break;
 		}
 	}
 }
@@ -573,6 +737,9 @@ static void build(struct gen *g, struct frame *f)
 	f->next = 0;
 	f->vlans = 0;
 	f->mutated = 0;
+	f->ol3 = f->udp = f->gtp = 0;
+	f->oipver = 0;
+	f->ngext = 0;
 	f->long_chain = mut && rng_chance(r, 1, 4);
 
 	et = put(f, 14);
@@ -589,7 +756,9 @@ static void build(struct gen *g, struct frame *f)
 		et = t + 2;
 	}
 	x = rng_below(r, 100);
-	if (x < 8) {
+	if (rng_chance(r, 1, 5)) {
+		build_gtp(g, f, et);
+	} else if (x < 8) {
 		w16(et, 0x0806);
 		build_arp(g, f, smac);
 	} else if (x < 14) {
@@ -674,7 +843,7 @@ static void report(struct run *rn, struct h_inst *in, const struct slot *s,
 	       "instance %s (slot %u, %s), %s\n",
 	       rn->shown, s->seq, kind_names[s->f.kind], s->f.mutated ? ", mutated" : "",
 	       s->f.len, s->f.vlans, in->name, in->ref.slot,
-	       in->ref.role == MW_ROLE_WAN ? "wan" : "lan",
+	       in->ref.role == MW_ROLE_WAN ? "wan" : in->ref.role == MW_ROLE_N3 ? "n3" : "lan",
 	       !rn->applied ? "no policy applied" : rn->live ? "generation 1 live" :
 	       "generation 0 live");
 	printf("    model: verdict %s, subject %u, reason %s, via %s; parse %s%s%s\n",

@@ -197,7 +197,7 @@ disagree(int idx, const struct ref_result *m, uint32_t verdict, const uint8_t *f
 	size_t i;
 
 	fprintf(stderr, "diff-fuzz: disagreement, instance %s (slot %u, %s), %s\n", in->name,
-		in->ref.slot, in->ref.role == MW_ROLE_WAN ? "wan" : "lan",
+		in->ref.slot, in->ref.role == MW_ROLE_WAN ? "wan" : in->ref.role == MW_ROLE_N3 ? "n3" : "lan",
 		!applied ? "no policy applied" : gen ? "generation 1 live" : "generation 0 live");
 	fprintf(stderr, "  model: verdict %s, subject %u, reason %s, via %s; parse %s%s%s\n",
 		m->verdict == XDP_DROP ? "DROP" : "PASS", m->subject,

@@ -419,6 +419,8 @@ struct h_inst h_insts[H_NINST] = {
 	{ .name = "lan-closed",	 .ref = { 63, MW_ROLE_LAN, MW_ACT_DROP,	   MW_ACT_PASS } },
 	{ .name = "wan-closed",	 .ref = { 0,  MW_ROLE_WAN, MW_ACT_DROP,	   MW_ACT_OBSERVE } },
 	{ .name = "lan-observe", .ref = { 40, MW_ROLE_LAN, MW_ACT_OBSERVE, MW_ACT_DROP } },
+	{ .name = "n3",		 .ref = { 9,  MW_ROLE_N3,  MW_ACT_PASS,	   MW_ACT_DROP } },
+	{ .name = "n3-closed",	 .ref = { 21, MW_ROLE_N3,  MW_ACT_DROP,	   MW_ACT_PASS } },
 };
 
 int h_inst_load(struct h_inst *in)

@@ -57,11 +57,11 @@ struct h_inst {
 };
 
 /*
- * The instances both tests use: lan and wan roles, fail-open and
+ * The instances both tests use: lan, wan and n3 roles, fail-open and
  * fail-closed (and observe), every malformed action, first, middle and
  * last interface slots.
  */
-#define H_NINST	5
+#define H_NINST	7
 extern struct h_inst h_insts[H_NINST];
 
 /*

@@ -35,6 +35,9 @@ const char *const ref_reason_names[MW_NR_REASONS] = { MW_REASONS(REF_REASON_NAME
 #define P_ICMPV6	58
 #define P_NONE		59
 
+#define GTPU_PORT	2152
+#define GTP_GPDU	255
+
 static uint16_t rd16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);
@@ -84,6 +87,7 @@ static int parse_l4(struct ref_pkt *pkt, const uint8_t *f, size_t len, size_t of
 	size_t need = 0;
 	int icmp = pkt->l3 == 4 ? P_ICMP : P_ICMPV6;
 
+	pkt->l4_off = off;
 	if (pkt->l4 == P_TCP) {
 		if (off + 20 > len)
 			return bad(pkt, "tcp header cut short");
@@ -91,6 +95,8 @@ static int parse_l4(struct ref_pkt *pkt, const uint8_t *f, size_t len, size_t of
 			return bad(pkt, "tcp data offset < 5");
 		if (off + (size_t)(f[off + 12] >> 4) * 4 > len)
 			return bad(pkt, "tcp data offset beyond the frame");
+		pkt->sport = rd16(f + off);
+		pkt->dport = rd16(f + off + 2);
 		return REF_OK;
 	}
 	if (pkt->l4 == P_UDP)
@@ -101,14 +107,19 @@ static int parse_l4(struct ref_pkt *pkt, const uint8_t *f, size_t len, size_t of
 	if (off + need > len)
 		return bad(pkt, pkt->l4 == P_UDP ? "udp header cut short" :
 						    "icmp header cut short");
+	if (pkt->l4 == P_UDP) {
+		pkt->sport = rd16(f + off);
+		pkt->dport = rd16(f + off + 2);
+	}
 	return REF_OK;
 }
 
 /*
  * IPv4: header cut short, version != 4, IHL < 5, total length < IHL * 4 or
- * longer than the frame. A fragment with a non-zero offset has no L4 header.
+ * longer than the frame (or, inside a tunnel, than the G-PDU's payload:
+ * @lim). A fragment with a non-zero offset has no L4 header.
  */
-static int parse_ip4(struct ref_pkt *pkt, const uint8_t *f, size_t len, size_t off)
+static int parse_ip4(struct ref_pkt *pkt, const uint8_t *f, size_t len, size_t off, size_t lim)
 {
 	unsigned int ihl, tot, frag;
 
@@ -122,6 +133,8 @@ static int parse_ip4(struct ref_pkt *pkt, const uint8_t *f, size_t len, size_t o
 	tot = rd16(f + off + 2);
 	if (tot < ihl * 4)
 		return bad(pkt, "ipv4 total length < header length");
+	if (tot > lim)
+		return bad(pkt, "inner ipv4 total length beyond the g-pdu");
 	if (off + tot > len)
 		return bad(pkt, "ipv4 total length beyond the frame");
 	pkt->l3 = 4;
@@ -145,7 +158,7 @@ static int parse_ip4(struct ref_pkt *pkt, const uint8_t *f, size_t len, size_t o
  * ninth extension header. A fragment header with a non-zero offset, or
  * next header 59, ends the walk with no L4 header.
  */
-static int parse_ip6(struct ref_pkt *pkt, const uint8_t *f, size_t len, size_t off)
+static int parse_ip6(struct ref_pkt *pkt, const uint8_t *f, size_t len, size_t off, size_t lim)
 {
 	size_t p, hl;
 	int nh;
@@ -156,6 +169,8 @@ static int parse_ip6(struct ref_pkt *pkt, const uint8_t *f, size_t len, size_t o
 		return bad(pkt, "ipv6 version");
 	if (off + 40 + rd16(f + off + 4) > len)
 		return bad(pkt, "ipv6 payload length beyond the frame");
+	if (40 + (size_t)rd16(f + off + 4) > lim)
+		return bad(pkt, "inner ipv6 length beyond the g-pdu");
 	pkt->l3 = 6;
 	pkt->l3_off = off;
 	memcpy(pkt->saddr, f + off + 8, 16);
@@ -228,9 +243,106 @@ void ref_parse(const uint8_t *f, size_t len, struct ref_pkt *pkt)
 	}
 	pkt->ethertype = et;
 	if (et == ET_IPV4)
-		parse_ip4(pkt, f, len, off);
+		parse_ip4(pkt, f, len, off, SIZE_MAX);
 	else if (et == ET_IPV6)
-		parse_ip6(pkt, f, len, off);
+		parse_ip6(pkt, f, len, off, SIZE_MAX);
+}
+
+/*
+ * GTP-U (bpf/gtp.h). A sound outer packet that is no fragment and carries
+ * UDP to or from port 2152; destination port 2152 is uplink (the device is
+ * the inner source), else downlink. Header: 8 octets (version 1 and PT 1 in
+ * the top nibble of the flags), its length field (octets after those 8)
+ * within the frame; a G-PDU with E, S or PN set has 4 more octets (next
+ * extension type in the last, read only with E), then extension headers of
+ * 4 * n octets (n = 0 is malformed) ending with the next type, at most
+ * MW_MAX_GTP_EXT of them, all within the message. What is left of the
+ * message is the T-PDU: not empty, IPv4 or IPv6 by its first nibble, its IP
+ * length within the T-PDU, then the rules of an outer packet. Any other
+ * message type with a sound header is signalling.
+ */
+static void parse_gtp(struct ref_pkt *pkt, const uint8_t *f, size_t len)
+{
+	size_t g = pkt->l4_off + 8, msg, off, hl, lim;
+	int nt;
+
+	pkt->down = pkt->dport != GTPU_PORT;
+	pkt->peer_l3 = pkt->l3;
+	memcpy(pkt->peer, pkt->down ? pkt->daddr : pkt->saddr, 16);
+	if (g + 8 > len) {
+		bad(pkt, "gtp-u header cut short");
+		return;
+	}
+	if ((f[g] & 0xf0) != 0x30) {
+		bad(pkt, "gtp-u version != 1 or PT != 1");
+		return;
+	}
+	msg = rd16(f + g + 2);
+	if (g + 8 + msg > len) {
+		bad(pkt, "gtp-u length beyond the frame");
+		return;
+	}
+	if (f[g + 1] != GTP_GPDU) {
+		pkt->tun = REF_TUN_SIGNAL;
+		return;
+	}
+	pkt->tun = REF_TUN_GPDU;
+	off = 8;
+	if (f[g] & 0x07) {
+		if (msg < 4) {
+			bad(pkt, "gtp-u optional fields beyond the message");
+			return;
+		}
+		nt = (f[g] & 0x04) ? f[g + 11] : 0;
+		off = 12;
+		while (nt) {
+			if (pkt->gtp_ext == MW_MAX_GTP_EXT) {
+				bad(pkt, "more than 4 gtp-u extension headers");
+				return;
+			}
+			pkt->gtp_ext++;
+			if (off + 1 > 8 + msg) {
+				bad(pkt, "gtp-u extension header beyond the message");
+				return;
+			}
+			hl = (size_t)f[g + off] * 4;
+			if (!hl) {
+				bad(pkt, "gtp-u extension header of length 0");
+				return;
+			}
+			if (off + hl > 8 + msg) {
+				bad(pkt, "gtp-u extension header beyond the message");
+				return;
+			}
+			nt = f[g + off + hl - 1];
+			off += hl;
+		}
+	}
+	lim = 8 + msg - off;
+	off += g;
+	pkt->l3 = 0;
+	pkt->l4 = -1;
+	pkt->frag = pkt->no_l4 = pkt->ext = 0;
+	pkt->sport = pkt->dport = 0;
+	if (!lim) {
+		bad(pkt, "empty t-pdu");
+		return;
+	}
+	if (f[off] >> 4 == 4)
+		parse_ip4(pkt, f, len, off, lim);
+	else if (f[off] >> 4 == 6)
+		parse_ip6(pkt, f, len, off, lim);
+	else
+		bad(pkt, "t-pdu neither ipv4 nor ipv6");
+}
+
+void ref_parse_role(const uint8_t *f, size_t len, int role, struct ref_pkt *pkt)
+{
+	ref_parse(f, len, pkt);
+	if (role != MW_ROLE_N3 || pkt->status != REF_OK || !pkt->l3 || pkt->l4 != P_UDP ||
+	    pkt->frag || (pkt->sport != GTPU_PORT && pkt->dport != GTPU_PORT))
+		return;
+	parse_gtp(pkt, f, len);
 }
 
 /* ------------------------------------------------------------------ */
@@ -353,14 +465,18 @@ int ref_judge(const struct ref_inst *in, const struct ref_policy *pol,
 	uint64_t mac;
 	const uint8_t *addr;
 	uint8_t action;
-	int via = REF_VIA_NONE;
+	int via = REF_VIA_NONE, gpdu;
 
-	ref_parse(f, len, &res->pkt);
+	ref_parse_role(f, len, in->role, &res->pkt);
 
 	/* not even an Ethernet header: malformed, unattributed, always */
 	if (pkt->status == REF_BAD_L2)
 		return set(res, MW_SUBJECT_NONE, MW_R_MALFORMED, in->malformed_action,
 			   REF_VIA_NONE);
+
+	/* GTP-U signalling: counted and passed, policy or not */
+	if (pkt->status == REF_OK && pkt->tun == REF_TUN_SIGNAL)
+		return set(res, MW_SUBJECT_NONE, MW_R_TUNNEL_SIGNAL, MW_ACT_PASS, REF_VIA_NONE);
 
 	/* before the first apply: malformed stays malformed, the rest no_policy */
 	if (!pol) {
@@ -372,9 +488,13 @@ int ref_judge(const struct ref_inst *in, const struct ref_policy *pol,
 	}
 
 	mac = wan ? pkt->dmac : pkt->smac;
+	/* a sound G-PDU: by the inner address only; downlink's device is its destination */
+	gpdu = pkt->status == REF_OK && pkt->tun == REF_TUN_GPDU;
+	if (gpdu)
+		wan = pkt->down;
 
 	/* 1. exact MAC */
-	if (pol->lookups & MW_LK_MAC) {
+	if (!gpdu && (pol->lookups & MW_LK_MAC)) {
 		e = ref_find_mac(pol, mac);
 		if (e)
 			via = REF_VIA_MAC;
@@ -415,7 +535,7 @@ int ref_judge(const struct ref_inst *in, const struct ref_policy *pol,
 	}
 
 	/* 4. vendor class */
-	if (!e && (pol->lookups & MW_LK_OUI)) {
+	if (!e && !gpdu && (pol->lookups & MW_LK_OUI)) {
 		e = ref_find_vendor(pol, mac);
 		via = REF_VIA_VENDOR;
 	}

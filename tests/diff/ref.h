@@ -39,6 +39,20 @@ struct ref_pkt {
 	int frag;		/* a fragment (first or not) */
 	int no_l4;		/* non-first fragment or next header 59 */
 	int ext;		/* IPv6 extension headers walked */
+	size_t l4_off;		/* offset of the L4 header, when one was reached */
+	uint16_t sport, dport;	/* TCP/UDP ports, when the header is whole */
+	/* on an n3 interface (bpf/gtp.h): what the tunnel header said */
+	int tun;		/* enum ref_tun; l3 .. l4_off then describe the inner packet */
+	int down;		/* downlink: the device is the inner destination */
+	int gtp_ext;		/* extension headers walked */
+	uint8_t peer[16];	/* outer peer (base station) address */
+	int peer_l3;		/* 4 or 6 */
+};
+
+enum ref_tun {
+	REF_TUN_NONE = 0,	/* not GTP-U (or its header is malformed): judged as on lan */
+	REF_TUN_GPDU,
+	REF_TUN_SIGNAL,
 };
 
 /* What an identity table entry says. */
@@ -119,6 +133,8 @@ extern const char *const ref_reason_names[MW_NR_REASONS];
 extern int ref_icmp_any_family;
 
 void ref_parse(const uint8_t *f, size_t len, struct ref_pkt *pkt);
+/* The same, as an interface of @role parses it (n3: GTP-U inside). */
+void ref_parse_role(const uint8_t *f, size_t len, int role, struct ref_pkt *pkt);
 
 /*
  * Judge one frame; @pol is the live policy, NULL when none is applied.

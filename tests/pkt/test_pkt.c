@@ -1031,7 +1031,7 @@ static void take_snap(struct inst *in, struct snap *s)
 
 static const char *const reason_names[MW_NR_REASONS] = {
 	"pass", "drop", "observe", "malformed", "no-policy",
-	"not-allowed", "rate-limited", "reserved7",
+	"not-allowed", "rate-limited", "tunnel-signal",
 };
 
 /*

@@ -15,8 +15,8 @@ enum { LOAD_ROLE, LOAD_MODE, LOAD_FAIL_OPEN, LOAD_FAIL_CLOSED, LOAD_MALFORMED,
        LOAD_MAX_DEVICES, LOAD_EVENT_RATE, LOAD_GROUP, LOAD_EXCLUSIVE, LOAD_PRIORITY };
 
 static const struct mw_opt load_opts[] = {
-	{ LOAD_ROLE, "role", 'r', "lan|wan", "lan: devices are frame sources (default); wan: "
-	  "destinations" },
+	{ LOAD_ROLE, "role", 'r', "lan|wan|n3", "lan: devices are frame sources (default); wan: "
+	  "destinations; n3: devices are inside GTP-U tunnels" },
 	{ LOAD_MODE, "mode", 'm', "native|generic", "XDP attach mode (default native)" },
 	{ LOAD_FAIL_OPEN, "fail-open", 0, NULL, "pass traffic while no policy is applied (default)" },
 	{ LOAD_FAIL_CLOSED, "fail-closed", 0, NULL, "drop traffic while no policy is applied" },
@@ -42,7 +42,6 @@ struct load_ctx {
 
 static int load_opt(const struct mw_opt *opt, const char *arg, void *ctx)
 {
-	static const char *const roles[] = { "lan", "wan", NULL };
 	static const char *const modes[] = { "native", "generic", NULL };
 	static const char *const verdicts[] = { "drop", "pass", NULL };
 	struct load_ctx *c = ctx;
@@ -52,9 +51,9 @@ static int load_opt(const struct mw_opt *opt, const char *arg, void *ctx)
 
 	switch (opt->id) {
 	case LOAD_ROLE:
-		if (mw_val_choice(opt, arg, roles, &k))
+		if (mw_val_choice(opt, arg, mw_role_names, &k))
 			return -1;
-		o->role = k ? MW_ROLE_WAN : MW_ROLE_LAN;
+		o->role = k;
 		return 0;
 	case LOAD_MODE:
 		if (mw_val_choice(opt, arg, modes, &k))

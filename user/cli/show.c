@@ -17,6 +17,7 @@
 #include "policy.h"
 #include "live.h"
 #include "state.h"
+#include "tunnels.h"
 
 struct show_subj {
 	struct json_object *ids;
@@ -175,6 +176,8 @@ int cmd_show(int argc, char **argv)
 	struct tac_entry *tacs = NULL;
 	size_t ntac = 0;
 	struct mw_subject_info *tab = NULL;
+	struct mw_tunnel *tun = NULL;
+	uint32_t ntun;
 	struct show_subj *ss = NULL;
 	struct json_object *j, *arr;
 	struct mw_config cfg;
@@ -210,6 +213,10 @@ int cmd_show(int argc, char **argv)
 	}
 	for (i = 0; i < m.max_subjects; i++)
 		ss[i].ids = json_object_new_array();
+	/* devices seen inside GTP-U tunnels (n3 interfaces), up to the last subject in use */
+	for (ntun = m.max_subjects; ntun > 1 && tab[ntun - 1].kind == MW_KIND_FREE; ntun--)
+		;
+	tun = mw_cli_tunnels(&m, ntun);
 	lc.ss = ss;
 	lc.nsub = m.max_subjects;
 	lc.tacs = tacs;
@@ -284,6 +291,8 @@ int cmd_show(int argc, char **argv)
 					 l ? ", " : "", (unsigned long long)pc.bps, burst);
 			}
 		}
+		if (tun && i < ntun && tun[i].frames)
+			json_object_object_add(o, "tunnel", mw_tunnel_json(&tun[i]));
 		json_object_array_add(arr, o);
 		if (mw_opts.json)
 			continue;
@@ -306,6 +315,9 @@ int cmd_show(int argc, char **argv)
 		}
 		if (enf[0])
 			printf("%-24s %-6s %-7s %-8s %s\n", "", "", "", "", enf);
+		if (tun && i < ntun && tun[i].frames)
+			printf("%-24s %-6s %-7s %-8s in GTP-U tunnels: %s\n", "", "", "", "",
+			       mw_tunnel_text(&tun[i], enf, sizeof(enf)));
 	}
 	json_object_object_add(j, "subjects", arr);
 	if (mw_opts.json)
@@ -319,6 +331,7 @@ out:
 			json_object_put(ss[i].ids);
 	free(ss);
 	free(tab);
+	free(tun);
 	free(tacs);
 	mw_maps_close(&m);
 	return rc;

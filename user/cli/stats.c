@@ -11,6 +11,7 @@
 #include "apply.h"
 #include "cli.h"
 #include "state.h"
+#include "tunnels.h"
 #include "values.h"
 
 struct stats_ctx {
@@ -77,8 +78,6 @@ static struct json_object *reasons_json(const struct mw_counter *c, const struct
 	for (r = 0; r < MW_NR_REASONS; r++) {
 		struct json_object *x;
 
-		if (r == MW_R_RESERVED7)
-			continue;
 		x = json_object_new_object();
 		if (p) {
 			json_object_object_add(x, "pps", json_object_new_double(
@@ -139,8 +138,10 @@ static void report(const struct mw_maps *m, const struct mw_subject_info *tab,
 			   *ifs = json_object_new_array();
 	struct mw_counter total[MW_NR_REASONS] = { 0 }, ptotal[MW_NR_REASONS] = { 0 };
 	unsigned gen = m->ctlm->gen & 1;
-	uint32_t i;
-	int r;
+	/* devices inside GTP-U tunnels: totals, so not in the --interval rates */
+	struct mw_tunnel *tun = prev ? NULL : mw_cli_tunnels(m, cur->nsubj);
+	uint32_t i, ntun = 0;
+	int r, heading = 0;
 
 	if (!mw_opts.json) {
 		printf("%-24s %-7s %-8s", "SUBJECT", "KIND", "ACTION");
@@ -176,6 +177,10 @@ static void report(const struct mw_maps *m, const struct mw_subject_info *tab,
 		json_object_object_add(o, "kind", json_object_new_string(kind));
 		json_object_object_add(o, "action", json_object_new_string(action));
 		json_object_object_add(o, "reasons", reasons_json(c, p, secs));
+		if (tun && tun[i].frames) {
+			json_object_object_add(o, "tunnel", mw_tunnel_json(&tun[i]));
+			ntun++;
+		}
 		json_object_array_add(subs, o);
 		if (!mw_opts.json)
 			row(tab[i].name, kind, action, c, p, secs);
@@ -187,6 +192,19 @@ static void report(const struct mw_maps *m, const struct mw_subject_info *tab,
 		printf(" %14s\n", "--------------");
 		row("total", "", "", total, prev ? ptotal : NULL, secs);
 	}
+	for (i = 0; ntun && !mw_opts.json && i < cur->nsubj; i++) {
+		char peer[64];
+
+		if (tab[i].kind == MW_KIND_FREE || !tun[i].frames || (only && strcmp(only, tab[i].name)))
+			continue;
+		if (!heading++)
+			printf("\n%-24s %12s %-39s %-9s %s\n", "IN GTP-U TUNNELS", "G-PDUS",
+			       "LAST PEER", "DIRECTION", "TEID");
+		printf("%-24s %12llu %-39s %-9s 0x%08x\n", tab[i].name,
+		       (unsigned long long)tun[i].frames, mw_tunnel_peer(&tun[i], peer, sizeof(peer)),
+		       mw_dir_name(tun[i].dir), tun[i].teid);
+	}
+	free(tun);
 	for (i = 0; i < MW_MAX_IFACES && !only; i++) {
 		struct mw_iface v;
 		struct json_object *o;

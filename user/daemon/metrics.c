@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* Prometheus metrics: one reading of the pinned maps (metrics_render.c renders it). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,6 +146,32 @@ void mw_msnap_free(struct mw_msnap *s)
 	s->nsubj = s->ndisc = 0;
 }
 
+/* Which subjects were seen inside GTP-U tunnels, and through which peer. */
+static int read_tunnels(const struct mw_maps *m, uint32_t nsub, struct mw_msnap *s)
+{
+	struct mw_tunnel *t = calloc(nsub, sizeof(*t));
+	size_t k;
+	int rc;
+
+	if (!t)
+		return -ENOMEM;
+	rc = mw_fold_tunnels(m->tunnels, m->ncpus, 0, nsub, t);
+	for (k = 0; k < s->nsubj && !rc; k++) {
+		struct mw_msubj *o = &s->subj[k];
+		const struct mw_tunnel *x = &t[o->id];
+
+		if (!x->frames)
+			continue;
+		o->tun_frames = x->frames;
+		o->tun_dir = x->dir;
+		if (!inet_ntop(x->family == AF_INET6 ? AF_INET6 : AF_INET, x->peer, o->tun_peer,
+			       sizeof(o->tun_peer)))
+			snprintf(o->tun_peer, sizeof(o->tun_peer), "?");
+	}
+	free(t);
+	return rc;
+}
+
 int mw_metrics_read(const char *pin_dir, const struct mw_ieee *db, struct mw_msnap *s)
 {
 	struct mw_subject_info *tab = NULL;
@@ -214,6 +241,11 @@ int mw_metrics_read(const char *pin_dir, const struct mw_ieee *db, struct mw_msn
 			 i ? tab[i].name : "unattributed");
 		memcpy(o->c, &cnt[(size_t)i * MW_NR_REASONS], sizeof(o->c));
 	}
+
+	what = MW_MAP_TUNNELS;
+	rc = read_tunnels(&m, nsub, s);
+	if (rc)
+		goto fail;
 
 	what = MW_MAP_IFACES;
 	rc = mw_read_array(m.ifaces, MW_MAX_IFACES, sizeof(ifs[0]), ifs);

@@ -15,8 +15,15 @@
  *        subject that counts frames no device or class claimed (its device
  *        label is "unattributed", as in `modwall stats`). Subjects count
  *        both directions: uploads on lan interfaces, downloads on wan ones.
+ *   modwall_device_tunnel_frames_total{device,kind}
+ *        G-PDUs of the subject on n3 interfaces (inside GTP-U tunnels)
+ *   modwall_device_tunnel_peer{device,kind,peer,direction}
+ *        1, labelled with the outer peer (base station) and direction of
+ *        the subject's last G-PDU; both tunnel families only for subjects
+ *        seen in a tunnel, and they give way with the subject's series
  *   modwall_interface_packets_total{interface,role,reason}
  *   modwall_interface_bytes_total{interface,role,reason}
+ *        n3 interfaces add reason "tunnel_signal" (GTP-U signalling)
  *   modwall_policy_applied                      0 until the first apply
  *   modwall_policy_generation                   live configuration copy (0 or 1)
  *   modwall_policy_applies_total                successful applies
@@ -63,6 +70,9 @@ struct mw_msubj {
 	uint8_t kind;			/* enum mw_subject_kind */
 	char name[MW_NAME_LEN];
 	struct mw_counter c[MW_NR_REASONS];
+	uint64_t tun_frames;		/* G-PDUs on n3 interfaces; 0: never in a tunnel */
+	uint8_t tun_dir;		/* enum mw_dir of the last one */
+	char tun_peer[48];		/* its outer peer (base station) */
 };
 
 struct mw_miface {

@@ -110,6 +110,41 @@ static void subject_family(struct mw_sbuf *b, const struct mw_msnap *s, const ui
 	}
 }
 
+/* G-PDUs per subject and its last outer peer: only subjects seen in tunnels. */
+#define TUN_SERIES	2
+
+static void tunnel_families(struct mw_sbuf *b, const struct mw_msnap *s, const uint8_t *keep)
+{
+	size_t i;
+	int peer;
+
+	for (peer = 0; peer < 2; peer++) {
+		const char *name = peer ? "modwall_device_tunnel_peer" :
+					  "modwall_device_tunnel_frames_total";
+
+		family(b, name, peer ? "gauge" : "counter", peer ?
+		       "1, labelled with the outer peer (base station) and direction of the "
+		       "subject's last G-PDU on an n3 interface." :
+		       "G-PDUs of a device or class inside GTP-U tunnels (n3 interfaces).");
+		for (i = 0; i < s->nsubj; i++) {
+			const struct mw_msubj *o = &s->subj[i];
+
+			if (!keep[i] || !o->tun_frames)
+				continue;
+			mw_sbuf_printf(b, "%s{device=\"", name);
+			mw_sbuf_label(b, o->name);
+			mw_sbuf_printf(b, "\",kind=\"%s\"", mw_kind_name(o->kind));
+			if (peer) {
+				mw_sbuf_printf(b, ",peer=\"");
+				mw_sbuf_label(b, o->tun_peer);
+				mw_sbuf_printf(b, "\",direction=\"%s\"} 1\n", mw_dir_name(o->tun_dir));
+			} else {
+				mw_sbuf_printf(b, "} %llu\n", (unsigned long long)o->tun_frames);
+			}
+		}
+	}
+}
+
 static void iface_family(struct mw_sbuf *b, const struct mw_msnap *s, int bytes)
 {
 	const char *name = bytes ? "modwall_interface_bytes_total" :
@@ -128,6 +163,14 @@ static void iface_family(struct mw_sbuf *b, const struct mw_msnap *s, int bytes)
 			mw_sbuf_printf(b, "\",role=\"%s\",reason=\"%s\"} %llu\n", mw_role_name(o->role),
 				       mw_reason_name(reasons[r]), (unsigned long long)(bytes ?
 				       o->c[reasons[r]].bytes : o->c[reasons[r]].packets));
+		}
+		if (o->role == MW_ROLE_N3) {
+			mw_sbuf_printf(b, "%s{interface=\"", name);
+			mw_sbuf_label(b, o->name);
+			mw_sbuf_printf(b, "\",role=\"n3\",reason=\"%s\"} %llu\n",
+				       mw_reason_name(MW_R_TUNNEL_SIGNAL), (unsigned long long)(bytes ?
+				       o->c[MW_R_TUNNEL_SIGNAL].bytes :
+				       o->c[MW_R_TUNNEL_SIGNAL].packets));
 		}
 	}
 }
@@ -148,6 +191,9 @@ int mw_metrics_render(const struct mw_msnap *s, struct mw_mstate *st, struct mw_
 		(st->proc ? MW_PROC_SERIES : 0);
 	if (s->up)
 		fixed += 4 + 3 + (uint64_t)s->niface * SUBJ_SERIES;
+	for (i = 0; s->up && i < (size_t)s->niface; i++)
+		if (s->iface[i].role == MW_ROLE_N3)
+			fixed += 2;	/* tunnel_signal: packets and bytes */
 	budget = st->max_series > fixed ? st->max_series - fixed : 0;
 
 	keep = calloc(s->nsubj ? s->nsubj : 1, 1);
@@ -168,11 +214,13 @@ int mw_metrics_render(const struct mw_msnap *s, struct mw_mstate *st, struct mw_
 	qsort(rk, s->nsubj, sizeof(*rk), cmp_rank);
 	used = 0;
 	for (i = 0; i < s->nsubj; i++) {
-		if (used + SUBJ_SERIES <= budget) {
+		uint64_t cost = SUBJ_SERIES + (s->subj[rk[i].idx].tun_frames ? TUN_SERIES : 0);
+
+		if (used + cost <= budget) {
 			keep[rk[i].idx] = 1;
-			used += SUBJ_SERIES;
+			used += cost;
 		} else {
-			dropped += SUBJ_SERIES;
+			dropped += cost;
 		}
 	}
 	for (i = 0; i < s->ndisc; i++) {
@@ -201,6 +249,7 @@ int mw_metrics_render(const struct mw_msnap *s, struct mw_mstate *st, struct mw_
 	if (s->up) {
 		subject_family(b, s, keep, 0);
 		subject_family(b, s, keep, 1);
+		tunnel_families(b, s, keep);
 		iface_family(b, s, 0);
 		iface_family(b, s, 1);
 

@@ -327,6 +327,7 @@ int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_re
 	bpf_map__set_max_entries(skel->maps.mw_counters, maxs * MW_NR_REASONS);
 	bpf_map__set_max_entries(skel->maps.mw_subjects, maxs);
 	bpf_map__set_max_entries(skel->maps.mw_buckets, maxs);
+	bpf_map__set_max_entries(skel->maps.mw_tunnels, maxs);
 	bpf_map__set_max_entries(skel->maps.mw_mactab, 2u << mw_tab_bits(maxs));
 	bpf_map__set_max_entries(skel->maps.mw_ouitab, 2u << mw_tab_bits(65536));
 	{

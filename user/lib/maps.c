@@ -18,7 +18,7 @@ const char *const mw_map_names[] = {
 	MW_MAP_LPM4, MW_MAP_LPM6, MW_MAP_COUNTERS, MW_MAP_IFCOUNTERS, MW_MAP_SUBJECTS,
 	MW_MAP_IFACES, MW_MAP_SYNC, MW_MAP_BINDS, MW_MAP_IMEI, MW_MAP_POLICIES, MW_MAP_ALLOW4,
 	MW_MAP_ALLOW6, MW_MAP_BUCKETS, MW_MAP_MACTAB, MW_MAP_OUITAB, MW_MAP_EVENTS,
-	MW_MAP_EVCTL, MW_MAP_EVSTATS, MW_MAP_DISCOVERED, MW_MAP_EVGATE,
+	MW_MAP_EVCTL, MW_MAP_EVSTATS, MW_MAP_DISCOVERED, MW_MAP_EVGATE, MW_MAP_TUNNELS,
 };
 
 #define NMAPS (sizeof(mw_map_names) / sizeof(mw_map_names[0]))
@@ -31,6 +31,7 @@ static int *map_slot(struct mw_maps *m, size_t i)
 		&m->counters, &m->ifcounters, &m->subjects, &m->ifaces, &m->sync, &m->binds,
 		&m->imei, &m->policies, &m->allow4, &m->allow6, &m->buckets, &m->mactab,
 		&m->ouitab, &m->events, &m->evctl, &m->evstats, &m->discovered, &m->evgate,
+		&m->tunnels,
 	};
 	return slots[i];
 }
@@ -299,6 +300,7 @@ int mw_maps_from_skel(struct mw_maps *m, struct modwall_bpf *skel, char *err, si
 	m->evstats = dup(bpf_map__fd(skel->maps.mw_evstats));
 	m->discovered = dup(bpf_map__fd(skel->maps.mw_discovered));
 	m->evgate = dup(bpf_map__fd(skel->maps.mw_evgate));
+	m->tunnels = dup(bpf_map__fd(skel->maps.mw_tunnels));
 	return maps_finish(m, err, errlen);
 }
 

@@ -17,7 +17,7 @@ struct mw_maps {
 	int ctl, config, mac, oui, ip4, ip6, lpm4, lpm6;
 	int counters, ifcounters, subjects, ifaces, sync, binds, imei;
 	int policies, allow4, allow6, buckets;
-	int events, evctl, evstats, discovered, evgate;
+	int events, evctl, evstats, discovered, evgate, tunnels;
 	int mactab, ouitab;
 	struct mw_ctl *ctlm;		/* mmap of mw_ctl[0] */
 	struct mw_slot *mactab_m, *ouitab_m;	/* mmaps of the tables, both halves */
@@ -80,6 +80,13 @@ int mw_read_array(int fd, uint32_t n, size_t vsz, void *out);
 int mw_read_counters(const struct mw_maps *m, int fd, uint32_t n, struct mw_counter *out);
 /* Cells [@first, @first + @n) of a per-CPU counter map on @ncpus CPUs, summed (tests). */
 int mw_sum_percpu(int fd, int ncpus, uint32_t first, uint32_t n, struct mw_counter *out);
+
+/*
+ * Cells [@first, @first + @n) of mw_tunnels on @ncpus CPUs, folded: frames
+ * summed, the rest (peer, TEID, direction, interface, time) from the CPU
+ * that saw the subject last. family 0: never seen in a tunnel.
+ */
+int mw_fold_tunnels(int fd, int ncpus, uint32_t first, uint32_t n, struct mw_tunnel *out);
 
 /* The subject table (m->max_subjects entries). */
 int mw_read_subjects(const struct mw_maps *m, struct mw_subject_info *out);

@@ -137,6 +137,40 @@ int mw_sum_percpu(int fd, int ncpus, uint32_t first, uint32_t n, struct mw_count
 				 sum_sink, &c);
 }
 
+struct tun_ctx {
+	struct mw_tunnel *out;
+	int ncpus;
+};
+
+static void tun_sink(void *ctx, uint32_t first, uint32_t cnt, const void *vals)
+{
+	const struct tun_ctx *c = ctx;
+	const struct mw_tunnel *v = vals;
+	uint32_t i;
+	int k;
+
+	for (i = 0; i < cnt; i++) {
+		struct mw_tunnel *o = &c->out[first + i];
+		uint64_t frames = 0;
+
+		memset(o, 0, sizeof(*o));
+		for (k = 0; k < c->ncpus; k++, v++) {
+			frames += v->frames;
+			if (v->family && (!o->family || v->seen_ns > o->seen_ns))
+				*o = *v;
+		}
+		o->frames = frames;
+	}
+}
+
+int mw_fold_tunnels(int fd, int ncpus, uint32_t first, uint32_t n, struct mw_tunnel *out)
+{
+	struct tun_ctx c = { out, ncpus };
+
+	return mw_map_read_range(fd, first, n, (size_t)ncpus * sizeof(struct mw_tunnel),
+				 tun_sink, &c);
+}
+
 int mw_read_subjects(const struct mw_maps *m, struct mw_subject_info *out)
 {
 	return mw_read_array(m->subjects, m->max_subjects, sizeof(*out), out);

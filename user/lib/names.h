@@ -11,6 +11,7 @@ const char *mw_action_name(int action);
 int mw_action_parse(const char *s);
 const char *mw_reason_name(int reason);
 int mw_reason_parse(const char *s);
+extern const char *const mw_role_names[];	/* NULL-terminated */
 const char *mw_role_name(int role);
 int mw_role_parse(const char *s);
 const char *mw_kind_name(int kind);
@@ -18,5 +19,6 @@ const char *mw_mode_name(int mode);
 int mw_mode_parse(const char *s);
 const char *mw_attach_name(int attach);
 const char *mw_bind_source_name(int source);
+const char *mw_dir_name(int dir);	/* GTP-U direction (enum mw_dir) */
 
 #endif /* MW_NAMES_H */

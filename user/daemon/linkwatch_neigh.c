@@ -150,26 +150,38 @@ static int enable_lookup(struct session *s, uint8_t family)
 	return rc;
 }
 
+struct bound_scan {
+	const struct session *s;
+	uint8_t family;
+	const uint8_t *addr;
+	uint32_t id;
+	int found;
+};
+
+static int bound_fn(const void *key, const void *val, void *ctx)
+{
+	const struct mw_bind_key *k = key;
+	struct bound_scan *c = ctx;
+	size_t alen = c->family == AF_INET ? 4 : 16;
+	struct mw_subject dev;
+	__u64 ik;
+
+	(void)val;
+	if (k->family != c->family || k->len != alen * 8 || memcmp(k->addr, c->addr, alen))
+		return 0;
+	ik = MW_IMEI_KEY(c->s->gen, k->imei);
+	c->found = !bpf_map_lookup_elem(c->s->m.imei, &ik, &dev) && dev.id == c->id;
+	return c->found;
+}
+
 /* A runtime binding of exactly this address to the same device (bind wrote the entry too). */
 static int bound_to(const struct session *s, uint8_t family, const uint8_t *addr, uint32_t id)
 {
-	struct mw_bind_key k, next;
-	struct mw_subject dev;
-	void *prev = NULL;
-	size_t alen = family == AF_INET ? 4 : 16;
+	struct bound_scan c = { s, family, addr, id, 0 };
 
-	while (bpf_map_get_next_key(s->m.binds, prev, &next) == 0) {
-		k = next;
-		prev = &k;
-		if (next.family == family && next.len == alen * 8 &&
-		    !memcmp(next.addr, addr, alen)) {
-			__u64 ik = MW_IMEI_KEY(s->gen, next.imei);
-
-			if (!bpf_map_lookup_elem(s->m.imei, &ik, &dev) && dev.id == id)
-				return 1;
-		}
-	}
-	return 0;
+	mw_map_scan(s->m.binds, sizeof(struct mw_bind_key), sizeof(struct mw_bind_val), bound_fn,
+		    &c);
+	return c.found;
 }
 
 static const char *subject_name(const struct session *s, uint32_t id, char *buf, size_t len)

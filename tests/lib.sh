@@ -171,6 +171,18 @@ send() {
 		"$@" "$dst" 2>/dev/null | awk '/packets transmitted/ { print $4 }'
 }
 
+# mw_fd_count PID: the fewest descriptors PID held over ten looks 50 ms apart
+# (a daemon opens the maps for a moment at each reading; it never holds fewer)
+mw_fd_count() {
+	local i n min=
+	for i in $(seq 1 10); do
+		n=$(ls "/proc/$1/fd" | wc -l)
+		[ -z "$min" ] || [ "$n" -lt "$min" ] && min=$n
+		sleep 0.05
+	done
+	echo "$min"
+}
+
 # mw_mac_bytes MAC: the MAC as trafgen bytes (0x02, 0x11, ...)
 mw_mac_bytes() { echo "0x${1//:/, 0x}"; }
 

@@ -289,18 +289,6 @@ test_series_cap() {
 	wait "$DPID"
 }
 
-# fd_count PID: the fewest descriptors PID held over ten looks 50 ms apart
-# (a link-watch tick opens the maps for a moment; it never closes fewer)
-fd_count() {
-	local i n min=
-	for i in $(seq 1 10); do
-		n=$(ls "/proc/$1/fd" | wc -l)
-		[ -z "$min" ] || [ "$n" -lt "$min" ] && min=$n
-		sleep 0.05
-	done
-	echo "$min"
-}
-
 # (e) the link watch looks at the interfaces once a second: no descriptor
 # may stay behind (libxdp 1.3 left one per interface and look)
 test_fd_flat() {
@@ -309,12 +297,12 @@ test_fd_flat() {
 	nsenter --net=/run/netns/"$GW" "$MODWALL" daemon --listen none --textfile "$TMP/tfd" \
 		--interval 86400 2>"$TMP/dfd.log" &
 	pid=$!
-	PIDS+=("$pid")
+	MW_PIDS+=("$pid")
 	wait_for test -s "$TMP/tfd/modwall.prom"
 	sleep 2
-	a=$(fd_count "$pid")
+	a=$(mw_fd_count "$pid")
 	sleep 6		# six link-watch ticks over two watched interfaces
-	b=$(fd_count "$pid")
+	b=$(mw_fd_count "$pid")
 	expect "descriptors after 6 link-watch ticks == before ($a)" "$b" "$a"
 	kill "$pid"
 	wait "$pid"
@@ -512,7 +500,7 @@ test_unload_watched() {
 	nsenter --net=/run/netns/"$GW" "$MODWALL" daemon --listen none --textfile "$TMP/tun" \
 		--interval 86400 2>"$TMP/dun.log" &
 	pid=$!
-	PIDS+=("$pid")
+	MW_PIDS+=("$pid")
 	wait_for test -s "$TMP/tun/modwall.prom"
 	sleep 1.5	# the watch has looked at both interfaces
 	nsx "$GW" "$MODWALL" unload gw-q

@@ -55,17 +55,6 @@ WARMUP=$((SECONDS_TOTAL / 4))
 [ $WARMUP -gt 300 ] && WARMUP=300
 REPORT=$((SECONDS_TOTAL >= 600 ? 60 : 10))
 
-# fd_count PID: the fewest descriptors PID held over ten looks 50 ms apart
-fd_count() {
-	local i n min=
-	for i in $(seq 1 10); do
-		n=$(ls "/proc/$1/fd" | wc -l)
-		[ -z "$min" ] || [ "$n" -lt "$min" ] && min=$n
-		sleep 0.05
-	done
-	echo "$min"
-}
-
 rss_kib() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status"; }
 
 # reported_fds FROM TO: the fewest process_open_fds the scrapes saw in [FROM, TO]
@@ -80,11 +69,6 @@ metric() {
 }
 
 count() { grep -c "$1" "$2" 2>/dev/null; }
-
-send() {
-	nsx "$1" ping -q -n -c "$3" -i 0.002 -W 0.2 "$2" 2>/dev/null |
-		awk '/packets transmitted/ { print $4 }'
-}
 
 setup() {
 	mw_ns "$GW"
@@ -169,7 +153,7 @@ soak() {
 	t0=$(date +%s)
 	end=$((t0 + SECONDS_TOTAL))
 	sleep 1
-	fds0=$(fd_count "$DPID")
+	fds0=$(mw_fd_count "$DPID")
 	rss0=$(rss_kib "$DPID")
 	echo "soak: ${SECONDS_TOTAL} s, warm-up ${WARMUP} s; start: fds $fds0, RSS $rss0 KiB"
 	nsx "$GW" /usr/bin/python3 "$HERE/scrape.py" "$URL" "$end" 0.1 "$TMP/scrapes" &
@@ -186,7 +170,7 @@ soak() {
 			fds_w=$(reported_fds $((now - 3)) "$now")
 			rss_w=$(rss_kib "$DPID")
 			echo "soak: after the warm-up (${WARMUP} s): fds $fds_w (/proc, fewest of 10 looks:" \
-				"$(fd_count "$DPID")), RSS $rss_w KiB"
+				"$(mw_fd_count "$DPID")), RSS $rss_w KiB"
 		fi
 		sleep $((REPORT - (now - t0) % REPORT))
 		[ "$(date +%s)" -ge "$end" ] && break
@@ -206,7 +190,7 @@ soak() {
 	expect "the daemon is still running after ${SECONDS_TOTAL} s" $? 0
 	fds_e=$(reported_fds $((end - 3)) "$end")
 	rss_e=$(rss_kib "$DPID")
-	echo "soak: end: fds $fds_e (/proc, fewest of 10 looks: $(fd_count "$DPID")), RSS $rss_e KiB" \
+	echo "soak: end: fds $fds_e (/proc, fewest of 10 looks: $(mw_fd_count "$DPID")), RSS $rss_e KiB" \
 		"(start $fds0 / $rss0 KiB, after the warm-up $fds_w / $rss_w KiB)"
 	expect "descriptors at the end == after the warm-up ($fds_w)" "$fds_e" "$fds_w"
 	expect "RSS growth after the warm-up ($((rss_e - rss_w)) KiB) <= $RSS_GROWTH_KIB KiB" \

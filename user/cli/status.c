@@ -29,7 +29,7 @@ static void fmt_time(uint64_t ns, char *buf, size_t len)
 static int iface_problem(const struct mw_iface *v, uint32_t slot, int st, char *why,
 			 size_t len)
 {
-	char name[MW_IFNAME_LEN + 1];
+	char name[MW_IFNAME_LEN + 1], what[640];
 
 	snprintf(name, sizeof(name), "%.*s", MW_IFNAME_LEN, v->name);
 	if (v->attach == MW_ATTACH_LIBXDP && st == MW_ENTRY_GONE) {
@@ -41,13 +41,10 @@ static int iface_problem(const struct mw_iface *v, uint32_t slot, int st, char *
 	}
 	if (st == MW_ENTRY_UNKNOWN || geteuid())
 		return 0;	/* pins and programs are root's to inspect */
-	if (mw_attach_check(mw_opts.pin_dir, name, v, slot, why + strlen(name) + 2,
-			    len - strlen(name) - 2)) {
-		memcpy(why, name, strlen(name));
-		memcpy(why + strlen(name), ": ", 2);
-		return 1;
-	}
-	return 0;
+	if (!mw_attach_check(mw_opts.pin_dir, name, v, slot, what, sizeof(what)))
+		return 0;
+	snprintf(why, len, "%s: %s", name, what);
+	return 1;
 }
 
 int cmd_status(int argc, char **argv)

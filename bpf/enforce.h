@@ -13,7 +13,8 @@
  * non-IP frame is not allowed.
  *
  * Rate limit: GCRA per device and direction (see struct mw_bucket), checked
- * after the allow-list, so allowed traffic is limited too.
+ * after the allow-list, so allowed traffic is limited too. A tc frame that
+ * is a GSO aggregate costs as many packets as it has segments.
  */
 #ifndef MW_ENFORCE_H
 #define MW_ENFORCE_H
@@ -119,7 +120,7 @@ static __always_inline int gcra(__u64 *tat, __u64 now, __u64 cost, __u64 tau)
 }
 
 static __always_inline int rate_ok(__u32 id, const struct mw_policy_cfg *pc, __u64 bytes,
-				   int wan)
+				   __u64 packets, int wan)
 {
 	struct mw_bucket *b = bpf_map_lookup_elem(&mw_buckets, &id);
 	__u64 now = bpf_ktime_get_ns() << MW_RATE_SHIFT;
@@ -129,12 +130,12 @@ static __always_inline int rate_ok(__u32 id, const struct mw_policy_cfg *pc, __u
 		return 0;
 	pt = MW_PICK(wan, &b->pkt_tat[1], &b->pkt_tat[0]);
 	bt = MW_PICK(wan, &b->byte_tat[1], &b->byte_tat[0]);
-	if (pc->pkt_cost && !gcra(pt, now, pc->pkt_cost, pc->pkt_tau))
+	if (pc->pkt_cost && !gcra(pt, now, pc->pkt_cost * packets, pc->pkt_tau))
 		return 0;
 	if (pc->byte_cost &&
 	    !gcra(bt, now, (bytes * pc->byte_cost) >> MW_BYTE_COST_SHIFT, pc->byte_tau)) {
 		if (pc->pkt_cost)	/* give the packet token back */
-			__sync_fetch_and_sub(pt, pc->pkt_cost);
+			__sync_fetch_and_sub(pt, pc->pkt_cost * packets);
 		return 0;
 	}
 	return 1;

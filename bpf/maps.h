@@ -141,10 +141,13 @@ struct {
 	__type(value, struct mw_counter);
 } mw_counters SEC(".maps");
 
-/* Per-CPU counters per interface slot, index slot * MW_NR_REASONS + reason. */
+/*
+ * Per-CPU counters per interface slot, index slot * MW_NR_REASONS + reason;
+ * tc egress at MW_IFC_EGRESS(slot) * MW_NR_REASONS + reason.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, MW_MAX_IFACES * MW_NR_REASONS);
+	__uint(max_entries, 2 * MW_MAX_IFACES * MW_NR_REASONS);
 	__type(key, __u32);
 	__type(value, struct mw_counter);
 } mw_ifcounters SEC(".maps");
@@ -184,6 +187,29 @@ struct {
 	__type(key, __u32);
 	__type(value, struct mw_tunnel);
 } mw_tunnels SEC(".maps");
+
+/* Flows of subjects whose policy keeps them (struct mw_flow_key); sized by the loader. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MW_DEFAULT_FLOWS);	/* set by the loader */
+	__type(key, struct mw_flow_key);
+	__type(value, struct mw_flow);
+} mw_flows SEC(".maps");
+
+/* Per subject: frames of flows that found mw_flows full (shared, atomic). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MW_DEFAULT_SUBJECTS);	/* set by the loader */
+	__type(key, __u32);
+	__type(value, struct mw_counter);
+} mw_flowmiss SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MW_FS_NR);
+	__type(key, __u32);
+	__type(value, __u64);
+} mw_flowstats SEC(".maps");
 
 /* Untagged MACs of watched vendor classes. */
 struct {

@@ -2,13 +2,16 @@
 /*
  * modwall data path: parse -> identify -> decide -> count -> verdict.
  * On an n3 interface a G-PDU is judged by its inner packet (bpf/gtp.h);
- * the verdict drops or passes the whole frame.
+ * the verdict drops or passes the whole frame. On a lan interface a tc
+ * egress program (modwall_tc) judges what goes to the devices: the
+ * download side of their policy, after the gateway's de-NAT.
  *
  * One program instance per attached interface; the loader sets the
  * load-time constants below (interface slot, role, fail and malformed
  * actions) so the per-frame path does no lookup for them.
  */
 #include <linux/bpf.h>
+#include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
 #include "modwall.h"
 #include "maps.h"
@@ -17,61 +20,24 @@
 #include "identify.h"
 #include "enforce.h"
 #include "observe.h"
+#include "flows.h"
 
 const volatile __u32 mw_slot = 0;			/* index into mw_ifaces */
 const volatile __u8 mw_role = MW_ROLE_LAN;		/* enum mw_role */
 const volatile __u8 mw_fail_action = MW_ACT_PASS;	/* no policy applied yet */
 const volatile __u8 mw_malformed_action = MW_ACT_DROP;
 
-static __always_inline void count(__u32 idx, void *map, __u64 bytes)
+/* Bytes the tc program wants in the skb's linear part before it parses. */
+#define MW_TC_PULL	128
+
+static __always_inline void count(__u32 idx, void *map, __u64 bytes, __u64 packets)
 {
 	struct mw_counter *c = bpf_map_lookup_elem(map, &idx);
 
 	if (c) {
-		c->packets++;
+		c->packets += packets;
 		c->bytes += bytes;
 	}
-}
-
-/*
- * The single exit: count under (subject, reason) and the interface, offer
- * a drop to the event stream, return the verdict.
- */
-static __always_inline int finish(struct xdp_md *ctx, __u32 id, __u32 reason, __u8 action,
-				  __u64 bytes)
-{
-	struct mw_evctl *ev;
-	__u32 zero = 0;
-
-	count(id * MW_NR_REASONS + reason, &mw_counters, bytes);
-	count(mw_slot * MW_NR_REASONS + reason, &mw_ifcounters, bytes);
-	if (action != MW_ACT_DROP)
-		return XDP_PASS;
-	ev = bpf_map_lookup_elem(&mw_evctl, &zero);
-	if (ev && ev->cost) {
-		/*
-		 * At most ev->per_tick drops per CPU per clock tick are
-		 * offered to the cap: the precise clock the cap needs costs
-		 * more than the rest of the drop path, and a flood should not
-		 * pay it for every frame.
-		 */
-		struct mw_evgate *g = bpf_map_lookup_elem(&mw_evgate, &zero);
-		__u64 j = bpf_jiffies64();
-
-		if (g && g->jiffy == j && g->offered >= ev->per_tick) {
-			evstat(MW_EV_SUPPRESSED);
-		} else {
-			if (g) {
-				if (g->jiffy != j) {
-					g->jiffy = j;
-					g->offered = 0;
-				}
-				g->offered++;
-			}
-			emit_event(ctx, ev, id, reason, (__u32)bytes);
-		}
-	}
-	return XDP_DROP;
 }
 
 static __always_inline __u32 action_reason(__u8 action)
@@ -85,42 +51,51 @@ static __always_inline __u32 action_reason(__u8 action)
 	return MW_R_PASS;
 }
 
+struct mw_verdict {
+	__u32 id;		/* subject */
+	__u32 reason;		/* enum mw_reason */
+	__u8 action;		/* enum mw_action */
+};
+
 /*
- * Everything after the parse: identify, decide, count. A global function,
- * so the verifier checks it once, on its own, with every field of @pkt
- * unknown, instead of once for each way through the headers (tags, IPv4
- * options, IPv6 extension headers, GTP-U and the packet inside): the n3
- * program would not fit in 6.1's budget of a million instructions
- * otherwise. mw_pkt holds no pointer into the frame by then.
+ * Identify, decide, keep the flow: everything between the parse and the
+ * counters, for both programs. @wan: the device is the frame's
+ * destination (role wan, or tc egress); @egress: the tc program, where a
+ * frame to nobody in particular passes (the policy default was decided
+ * where the frame entered) and discovery is left to the ingress side.
  */
-__noinline int mw_judge(struct xdp_md *ctx, struct mw_pkt *pkt, struct mw_tun *tun, int rc)
+static __always_inline void decide(struct mw_verdict *v, struct mw_pkt *pkt, struct mw_tun *tun,
+				   int rc, int wan, int egress, __u32 ifindex, __u64 bytes,
+				   __u64 packets)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-	__u64 bytes = data_end - data;
+	__u64 mac = wan ? pkt->dmac : pkt->smac, member = 0;
 	struct mw_subject *s = 0;
-	struct mw_config *cfg;
+	struct mw_config *cfg = 0;
 	struct mw_ctl *ctl;
-	__u32 zero = 0, gen = 0;
+	__u32 zero = 0, gen = 0, dir;
 	__u8 action;
-	int wan = mw_role == MW_ROLE_WAN;
 
-	if (!pkt || !tun)	/* never: the verifier asks */
-		return XDP_PASS;
-	if (rc == MW_PARSE_BAD_L2)
-		return finish(ctx, MW_SUBJECT_NONE, MW_R_MALFORMED, mw_malformed_action, bytes);
-	if (rc == MW_PARSE_OK && tun->kind == MW_TUN_SIGNAL)
-		return finish(ctx, MW_SUBJECT_NONE, MW_R_TUNNEL_SIGNAL, MW_ACT_PASS, bytes);
-
+	v->id = MW_SUBJECT_NONE;
+	if (rc == MW_PARSE_BAD_L2) {
+		v->reason = MW_R_MALFORMED;
+		v->action = mw_malformed_action;
+		return;
+	}
+	if (rc == MW_PARSE_OK && tun->kind == MW_TUN_SIGNAL) {
+		v->reason = MW_R_TUNNEL_SIGNAL;
+		v->action = MW_ACT_PASS;
+		return;
+	}
 	ctl = bpf_map_lookup_elem(&mw_ctl, &zero);
-	cfg = 0;
 	if (ctl && ctl->applied) {
 		gen = ctl->gen & 1;
 		cfg = bpf_map_lookup_elem(&mw_config, &gen);
 	}
-	if (!cfg)	/* no policy yet: fail-open or fail-closed decides */
-		return finish(ctx, MW_SUBJECT_NONE, rc == MW_PARSE_OK ? MW_R_NO_POLICY : MW_R_MALFORMED,
-			      rc == MW_PARSE_OK ? mw_fail_action : mw_malformed_action, bytes);
+	if (!cfg) {	/* no policy yet: fail-open or fail-closed decides */
+		v->reason = rc == MW_PARSE_OK ? MW_R_NO_POLICY : MW_R_MALFORMED;
+		v->action = rc == MW_PARSE_OK ? mw_fail_action : mw_malformed_action;
+		return;
+	}
 
 	/*
 	 * identify; a malformed frame is attributed by its MAC only. The
@@ -128,46 +103,87 @@ __noinline int mw_judge(struct xdp_md *ctx, struct mw_pkt *pkt, struct mw_tun *t
 	 * is found by the inner address alone, and has no MAC to discover.
 	 */
 	if (rc != MW_PARSE_OK || tun->kind != MW_TUN_GPDU)
-		s = identify_mac(gen, cfg, wan ? pkt->dmac : pkt->smac);
+		s = identify_mac(gen, cfg, mac);
 	if (rc != MW_PARSE_OK) {
 		if (!s)
-			s = identify_vendor(gen, cfg, wan ? pkt->dmac : pkt->smac);
-		return finish(ctx, s ? s->id : MW_SUBJECT_NONE, MW_R_MALFORMED,
-			      mw_malformed_action, bytes);
+			s = identify_vendor(gen, cfg, mac);
+		v->id = s ? s->id : MW_SUBJECT_NONE;
+		v->reason = MW_R_MALFORMED;
+		v->action = mw_malformed_action;
+		return;
 	}
 	if (!s)
 		s = identify_ip(gen, cfg->lookups, pkt, wan);
-	if (tun->kind == MW_TUN_GPDU)
-		tunnel_seen(s ? s->id : MW_SUBJECT_NONE, tun, ctx->ingress_ifindex);
-	else if (!s) {
-		s = identify_vendor(gen, cfg, wan ? pkt->dmac : pkt->smac);
-		if (s)
-			discover(pkt, wan ? pkt->dmac : pkt->smac, s->id, ctx->ingress_ifindex,
-				 bytes, wan);
-	}
-
-	/* decide */
-	if (s) {
-		action = s->action;
-		if (action != MW_ACT_DROP && (s->flags & (MW_SF_ALLOW | MW_SF_RATE))) {
-			__u32 pidx = gen * MW_MAX_POLICIES + (s->policy & (MW_MAX_POLICIES - 1));
-			struct mw_policy_cfg *pc = bpf_map_lookup_elem(&mw_policies, &pidx);
-
-			if (!pc)
-				return finish(ctx, s->id, MW_R_NO_POLICY, mw_fail_action, bytes);
-			if ((s->flags & MW_SF_ALLOW) && !allowed(gen, s->policy, pkt, wan))
-				return finish(ctx, s->id, MW_R_NOT_ALLOWED, MW_ACT_DROP, bytes);
-			/* downloads: on wan, or G-PDUs downlink */
-			if ((s->flags & MW_SF_RATE) &&
-			    !rate_ok(s->id, pc, bytes, wan || tun->dir == MW_DIR_DOWN))
-				return finish(ctx, s->id, MW_R_RATE_LIMITED, MW_ACT_DROP, bytes);
+	if (tun->kind == MW_TUN_GPDU) {
+		tunnel_seen(s ? s->id : MW_SUBJECT_NONE, tun, ifindex);
+	} else if (!s) {
+		s = identify_vendor(gen, cfg, mac);
+		if (s) {
+			member = mac;
+			if (!egress)
+				discover(pkt, mac, s->id, ifindex, bytes, wan);
 		}
-		return finish(ctx, s->id, action_reason(action), action, bytes);
 	}
-	action = cfg->if_default[mw_slot & (MW_MAX_IFACES - 1)];
-	if (action == MW_ACT_INHERIT)
-		action = cfg->default_action;
-	return finish(ctx, MW_SUBJECT_NONE, action_reason(action), action, bytes);
+	if (!s) {
+		action = egress ? MW_ACT_PASS : cfg->if_default[mw_slot & (MW_MAX_IFACES - 1)];
+		if (action == MW_ACT_INHERIT)
+			action = cfg->default_action;
+		v->reason = action_reason(action);
+		v->action = action;
+		return;
+	}
+
+	/* decide; downloads: on wan, tc egress, or G-PDUs downlink */
+	dir = wan || tun->dir == MW_DIR_DOWN ? MW_FDIR_IN : MW_FDIR_OUT;
+	v->id = s->id;
+	action = s->action;
+	v->reason = action_reason(action);
+	if (action != MW_ACT_DROP && (s->flags & (MW_SF_ALLOW | MW_SF_RATE))) {
+		__u32 pidx = gen * MW_MAX_POLICIES + (s->policy & (MW_MAX_POLICIES - 1));
+		struct mw_policy_cfg *pc = bpf_map_lookup_elem(&mw_policies, &pidx);
+
+		if (!pc) {
+			v->reason = MW_R_NO_POLICY;
+			action = mw_fail_action;
+		} else if ((s->flags & MW_SF_ALLOW) && !allowed(gen, s->policy, pkt, wan)) {
+			v->reason = MW_R_NOT_ALLOWED;
+			action = MW_ACT_DROP;
+		} else if ((s->flags & MW_SF_RATE) &&
+			   !rate_ok(s->id, pc, bytes, packets, dir == MW_FDIR_IN)) {
+			v->reason = MW_R_RATE_LIMITED;
+			action = MW_ACT_DROP;
+		}
+	}
+	v->action = action;
+	if (s->flags & MW_SF_FLOWS)
+		flow_count(pkt, s->id, member, wan, dir, action == MW_ACT_DROP, bytes, packets);
+}
+
+/*
+ * Everything after the parse, for XDP. A global function, so the verifier
+ * checks it once, on its own, with every field of @pkt unknown, instead of
+ * once for each way through the headers (tags, IPv4 options, IPv6
+ * extension headers, GTP-U and the packet inside): the n3 program would
+ * not fit in 6.1's budget of a million instructions otherwise. mw_pkt
+ * holds no pointer into the frame by then.
+ */
+__noinline int mw_judge(struct xdp_md *ctx, struct mw_pkt *pkt, struct mw_tun *tun, int rc)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u64 bytes = data_end - data;
+	struct mw_verdict v;
+
+	if (!pkt || !tun)	/* never: the verifier asks */
+		return XDP_PASS;
+	decide(&v, pkt, tun, rc, mw_role == MW_ROLE_WAN, 0, ctx->ingress_ifindex, bytes, 1);
+	/* the single exit: count under (subject, reason) and the interface */
+	count(v.id * MW_NR_REASONS + v.reason, &mw_counters, bytes, 1);
+	count(mw_slot * MW_NR_REASONS + v.reason, &mw_ifcounters, bytes, 1);
+	if (v.action != MW_ACT_DROP)
+		return XDP_PASS;
+	offer_drop(ctx, v.id, v.reason, (__u32)bytes, 0);
+	return XDP_DROP;
 }
 
 SEC("xdp")
@@ -192,6 +208,55 @@ int modwall_xdp(struct xdp_md *ctx)
 	}
 	pkt.l4h = 0;	/* no pointer into the frame crosses the call */
 	return mw_judge(ctx, &pkt, &tun, rc);
+}
+
+/* Everything after the parse, for tc egress: @bytes and @packets as on the wire. */
+__noinline int mw_judge_tc(struct __sk_buff *skb, struct mw_pkt *pkt, int rc, __u64 bytes,
+			   __u64 packets)
+{
+	struct mw_verdict v;
+	struct mw_tun tun;
+
+	if (!pkt || !skb)
+		return TC_ACT_UNSPEC;
+	__builtin_memset(&tun, 0, sizeof(tun));
+	decide(&v, pkt, &tun, rc, 1, 1, skb->ifindex, bytes, packets);
+	count(v.id * MW_NR_REASONS + v.reason, &mw_counters, bytes, packets);
+	count(MW_IFC_EGRESS(mw_slot) * MW_NR_REASONS + v.reason, &mw_ifcounters, bytes, packets);
+	if (v.action != MW_ACT_DROP)
+		return TC_ACT_UNSPEC;	/* on to the next filter, if any */
+	offer_drop(skb, v.id, v.reason, (__u32)bytes, 1);
+	return TC_ACT_SHOT;
+}
+
+/*
+ * tc egress on a lan interface: what the gateway sends to its devices,
+ * after de-NAT. A GSO aggregate is judged once and counted as the
+ * segments it becomes, with their headers.
+ */
+SEC("tc")
+int modwall_tc(struct __sk_buff *skb)
+{
+	void *data, *data_end;
+	__u64 segs = skb->gso_segs > 1 ? skb->gso_segs : 1, bytes = skb->len;
+	struct mw_pkt pkt;
+	int rc;
+
+	if (skb->data_end - skb->data < MW_TC_PULL && skb->len > skb->data_end - skb->data)
+		bpf_skb_pull_data(skb, skb->len < MW_TC_PULL ? skb->len : MW_TC_PULL);
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	__builtin_memset(&pkt, 0, sizeof(pkt));
+	rc = parse_frame(&pkt, data, data_end);
+	if (segs > 1 && rc == MW_PARSE_OK && pkt.l4h) {
+		__u64 hdr = (__u64)(pkt.l4h - data) + 8;
+
+		if (pkt.l4 == IPPROTO_TCP && pkt.l4h + sizeof(struct tcphdr) <= data_end)
+			hdr = (__u64)(pkt.l4h - data) + ((struct tcphdr *)pkt.l4h)->doff * 4;
+		bytes += (segs - 1) * hdr;
+	}
+	pkt.l4h = 0;
+	return mw_judge_tc(skb, &pkt, rc, bytes, segs);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -25,9 +25,12 @@ static __always_inline void evstat(__u32 k)
 		(*v)++;
 }
 
-/* Out of line: only drops get here, and it keeps finish() small. */
-static __noinline int emit_event(struct xdp_md *ctx, struct mw_evctl *c, __u32 id, __u32 reason,
-				 __u32 len)
+/*
+ * One drop event with the frame's first bytes; @ctx is an xdp_md, or an
+ * __sk_buff when @tc (a constant at every call site).
+ */
+static __always_inline int emit_event(void *ctx, struct mw_evctl *c, __u32 id, __u32 reason,
+				      __u32 len, __u32 ifindex, int tc)
 {
 	struct mw_event *e;
 	__u64 cap;
@@ -44,7 +47,7 @@ static __noinline int emit_event(struct xdp_md *ctx, struct mw_evctl *c, __u32 i
 		return 0;
 	}
 	e->ts_ns = bpf_ktime_get_ns();
-	e->ifindex = ctx->ingress_ifindex;
+	e->ifindex = ifindex;
 	e->subject = id;
 	e->reason = (__u16)reason;
 	e->len = len;
@@ -61,7 +64,8 @@ static __noinline int emit_event(struct xdp_md *ctx, struct mw_evctl *c, __u32 i
 
 		asm volatile("" : "+r"(n));
 		n = (n & (MW_EVENT_SNAP - 1)) + 1;
-		if (bpf_xdp_load_bytes(ctx, 0, e->data, n))
+		if (tc ? bpf_skb_load_bytes(ctx, 0, e->data, n) :
+			 bpf_xdp_load_bytes(ctx, 0, e->data, n))
 			cap = 0;
 	}
 	e->caplen = (__u16)cap;
@@ -109,6 +113,54 @@ static __always_inline void discover(const struct mw_pkt *pkt, __u64 mac, __u32 
 		v->family = AF_INET6;
 		__builtin_memcpy(v->addr, MW_PICK(wan, &pkt->daddr6, &pkt->saddr6), 16);
 	}
+}
+
+/* Out of line: only drops get here, and it keeps finish() small. */
+static __noinline int emit_event_xdp(struct xdp_md *ctx, struct mw_evctl *c, __u32 id,
+				     __u32 reason, __u32 len)
+{
+	return emit_event(ctx, c, id, reason, len, ctx->ingress_ifindex, 0);
+}
+
+static __noinline int emit_event_tc(struct __sk_buff *skb, struct mw_evctl *c, __u32 id,
+				    __u32 reason, __u32 len)
+{
+	return emit_event(skb, c, id, reason, len, skb->ifindex, 1);
+}
+
+/*
+ * Offer a drop to the event stream. At most ev->per_tick drops per CPU
+ * per clock tick are offered to the cap: the precise clock the cap needs
+ * costs more than the rest of the drop path, and a flood should not pay
+ * it for every frame.
+ */
+static __always_inline void offer_drop(void *ctx, __u32 id, __u32 reason, __u32 len, int tc)
+{
+	struct mw_evctl *ev;
+	struct mw_evgate *g;
+	__u32 zero = 0;
+	__u64 j;
+
+	ev = bpf_map_lookup_elem(&mw_evctl, &zero);
+	if (!ev || !ev->cost)
+		return;
+	g = bpf_map_lookup_elem(&mw_evgate, &zero);
+	j = bpf_jiffies64();
+	if (g && g->jiffy == j && g->offered >= ev->per_tick) {
+		evstat(MW_EV_SUPPRESSED);
+		return;
+	}
+	if (g) {
+		if (g->jiffy != j) {
+			g->jiffy = j;
+			g->offered = 0;
+		}
+		g->offered++;
+	}
+	if (tc)
+		emit_event_tc(ctx, ev, id, reason, len);
+	else
+		emit_event_xdp(ctx, ev, id, reason, len);
 }
 
 #endif /* MW_OBSERVE_H */

@@ -15,7 +15,7 @@
 
 #include <linux/types.h>
 
-#define MW_SCHEMA_VERSION	4
+#define MW_SCHEMA_VERSION	5
 #define MW_VERSION		"0.1.0"
 
 /* Where the loader pins links and maps (a bpffs mount). */
@@ -165,6 +165,7 @@ struct mw_subject {
 /* Flags on any subject entry: its policy has these checks. */
 #define MW_SF_ALLOW	(1u << 2)	/* remote address/port must be in the allow-list */
 #define MW_SF_RATE	(1u << 3)	/* token bucket mw_buckets[id] */
+#define MW_SF_FLOWS	(1u << 4)	/* keep the subject's flows in mw_flows */
 
 /*
  * Enforcement (allow-lists and rate limits) is indexed by policy, not by
@@ -385,6 +386,77 @@ struct mw_tunnel {
 	__u8 peer[16];		/* outer peer address (IPv4 in the first 4 bytes) */
 };
 
+/*
+ * Flows: where subjects send their data. For every frame of a subject
+ * whose policy keeps flows (MW_SF_FLOWS: the `flows` statement, always
+ * for the built-in observe policy) that is not malformed, the data path
+ * adds the frame to mw_flows[key], creating the entry if need be; if the
+ * table is full it adds it to mw_flowmiss[subject] instead. So for such a
+ * subject, sum(flows) + mw_flowmiss == its counters over every reason but
+ * malformed, packet for packet and byte for byte.
+ *
+ * The key is the remote end as the device sees it:
+ *   IP:      family, remote address, L4 protocol, remote TCP/UDP port, or
+ *            ICMP/ICMPv6 type with echo replies folded onto echo requests
+ *            (a ping is one flow), 0 for a frame without an L4 header (a
+ *            non-first fragment) or another protocol;
+ *   not IP:  family 0, proto 0, port = EtherType (ARP: 0x0806).
+ * For a class subject the member is the device's MAC (48-bit number), so
+ * each discovered member has flows of its own; 0 for a tagged device.
+ *
+ * mw_flows is one hash map shared by all CPUs (counters added atomically):
+ * its memory does not multiply by the CPU count. Entries stay until
+ * userspace takes them (modwalld's idle timeout takes and exports them with
+ * one lookup-and-delete each, so nothing is lost between the read and the
+ * delete); the data path never evicts.
+ */
+#define MW_FDIRS(X)							\
+	X(MW_FDIR_OUT,	0, "out")	/* from the device */		\
+	X(MW_FDIR_IN,	1, "in")	/* to the device */
+
+enum mw_fdir {
+	MW_FDIRS(MW_ENUM_ENTRY)
+};
+
+#define MW_DEFAULT_FLOWS	65536
+#define MW_MAX_FLOWS		(1u << 24)
+
+struct mw_flow_key {
+	__u32 subject;
+	__u8 family;		/* AF_INET, AF_INET6, 0: not IP */
+	__u8 proto;		/* IPPROTO_*, 0 when not IP */
+	__u16 port;		/* host order: see above */
+	__u64 member;		/* class subjects: the member's MAC; else 0 */
+	__u8 addr[16];		/* remote address (IPv4 in the first 4 bytes) */
+};
+
+struct mw_flow {
+	__u64 packets[2];	/* by enum mw_fdir */
+	__u64 bytes[2];
+	__u64 dropped[2];	/* packets of those that modwall dropped */
+	__u64 first_ns;		/* bpf_ktime_get_coarse_ns() (CLOCK_MONOTONIC) */
+	__u64 last_ns;
+};
+
+/* mw_flowstats[] (per CPU): global flow-table accounting. */
+enum mw_flowstat {
+	MW_FS_CREATED = 0,	/* entries the data path created */
+	MW_FS_FULL = 1,		/* frames that found the table full (see mw_flowmiss) */
+	MW_FS_NR = 4,
+};
+
+/*
+ * tc egress on lan interfaces: frames going to a device, after the
+ * gateway's de-NAT, are attributed by destination MAC then destination
+ * address and judged as downloads (allow-list by source, download rate).
+ * Their interface counters are kept apart from the XDP side's:
+ * mw_ifcounters[(MW_MAX_IFACES + slot) * MW_NR_REASONS + reason]. The
+ * filter sits on the clsact egress hook at this handle and priority.
+ */
+#define MW_TC_HANDLE		0x4d57	/* "MW" */
+#define MW_TC_PRIO		1
+#define MW_IFC_EGRESS(slot)	(MW_MAX_IFACES + (slot))
+
 /* Counter cell (per CPU): mw_counters[id * MW_NR_REASONS + reason]. */
 struct mw_counter {
 	__u64 packets;
@@ -416,7 +488,7 @@ struct mw_iface {
 	__u16 run_prio;		/* libxdp: the entry's run priority */
 	__u32 entry_id;		/* libxdp: the entry program in the dispatcher */
 	__u32 netns;		/* inode of the loader's network namespace */
-	__u32 pad2;
+	__u32 tc_prog_id;	/* lan: the tc egress program; 0: none */
 };
 
 /*
@@ -500,6 +572,9 @@ enum mw_attach {
 #define MW_MAP_DISCOVERED	"mw_discovered"
 #define MW_MAP_EVGATE		"mw_evgate"
 #define MW_MAP_TUNNELS		"mw_tunnels"
+#define MW_MAP_FLOWS		"mw_flows"
+#define MW_MAP_FLOWMISS		"mw_flowmiss"
+#define MW_MAP_FLOWSTATS	"mw_flowstats"
 
 #ifndef __bpf__
 _Static_assert(sizeof(struct mw_ctl) == 32, "mw_ctl ABI");
@@ -524,6 +599,8 @@ _Static_assert(sizeof(struct mw_event) == 24 + MW_EVENT_SNAP, "mw_event ABI");
 _Static_assert(sizeof(struct mw_evctl) == 64, "mw_evctl ABI");
 _Static_assert(sizeof(struct mw_disc_val) == 64, "mw_disc_val ABI");
 _Static_assert(sizeof(struct mw_tunnel) == 48, "mw_tunnel ABI");
+_Static_assert(sizeof(struct mw_flow_key) == 32, "mw_flow_key ABI");
+_Static_assert(sizeof(struct mw_flow) == 64, "mw_flow ABI");
 _Static_assert((MW_NR_REASONS & (MW_NR_REASONS - 1)) == 0, "stride");
 _Static_assert((MW_EVENT_SNAP & (MW_EVENT_SNAP - 1)) == 0, "snap length is masked");
 #endif

@@ -12,7 +12,8 @@
 #include "values.h"
 
 enum { LOAD_ROLE, LOAD_MODE, LOAD_FAIL_OPEN, LOAD_FAIL_CLOSED, LOAD_MALFORMED,
-       LOAD_MAX_DEVICES, LOAD_EVENT_RATE, LOAD_GROUP, LOAD_EXCLUSIVE, LOAD_PRIORITY };
+       LOAD_MAX_DEVICES, LOAD_EVENT_RATE, LOAD_GROUP, LOAD_EXCLUSIVE, LOAD_PRIORITY,
+       LOAD_MAX_FLOWS, LOAD_NO_EGRESS };
 
 static const struct mw_opt load_opts[] = {
 	{ LOAD_ROLE, "role", 'r', "lan|wan|n3", "lan: devices are frame sources (default); wan: "
@@ -24,6 +25,10 @@ static const struct mw_opt load_opts[] = {
 	  "(default drop)" },
 	{ LOAD_MAX_DEVICES, "max-devices", 0, "N", "devices + classes the maps hold (first load "
 	  "only; default 16383)" },
+	{ LOAD_MAX_FLOWS, "max-flows", 0, "N", "flows the flow table holds (first load only; "
+	  "default 65536)" },
+	{ LOAD_NO_EGRESS, "no-egress", 0, NULL, "lan: do not attach the tc egress program that "
+	  "counts and judges downloads to devices" },
 	{ LOAD_EVENT_RATE, "event-rate", 0, "N[/BURST]", "drop events per second, 0 for none "
 	  "(default 100/50)" },
 	{ LOAD_GROUP, "group", 'g', "GROUP", "let GROUP read the maps (pins 0640): its members "
@@ -79,6 +84,14 @@ static int load_opt(const struct mw_opt *opt, const char *arg, void *ctx)
 		if (mw_val_uint(opt, arg, 1, MW_MAX_SUBJECTS - 1, &v))
 			return -1;
 		o->max_subjects = (uint32_t)v + 1;	/* + the unattributed subject */
+		return 0;
+	case LOAD_MAX_FLOWS:
+		if (mw_val_uint(opt, arg, 1, MW_MAX_FLOWS, &v))
+			return -1;
+		o->max_flows = (uint32_t)v;
+		return 0;
+	case LOAD_NO_EGRESS:
+		o->no_egress = 1;
 		return 0;
 	case LOAD_EVENT_RATE:
 		if (mw_val_rate(opt, arg, &v, &o->event_burst))
@@ -154,6 +167,7 @@ int cmd_load(int argc, char **argv)
 		json_object_object_add(j, "prog_id", json_object_new_int((int)r.prog_id));
 		json_object_object_add(j, "link_id", json_object_new_int((int)r.link_id));
 		json_object_object_add(j, "slot", json_object_new_int((int)r.slot));
+		json_object_object_add(j, "tc_prog_id", json_object_new_int((int)r.tc_prog_id));
 		json_object_object_add(j, "pin_dir", json_object_new_string(mw_opts.pin_dir));
 		json_object_object_add(j, "repaired", json_object_new_boolean(r.repaired));
 		mw_json_print(j);
@@ -169,6 +183,9 @@ int cmd_load(int argc, char **argv)
 		       r.upgraded ? "upgraded" : "attached", o.ifname, mw_role_name(o.role),
 		       o.mode == MW_MODE_GENERIC ? "generic" : "native",
 		       o.fail_action == MW_ACT_DROP ? "closed" : "open", r.prog_id, how);
+		if (r.tc_prog_id)
+			printf("tc egress on %s: prog %u (downloads to devices, after de-NAT)\n",
+			       o.ifname, r.tc_prog_id);
 		if (r.created)
 			printf("created maps in %s\n", mw_opts.pin_dir);
 		if (r.repaired)

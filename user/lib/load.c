@@ -18,6 +18,7 @@
 #include "log.h"
 #include "netns.h"
 #include "pins.h"
+#include "tc_egress.h"
 #include "xdp_entry.h"
 #include "modwall.skel.h"
 
@@ -192,8 +193,9 @@ int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_re
 	struct mw_maps m = { .ctl = -1 };
 	struct mw_iface cur, ifv;
 	char path[512];
-	uint32_t ifindex, maxs;
+	uint32_t ifindex, maxs, maxf, tc_id = 0;
 	int rc, fresh = 0, slot, link_fd = -1, prog_fd, own_prog_fd = -1, lock = -1;
+	int tc_fd = -1, own_tc_fd = -1, egress = o->role == MW_ROLE_LAN && !o->no_egress;
 	__u32 k;
 
 	memset(r, 0, sizeof(*r));
@@ -223,6 +225,7 @@ int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_re
 	if (rc == -ENOENT) {
 		fresh = 1;
 		maxs = o->max_subjects ? o->max_subjects : MW_DEFAULT_SUBJECTS;
+		maxf = o->max_flows ? o->max_flows : MW_DEFAULT_FLOWS;
 		slot = 0;
 		memset(&cur, 0, sizeof(cur));
 	} else if (rc) {
@@ -230,9 +233,16 @@ int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_re
 		return rc;
 	} else {
 		maxs = m.max_subjects;
+		maxf = m.max_flows;
 		if (o->max_subjects && o->max_subjects != maxs) {
 			SETERR("modwall is loaded with --max-devices %u; changing it needs "
-			       "'modwall unload --all' first (counters are lost)", maxs);
+			       "'modwall unload --all' first (counters are lost)", maxs - 1);
+			rc = -EINVAL;
+			goto out;
+		}
+		if (o->max_flows && o->max_flows != maxf) {
+			SETERR("modwall is loaded with --max-flows %u; changing it needs "
+			       "'modwall unload --all' first (counters are lost)", maxf);
 			rc = -EINVAL;
 			goto out;
 		}
@@ -300,8 +310,15 @@ int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_re
 	 */
 	if (o->reuse && !o->exclusive && !fresh) {
 		prog_fd = own_prog_fd = mw_slot_prog_fd(pin_dir, (uint32_t)slot);
-		if (prog_fd >= 0)
+		if (egress && prog_fd >= 0) {
+			mw_tc_pin_path(pin_dir, o->ifname, path, sizeof(path));
+			tc_fd = own_tc_fd = bpf_obj_get(path);
+		}
+		if (prog_fd >= 0 && (!egress || tc_fd >= 0))
 			goto attach;
+		if (own_prog_fd >= 0)
+			close(own_prog_fd);
+		own_prog_fd = -1;
 	}
 	skel = modwall_bpf__open();
 	if (!skel) {
@@ -316,6 +333,7 @@ int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_re
 	 * as plain XDP) uses 0 too, as XDP loaders did before BPF_XDP existed.
 	 */
 	bpf_program__set_expected_attach_type(skel->progs.modwall_xdp, 0);
+	bpf_program__set_autoload(skel->progs.modwall_tc, egress);
 	skel->rodata->mw_slot = (uint32_t)slot;
 	skel->rodata->mw_role = (uint8_t)o->role;
 	skel->rodata->mw_fail_action = (uint8_t)o->fail_action;
@@ -328,6 +346,8 @@ int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_re
 	bpf_map__set_max_entries(skel->maps.mw_subjects, maxs);
 	bpf_map__set_max_entries(skel->maps.mw_buckets, maxs);
 	bpf_map__set_max_entries(skel->maps.mw_tunnels, maxs);
+	bpf_map__set_max_entries(skel->maps.mw_flowmiss, maxs);
+	bpf_map__set_max_entries(skel->maps.mw_flows, maxf);
 	bpf_map__set_max_entries(skel->maps.mw_mactab, 2u << mw_tab_bits(maxs));
 	bpf_map__set_max_entries(skel->maps.mw_ouitab, 2u << mw_tab_bits(65536));
 	{
@@ -369,6 +389,8 @@ int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_re
 		}
 	}
 	prog_fd = bpf_program__fd(skel->progs.modwall_xdp);
+	if (egress)
+		tc_fd = bpf_program__fd(skel->progs.modwall_tc);
 attach:
 	r->attach = o->exclusive ? MW_ATTACH_EXCLUSIVE : MW_ATTACH_LIBXDP;
 	if (o->exclusive)
@@ -378,9 +400,19 @@ attach:
 				  errlen);
 	if (rc)
 		goto out;
+	/* downloads after de-NAT: the tc egress side of a lan interface */
+	if (egress)
+		rc = mw_tc_attach(pin_dir, o->ifname, ifindex, tc_fd, &tc_id, err, errlen);
+	else if (cur.tc_prog_id || mw_tc_prog_id(ifindex))
+		rc = mw_tc_detach(pin_dir, o->ifname, ifindex, cur.tc_prog_id, err, errlen);
+	if (rc)
+		goto out;
 	/* a slot taken afresh starts with clean interface counters */
-	if (!r->upgraded && !cur.ifindex)
+	if (!r->upgraded && !cur.ifindex) {
 		mw_zero_percpu(&m, m.ifcounters, (uint32_t)slot * MW_NR_REASONS, MW_NR_REASONS);
+		mw_zero_percpu(&m, m.ifcounters, MW_IFC_EGRESS((uint32_t)slot) * MW_NR_REASONS,
+			       MW_NR_REASONS);
+	}
 
 	{
 		struct bpf_prog_info pi = {};
@@ -405,6 +437,7 @@ attach:
 		ifv.run_prio = (uint16_t)(r->attach == MW_ATTACH_LIBXDP ? r->run_prio : 0);
 		ifv.entry_id = r->entry_id;
 		ifv.netns = mw_netns_ino();
+		ifv.tc_prog_id = tc_id;
 		k = (uint32_t)slot;
 		if (bpf_map_update_elem(m.ifaces, &k, &ifv, BPF_ANY)) {
 			rc = -errno;
@@ -421,6 +454,7 @@ attach:
 		r->link_id = li.id;
 		r->ifindex = ifindex;
 		r->created = fresh;
+		r->tc_prog_id = tc_id;
 	}
 	rc = 0;
 out:
@@ -428,6 +462,8 @@ out:
 		close(link_fd);
 	if (own_prog_fd >= 0)
 		close(own_prog_fd);
+	if (own_tc_fd >= 0)
+		close(own_tc_fd);
 	if (rc && fresh)
 		mw_pins_remove(pin_dir);
 	modwall_bpf__destroy(skel);

@@ -30,6 +30,8 @@ struct mw_load_opts {
 	int exclusive;		/* plain bpf_link instead of a libxdp dispatcher component */
 	unsigned run_prio;	/* libxdp run priority (0: keep, or MW_RUN_PRIO_DEFAULT) */
 	int reuse;		/* libxdp re-attach: keep the slot's loaded program if any */
+	uint32_t max_flows;	/* flow table size, first load only (0: MW_DEFAULT_FLOWS) */
+	int no_egress;		/* lan: no tc egress program (downloads not judged there) */
 };
 
 struct mw_load_result {
@@ -40,6 +42,7 @@ struct mw_load_result {
 	unsigned run_prio;	/* libxdp */
 	uint32_t slot, prog_id, link_id, ifindex;
 	uint32_t entry_id;	/* libxdp: the dispatcher component */
+	uint32_t tc_prog_id;	/* lan: the tc egress program; 0: none */
 };
 
 int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_result *r,

@@ -19,6 +19,7 @@ const char *const mw_map_names[] = {
 	MW_MAP_IFACES, MW_MAP_SYNC, MW_MAP_BINDS, MW_MAP_IMEI, MW_MAP_POLICIES, MW_MAP_ALLOW4,
 	MW_MAP_ALLOW6, MW_MAP_BUCKETS, MW_MAP_MACTAB, MW_MAP_OUITAB, MW_MAP_EVENTS,
 	MW_MAP_EVCTL, MW_MAP_EVSTATS, MW_MAP_DISCOVERED, MW_MAP_EVGATE, MW_MAP_TUNNELS,
+	MW_MAP_FLOWS, MW_MAP_FLOWMISS, MW_MAP_FLOWSTATS,
 };
 
 #define NMAPS (sizeof(mw_map_names) / sizeof(mw_map_names[0]))
@@ -31,7 +32,7 @@ static int *map_slot(struct mw_maps *m, size_t i)
 		&m->counters, &m->ifcounters, &m->subjects, &m->ifaces, &m->sync, &m->binds,
 		&m->imei, &m->policies, &m->allow4, &m->allow6, &m->buckets, &m->mactab,
 		&m->ouitab, &m->events, &m->evctl, &m->evstats, &m->discovered, &m->evgate,
-		&m->tunnels,
+		&m->tunnels, &m->flows, &m->flowmiss, &m->flowstats,
 	};
 	return slots[i];
 }
@@ -109,7 +110,7 @@ static int copy_tab(int fd, const char *name, struct mw_slot **out, unsigned *bi
 	return rc;
 }
 
-/* What both openers learn the same way: the subject table's size, the CPUs. */
+/* What both openers learn the same way: the subject and flow tables' sizes, the CPUs. */
 static int maps_sizes(struct mw_maps *m, char *err, size_t errlen)
 {
 	struct bpf_map_info info = {};
@@ -120,6 +121,13 @@ static int maps_sizes(struct mw_maps *m, char *err, size_t errlen)
 		return -errno;
 	}
 	m->max_subjects = info.max_entries;
+	memset(&info, 0, sizeof(info));
+	len = sizeof(info);
+	if (bpf_obj_get_info_by_fd(m->flows, &info, &len)) {
+		SETERR("reading %s: %s", MW_MAP_FLOWS, strerror(errno));
+		return -errno;
+	}
+	m->max_flows = info.max_entries;
 	m->ncpus = libbpf_num_possible_cpus();
 	return 0;
 }
@@ -301,6 +309,9 @@ int mw_maps_from_skel(struct mw_maps *m, struct modwall_bpf *skel, char *err, si
 	m->discovered = dup(bpf_map__fd(skel->maps.mw_discovered));
 	m->evgate = dup(bpf_map__fd(skel->maps.mw_evgate));
 	m->tunnels = dup(bpf_map__fd(skel->maps.mw_tunnels));
+	m->flows = dup(bpf_map__fd(skel->maps.mw_flows));
+	m->flowmiss = dup(bpf_map__fd(skel->maps.mw_flowmiss));
+	m->flowstats = dup(bpf_map__fd(skel->maps.mw_flowstats));
 	return maps_finish(m, err, errlen);
 }
 

@@ -19,11 +19,13 @@ struct mw_maps {
 	int policies, allow4, allow6, buckets;
 	int events, evctl, evstats, discovered, evgate, tunnels;
 	int mactab, ouitab;
+	int flows, flowmiss, flowstats;
 	struct mw_ctl *ctlm;		/* mmap of mw_ctl[0] */
 	struct mw_slot *mactab_m, *ouitab_m;	/* mmaps of the tables, both halves */
 	unsigned mac_bits, oui_bits;	/* log2 of the slots per generation */
 	int readonly;			/* opened with mw_maps_open_ro */
 	uint32_t max_subjects;
+	uint32_t max_flows;		/* size of mw_flows */
 	int ncpus;
 };
 

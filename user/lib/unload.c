@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include "load.h"
 #include "netns.h"
+#include "tc_egress.h"
 #include "pins.h"
 #include "xdp_entry.h"
 
@@ -73,7 +74,9 @@ static int unload_one(const char *pin_dir, const char *ifname, struct mw_maps *m
 		return -ENOENT;
 	}
 	if (fd < 0 && (cur.attach != MW_ATTACH_LIBXDP || !cur.entry_id)) {
-		/* a link went with its pin: only the slot is left */
+		/* a link went with its pin: only the slot (and the tc side) is left */
+		if (cur.tc_prog_id)
+			mw_tc_detach(pin_dir, ifname, cur.ifindex, cur.tc_prog_id, NULL, 0);
 		memset(&v, 0, sizeof(v));
 		k = (__u32)slot;
 		bpf_map_update_elem(m->ifaces, &k, &v, BPF_ANY);
@@ -83,8 +86,8 @@ static int unload_one(const char *pin_dir, const char *ifname, struct mw_maps *m
 	 * An entry whose pin was removed by hand still runs (and may drop
 	 * everything when fail-closed): its slot knows the program to detach.
 	 */
-	if (attach == MW_ATTACH_LIBXDP && mw_netns_check(&cur, ifname, NULL, 0)) {
-		/* libxdp works by ifindex: detach from within the interface's namespace */
+	if ((attach == MW_ATTACH_LIBXDP || cur.tc_prog_id) && mw_netns_check(&cur, ifname, NULL, 0)) {
+		/* libxdp and tc work by ifindex: detach from within the interface's namespace */
 		int nsfd = mw_netns_open(cur.netns);
 
 		if (nsfd < 0) {
@@ -99,6 +102,20 @@ static int unload_one(const char *pin_dir, const char *ifname, struct mw_maps *m
 				return -EXDEV;
 			}
 		}
+	}
+	if (!gone) {
+		/* the tc egress side first: it never outlives the XDP side */
+		uint32_t idx = cur.ifindex ? cur.ifindex : if_nametoindex(ifname);
+		int rc = mw_tc_detach(pin_dir, ifname, idx, cur.tc_prog_id, err, errlen);
+
+		if (rc) {
+			mw_netns_leave(home);
+			if (fd >= 0)
+				close(fd);
+			return rc;
+		}
+	} else {
+		mw_tc_detach(pin_dir, ifname, 0, 0, NULL, 0);	/* the pin */
 	}
 	if (attach == MW_ATTACH_EXCLUSIVE) {
 		if (bpf_link_detach(fd) && errno != ENOLINK)

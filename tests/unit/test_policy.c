@@ -369,9 +369,9 @@ static void test_errors_syntax(void **state)
 		     "class, vendorset, default or interface)");
 	parse_errors("policy q drop\n", 1, "t.mwp:1:10: expected '{' after policy q, found 'drop'");
 	parse_errors("policy q {\n  drop\n", 1,
-		     "t.mwp:3:1: expected an action, allow, rate or '}' in policy q, found end of file");
+		     "t.mwp:3:1: expected an action, allow, rate, flows or '}' in policy q, found end of file");
 	parse_errors("policy q { reject }\n", 1,
-		     "t.mwp:1:12: unknown rule 'reject' (expected pass, drop, observe, allow or rate)");
+		     "t.mwp:1:12: unknown rule 'reject' (expected pass, drop, observe, allow, rate or flows)");
 	parse_errors("policy q { drop\n  observe }\n", 1,
 		     "t.mwp:2:3: policy q already has action 'drop'");
 	parse_errors("policy q {\n  allow udp to 10.0.0.1 port 53\n  drop\n}\n", 1,
@@ -385,7 +385,7 @@ static void test_errors_syntax(void **state)
 		     "t.mwp:1:16: expected 'default' after interface eth0, found 'drop'");
 	/* every independent statement's error is reported */
 	parse_errors("policy a { reject }\npolicy b { }\npolicy c { pass pass }\n", 3,
-		     "t.mwp:1:12: unknown rule 'reject' (expected pass, drop, observe, allow or rate)",
+		     "t.mwp:1:12: unknown rule 'reject' (expected pass, drop, observe, allow, rate or flows)",
 		     "t.mwp:2:8: policy b has no action",
 		     "t.mwp:3:17: policy c already has action 'pass'");
 }
@@ -493,7 +493,7 @@ static void test_errors_capped(void **state)
 	/* 50 errors, then how many more there were (the parse goes on to count them) */
 	assert_int_equal(p.errors.n, 51);
 	assert_string_equal(p.errors.msg[49], "t.mwp:50:14: unknown rule 'reject' (expected "
-			    "pass, drop, observe, allow or rate)");
+			    "pass, drop, observe, allow, rate or flows)");
 	assert_string_equal(p.errors.msg[50], "stopping after 50 errors: 10 more not shown");
 	mw_policy_free(&p);
 }

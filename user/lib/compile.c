@@ -128,7 +128,8 @@ static void compile_allow(struct mw_plan *plan, struct mw_policy *pol, int pi)
 
 static uint8_t pol_flags(const struct mw_pol *p)
 {
-	return (uint8_t)((p->nallow ? MW_SF_ALLOW : 0) | (p->pps || p->bps ? MW_SF_RATE : 0));
+	return (uint8_t)((p->nallow ? MW_SF_ALLOW : 0) | (p->pps || p->bps ? MW_SF_RATE : 0) |
+			 (p->flows ? MW_SF_FLOWS : 0));
 }
 
 int mw_compile(struct mw_plan *plan, struct mw_policy *pol, const struct mw_ieee *db,

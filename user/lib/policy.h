@@ -63,6 +63,7 @@ struct mw_pol {
 	uint64_t pps, pkt_burst;	/* 0: no packet-rate limit */
 	uint64_t bps, byte_burst;	/* bits/s, bytes; 0: no bit-rate limit */
 	struct mw_loc rate_loc;
+	int flows;		/* keep the flows of its devices (always for observe) */
 };
 
 struct mw_ref {			/* a reference to a policy by name */

@@ -31,7 +31,7 @@ void pol_add_builtins(struct mw_policy *pol)
 	int a;
 
 	for (a = 0; a < MW_ACT_MAX; a++) {
-		struct mw_pol p = { .action = a, .builtin = 1 };
+		struct mw_pol p = { .action = a, .builtin = 1, .flows = a == MW_ACT_OBSERVE };
 
 		snprintf(p.name, sizeof(p.name), "%s", mw_action_name(a));
 		pol->pols = pol_grow(pol->pols, pol->npols, sizeof(p));

@@ -301,7 +301,7 @@ int pol_parse_policy(struct lexer *lx, struct mw_policy *pol)
 		if (t == T_ERROR)
 			goto fail;
 		if (t != T_WORD) {
-			mw_diag_add(&pol->errors, &lx->tloc, "expected an action, allow, rate or '}' "
+			mw_diag_add(&pol->errors, &lx->tloc, "expected an action, allow, rate, flows or '}' "
 				    "in policy %s, found %s", p.name, pol_tok_desc(lx));
 			if (t == T_EOF)
 				pol_lex_unget(lx);
@@ -317,10 +317,19 @@ int pol_parse_policy(struct lexer *lx, struct mw_policy *pol)
 				goto fail;
 			continue;
 		}
+		if (!strcmp(lx->text, "flows")) {
+			if (p.flows) {
+				mw_diag_add(&pol->errors, &lx->tloc, "policy %s already keeps flows",
+					    p.name);
+				goto fail;
+			}
+			p.flows = 1;
+			continue;
+		}
 		a = mw_action_parse(lx->text);
 		if (a < 0) {
 			mw_diag_add(&pol->errors, &lx->tloc, "unknown rule '%s' (expected pass, drop, "
-				    "observe, allow or rate)", lx->text);
+				    "observe, allow, rate or flows)", lx->text);
 			goto fail;
 		}
 		if (p.action >= 0) {
@@ -331,7 +340,7 @@ int pol_parse_policy(struct lexer *lx, struct mw_policy *pol)
 		p.action = a;
 		drop_loc = lx->tloc;
 	}
-	if (p.action < 0 && !p.nallow && !p.pps && !p.bps) {
+	if (p.action < 0 && !p.nallow && !p.pps && !p.bps && !p.flows) {
 		mw_diag_add(&pol->errors, &p.loc, "policy %s has no action", p.name);
 		goto fail;
 	}

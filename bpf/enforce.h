@@ -5,7 +5,9 @@
  * Allow-list: the remote end of the frame (destination on a lan interface,
  * source on a wan interface) must fall in a prefix of the subject's policy,
  * and one of that prefix's rules must match the protocol and, where the
- * rule has one, the port (TCP/UDP: the remote port) or ICMP type range.
+ * rule has one, the port (TCP/UDP: the remote port) or ICMP type range,
+ * and a TCP opening (SYN without ACK) must come from an end the rule lets
+ * open (MW_RF_INIT_*).
  * A frame without an L4 header (a non-first fragment) matches only rules
  * without a port range. ARP, and IPv6 neighbour discovery (ICMPv6 133-137)
  * whose remote end is link-local (fe80::/10, ff02::/16: never forwarded),
@@ -26,8 +28,12 @@
 
 #define MW_CAS_TRIES	8
 
+/*
+ * @refuse: the MW_RF_INIT_* flag that makes a rule refuse this frame (a
+ * TCP opening from the end that flag forbids), or 0.
+ */
 static __always_inline int rules_match(const struct mw_allow_val *v, __u8 proto, __u16 port,
-				       int has_port)
+				       int has_port, __u8 refuse)
 {
 	__u32 i, n = v->n;
 
@@ -37,6 +43,8 @@ static __always_inline int rules_match(const struct mw_allow_val *v, __u8 proto,
 		if (i >= n)
 			break;
 		if (r->proto && r->proto != proto)
+			continue;
+		if (r->flags & refuse)
 			continue;
 		if (!(r->flags & MW_RF_PORTS))
 			return 1;
@@ -59,12 +67,16 @@ static __always_inline int allowed(__u32 gen, __u16 policy, const struct mw_pkt 
 	const struct mw_allow_val *v = 0;
 	__u16 port = 0;
 	int has_port = 0;
+	__u8 refuse = 0;
 
 	if (pkt->l3 == MW_L3_OTHER)
 		return pkt->ethertype == ETH_P_ARP;
 	if (!(pkt->flags & MW_PF_NO_L4)) {
 		switch (pkt->l4) {
 		case IPPROTO_TCP:
+			if (pkt->flags & MW_PF_SYN)	/* an opening: by the remote end on wan */
+				refuse = wan ? MW_RF_INIT_DEVICE : MW_RF_INIT_REMOTE;
+			/* fall through */
 		case IPPROTO_UDP:
 			port = wan ? pkt->sport : pkt->dport;
 			has_port = 1;
@@ -99,7 +111,7 @@ static __always_inline int allowed(__u32 gen, __u16 policy, const struct mw_pkt 
 		__builtin_memcpy(k.addr, MW_PICK(wan, &pkt->saddr6, &pkt->daddr6), 16);
 		v = bpf_map_lookup_elem(&mw_allow6, &k);
 	}
-	return v && rules_match(v, pkt->l4, port, has_port);
+	return v && rules_match(v, pkt->l4, port, has_port, refuse);
 }
 
 /* One GCRA step: 1 when the frame conforms (and the time moved), else 0. */

@@ -63,6 +63,7 @@
 /* mw_pkt.flags */
 #define MW_PF_FRAG	(1u << 0)	/* a fragment (first or not) */
 #define MW_PF_NO_L4	(1u << 1)	/* non-first fragment or no next header */
+#define MW_PF_SYN	(1u << 2)	/* TCP SYN without ACK: an opening */
 
 struct mw_pkt {
 	__u64 smac, dmac;	/* 48-bit MACs as numbers */
@@ -156,6 +157,8 @@ static __always_inline int parse_l4(struct mw_pkt *pkt, void *l4, void *data_end
 			return MW_PARSE_BAD_L3;
 		pkt->sport = bpf_ntohs(th->source);
 		pkt->dport = bpf_ntohs(th->dest);
+		if (th->syn && !th->ack)
+			pkt->flags |= MW_PF_SYN;
 		break;
 	}
 	case IPPROTO_UDP: {

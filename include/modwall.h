@@ -195,6 +195,14 @@ struct mw_allow6_key {
 
 /* mw_rule.flags */
 #define MW_RF_PORTS	(1u << 0)	/* lo..hi is a port (TCP/UDP) or ICMP type range */
+/*
+ * TCP, stateless: which end may open a connection. With MW_RF_INIT_DEVICE
+ * a SYN without ACK from the remote end does not match the rule; with
+ * MW_RF_INIT_REMOTE one from the device does not (RFC 8520's
+ * direction-initiated).
+ */
+#define MW_RF_INIT_DEVICE	(1u << 1)
+#define MW_RF_INIT_REMOTE	(1u << 2)
 
 struct mw_rule {
 	__u8 proto;		/* IPPROTO_*, 0 for any */

@@ -7,7 +7,8 @@
  * and one of that prefix's rules must match the protocol and, where the
  * rule has one, the port (TCP/UDP: the remote port) or ICMP type range,
  * and a TCP opening (SYN without ACK) must come from an end the rule lets
- * open (MW_RF_INIT_*).
+ * open (MW_RF_INIT_*). A subject whose policy has name rules
+ * (MW_SF_NAMES) is also allowed what mw_names holds for the remote address.
  * A frame without an L4 header (a non-first fragment) matches only rules
  * without a port range. ARP, and IPv6 neighbour discovery (ICMPv6 133-137)
  * whose remote end is link-local (fe80::/10, ff02::/16: never forwarded),
@@ -26,16 +27,27 @@
 #include "maps.h"
 #include "parse.h"
 
+#ifndef AF_INET
+#define AF_INET		2
+#define AF_INET6	10
+#endif
+
 #define MW_CAS_TRIES	8
 
 /*
  * @refuse: the MW_RF_INIT_* flag that makes a rule refuse this frame (a
- * TCP opening from the end that flag forbids), or 0.
+ * TCP opening from the end that flag forbids), or 0. A global function:
+ * the verifier walks the rule loop once, not at every call site with
+ * every state of the caller.
  */
-static __always_inline int rules_match(const struct mw_allow_val *v, __u8 proto, __u16 port,
-				       int has_port, __u8 refuse)
+__noinline int rules_match(const struct mw_allow_val *v, __u32 proto, __u32 port, __u32 has_port,
+			   __u32 refuse)
 {
-	__u32 i, n = v->n;
+	__u32 i, n;
+
+	if (!v)
+		return 0;
+	n = v->n;
 
 	for (i = 0; i < MW_MAX_RULES; i++) {
 		const struct mw_rule *r = &v->rule[i];
@@ -62,8 +74,10 @@ static __always_inline int nd_scope(const struct in6_addr *a)
 	return (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) || (b[0] == 0xff && b[1] == 0x02);
 }
 
-static __always_inline int allowed(__u32 gen, __u16 policy, const struct mw_pkt *pkt, int wan)
+static __always_inline int allowed(__u32 gen, __u16 policy, const struct mw_pkt *pkt, int wan,
+				   int names)
 {
+	struct mw_name_key nk;
 	const struct mw_allow_val *v = 0;
 	__u16 port = 0;
 	int has_port = 0;
@@ -111,6 +125,21 @@ static __always_inline int allowed(__u32 gen, __u16 policy, const struct mw_pkt 
 		__builtin_memcpy(k.addr, MW_PICK(wan, &pkt->saddr6, &pkt->daddr6), 16);
 		v = bpf_map_lookup_elem(&mw_allow6, &k);
 	}
+	if (v && rules_match(v, pkt->l4, port, has_port, refuse))
+		return 1;
+	if (!names)
+		return 0;
+	/* learned from DNS: the rules of the names this address answers to */
+	__builtin_memset(&nk, 0, sizeof(nk));
+	nk.scope = MW_SCOPE(gen, policy);
+	if (pkt->l3 == MW_L3_IP4) {
+		nk.family = AF_INET;
+		__builtin_memcpy(nk.addr, wan ? &pkt->saddr4 : &pkt->daddr4, 4);
+	} else {
+		nk.family = AF_INET6;
+		__builtin_memcpy(nk.addr, MW_PICK(wan, &pkt->saddr6, &pkt->daddr6), 16);
+	}
+	v = bpf_map_lookup_elem(&mw_names, &nk);
 	return v && rules_match(v, pkt->l4, port, has_port, refuse);
 }
 

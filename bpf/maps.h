@@ -211,6 +211,52 @@ struct {
 	__type(value, __u64);
 } mw_flowstats SEC(".maps");
 
+/* Learned name allow entries by (generation, policy, address): see struct mw_name_key. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 2 * 65536);
+	__type(key, struct mw_name_key);
+	__type(value, struct mw_allow_val);
+} mw_names SEC(".maps");
+
+/* Name rules per generation (userspace only). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * MW_MAX_NAMERULES);
+	__type(key, __u32);
+	__type(value, struct mw_namerule);
+} mw_namerules SEC(".maps");
+
+/* Learned names -> addresses (userspace only). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536);
+	__type(key, struct mw_dns_key);
+	__type(value, struct mw_dns_val);
+} mw_dns SEC(".maps");
+
+/* DNS answers held or copied for the learner (struct mw_dnsq_rec). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, MW_DNSQ_BYTES);
+} mw_dnsq SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mw_dnsctl);
+} mw_dnsctl SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MW_DS_NR);
+	__type(key, __u32);
+	__type(value, __u64);
+} mw_dnsstats SEC(".maps");
+
 /* Untagged MACs of watched vendor classes. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

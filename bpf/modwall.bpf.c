@@ -21,11 +21,15 @@
 #include "enforce.h"
 #include "observe.h"
 #include "flows.h"
+#include "dnshold.h"
 
 const volatile __u32 mw_slot = 0;			/* index into mw_ifaces */
 const volatile __u8 mw_role = MW_ROLE_LAN;		/* enum mw_role */
 const volatile __u8 mw_fail_action = MW_ACT_PASS;	/* no policy applied yet */
 const volatile __u8 mw_malformed_action = MW_ACT_DROP;
+
+/* Not an action: the tc program held the frame for the DNS learner (dnshold.h). */
+#define MW_ACT_HELD	0xfd
 
 /* Bytes the tc program wants in the skb's linear part before it parses. */
 #define MW_TC_PULL	128
@@ -63,10 +67,13 @@ struct mw_verdict {
  * destination (role wan, or tc egress); @egress: the tc program, where a
  * frame to nobody in particular passes (the policy default was decided
  * where the frame entered) and discovery is left to the ingress side.
+ * @dns (tc only): the frame is a DNS answer for the learner (MW_DNS_*);
+ * a held one ends with action MW_ACT_HELD, uncounted: it is judged and
+ * counted when the learner sends it on.
  */
-static __always_inline void decide(struct mw_verdict *v, struct mw_pkt *pkt, struct mw_tun *tun,
-				   int rc, int wan, int egress, __u32 ifindex, __u64 bytes,
-				   __u64 packets)
+static __always_inline void decide(struct mw_verdict *v, void *ctx, struct mw_pkt *pkt,
+				   struct mw_tun *tun, int rc, int wan, int egress, int dns,
+				   __u32 ifindex, __u64 bytes, __u64 packets)
 {
 	__u64 mac = wan ? pkt->dmac : pkt->smac, member = 0;
 	struct mw_subject *s = 0;
@@ -145,15 +152,22 @@ static __always_inline void decide(struct mw_verdict *v, struct mw_pkt *pkt, str
 		if (!pc) {
 			v->reason = MW_R_NO_POLICY;
 			action = mw_fail_action;
-		} else if ((s->flags & MW_SF_ALLOW) && !allowed(gen, s->policy, pkt, wan)) {
+		} else if ((s->flags & MW_SF_ALLOW) && !allowed(gen, s->policy, pkt, wan, s->flags & MW_SF_NAMES)) {
 			v->reason = MW_R_NOT_ALLOWED;
 			action = MW_ACT_DROP;
+		} else if (egress && dns == MW_DNS_HOLD && (s->flags & MW_SF_NAMES) &&
+			   !dns_queue(ctx, s->id, MW_DNSQ_HELD)) {
+			v->action = MW_ACT_HELD;
+			return;
 		} else if ((s->flags & MW_SF_RATE) &&
 			   !rate_ok(s->id, pc, bytes, packets, dir == MW_FDIR_IN)) {
 			v->reason = MW_R_RATE_LIMITED;
 			action = MW_ACT_DROP;
 		}
 	}
+	/* an answer not held (a flows device, too long, no room): copied for its names */
+	if (egress && dns && action != MW_ACT_DROP && (s->flags & (MW_SF_NAMES | MW_SF_FLOWS)))
+		dns_queue(ctx, s->id, 0);
 	v->action = action;
 	if (s->flags & MW_SF_FLOWS)
 		flow_count(pkt, s->id, member, wan, dir, action == MW_ACT_DROP, bytes, packets);
@@ -176,7 +190,7 @@ __noinline int mw_judge(struct xdp_md *ctx, struct mw_pkt *pkt, struct mw_tun *t
 
 	if (!pkt || !tun)	/* never: the verifier asks */
 		return XDP_PASS;
-	decide(&v, pkt, tun, rc, mw_role == MW_ROLE_WAN, 0, ctx->ingress_ifindex, bytes, 1);
+	decide(&v, ctx, pkt, tun, rc, mw_role == MW_ROLE_WAN, 0, 0, ctx->ingress_ifindex, bytes, 1);
 	/* the single exit: count under (subject, reason) and the interface */
 	count(v.id * MW_NR_REASONS + v.reason, &mw_counters, bytes, 1);
 	count(mw_slot * MW_NR_REASONS + v.reason, &mw_ifcounters, bytes, 1);
@@ -216,11 +230,20 @@ __noinline int mw_judge_tc(struct __sk_buff *skb, struct mw_pkt *pkt, int rc, __
 {
 	struct mw_verdict v;
 	struct mw_tun tun;
+	int dns = MW_DNS_NONE;
 
 	if (!pkt || !skb)
 		return TC_ACT_UNSPEC;
 	__builtin_memset(&tun, 0, sizeof(tun));
-	decide(&v, pkt, &tun, rc, 1, 1, skb->ifindex, bytes, packets);
+	if (skb->mark == MW_DNS_MARK) {	/* a held answer, sent on by the learner */
+		skb->mark = 0;
+		dnsstat(MW_DS_RELEASED);
+	} else if (rc == MW_PARSE_OK) {
+		dns = dns_kind(pkt, skb->len);
+	}
+	decide(&v, skb, pkt, &tun, rc, 1, 1, dns, skb->ifindex, bytes, packets);
+	if (v.action == MW_ACT_HELD)
+		return TC_ACT_SHOT;
 	count(v.id * MW_NR_REASONS + v.reason, &mw_counters, bytes, packets);
 	count(MW_IFC_EGRESS(mw_slot) * MW_NR_REASONS + v.reason, &mw_ifcounters, bytes, packets);
 	if (v.action != MW_ACT_DROP)

@@ -166,6 +166,7 @@ struct mw_subject {
 #define MW_SF_ALLOW	(1u << 2)	/* remote address/port must be in the allow-list */
 #define MW_SF_RATE	(1u << 3)	/* token bucket mw_buckets[id] */
 #define MW_SF_FLOWS	(1u << 4)	/* keep the subject's flows in mw_flows */
+#define MW_SF_NAMES	(1u << 5)	/* its policy allows by DNS name: probe mw_names too */
 
 /*
  * Enforcement (allow-lists and rate limits) is indexed by policy, not by
@@ -214,6 +215,95 @@ struct mw_rule {
 struct mw_allow_val {
 	__u32 n;		/* rules in use, 1..MW_MAX_RULES */
 	struct mw_rule rule[MW_MAX_RULES];
+};
+
+/*
+ * Allow rules by DNS name. Userspace learns which addresses the names of
+ * a policy's name rules resolve to (from the DNS answers that reach the
+ * devices, see below) and keeps, per generation, policy and address, the
+ * rules of the names that address answers to in mw_names. A frame that the
+ * prefix allow-list does not allow is allowed when its remote address has
+ * a matching entry there. apply writes the other generation's entries from
+ * the learned names (mw_dns) and the new policy's name rules
+ * (mw_namerules), so a flip carries them along.
+ */
+struct mw_name_key {
+	__u32 scope;		/* MW_SCOPE(gen, policy) */
+	__u8 family;		/* AF_INET or AF_INET6 */
+	__u8 pad[3];
+	__u8 addr[16];		/* IPv4 in the first 4 bytes */
+};
+
+#define MW_MAX_NAMERULES	1024	/* name rules per generation */
+#define MW_DNS_NAME_LEN		256	/* a DNS name in text, NUL included */
+
+/* mw_namerules[gen * MW_MAX_NAMERULES + i]: the name rules of a generation (userspace only). */
+struct mw_namerule {
+	__u16 policy;
+	__u8 used;
+	__u8 pad;
+	struct mw_rule rule;
+	char pattern[MW_DNS_NAME_LEN];	/* "a.example.com" or "*.example.com" */
+};
+
+/* mw_dns: what the names resolved to, learned from answers (userspace only). */
+struct mw_dns_key {
+	__u8 family;
+	__u8 pad[7];
+	__u8 addr[16];
+	char name[MW_DNS_NAME_LEN];	/* lower case, no trailing dot */
+};
+
+struct mw_dns_val {
+	__u64 expires_ns;	/* CLOCK_MONOTONIC: TTL plus the grace, from the last answer */
+	__u64 first_ns;		/* CLOCK_MONOTONIC of the first answer */
+	__u32 ttl;		/* of the last answer, seconds */
+	__u32 subject;		/* who received the last answer */
+};
+
+/*
+ * Learning without a race. A device uses an answer microseconds after it
+ * arrives, sooner than any learner could install the address. So on a lan
+ * interface the tc egress program holds the DNS answers (UDP from port 53)
+ * going to a device whose policy has name rules: it copies the frame to
+ * the mw_dnsq ring and drops it; the learner (modwalld) parses it, installs
+ * the addresses, and sends the frame out again with skb mark MW_DNS_MARK,
+ * which the program lets through (judged and counted then, once). Answers
+ * to devices that keep flows are copied, not held (names for flows). Only
+ * while a learner is alive: mw_dnsctl.alive_ns, refreshed by it every
+ * second, younger than MW_DNS_ALIVE_NS; otherwise answers pass untouched.
+ * Answers longer than MW_DNS_SNAP bytes, and fragments, are copied when
+ * they fit and never held.
+ */
+#define MW_DNS_MARK		0x4d570d05u
+#define MW_DNS_SNAP		2048	/* bytes of a held frame: a power of two */
+#define MW_DNS_ALIVE_NS		3000000000ull
+#define MW_DNSQ_BYTES		(1024 * 1024)
+
+struct mw_dnsctl {		/* mw_dnsctl[0] */
+	__u64 alive_ns;		/* bpf_ktime_get_coarse_ns() base: the learner's last beat */
+	__u32 pid;		/* the learner */
+	__u32 pad;
+};
+
+/* mw_dnsq records */
+#define MW_DNSQ_HELD	(1u << 0)	/* dropped here: the learner must send it on */
+
+struct mw_dnsq_rec {
+	__u32 ifindex;		/* the lan interface it was going out of */
+	__u32 subject;		/* the device it was going to */
+	__u16 len;		/* bytes of data[] in use */
+	__u16 flags;		/* MW_DNSQ_* */
+	__u32 frame_len;	/* the frame's length */
+	__u8 data[MW_DNS_SNAP];
+};
+
+enum mw_dnsstat {		/* mw_dnsstats[] (per CPU) */
+	MW_DS_HELD = 0,		/* answers held for the learner */
+	MW_DS_COPIED = 1,	/* answers copied, not held */
+	MW_DS_RING_FULL = 2,	/* no room in mw_dnsq: passed unheld */
+	MW_DS_RELEASED = 3,	/* held answers sent on (seen back with the mark) */
+	MW_DS_NR = 4,
 };
 
 /*
@@ -583,6 +673,12 @@ enum mw_attach {
 #define MW_MAP_FLOWS		"mw_flows"
 #define MW_MAP_FLOWMISS		"mw_flowmiss"
 #define MW_MAP_FLOWSTATS	"mw_flowstats"
+#define MW_MAP_NAMES		"mw_names"
+#define MW_MAP_NAMERULES	"mw_namerules"
+#define MW_MAP_DNS		"mw_dns"
+#define MW_MAP_DNSQ		"mw_dnsq"
+#define MW_MAP_DNSCTL		"mw_dnsctl"
+#define MW_MAP_DNSSTATS		"mw_dnsstats"
 
 #ifndef __bpf__
 _Static_assert(sizeof(struct mw_ctl) == 32, "mw_ctl ABI");
@@ -608,6 +704,12 @@ _Static_assert(sizeof(struct mw_evctl) == 64, "mw_evctl ABI");
 _Static_assert(sizeof(struct mw_disc_val) == 64, "mw_disc_val ABI");
 _Static_assert(sizeof(struct mw_tunnel) == 48, "mw_tunnel ABI");
 _Static_assert(sizeof(struct mw_flow_key) == 32, "mw_flow_key ABI");
+_Static_assert(sizeof(struct mw_name_key) == 24, "mw_name_key ABI");
+_Static_assert(sizeof(struct mw_namerule) == 12 + MW_DNS_NAME_LEN, "mw_namerule ABI");
+_Static_assert(sizeof(struct mw_dns_key) == 24 + MW_DNS_NAME_LEN, "mw_dns_key ABI");
+_Static_assert(sizeof(struct mw_dns_val) == 24, "mw_dns_val ABI");
+_Static_assert(sizeof(struct mw_dnsq_rec) == 16 + MW_DNS_SNAP, "mw_dnsq_rec ABI");
+_Static_assert((MW_DNS_SNAP & (MW_DNS_SNAP - 1)) == 0, "held frames are masked");
 _Static_assert(sizeof(struct mw_flow) == 64, "mw_flow ABI");
 _Static_assert((MW_NR_REASONS & (MW_NR_REASONS - 1)) == 0, "stride");
 _Static_assert((MW_EVENT_SNAP & (MW_EVENT_SNAP - 1)) == 0, "snap length is masked");

@@ -50,7 +50,8 @@ static struct json_object *summary_json(const struct mw_policy *pol, const struc
 {
 	struct json_object *j = json_object_new_object(), *e = json_object_new_object();
 	static const char *const names[] = { "mac", "vendor_prefix", "ip4", "ip6", "ip4_prefix",
-					     "ip6_prefix", "imei", "allow4", "allow6" };
+					     "ip6_prefix", "imei", "allow4", "allow6",
+					     "names" };
 	_Static_assert(sizeof(names) / sizeof(names[0]) == MW_PM_N, "a name per plan map");
 	int i;
 

@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 #include "apply.h"
 #include "apply_int.h"
+#include "dnsallow.h"
 
 #define SETERR(...) do { if (err) snprintf(err, errlen, __VA_ARGS__); } while (0)
 
@@ -208,7 +209,7 @@ int mw_apply(struct mw_maps *m, struct mw_plan *plan, struct mw_apply_result *re
 	int rc, map;
 	static const char *const map_what[MW_PM_N] = {
 		"MAC", "vendor prefix", "IPv4 address", "IPv6 address", "IPv4 prefix",
-		"IPv6 prefix", "IMEI", "IPv4 allow-list", "IPv6 allow-list",
+		"IPv6 prefix", "IMEI", "IPv4 allow-list", "IPv6 allow-list", "learned name",
 	};
 
 	memset(res, 0, sizeof(*res));
@@ -296,7 +297,7 @@ int mw_apply(struct mw_maps *m, struct mw_plan *plan, struct mw_apply_result *re
 		unsigned char key[32];
 		const void *val = &v;
 
-		if (e->map == MW_PM_ALLOW4 || e->map == MW_PM_ALLOW6) {
+		if (e->map == MW_PM_ALLOW4 || e->map == MW_PM_ALLOW6 || e->map == MW_PM_NAME) {
 			val = &plan->avals[e->subj];
 		} else if (e->subj != MW_PLAN_CONTAINER) {
 			v.id = plan->subj[e->subj].id;
@@ -383,6 +384,11 @@ int mw_apply(struct mw_maps *m, struct mw_plan *plan, struct mw_apply_result *re
 				res->unloaded_ifaces[res->nunloaded++] = strdup(plan->ifd[i].ifname);
 		}
 	}
+	rc = mw_namerules_write(m, nxt, plan->nrules, plan->nnrules);
+	if (rc) {
+		SETERR("writing %s: %s", MW_MAP_NAMERULES, strerror(-rc));
+		goto rollback;
+	}
 	if (bpf_map_update_elem(m->config, &nxt, &cfg, BPF_ANY)) {
 		rc = -errno;
 		SETERR("writing %s: %s", MW_MAP_CONFIG, strerror(-rc));
@@ -414,6 +420,7 @@ int mw_apply(struct mw_maps *m, struct mw_plan *plan, struct mw_apply_result *re
 		goto out;
 	}
 	mw_apply_purge_all(m, live);
+	mw_namerules_write(m, live, NULL, 0);
 	tab_clear(m->mactab_m, m->mac_bits, live);
 	tab_clear(m->ouitab_m, m->oui_bits, live);
 	for (i = 1; i < m->max_subjects; i++) {
@@ -436,6 +443,7 @@ int mw_apply(struct mw_maps *m, struct mw_plan *plan, struct mw_apply_result *re
 rollback:
 	bpf_map_update_elem(m->config, &nxt, &old_cfg, BPF_ANY);
 	mw_apply_purge_all(m, nxt);
+	mw_namerules_write(m, nxt, NULL, 0);
 	tab_clear(m->mactab_m, m->mac_bits, nxt);
 	tab_clear(m->ouitab_m, m->oui_bits, nxt);
 	for (i = 0; i < m->max_subjects; i++)

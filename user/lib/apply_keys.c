@@ -25,6 +25,7 @@ int mw_apply_map_fd(const struct mw_maps *m, int map)
 	case MW_PM_IMEI: return m->imei;
 	case MW_PM_ALLOW4: return m->allow4;
 	case MW_PM_ALLOW6: return m->allow6;
+	case MW_PM_NAME: return m->names;
 	}
 	return -1;
 }
@@ -37,6 +38,7 @@ static size_t key_size(int map)
 	case MW_PM_LPM6: return sizeof(struct mw_lpm6_key);
 	case MW_PM_ALLOW4: return sizeof(struct mw_allow4_key);
 	case MW_PM_ALLOW6: return sizeof(struct mw_allow6_key);
+	case MW_PM_NAME: return sizeof(struct mw_name_key);
 	}
 	return sizeof(__u64);
 }
@@ -51,6 +53,7 @@ static unsigned key_gen(int map, const void *key)
 	case MW_PM_LPM6: return ((const struct mw_lpm6_key *)key)->gen;
 	case MW_PM_ALLOW4: return ((const struct mw_allow4_key *)key)->scope >> 16;
 	case MW_PM_ALLOW6: return ((const struct mw_allow6_key *)key)->scope >> 16;
+	case MW_PM_NAME: return ((const struct mw_name_key *)key)->scope >> 16;
 	}
 	memcpy(&k64, key, sizeof(k64));
 	switch (map) {
@@ -153,6 +156,15 @@ void mw_apply_make_key(const struct mw_maps *m, int map, unsigned gen,
 		k->prefixlen = 32 + (unsigned)e->pfx.len;
 		k->scope = MW_SCOPE(gen, e->policy);
 		memcpy(k->addr, e->pfx.addr, 16);
+		return;
+	}
+	case MW_PM_NAME: {
+		struct mw_name_key *k = key;
+
+		memset(k, 0, sizeof(*k));
+		k->scope = MW_SCOPE(gen, e->policy);
+		k->family = (__u8)e->pfx.family;
+		memcpy(k->addr, e->pfx.addr, e->pfx.family == AF_INET ? 4 : 16);
 		return;
 	}
 	}

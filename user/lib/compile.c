@@ -200,5 +200,6 @@ void mw_plan_free(struct mw_plan *plan)
 	free(plan->ifd);
 	free(plan->pcfg);
 	free(plan->avals);
+	free(plan->nrules);
 	memset(plan, 0, sizeof(*plan));
 }

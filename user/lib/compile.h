@@ -16,6 +16,7 @@ enum mw_plan_map {
 	MW_PM_MAC, MW_PM_OUI, MW_PM_IP4, MW_PM_IP6, MW_PM_LPM4, MW_PM_LPM6,
 	MW_PM_IMEI,	/* userspace-only IMEI -> device index */
 	MW_PM_ALLOW4, MW_PM_ALLOW6,	/* allow-lists: value in mw_plan.avals */
+	MW_PM_NAME,	/* addresses learned for name rules: value in mw_plan.avals */
 	MW_PM_N
 };
 
@@ -58,6 +59,8 @@ struct mw_plan {
 	uint32_t npcfg;
 	struct mw_allow_val *avals;	/* values of allow entries */
 	size_t navals;
+	struct mw_namerule *nrules;	/* name rules, written to mw_namerules */
+	uint32_t nnrules;
 	/* summary */
 	int ndev_mac, ndev_imei, ndev_ip, nunbound;
 	size_t nprefix[3];	/* vendor prefixes resolved: /24, /28, /36 */

@@ -20,6 +20,7 @@ const char *const mw_map_names[] = {
 	MW_MAP_ALLOW6, MW_MAP_BUCKETS, MW_MAP_MACTAB, MW_MAP_OUITAB, MW_MAP_EVENTS,
 	MW_MAP_EVCTL, MW_MAP_EVSTATS, MW_MAP_DISCOVERED, MW_MAP_EVGATE, MW_MAP_TUNNELS,
 	MW_MAP_FLOWS, MW_MAP_FLOWMISS, MW_MAP_FLOWSTATS,
+	MW_MAP_NAMES, MW_MAP_NAMERULES, MW_MAP_DNS, MW_MAP_DNSQ, MW_MAP_DNSCTL, MW_MAP_DNSSTATS,
 };
 
 #define NMAPS (sizeof(mw_map_names) / sizeof(mw_map_names[0]))
@@ -33,6 +34,7 @@ static int *map_slot(struct mw_maps *m, size_t i)
 		&m->imei, &m->policies, &m->allow4, &m->allow6, &m->buckets, &m->mactab,
 		&m->ouitab, &m->events, &m->evctl, &m->evstats, &m->discovered, &m->evgate,
 		&m->tunnels, &m->flows, &m->flowmiss, &m->flowstats,
+		&m->names, &m->namerules, &m->dns, &m->dnsq, &m->dnsctl, &m->dnsstats,
 	};
 	return slots[i];
 }
@@ -312,6 +314,12 @@ int mw_maps_from_skel(struct mw_maps *m, struct modwall_bpf *skel, char *err, si
 	m->flows = dup(bpf_map__fd(skel->maps.mw_flows));
 	m->flowmiss = dup(bpf_map__fd(skel->maps.mw_flowmiss));
 	m->flowstats = dup(bpf_map__fd(skel->maps.mw_flowstats));
+	m->names = dup(bpf_map__fd(skel->maps.mw_names));
+	m->namerules = dup(bpf_map__fd(skel->maps.mw_namerules));
+	m->dns = dup(bpf_map__fd(skel->maps.mw_dns));
+	m->dnsq = dup(bpf_map__fd(skel->maps.mw_dnsq));
+	m->dnsctl = dup(bpf_map__fd(skel->maps.mw_dnsctl));
+	m->dnsstats = dup(bpf_map__fd(skel->maps.mw_dnsstats));
 	return maps_finish(m, err, errlen);
 }
 

@@ -2,10 +2,13 @@
 /* The policy pipeline: see pipeline.h for the order and why. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "bindings.h"
 #include "maps.h"
+#include "dnsallow.h"
+#include "observe.h"
 #include "pins.h"
 #include "pipeline.h"
 
@@ -89,6 +92,22 @@ int mw_pipeline_run(struct mw_pipeline *p, const struct mw_pipeline_opts *o)
 	if (mw_compile(&p->plan, &p->pol, p->have_db ? &p->db : NULL, &p->binds) ||
 	    p->pol.errors.n)
 		goto out;
+	if (have_maps) {
+		/* what the names of the name rules resolve to now */
+		struct mw_learned *l = NULL;
+		ssize_t nl = mw_dns_read(&m, &l);
+
+		if (nl < 0 || mw_plan_add_names(&p->plan, l, nl > 0 ? (size_t)nl : 0,
+						mw_mono_ns())) {
+			mw_diag_add(&p->pol.errors, NULL, "reading learned names: %s",
+				    strerror(nl < 0 ? (int)-nl : ENOMEM));
+			free(l);
+			goto out;
+		}
+		free(l);
+	} else if (mw_plan_add_names(&p->plan, NULL, 0, 0)) {
+		goto out;
+	}
 	if (o->apply) {
 		if (mw_apply(&m, &p->plan, &p->res, p->err, sizeof(p->err) - 32)) {
 			strcat(p->err, "; the live policy is unchanged");

@@ -232,7 +232,13 @@ __noinline int mw_judge_tc(struct __sk_buff *skb, struct mw_pkt *pkt, int rc, __
 	struct mw_tun tun;
 	int dns = MW_DNS_NONE;
 
+	struct mw_ctl *ctl;
+	__u32 zero = 0;
+
 	if (!pkt || !skb)
+		return TC_ACT_UNSPEC;
+	ctl = bpf_map_lookup_elem(&mw_ctl, &zero);
+	if (ctl && ctl->wan_ifaces)	/* a routed gateway: judged on the way in */
 		return TC_ACT_UNSPEC;
 	__builtin_memset(&tun, 0, sizeof(tun));
 	if (skb->mark == MW_DNS_MARK) {	/* a held answer, sent on by the learner */

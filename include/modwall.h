@@ -129,6 +129,8 @@ struct mw_ctl {
 	__u32 max_subjects;	/* size of the subject id space */
 	__u64 seq;		/* number of successful applies */
 	__u64 applied_ns;	/* CLOCK_REALTIME of the last apply */
+	__u32 wan_ifaces;	/* interfaces loaded --role wan (load and unload keep it) */
+	__u32 pad;
 };
 
 /* mw_config.lookups: which identity maps hold entries in this generation. */
@@ -547,6 +549,9 @@ enum mw_flowstat {
  * tc egress on lan interfaces: frames going to a device, after the
  * gateway's de-NAT, are attributed by destination MAC then destination
  * address and judged as downloads (allow-list by source, download rate).
+ * On a routed gateway with a wan interface loaded (mw_ctl.wan_ifaces), the
+ * downloads were judged when they entered there: the tc program then lets
+ * every frame through uncounted, so nothing is counted twice.
  * Their interface counters are kept apart from the XDP side's:
  * mw_ifcounters[(MW_MAX_IFACES + slot) * MW_NR_REASONS + reason]. The
  * filter sits on the clsact egress hook at this handle and priority.
@@ -681,7 +686,7 @@ enum mw_attach {
 #define MW_MAP_DNSSTATS		"mw_dnsstats"
 
 #ifndef __bpf__
-_Static_assert(sizeof(struct mw_ctl) == 32, "mw_ctl ABI");
+_Static_assert(sizeof(struct mw_ctl) == 40, "mw_ctl ABI");
 _Static_assert(sizeof(struct mw_config) == 8 + MW_MAX_IFACES, "mw_config ABI");
 _Static_assert(sizeof(struct mw_subject) == 8, "mw_subject ABI");
 _Static_assert(sizeof(struct mw_ip6_key) == 20, "mw_ip6_key ABI");

@@ -15,6 +15,7 @@
 #include "apply.h"
 #include "apply_int.h"
 #include "dnsallow.h"
+#include "flows.h"
 
 #define SETERR(...) do { if (err) snprintf(err, errlen, __VA_ARGS__); } while (0)
 
@@ -156,6 +157,12 @@ static int zero_counters(const struct mw_maps *m, uint32_t id)
 				rc = -errno;
 	}
 	free(z);
+	if (!rc) {
+		struct mw_counter none = { 0 };
+
+		if (bpf_map_update_elem(m->flowmiss, &id, &none, BPF_ANY))
+			rc = -errno;
+	}
 	return rc;
 }
 
@@ -437,6 +444,9 @@ int mw_apply(struct mw_maps *m, struct mw_plan *plan, struct mw_apply_result *re
 		bpf_map_update_elem(m->subjects, &i, t, BPF_ANY);
 	}
 	res->added = plan->nsubj - res->kept;
+	/* the flows of subjects that are gone go with them (ids are reused) */
+	if (res->removed)
+		mw_flows_forget(m, tab, m->max_subjects);
 	rc = 0;
 	goto out;
 

@@ -77,6 +77,48 @@ int mw_flow_take(const struct mw_maps *m, const struct mw_flow_key *k, struct mw
 	return bpf_map_lookup_and_delete_elem(m->flows, k, out) ? -errno : 0;
 }
 
+struct forget {
+	const struct mw_subject_info *tab;
+	uint32_t n;
+	struct mw_flow_key *keys;
+	size_t nk, cap;
+};
+
+static int forget_one(const void *key, const void *val, void *ctx)
+{
+	const struct mw_flow_key *k = key;
+	struct forget *f = ctx;
+
+	(void)val;
+	if (k->subject < f->n && f->tab[k->subject].kind != MW_KIND_FREE)
+		return 0;
+	if (f->nk == f->cap) {
+		size_t cap = f->cap ? 2 * f->cap : 256;
+		struct mw_flow_key *nk = realloc(f->keys, cap * sizeof(*nk));
+
+		if (!nk)
+			return -ENOMEM;
+		f->keys = nk;
+		f->cap = cap;
+	}
+	f->keys[f->nk++] = *k;
+	return 0;
+}
+
+int mw_flows_forget(const struct mw_maps *m, const struct mw_subject_info *tab, uint32_t n)
+{
+	struct forget f = { .tab = tab, .n = n };
+	size_t i;
+	int rc;
+
+	rc = mw_map_scan(m->flows, sizeof(struct mw_flow_key), sizeof(struct mw_flow), forget_one,
+			 &f);
+	for (i = 0; i < f.nk; i++)
+		bpf_map_delete_elem(m->flows, &f.keys[i]);
+	free(f.keys);
+	return rc < 0 ? rc : 0;
+}
+
 int mw_flowmiss_read(const struct mw_maps *m, struct mw_counter *out)
 {
 	return mw_read_array(m->flowmiss, m->max_subjects, sizeof(*out), out);

@@ -35,6 +35,12 @@ ssize_t mw_flows_read(const struct mw_maps *m, uint32_t subject, struct mw_flow_
  */
 int mw_flow_take(const struct mw_maps *m, const struct mw_flow_key *k, struct mw_flow *out);
 
+/*
+ * Delete the flows of every subject whose entry in @tab (@n subjects) is
+ * free: apply calls it when subjects went, before their ids are reused.
+ */
+int mw_flows_forget(const struct mw_maps *m, const struct mw_subject_info *tab, uint32_t n);
+
 /* Frames that found the table full, per subject (m->max_subjects cells into @out). */
 int mw_flowmiss_read(const struct mw_maps *m, struct mw_counter *out);
 

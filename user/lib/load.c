@@ -444,6 +444,7 @@ attach:
 			SETERR("recording interface slot: %s", strerror(-rc));
 			goto out;
 		}
+		mw_ctl_sync_roles(&m);
 		if (o->group) {
 			rc = mw_pins_share(pin_dir, o->group, err, errlen);
 			if (rc)

@@ -323,6 +323,22 @@ int mw_maps_from_skel(struct mw_maps *m, struct modwall_bpf *skel, char *err, si
 	return maps_finish(m, err, errlen);
 }
 
+int mw_ctl_sync_roles(struct mw_maps *m)
+{
+	uint32_t n = 0;
+	__u32 k;
+
+	for (k = 0; k < MW_MAX_IFACES; k++) {
+		struct mw_iface v;
+
+		if (bpf_map_lookup_elem(m->ifaces, &k, &v))
+			return -errno;
+		n += v.ifindex && v.role == MW_ROLE_WAN;
+	}
+	__atomic_store_n(&m->ctlm->wan_ifaces, n, __ATOMIC_RELEASE);
+	return 0;
+}
+
 int mw_maps_init(struct mw_maps *m, uint32_t max_subjects)
 {
 	struct mw_subject_info unk = { .name = "unattributed", .kind = MW_KIND_UNKNOWN,

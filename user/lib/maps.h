@@ -59,6 +59,9 @@ int mw_maps_tables(struct mw_maps *m, char *err, size_t errlen);
 int mw_maps_from_skel(struct mw_maps *m, struct modwall_bpf *skel, char *err, size_t errlen);
 void mw_maps_close(struct mw_maps *m);
 
+/* Count the wan-role interfaces of mw_ifaces into mw_ctl.wan_ifaces (read-write maps). */
+int mw_ctl_sync_roles(struct mw_maps *m);
+
 /* Initialise mw_ctl and subject 0 of freshly created maps. */
 int mw_maps_init(struct mw_maps *m, uint32_t max_subjects);
 

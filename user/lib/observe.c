@@ -259,6 +259,7 @@ static void decode_l4(const uint8_t *p, size_t left, struct mw_frame *f)
 
 	if (f->later_frag)
 		return;
+	f->l4_off = (uint32_t)(f->caplen - left);
 	switch (f->proto) {
 	case 6:		/* TCP */
 	case 17:	/* UDP */
@@ -377,6 +378,7 @@ void mw_decode_frame(const uint8_t *p, size_t caplen, struct mw_frame *f)
 	uint16_t type;
 
 	memset(f, 0, sizeof(*f));
+	f->caplen = (uint32_t)caplen;
 	if (caplen < 14) {
 		f->truncated = 1;
 		return;

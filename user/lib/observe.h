@@ -99,6 +99,8 @@ struct mw_frame {
 	uint16_t sport, dport;		/* TCP/UDP */
 	uint8_t icmp_type, icmp_code;	/* ICMP/ICMPv6 */
 	uint8_t l2_ok;			/* the Ethernet header (14 bytes) is whole */
+	uint32_t caplen;		/* bytes decoded from */
+	uint32_t l4_off;		/* where the L4 header starts (has_l4) */
 };
 
 void mw_decode_frame(const uint8_t *p, size_t caplen, struct mw_frame *f);

@@ -209,6 +209,8 @@ int mw_unload(const char *pin_dir, const char *ifname, int keep, char *err, size
 			rc = unload_one(pin_dir, v.name, &m, err, errlen);
 		}
 	}
+	if (have_maps)
+		mw_ctl_sync_roles(&m);
 	if (!rc && !keep && count_links(pin_dir) == 0)
 		mw_pins_remove(pin_dir);
 out:

@@ -35,7 +35,9 @@ static __always_inline int dns_kind(const struct mw_pkt *pkt, __u64 len)
 	c = bpf_map_lookup_elem(&mw_dnsctl, &zero);
 	if (!c || !c->alive_ns || bpf_ktime_get_coarse_ns() - c->alive_ns > MW_DNS_ALIVE_NS)
 		return MW_DNS_NONE;
-	return len <= MW_DNS_SNAP && !(pkt->flags & MW_PF_FRAG) ? MW_DNS_HOLD : MW_DNS_COPY;
+	if (len > MW_DNS_SNAP || (pkt->flags & MW_PF_FRAG) || (c->flags & MW_DNSCTL_NO_HOLD))
+		return MW_DNS_COPY;
+	return MW_DNS_HOLD;
 }
 
 /* Queue @skb's first bytes for the learner; 0 when queued. */

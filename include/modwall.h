@@ -285,8 +285,11 @@ struct mw_dns_val {
 struct mw_dnsctl {		/* mw_dnsctl[0] */
 	__u64 alive_ns;		/* bpf_ktime_get_coarse_ns() base: the learner's last beat */
 	__u32 pid;		/* the learner */
-	__u32 pad;
+	__u32 flags;		/* MW_DNSCTL_* */
 };
+
+/* Copy answers, never hold them: learning then races the device (diagnostics). */
+#define MW_DNSCTL_NO_HOLD	(1u << 0)
 
 /* mw_dnsq records */
 #define MW_DNSQ_HELD	(1u << 0)	/* dropped here: the learner must send it on */

@@ -101,7 +101,7 @@ int mw_read_subjects(const struct mw_maps *m, struct mw_subject_info *out);
 int mw_zero_percpu(const struct mw_maps *m, int fd, uint32_t from, uint32_t n);
 
 /*
- * Call @fn on every entry of a hash or LPM map (keys up to 64 bytes,
+ * Call @fn on every entry of a hash or LPM map (keys up to 512 bytes,
  * values up to 256) until it returns non-zero. Hash maps are read in
  * batches (a few system calls for the whole map); maps without a batch
  * operation (LPM tries) key by key. Returns 0 or -errno.

@@ -197,7 +197,7 @@ int mw_map_scan(int fd, size_t ksz, size_t vsz, mw_scan_fn fn, void *ctx)
 {
 	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	uint64_t in[8], out[8];		/* batch position: 4 bytes for hash maps */
-	unsigned char k[64], nk[64], v[256];
+	unsigned char k[512], nk[512], v[256];
 	__u32 chunk = 256;
 	void *keys = NULL, *vals = NULL, *prev = NULL;
 	int first = 1, rc = 0, stop = 0;

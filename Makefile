@@ -65,7 +65,7 @@ msg = @printf '  %-8s %s\n' $(1) $(2);
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps check test unit pkttest difftest fuzz applytest e2e enforcetest observetest gtptest daemontest radiustest linkwatchtest coexisttest vmtest policytest clitest installtest statetest demotest soak soaktest demo bench clean install
+.PHONY: all deps check test unit pkttest difftest fuzz applytest e2e enforcetest observetest gtptest daemontest radiustest linkwatchtest coexisttest vmtest policytest clitest installtest statetest demotest soak soaktest demo bench geobench clean install
 
 all: $(O)/modwall $(O)/modwalld
 
@@ -348,6 +348,23 @@ $(O)/tests/xdpbench: tests/bench/xdpbench.c $(O)/tests/fixture.o $(O)/libmodwall
 bench: deps
 	@$(MAKE) --no-print-directory all $(O)/tests/xdpbench $(O)/tests/rate_accuracy
 	@tests/bench/run.sh $(O)/modwall
+	@$(MAKE) --no-print-directory geobench
+
+# Country lookups and expansion (lib/geo): Debian's geoip-database, and the
+# same data written as a MaxMind DB (tests/bench/geo_mmdb.pl).
+$(O)/tests/geobench: tests/bench/geobench.c $(O)/libmodwall.a
+	@mkdir -p $(@D)
+	$(call msg,CC-BENCH,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(O)/libmodwall.a $(LIB_LDLIBS)
+
+$(O)/tests/geo/debian.mmdb: $(O)/tests/geobench tests/bench/geo_mmdb.pl /usr/share/GeoIP/GeoIP.dat /usr/share/GeoIP/GeoIPv6.dat
+	@mkdir -p $(@D)
+	$(call msg,GEN,$@)
+	$(Q)$(O)/tests/geobench dump | perl tests/bench/geo_mmdb.pl $@
+
+geobench: $(O)/tests/geobench $(O)/tests/geo/debian.mmdb
+	@printf '\n==== country lookups (lib/geo) ====\n\n'
+	@$(O)/tests/geobench $(O)/tests/geo/debian.mmdb
 
 install: $(O)/modwall $(O)/modwalld
 	install -D -m 0755 $(O)/modwall $(DESTDIR)$(SBINDIR)/modwall

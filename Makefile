@@ -23,7 +23,8 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iuser/lib -Iuser/cli -Iu
 	    $(shell pkg-config --cflags libnl-3.0 libnl-route-3.0 2>/dev/null)
 # What the library needs; the CLI adds libpcap (capture), the daemon
 # libmicrohttpd, nettle (RADIUS authenticators) and libnl (link watch).
-LIB_LDLIBS := -lxdp -lbpf -lelf -lz $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
+LIB_LDLIBS := -lxdp -lbpf -lelf -lz $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c) \
+	      -lmaxminddb -lGeoIP
 CLI_LDLIBS := $(LIB_LDLIBS) -lpcap
 LDLIBS     := $(LIB_LDLIBS) -lmicrohttpd -lnettle \
 	      $(shell pkg-config --libs libnl-3.0 libnl-route-3.0 2>/dev/null || echo -lnl-route-3 -lnl-3)
@@ -35,7 +36,8 @@ DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-
 	    libjson-c-dev libnl-3-dev libnl-route-3-dev libcmocka-dev ieee-data \
 	    iproute2 iputils-ping python3-scapy netsniff-ng tcpdump libpcap-dev bc strace \
 	    libmicrohttpd-dev prometheus curl xdp-tools libxdp-dev nftables linux-perf \
-	    nettle-dev freeradius-utils qemu-system-x86 busybox-static cpio
+	    nettle-dev freeradius-utils qemu-system-x86 busybox-static cpio \
+	    libmaxminddb-dev libgeoip-dev geoip-database libmaxmind-db-writer-perl
 
 # user/lib: the library (maps, loader, policy, compile, apply, bindings,
 # registry, MUD); user/cli: the modwall command; user/daemon: modwalld.
@@ -49,7 +51,7 @@ CLI_OBJS    := $(CLI_SRCS:%.c=$(O)/%.o)
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(O)/%.o)
 ASAN_LIB_OBJS := $(LIB_SRCS:%.c=$(O)/asan/%.o) $(DAEMON_SRCS:%.c=$(O)/asan/%.o)
 
-UNIT_TESTS := $(O)/tests/test_addr $(O)/tests/test_file $(O)/tests/test_ieee $(O)/tests/test_policy $(O)/tests/test_mud $(O)/tests/test_observe $(O)/tests/test_metrics $(O)/tests/test_radius
+UNIT_TESTS := $(O)/tests/test_addr $(O)/tests/test_file $(O)/tests/test_geo $(O)/tests/test_ieee $(O)/tests/test_policy $(O)/tests/test_mud $(O)/tests/test_observe $(O)/tests/test_metrics $(O)/tests/test_radius
 PKT_TESTS  := $(O)/tests/test_pkt $(O)/tests/test_tables $(O)/tests/test_registry $(O)/tests/test_gtp
 FUZZ_SECONDS ?= 60
 SOAK_SECONDS ?= 1800
@@ -63,7 +65,7 @@ msg = @printf '  %-8s %s\n' $(1) $(2);
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps check test unit pkttest difftest fuzz applytest e2e enforcetest observetest flowstest gtptest daemontest radiustest linkwatchtest coexisttest vmtest policytest clitest installtest statetest demotest soak soaktest demo bench clean install
+.PHONY: all deps check test unit pkttest difftest fuzz applytest e2e enforcetest observetest flowstest gtptest daemontest radiustest linkwatchtest coexisttest vmtest policytest clitest installtest statetest demotest soak soaktest demo bench geobench clean install
 
 all: $(O)/modwall $(O)/modwalld
 
@@ -120,6 +122,20 @@ $(O)/tests/test_%: tests/unit/test_%.c $(O)/libmodwall-asan.a
 	@mkdir -p $(@D)
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+# Country databases: the MaxMind DB fixtures are written at build time
+# (libmaxmind-db-writer-perl), so the expected answers are the test's own.
+GEO_DBS := $(O)/tests/geo/geo6.mmdb $(O)/tests/geo/geo4.mmdb
+$(GEO_DBS) &: tests/unit/data/geo/mkmmdb.pl
+	@mkdir -p $(O)/tests/geo
+	$(call msg,GEN,$(O)/tests/geo/)
+	$(Q)perl $< $(O)/tests/geo
+
+$(O)/tests/test_geo: tests/unit/test_geo.c $(O)/libmodwall-asan.a $(GEO_DBS)
+	@mkdir -p $(@D)
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -DGEO_DATA='"$(O)/tests/geo"' -o $@ $< $(O)/libmodwall-asan.a \
+		$(LDLIBS) -lcmocka
 
 $(O)/tests/test_observe: tests/observe/test_observe.c $(O)/libmodwall-asan.a
 	@mkdir -p $(@D)
@@ -336,6 +352,23 @@ $(O)/tests/xdpbench: tests/bench/xdpbench.c $(O)/tests/fixture.o $(O)/libmodwall
 bench: deps
 	@$(MAKE) --no-print-directory all $(O)/tests/xdpbench $(O)/tests/rate_accuracy
 	@tests/bench/run.sh $(O)/modwall
+	@$(MAKE) --no-print-directory geobench
+
+# Country lookups and expansion (lib/geo): Debian's geoip-database, and the
+# same data written as a MaxMind DB (tests/bench/geo_mmdb.pl).
+$(O)/tests/geobench: tests/bench/geobench.c $(O)/libmodwall.a
+	@mkdir -p $(@D)
+	$(call msg,CC-BENCH,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(O)/libmodwall.a $(LIB_LDLIBS)
+
+$(O)/tests/geo/debian.mmdb: $(O)/tests/geobench tests/bench/geo_mmdb.pl /usr/share/GeoIP/GeoIP.dat /usr/share/GeoIP/GeoIPv6.dat
+	@mkdir -p $(@D)
+	$(call msg,GEN,$@)
+	$(Q)$(O)/tests/geobench dump | perl tests/bench/geo_mmdb.pl $@
+
+geobench: $(O)/tests/geobench $(O)/tests/geo/debian.mmdb
+	@printf '\n==== country lookups (lib/geo) ====\n\n'
+	@$(O)/tests/geobench $(O)/tests/geo/debian.mmdb
 
 install: $(O)/modwall $(O)/modwalld
 	install -D -m 0755 $(O)/modwall $(DESTDIR)$(SBINDIR)/modwall

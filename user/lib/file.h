@@ -23,6 +23,11 @@
 #define MW_FILE_IEEE_MAX	(64u << 20)	/* one IEEE registry CSV */
 #define MW_FILE_TAC_MAX		(64u << 20)	/* a TAC table */
 #define MW_FILE_SECRET_MAX	4096u		/* the RADIUS shared secret file */
+/*
+ * One country database (geo.h). GeoLite2-Country is about 10 MiB, the
+ * city editions of MaxMind and DB-IP 70-130 MiB, Debian's GeoIPv6.dat 8 MiB.
+ */
+#define MW_FILE_GEO_MAX		(512u << 20)
 
 /*
  * Open @path for reading when it is a regular file. Returns the fd, or

@@ -21,9 +21,9 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iuser/lib -Iuser/cli -Iuser/daemon -I$(O) -MMD -MP \
 	    $(shell pkg-config --cflags json-c 2>/dev/null) \
 	    $(shell pkg-config --cflags libnl-3.0 libnl-route-3.0 2>/dev/null)
-# What the library needs; the CLI adds libpcap (capture), the daemon
+# What the library needs (ldns: DNS messages); the CLI adds libpcap (capture), the daemon
 # libmicrohttpd, nettle (RADIUS authenticators) and libnl (link watch).
-LIB_LDLIBS := -lxdp -lbpf -lelf -lz $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
+LIB_LDLIBS := -lxdp -lbpf -lelf -lz -lldns $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 CLI_LDLIBS := $(LIB_LDLIBS) -lpcap
 LDLIBS     := $(LIB_LDLIBS) -lmicrohttpd -lnettle \
 	      $(shell pkg-config --libs libnl-3.0 libnl-route-3.0 2>/dev/null || echo -lnl-route-3 -lnl-3)
@@ -35,7 +35,8 @@ DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-
 	    libjson-c-dev libnl-3-dev libnl-route-3-dev libcmocka-dev ieee-data \
 	    iproute2 iputils-ping python3-scapy netsniff-ng tcpdump libpcap-dev bc strace \
 	    libmicrohttpd-dev prometheus curl xdp-tools libxdp-dev nftables linux-perf \
-	    nettle-dev freeradius-utils qemu-system-x86 busybox-static cpio
+	    nettle-dev freeradius-utils qemu-system-x86 busybox-static cpio \
+	    libldns-dev
 
 # user/lib: the library (maps, loader, policy, compile, apply, bindings,
 # registry, MUD); user/cli: the modwall command; user/daemon: modwalld.

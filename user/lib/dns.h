@@ -36,7 +36,8 @@
 	X(MW_DNS_E_TRUNCATED,	2, "truncated")				\
 	/* a compression pointer that loops or points past the end */	\
 	X(MW_DNS_E_POINTER,	3, "bad_pointer")			\
-	/* a label over 63 bytes or a name over 255 */			\
+	/* a label over 63 bytes or past the end, a name over 255 \
+	 * (as a pointer loop through a label makes) */			\
 	X(MW_DNS_E_LABEL,	4, "bad_label")				\
 	/* record data that does not fit its type */			\
 	X(MW_DNS_E_RDATA,	5, "bad_rdata")				\

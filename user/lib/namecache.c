@@ -437,6 +437,12 @@ static int add_pair(struct mw_namecache *c, const char *name, int family, const 
 
 	if (leaves <= now)
 		return 0;
+	if (i != NIL && c->pairs[i].leaves <= now) {
+		/* left, but not yet taken out: out first, then in again */
+		pair_remove(c, i, MW_NC_EXPIRED, cb, ctx);
+		c->st.expired++;
+		i = NIL;
+	}
 	if (i != NIL) {
 		p = &c->pairs[i];
 		if (expires > p->expires) {

@@ -54,6 +54,7 @@ UNIT_TESTS := $(O)/tests/test_addr $(O)/tests/test_file $(O)/tests/test_ieee $(O
 	      $(O)/tests/test_dns $(O)/tests/test_namecache
 PKT_TESTS  := $(O)/tests/test_pkt $(O)/tests/test_tables $(O)/tests/test_registry $(O)/tests/test_gtp
 FUZZ_SECONDS ?= 60
+FUZZ_DNS_SECONDS ?= 60
 SOAK_SECONDS ?= 1800
 
 ifeq ($(V),1)
@@ -152,6 +153,16 @@ $(O)/tests/fuzz_radius: tests/radius/fuzz_radius.c $(FUZZ_RADIUS_SRCS) $(O)/libm
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-o $@ tests/radius/fuzz_radius.c $(FUZZ_RADIUS_SRCS) $(O)/libmodwall.a $(LDLIBS)
 
+# DNS messages into the name cache; the library's two files built with the
+# fuzzer's instrumentation, ldns as Debian ships it.
+FUZZ_DNS_SRCS := user/lib/dns.c user/lib/namecache.c
+$(O)/tests/fuzz_dns: tests/unit/fuzz_dns.c $(FUZZ_DNS_SRCS) user/lib/dns.h user/lib/namecache.h
+	@mkdir -p $(@D)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(CLANG) -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -Iuser/lib \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-o $@ tests/unit/fuzz_dns.c $(FUZZ_DNS_SRCS) -lldns
+
 # Test fixtures for the data path (tests/lib/fixture.h): skeleton loads,
 # frames, BPF_PROG_TEST_RUN, per-CPU counters. libbpf only.
 FIXTURE_CFLAGS := -Itests/lib
@@ -242,12 +253,17 @@ pkttest: $(PKT_TESTS)
 difftest: $(O)/tests/diff
 	@$(O)/tests/diff --frames 100000
 
-# make fuzz [FUZZ_SECONDS=N]: libFuzzer over the differential harness
+# make fuzz [FUZZ_SECONDS=N] [FUZZ_DNS_SECONDS=N]: libFuzzer over the
+# differential harness, then over the DNS parser and name cache (seeded
+# with tests/unit/data/dns; new inputs stay under build/)
 fuzz: deps
-	@$(MAKE) --no-print-directory $(O)/tests/diff-fuzz
+	@$(MAKE) --no-print-directory $(O)/tests/diff-fuzz $(O)/tests/fuzz_dns
 	@mkdir -p $(O)/fuzz-corpus
 	@$(O)/tests/diff --frames 2000 --corpus $(O)/fuzz-corpus >/dev/null
 	@$(O)/tests/diff-fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(O)/fuzz-corpus
+	@mkdir -p $(O)/fuzz-dns-corpus && cp tests/unit/data/dns/*.bin $(O)/fuzz-dns-corpus/
+	@$(O)/tests/fuzz_dns -max_total_time=$(FUZZ_DNS_SECONDS) -max_len=4096 -print_final_stats=1 \
+		$(O)/fuzz-dns-corpus
 
 policytest: $(O)/modwall
 	@tests/policy/run.sh $(O)/modwall

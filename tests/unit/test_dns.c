@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -419,6 +420,40 @@ static void test_raw_rdata(void **state)
 	    0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 198, 18, 0, 8);
 }
 
+/* The fuzzer's seeds (tests/unit/data/dns) read as they were written. */
+static void seed(const char *file, int response, int rcode, uint32_t cnames, uint32_t addrs,
+		 uint32_t flags)
+{
+	char path[128];
+	struct mw_dns_msg *m = msg();
+	struct wire w;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "tests/unit/data/dns/%s", file);
+	f = fopen(path, "rb");
+	if (!f)
+		fail_msg("%s: cannot open", path);
+	w.len = fread(w.b, 1, sizeof(w.b), f);
+	fclose(f);
+	assert_int_equal(mw_dns_parse(w.b, w.len, m), MW_DNS_OK);
+	assert_int_equal(m->response, response);
+	assert_int_equal(m->rcode, rcode);
+	assert_int_equal(m->n_cnames, cnames);
+	assert_int_equal(m->n_addrs, addrs);
+	assert_int_equal(m->flags, flags);
+}
+
+static void test_seed_files(void **state)
+{
+	(void)state;
+	seed("a.bin", 1, 0, 0, 2, 0);
+	seed("aaaa.bin", 1, 0, 0, 1, 0);
+	seed("cname-chain.bin", 1, 0, 2, 2, 0);
+	seed("cname-loop.bin", 1, 0, 1, 0, MW_DNS_F_LOOP);
+	seed("nxdomain.bin", 1, 3, 0, 0, 0);
+	seed("query.bin", 0, 0, 0, 0, 0);
+}
+
 static void test_result_names(void **state)
 {
 	int i;
@@ -450,6 +485,7 @@ int main(void)
 		cmocka_unit_test(test_raw_class_opcode),
 		cmocka_unit_test(test_raw_names),
 		cmocka_unit_test(test_raw_rdata),
+		cmocka_unit_test(test_seed_files),
 		cmocka_unit_test(test_result_names),
 	};
 

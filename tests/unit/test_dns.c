@@ -411,6 +411,11 @@ static void test_raw_rdata(void **state)
 	/* an A record of 5 bytes: ldns reads the address and skips the rest */
 	RAW(MW_DNS_OK, HDR(QR, 0, 1, 1, 0, 0), QX,
 	    0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 5, 198, 18, 0, 7, 1);
+	/* an A record, then a CNAME, with no data at all */
+	RAW(MW_DNS_E_RDATA, HDR(QR, 0, 1, 1, 0, 0), QX,
+	    0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 0);
+	RAW(MW_DNS_E_RDATA, HDR(QR, 0, 1, 1, 0, 0), QX,
+	    0xc0, 12, 0, 5, 0, 1, 0, 0, 0, 60, 0, 0);
 	/* an AAAA record of 4 bytes, alone or before another record:
 	 * ldns finds the record data ends before the address does */
 	RAW(MW_DNS_E_TRUNCATED, HDR(QR, 0, 1, 1, 0, 0), QX,

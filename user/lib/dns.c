@@ -138,6 +138,8 @@ static int walk(struct mw_dns_msg *m, const ldns_rr_list *ans, const ldns_rdf *q
 	chain[0] = qname;
 	for (;;) {
 		const ldns_rr *cname = NULL;
+		const ldns_rdf *target;
+		struct mw_dns_cname *c;
 
 		for (i = 0; i < n; i++) {
 			const ldns_rr *rr = ldns_rr_list_rr(ans, i);
@@ -160,9 +162,8 @@ static int walk(struct mw_dns_msg *m, const ldns_rr_list *ans, const ldns_rdf *q
 			return MW_DNS_OK;
 		}
 
-		const ldns_rdf *target = ldns_rr_rdf(cname, 0);
-		struct mw_dns_cname *c = &m->cnames[hop];
-
+		target = ldns_rr_rdf(cname, 0);
+		c = &m->cnames[hop];
 		if (!target || ldns_rdf_get_type(target) != LDNS_RDF_TYPE_DNAME)
 			return MW_DNS_E_RDATA;
 		for (j = 0; j <= hop; j++)
@@ -201,7 +202,6 @@ int mw_dns_parse(const uint8_t *buf, size_t len, struct mw_dns_msg *m)
 	int ret;
 
 	memset(m, 0, offsetof(struct mw_dns_msg, cnames));
-	m->n_cnames = 0;
 	m->n_addrs = 0;
 	if (len < LDNS_HEADER_SIZE)
 		return MW_DNS_E_SHORT;

@@ -11,6 +11,9 @@
  * name once written as text, so a message that puts one where modwall
  * would read it is refused (MW_DNS_E_NAME).
  *
+ * Only CNAMEs are followed: a resolver answering through a DNAME sends
+ * the CNAME it synthesised too (RFC 6672).
+ *
  * The walk from the question name is bounded: MW_DNS_MAX_CHAIN CNAME hops,
  * MW_DNS_MAX_ADDRS addresses; what is left over is flagged, not an error.
  */
@@ -107,7 +110,7 @@ struct mw_dns_msg {
  * Parse the message of @len bytes at @buf into @m. A query is parsed for its
  * question only (no chain, no addresses). TTLs with the top bit set read as
  * 0 (RFC 2181, 8). Returns MW_DNS_OK or an MW_DNS_E_* kind; on error @m
- * holds nothing to use. Thread-safe; @m is about 21 KiB, so not for a
+ * holds nothing to use. Thread-safe; @m is about 22 KiB, so not for a
  * small stack.
  */
 int mw_dns_parse(const uint8_t *buf, size_t len, struct mw_dns_msg *m);

@@ -30,6 +30,10 @@
  * recently asked goes), in total max_asked (the least recently asked over
  * all devices goes); a device leaves with its last name.
  *
+ * All of it is allocated by mw_namecache_new: about 110 bytes a pair and
+ * 100 an asked record, with 48 a name slot (max_pairs + max_asked of them)
+ * plus each name's text, allocated as it comes.
+ *
  * Lookups by name, by address, by device, and insertion, are hash-table
  * probes: O(1) but for the entries returned, and for the heap of leave
  * times (O(log n)) on insertion and expiry.

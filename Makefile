@@ -21,9 +21,9 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iuser/lib -Iuser/cli -Iuser/daemon -I$(O) -MMD -MP \
 	    $(shell pkg-config --cflags json-c 2>/dev/null) \
 	    $(shell pkg-config --cflags libnl-3.0 libnl-route-3.0 2>/dev/null)
-# What the library needs; the CLI adds libpcap (capture), the daemon
+# What the library needs (ldns: DNS messages); the CLI adds libpcap (capture), the daemon
 # libmicrohttpd, nettle (RADIUS authenticators) and libnl (link watch).
-LIB_LDLIBS := -lxdp -lbpf -lelf -lz $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c) \
+LIB_LDLIBS := -lxdp -lbpf -lelf -lz -lldns $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c) \
 	      -lmaxminddb -lGeoIP
 CLI_LDLIBS := $(LIB_LDLIBS) -lpcap
 LDLIBS     := $(LIB_LDLIBS) -lmicrohttpd -lnettle \
@@ -37,7 +37,7 @@ DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-
 	    iproute2 iputils-ping python3-scapy netsniff-ng tcpdump libpcap-dev bc strace \
 	    libmicrohttpd-dev prometheus curl xdp-tools libxdp-dev nftables linux-perf \
 	    nettle-dev freeradius-utils qemu-system-x86 busybox-static cpio \
-	    libmaxminddb-dev libgeoip-dev geoip-database libmaxmind-db-writer-perl
+	    libmaxminddb-dev libgeoip-dev geoip-database libmaxmind-db-writer-perl libldns-dev
 
 # user/lib: the library (maps, loader, policy, compile, apply, bindings,
 # registry, MUD); user/cli: the modwall command; user/daemon: modwalld.
@@ -51,9 +51,11 @@ CLI_OBJS    := $(CLI_SRCS:%.c=$(O)/%.o)
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(O)/%.o)
 ASAN_LIB_OBJS := $(LIB_SRCS:%.c=$(O)/asan/%.o) $(DAEMON_SRCS:%.c=$(O)/asan/%.o)
 
-UNIT_TESTS := $(O)/tests/test_addr $(O)/tests/test_file $(O)/tests/test_geo $(O)/tests/test_ieee $(O)/tests/test_policy $(O)/tests/test_mud $(O)/tests/test_observe $(O)/tests/test_metrics $(O)/tests/test_radius
+UNIT_TESTS := $(O)/tests/test_addr $(O)/tests/test_file $(O)/tests/test_geo $(O)/tests/test_ieee $(O)/tests/test_policy $(O)/tests/test_mud $(O)/tests/test_observe $(O)/tests/test_metrics $(O)/tests/test_radius \
+	      $(O)/tests/test_dns $(O)/tests/test_namecache
 PKT_TESTS  := $(O)/tests/test_pkt $(O)/tests/test_tables $(O)/tests/test_registry $(O)/tests/test_gtp
 FUZZ_SECONDS ?= 60
+FUZZ_DNS_SECONDS ?= 60
 SOAK_SECONDS ?= 1800
 
 ifeq ($(V),1)
@@ -166,6 +168,16 @@ $(O)/tests/fuzz_radius: tests/radius/fuzz_radius.c $(FUZZ_RADIUS_SRCS) $(O)/libm
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-o $@ tests/radius/fuzz_radius.c $(FUZZ_RADIUS_SRCS) $(O)/libmodwall.a $(LDLIBS)
 
+# DNS messages into the name cache; the library's two files built with the
+# fuzzer's instrumentation, ldns as Debian ships it.
+FUZZ_DNS_SRCS := user/lib/dns.c user/lib/namecache.c
+$(O)/tests/fuzz_dns: tests/unit/fuzz_dns.c $(FUZZ_DNS_SRCS) user/lib/dns.h user/lib/namecache.h
+	@mkdir -p $(@D)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(CLANG) -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -Iuser/lib \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-o $@ tests/unit/fuzz_dns.c $(FUZZ_DNS_SRCS) -lldns
+
 # Test fixtures for the data path (tests/lib/fixture.h): skeleton loads,
 # frames, BPF_PROG_TEST_RUN, per-CPU counters. libbpf only.
 FIXTURE_CFLAGS := -Itests/lib
@@ -256,12 +268,17 @@ pkttest: $(PKT_TESTS)
 difftest: $(O)/tests/diff
 	@$(O)/tests/diff --frames 100000
 
-# make fuzz [FUZZ_SECONDS=N]: libFuzzer over the differential harness
+# make fuzz [FUZZ_SECONDS=N] [FUZZ_DNS_SECONDS=N]: libFuzzer over the
+# differential harness, then over the DNS parser and name cache (seeded
+# with tests/unit/data/dns; new inputs stay under build/)
 fuzz: deps
-	@$(MAKE) --no-print-directory $(O)/tests/diff-fuzz
+	@$(MAKE) --no-print-directory $(O)/tests/diff-fuzz $(O)/tests/fuzz_dns
 	@mkdir -p $(O)/fuzz-corpus
 	@$(O)/tests/diff --frames 2000 --corpus $(O)/fuzz-corpus >/dev/null
 	@$(O)/tests/diff-fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(O)/fuzz-corpus
+	@mkdir -p $(O)/fuzz-dns-corpus && cp tests/unit/data/dns/*.bin $(O)/fuzz-dns-corpus/
+	@$(O)/tests/fuzz_dns -max_total_time=$(FUZZ_DNS_SECONDS) -max_len=4096 -print_final_stats=1 \
+		$(O)/fuzz-dns-corpus
 
 policytest: $(O)/modwall
 	@tests/policy/run.sh $(O)/modwall

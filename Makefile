@@ -37,7 +37,7 @@ DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-
 	    iproute2 iputils-ping python3-scapy netsniff-ng tcpdump libpcap-dev bc strace \
 	    libmicrohttpd-dev prometheus curl xdp-tools libxdp-dev nftables linux-perf \
 	    nettle-dev freeradius-utils qemu-system-x86 busybox-static cpio \
-	    libmaxminddb-dev libgeoip-dev geoip-database libmaxmind-db-writer-perl libldns-dev
+	    libmaxminddb-dev libgeoip-dev geoip-database libmaxmind-db-writer-perl libldns-dev dnsmasq
 
 # user/lib: the library (maps, loader, policy, compile, apply, bindings,
 # registry, MUD); user/cli: the modwall command; user/daemon: modwalld.

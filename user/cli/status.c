@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* status: interfaces, roles, modes, program ids, policy generation. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -8,6 +9,8 @@
 #include "cli.h"
 #include "state.h"
 #include "tc_egress.h"
+#include "dnsallow.h"
+#include "observe.h"
 
 static void fmt_time(uint64_t ns, char *buf, size_t len)
 {
@@ -75,6 +78,63 @@ static int tc_problem(const struct mw_iface *v, uint32_t *live, char *why, size_
 			 "not modwall's prog %u; 'modwall load %s' puts it back", name,
 			 MW_TC_HANDLE, MW_TC_PRIO, *live, v->tc_prog_id, name);
 	return 1;
+}
+
+/*
+ * The DNS learner: is one beating, how many name rules are live, what the
+ * tc programs held. A live policy with name rules and no learner is a
+ * problem: those rules then allow nothing new. Returns the problems (0, 1).
+ */
+static int dns_status(const struct mw_maps *m, struct json_object *j, struct json_object *probs)
+{
+	struct json_object *o = json_object_new_object();
+	struct mw_namerule *rules = calloc(MW_MAX_NAMERULES, sizeof(*rules));
+	struct mw_dnsctl c = { 0 };
+	uint64_t *v = calloc((size_t)m->ncpus, sizeof(*v)), held = 0, released = 0;
+	__u32 zero = 0, s;
+	int nrules = 0, learning, cpu;
+
+	if (rules && m->ctlm->applied)
+		nrules = mw_namerules_read(m, m->ctlm->gen & 1, rules);
+	if (nrules < 0)
+		nrules = 0;
+	bpf_map_lookup_elem(m->dnsctl, &zero, &c);
+	learning = c.alive_ns && mw_mono_ns() - c.alive_ns < MW_DNS_ALIVE_NS;
+	for (s = 0; v && s < MW_DS_NR; s++) {
+		if (bpf_map_lookup_elem(m->dnsstats, &s, v))
+			continue;
+		for (cpu = 0; cpu < m->ncpus; cpu++) {
+			if (s == MW_DS_HELD)
+				held += v[cpu];
+			if (s == MW_DS_RELEASED)
+				released += v[cpu];
+		}
+	}
+	json_object_object_add(o, "learning", json_object_new_boolean(learning));
+	json_object_object_add(o, "learner_pid", learning ? json_object_new_int((int)c.pid) : NULL);
+	json_object_object_add(o, "holding", json_object_new_boolean(
+		learning && !(c.flags & MW_DNSCTL_NO_HOLD)));
+	json_object_object_add(o, "name_rules", json_object_new_int(nrules));
+	json_object_object_add(o, "held", json_object_new_int64((int64_t)held));
+	json_object_object_add(o, "released", json_object_new_int64((int64_t)released));
+	json_object_object_add(j, "dns", o);
+	if (!mw_opts.json && learning)
+		printf("\nnames: %d name rule(s) live; pid %u learns from the DNS answers devices "
+		       "receive (%s; %llu held, %llu sent on)\n", nrules, c.pid,
+		       c.flags & MW_DNSCTL_NO_HOLD ? "copies only" : "holding them until learned",
+		       (unsigned long long)held, (unsigned long long)released);
+	else if (!mw_opts.json)
+		printf("\nnames: %d name rule(s) live; nothing learns them\n", nrules);
+	free(rules);
+	free(v);
+	if (nrules && !learning) {
+		json_object_array_add(probs, json_object_new_string(
+			"name rules are live but nothing learns them: run modwalld (modwall daemon) in "
+			"the network namespace of the lan interfaces; until then they allow no new "
+			"address"));
+		return 1;
+	}
+	return 0;
 }
 
 int cmd_status(int argc, char **argv)
@@ -193,6 +253,7 @@ int cmd_status(int argc, char **argv)
 		}
 	}
 	json_object_object_add(j, "interfaces", arr);
+	nbad += dns_status(&m, j, probs);
 	json_object_object_add(j, "healthy", json_object_new_boolean(!nbad));
 	if (!mw_opts.json && !n)
 		printf("(no interface attached)\n");

@@ -36,6 +36,7 @@
 #include "daemon_int.h"
 #include "compile.h"
 #include "ieee.h"
+#include "dnslearn.h"
 #include "linkwatch.h"
 #include "metrics.h"
 #include "pipeline.h"
@@ -45,7 +46,7 @@
 #include "values.h"
 
 enum { D_LISTEN, D_TEXTFILE, D_INTERVAL, D_POLICY, D_BINDINGS, D_MAX_SERIES, D_RADIUS,
-       D_RADIUS_SECRET };
+       D_RADIUS_SECRET, D_DNS_GRACE, D_NO_DNS_LEARN, D_NO_DNS_HOLD };
 
 /* --policy has no short form: -p is the global --pretty */
 static const struct mw_opt daemon_opts[] = {
@@ -61,6 +62,13 @@ static const struct mw_opt daemon_opts[] = {
 					      "3GPP-IMEISV + Framed-IP bindings" },
 	{ D_RADIUS_SECRET, "radius-secret-file", 0, "FILE", "with --radius: the shared secret, "
 							    "first line of FILE" },
+	{ D_DNS_GRACE, "dns-grace", 0, "S", "an address learned for a name rule stays S seconds "
+					  "after its TTL (default 60)" },
+	{ D_NO_DNS_LEARN, "no-dns-learn", 0, NULL, "do not learn names from the DNS answers that "
+						    "reach devices (name rules then allow nothing)" },
+	{ D_NO_DNS_HOLD, "no-dns-hold", 0, NULL, "learn from copies of the answers instead of "
+						  "holding them until learned (diagnostics: the "
+						  "device may use an answer before it is allowed)" },
 	{ 0, NULL, 0, NULL, NULL },
 };
 
@@ -98,6 +106,17 @@ static int daemon_opt(const struct mw_opt *opt, const char *arg, void *ctx)
 		break;
 	case D_RADIUS_SECRET:
 		c->radius_secret = arg;
+		break;
+	case D_DNS_GRACE:
+		if (mw_val_uint(opt, arg, 0, 86400, &n))
+			return -1;
+		c->dns_grace = (uint32_t)n;
+		break;
+	case D_NO_DNS_LEARN:
+		c->no_dns_learn = 1;
+		break;
+	case D_NO_DNS_HOLD:
+		c->no_dns_hold = 1;
 		break;
 	}
 	return 0;
@@ -213,7 +232,7 @@ void daemon_reload(struct daemon *d)
 int cmd_daemon(int argc, char **argv)
 {
 	struct daemon d = { .cfg = { .listen = "127.0.0.1:9715", .interval = 0,
-				     .max_series = MW_METRICS_MAX_SERIES },
+				     .max_series = MW_METRICS_MAX_SERIES, .dns_grace = 60 },
 			    .was_up = -1, .textfile_ok = -1 };
 	struct MHD_Daemon *httpd = NULL;
 	sigset_t sigs;
@@ -224,7 +243,8 @@ int cmd_daemon(int argc, char **argv)
 
 	ix = mw_getopt(argc, argv, "daemon [--listen ADDR:PORT|none] [--textfile DIR [--interval S]] "
 		       "[--policy FILE [--bindings FILE]...] [--max-series N] "
-		       "[--radius ADDR:PORT --radius-secret-file FILE]",
+		       "[--radius ADDR:PORT --radius-secret-file FILE] [--dns-grace S] "
+		       "[--no-dns-learn|--no-dns-hold]",
 		       daemon_opts, daemon_opt, &d.cfg);
 	if (ix < 0)
 		return ix == -2 ? MW_EXIT_OK : MW_EXIT_USAGE;
@@ -234,8 +254,14 @@ int cmd_daemon(int argc, char **argv)
 	}
 	if (!strcmp(d.cfg.listen, "none"))
 		d.cfg.listen = NULL;
-	if (!d.cfg.listen && !d.cfg.textfile) {
-		mw_err("daemon: with --listen none, --textfile DIR is the only output; give one");
+	if (!d.cfg.listen && !d.cfg.textfile && d.cfg.no_dns_learn && !d.cfg.radius) {
+		mw_err("daemon: with --listen none and --no-dns-learn there is nothing to do: give "
+		       "--textfile DIR or --radius, or let it learn names");
+		return MW_EXIT_USAGE;
+	}
+	if (d.cfg.no_dns_learn && d.cfg.no_dns_hold) {
+		mw_err("daemon: --no-dns-hold changes how names are learned; --no-dns-learn learns "
+		       "none");
 		return MW_EXIT_USAGE;
 	}
 	if (d.cfg.interval && !d.cfg.textfile) {
@@ -310,6 +336,16 @@ int cmd_daemon(int argc, char **argv)
 		dlog("link watch off: %s", err);
 	else
 		d.lw_open = 1;
+	/* names from the DNS answers that reach devices, for name rules and flows */
+	if (!d.cfg.no_dns_learn) {
+		int e = mw_dnslearn_init(&d.dl, mw_opts.pin_dir, d.cfg.dns_grace, d.cfg.no_dns_hold);
+
+		if (e)
+			dlog("DNS learning off: %s", strerror(-e));
+		else
+			d.dl_open = 1;
+		d.st.dns = d.dl_open ? &d.dl.st : NULL;
+	}
 
 	if (d.cfg.listen) {
 		lfd = listen_on(d.cfg.listen, d.listen_url, sizeof(d.listen_url), &family);
@@ -342,6 +378,8 @@ out:
 		mw_radius_close(&d.radius);
 	if (wfd >= 0)
 		mw_linkwatch_close(&d.lw);
+	if (d.dl_open)
+		mw_dnslearn_close(&d.dl);
 	if (lfd >= 0)
 		close(lfd);
 	if (sfd >= 0)

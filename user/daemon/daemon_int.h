@@ -10,6 +10,7 @@
 #include <microhttpd.h>
 #include "health.h"
 #include "ieee.h"
+#include "dnslearn.h"
 #include "linkwatch.h"
 #include "metrics.h"
 #include "radius.h"
@@ -26,6 +27,8 @@ struct daemon_cfg {
 	uint32_t max_series;
 	const char *radius;		/* --radius ADDR:PORT */
 	const char *radius_secret;
+	uint32_t dns_grace;		/* --dns-grace S */
+	int no_dns_learn, no_dns_hold;
 };
 
 /*
@@ -56,6 +59,8 @@ struct daemon {
 	int lw_open;
 	struct mw_pub pub;		/* shared with the HTTP threads */
 	struct mw_proc proc;		/* the process_* families, read with every reading */
+	struct mw_dnslearn dl;		/* names from DNS answers */
+	int dl_open;
 };
 
 /* daemon.c */

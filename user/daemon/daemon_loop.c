@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * The daemon's poll loop: signals (SIGHUP reloads), RADIUS, the link watch,
+ * the DNS learner,
  * readings for the HTTP threads, textfile writes. All daemon state but
  * d->pub belongs to this thread.
  */
@@ -25,7 +26,7 @@ double mono_now(void)
 
 int daemon_loop(struct daemon *d, int http, int sfd, int rfd, int wfd)
 {
-	struct pollfd pfd[4];
+	struct pollfd pfd[5];
 	double next_write = 0;
 	int stop = 0;
 
@@ -58,6 +59,14 @@ int daemon_loop(struct daemon *d, int http, int sfd, int rfd, int wfd)
 				timeout = lt;
 			pfd[n++] = (struct pollfd){ .fd = wfd, .events = POLLIN };
 		}
+		if (d->dl_open) {
+			int dt = mw_dnslearn_timeout(&d->dl), dfd = mw_dnslearn_fd(&d->dl);
+
+			if (timeout < 0 || dt < timeout)
+				timeout = dt;
+			if (dfd >= 0)
+				pfd[n++] = (struct pollfd){ .fd = dfd, .events = POLLIN };
+		}
 		if (poll(pfd, (nfds_t)n, timeout) < 0 && errno != EINTR) {
 			mw_err("daemon: poll: %s", strerror(errno));
 			return -1;
@@ -74,6 +83,8 @@ int daemon_loop(struct daemon *d, int http, int sfd, int rfd, int wfd)
 			mw_radius_handle(&d->radius, mw_opts.pin_dir);
 		if (wfd >= 0 && !stop)
 			mw_linkwatch_handle(&d->lw);
+		if (d->dl_open && !stop)
+			mw_dnslearn_handle(&d->dl);
 		/* after the rest: a scrape that waited for it sees RADIUS and reload counters current */
 		if (http && !stop)
 			pub_render(d, 0);

@@ -52,6 +52,7 @@
 
 struct mw_radius_stats;
 struct mw_proc;
+struct mw_dnslearn_stats;
 
 #include <stddef.h>
 #include <stdint.h>
@@ -113,6 +114,7 @@ struct mw_mstate {
 	struct timespec last_reload_ok_at;	/* CLOCK_REALTIME; 0 before the first */
 	const struct mw_radius_stats *radius;	/* NULL: no RADIUS listener */
 	const struct mw_proc *proc;	/* NULL: no process_* families */
+	const struct mw_dnslearn_stats *dns;	/* NULL: no DNS learner */
 };
 
 /*

@@ -14,6 +14,7 @@
 #include "health.h"
 #include "metrics.h"
 #include "radius.h"
+#include "dnslearn.h"
 #include "state.h"
 
 /* ---- rendering ---- */
@@ -188,7 +189,7 @@ int mw_metrics_render(const struct mw_msnap *s, struct mw_mstate *st, struct mw_
 	/* the families that never give way */
 	/* up, build_info, the three series_*, scrape_duration, reading time; reloads; process */
 	fixed = 7 + (st->reload_enabled ? 4 : 0) + (st->radius ? MW_RADIUS_SERIES : 0) +
-		(st->proc ? MW_PROC_SERIES : 0);
+		(st->proc ? MW_PROC_SERIES : 0) + (st->dns ? MW_DNSLEARN_SERIES : 0);
 	if (s->up)
 		fixed += 4 + 3 + (uint64_t)s->niface * SUBJ_SERIES;
 	for (i = 0; s->up && i < (size_t)s->niface; i++)
@@ -308,6 +309,8 @@ int mw_metrics_render(const struct mw_msnap *s, struct mw_mstate *st, struct mw_
 	}
 	if (st->radius)
 		mw_radius_metrics(st->radius, b);
+	if (st->dns)
+		mw_dnslearn_metrics(st->dns, b);
 	family(b, "modwall_series_limit", "gauge", "Most series one reading exposes (--max-series).");
 	mw_sbuf_printf(b, "modwall_series_limit %u\n", st->max_series);
 	family(b, "modwall_series_limit_reached", "gauge",

@@ -8,18 +8,7 @@
 #include <bpf/bpf.h>
 #include "compile_int.h"
 #include "dnsallow.h"
-
-int mw_name_match(const char *pattern, const char *name)
-{
-	size_t pl, nl;
-
-	if (strncmp(pattern, "*.", 2))
-		return !strcasecmp(pattern, name);
-	pattern += 1;			/* ".example.com" */
-	pl = strlen(pattern);
-	nl = strlen(name);
-	return nl > pl && !strcasecmp(name + nl - pl, pattern);
-}
+#include "namecache.h"
 
 struct collect {
 	struct mw_learned *v;

@@ -7,9 +7,7 @@
  * An address enters a policy's allow-list when any device modwall watches
  * receives an answer that maps a name matching one of the policy's name
  * rules to it, and leaves it when the last such answer's TTL plus the
- * grace has run out. Patterns: "a.example.com" matches that name only;
- * "*.example.com" matches any name under example.com (one or more labels
- * before it), not example.com itself. Case does not matter.
+ * grace has run out. Patterns are matched by mw_name_match() (namecache.h).
  */
 #ifndef MW_DNSALLOW_H
 #define MW_DNSALLOW_H
@@ -24,9 +22,6 @@ struct mw_learned {
 	struct mw_dns_key k;
 	struct mw_dns_val v;
 };
-
-/* Does @name match @pattern (see above)? */
-int mw_name_match(const char *pattern, const char *name);
 
 /* The whole mw_dns map (malloc'd into *@out, NULL when empty): count or -errno. */
 ssize_t mw_dns_read(const struct mw_maps *m, struct mw_learned **out);

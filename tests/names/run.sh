@@ -1,0 +1,208 @@
+#!/bin/bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# Allow by DNS name, end to end: a real DNS server (dnsmasq) answers for
+# names under .test with addresses in 198.18.0.0/15; the device's policy
+# allows a name, not an address; modwalld learns the answers the device
+# receives. Usage: tests/names/run.sh MODWALL
+#
+#   dev 198.18.1.2 --- gw-lan 198.18.1.1 [gw, routes] gw-wan 198.18.200.1 --- srv 198.18.200.2
+#   (02:00:00:00:d1:02)  modwall --role lan                                    dnsmasq 198.18.200.53
+#                        (XDP up, tc egress down)                              broker 198.18.201.0/24
+#                                                                              many   198.18.204.0/22
+#
+# Checks: refused before resolving; reaches the broker after; refused for an
+# address it did not resolve; keeps working across a change of the name's
+# address; loses the old address after TTL + grace; 1000 fresh lookups
+# whose first datagram leaves microseconds after the answer, none dropped
+# (and, for comparison, the count when answers are only copied, not held);
+# status says when name rules are live and nothing learns them.
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../lib.sh"
+mw_init names "$@"
+mw_need dnsmasq
+PROBE="/usr/bin/python3 $HERE/probe.py"
+UDP="/usr/bin/python3 $HERE/../flows/udp.py"
+
+GW=${MW_PREFIX}-ngw
+DEV=${MW_PREFIX}-ndev
+SRV=${MW_PREFIX}-nsrv
+MAC_DEV=02:00:00:00:d1:02
+MAC_SRV=02:00:00:00:d1:aa
+DNS=198.18.200.53
+TTL=2
+GRACE=1
+NFRESH=${NFRESH:-1000}
+
+setup() {
+	mw_ns "$GW"
+	mw_ns "$DEV"
+	mw_ns "$SRV"
+	nsx "$GW" sysctl -qw net.ipv4.ip_forward=1
+	mw_link "$GW" gw-lan 198.18.1.1 "$DEV" eth0 198.18.1.2 $MAC_DEV
+	mw_link "$GW" gw-wan 198.18.200.1 "$SRV" eth0 198.18.200.2 $MAC_SRV
+	nsx "$SRV" ip addr add $DNS/32 dev lo
+	nsx "$SRV" ip route add local 198.18.201.0/24 dev lo
+	nsx "$SRV" ip route add local 198.18.204.0/22 dev lo
+	nsx "$SRV" ip route add 198.18.1.0/24 via 198.18.200.1
+	nsx "$DEV" ip route add default via 198.18.1.1
+	for n in $DNS 198.18.201.0/24 198.18.204.0/22; do
+		nsx "$GW" ip route add $n via 198.18.200.2
+	done
+	echo "198.18.201.1 broker.test" > "$TMP/hosts"
+	i=1
+	while [ $i -le $((2 * NFRESH)) ]; do
+		echo "198.18.$((204 + i / 256)).$((i % 256)) n$i.many.test"
+		i=$((i + 1))
+	done >> "$TMP/hosts"
+	nsx "$SRV" dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
+		--addn-hosts="$TMP/hosts" --listen-address=$DNS --bind-interfaces --user=root \
+		--local-ttl=$TTL --pid-file="$TMP/dnsmasq.pid" --cache-size=10000 \
+		--log-facility="$TMP/dnsmasq.log" &
+	MW_PIDS+=($!)
+	cat > "$TMP/policy.mwp" <<-POL
+	policy by-name {
+		allow udp to $DNS port 53
+		allow udp to name "broker.test" port 7000
+		allow udp to name "*.many.test" port 7000
+	}
+	device meter mac $MAC_DEV policy by-name
+	POL
+}
+
+# sink ADDR: count what reaches ADDR:7000 in srv (background; result in $TMP/sink.ADDR)
+sink_start() {
+	rm -f "$TMP/ready.$1"
+	nsx "$SRV" $PROBE sink "$1" 7000 "$TMP/ready.$1" 1.5 > "$TMP/sink.$1" &
+	MW_PIDS+=($!)
+	SINK_PID=$!
+	for _ in $(seq 50); do [ -e "$TMP/ready.$1" ] && return; sleep 0.1; done
+}
+sink_wait() { wait "$SINK_PID" 2>/dev/null; cut -d' ' -f"${2:-1}" "$TMP/sink.$1"; }
+
+# blast DST N: N datagrams from the device to DST:7000
+blast() { nsx "$DEV" $UDP blast 198.18.1.2 0 "$1" 7000 "$2" 32 >/dev/null; }
+not_allowed() { mw_counter meter not_allowed; }
+
+daemon_start() {
+	nsx "$GW" env MODWALL_PIN_DIR="$MODWALL_PIN_DIR" "$MODWALL" daemon --listen none \
+		--dns-grace $GRACE "$@" > "$TMP/daemon.log" 2>&1 &
+	MW_PIDS+=($!)
+	DAEMON_PID=$!
+	for _ in $(seq 50); do
+		[ "$("$MODWALL" -j status | mw_jq '.dns.learning')" = True ] && return
+		sleep 0.1
+	done
+}
+daemon_stop() { kill "$DAEMON_PID" 2>/dev/null; wait "$DAEMON_PID" 2>/dev/null; }
+
+test_load() {
+	nsx "$GW" "$MODWALL" load gw-lan --mode generic >/dev/null
+	expect "load gw-lan (lan: XDP and tc egress)" $? 0
+	"$MODWALL" apply "$TMP/policy.mwp" >/dev/null
+	expect "apply a policy with name rules" $? 0
+	"$MODWALL" status > "$TMP/status" 2>&1
+	expect "status: name rules live, nothing learning: degraded" $? 1
+	grep -q "nothing learns" "$TMP/status"
+	expect "status names the problem" $? 0
+	daemon_start
+	expect "the daemon learns (status .dns.learning)" \
+		"$("$MODWALL" -j status | mw_jq '.dns.learning')" True
+}
+
+test_before_resolving() {
+	local na
+	na=$(not_allowed)
+	sink_start 198.18.201.1
+	blast 198.18.201.1 5
+	expect "before resolving: nothing reaches the broker" "$(sink_wait 198.18.201.1)" 0
+	expect "before resolving: not_allowed == sent" $(($(not_allowed) - na)) 5
+}
+
+test_resolved() {
+	local na out
+	na=$(not_allowed)
+	sink_start 198.18.201.1
+	out=$(nsx "$DEV" $PROBE $DNS 53 broker.test --send 7000)
+	expect "the device resolves broker.test" "$out" "broker.test 198.18.201.1"
+	blast 198.18.201.1 9
+	expect "after resolving: the broker receives all 10" "$(sink_wait 198.18.201.1)" 10
+	expect "after resolving: nothing not_allowed" $(($(not_allowed) - na)) 0
+	na=$(not_allowed)
+	sink_start 198.18.201.9
+	blast 198.18.201.9 4
+	expect "an address it did not resolve: nothing arrives" "$(sink_wait 198.18.201.9)" 0
+	expect "an address it did not resolve: not_allowed == sent" $(($(not_allowed) - na)) 4
+	expect "flows name the broker" \
+		"$("$MODWALL" -j flows meter | mw_jq '[f["name"] for f in v["flows"] if f["remote"] == "198.18.201.1"]')" \
+		"['broker.test']"
+}
+
+test_address_change() {
+	local out
+	sed -i 's/^198.18.201.1 broker.test/198.18.201.2 broker.test/' "$TMP/hosts"
+	kill -HUP "$(cat "$TMP/dnsmasq.pid")"
+	sleep 0.3
+	sink_start 198.18.201.2
+	out=$(nsx "$DEV" $PROBE $DNS 53 broker.test --send 7000)
+	expect "the name moves: the device resolves the new address" "$out" "broker.test 198.18.201.2"
+	blast 198.18.201.2 4
+	expect "the new address works at once" "$(sink_wait 198.18.201.2)" 5
+	sink_start 198.18.201.1
+	blast 198.18.201.1 3
+	expect "the old address still works within TTL + grace" "$(sink_wait 198.18.201.1)" 3
+	sleep $((TTL + GRACE + 2))
+	sink_start 198.18.201.1
+	blast 198.18.201.1 3
+	expect "after TTL + grace: the old address is refused" "$(sink_wait 198.18.201.1)" 0
+	sink_start 198.18.201.2
+	blast 198.18.201.2 3
+	expect "after TTL + grace: not asked again, the new one too" "$(sink_wait 198.18.201.2)" 0
+}
+
+# fresh FIRST: NFRESH lookups of nFIRST.many.test.., each used at once
+fresh() {
+	local first=$1 na got
+	na=$(not_allowed)
+	rm -f "$TMP/ready.fresh"
+	nsx "$SRV" $PROBE sink 0.0.0.0 7000 "$TMP/ready.fresh" 2 > "$TMP/sink.fresh" &
+	MW_PIDS+=($!)
+	SINK_PID=$!
+	for _ in $(seq 50); do [ -e "$TMP/ready.fresh" ] && break; sleep 0.1; done
+	nsx "$DEV" /usr/bin/python3 - "$first" "$NFRESH" <<-'PY' > "$TMP/fresh.out"
+	import subprocess, sys
+	first, n = int(sys.argv[1]), int(sys.argv[2])
+	sys.argv = ["probe"]
+	sys.path.insert(0, "__HERE__")
+	import probe
+	probe.probe("198.18.200.53", ["n%d.many.test" % i for i in range(first, first + n)], 7000)
+	PY
+	wait "$SINK_PID" 2>/dev/null
+	got=$(cut -d' ' -f1 "$TMP/sink.fresh")
+	FRESH_RESOLVED=$(grep -vc ' -$' "$TMP/fresh.out")
+	FRESH_DROPPED=$(($(not_allowed) - na))
+	FRESH_GOT=$got
+}
+
+test_fresh_lookups() {
+	fresh 1
+	expect "$NFRESH fresh lookups answered" "$FRESH_RESOLVED" "$NFRESH"
+	expect "$NFRESH fresh lookups: every first datagram arrives" "$FRESH_GOT" "$NFRESH"
+	expect "$NFRESH fresh lookups: first-packet drops (held answers)" "$FRESH_DROPPED" 0
+	echo "INFO held answers: $FRESH_DROPPED of $NFRESH first datagrams dropped"
+	daemon_stop
+	daemon_start --no-dns-hold
+	fresh $((NFRESH + 1))
+	echo "INFO answers copied, not held (--no-dns-hold): $FRESH_DROPPED of $NFRESH first datagrams dropped"
+	check "without the hold the learner races the device (measured, not asserted: $FRESH_DROPPED)" true
+	daemon_stop
+}
+
+setup
+sed -i "s|__HERE__|$HERE|" /dev/null
+test_load
+test_before_resolving
+test_resolved
+test_address_change
+test_fresh_lookups
+mw_done

@@ -50,7 +50,8 @@ DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(O)/%.o)
 ASAN_LIB_OBJS := $(LIB_SRCS:%.c=$(O)/asan/%.o) $(DAEMON_SRCS:%.c=$(O)/asan/%.o)
 
 UNIT_TESTS := $(O)/tests/test_addr $(O)/tests/test_file $(O)/tests/test_ieee $(O)/tests/test_policy $(O)/tests/test_mud $(O)/tests/test_observe $(O)/tests/test_metrics $(O)/tests/test_radius
-PKT_TESTS  := $(O)/tests/test_pkt $(O)/tests/test_tables $(O)/tests/test_registry $(O)/tests/test_gtp
+PKT_TESTS  := $(O)/tests/test_pkt $(O)/tests/test_tables $(O)/tests/test_registry $(O)/tests/test_gtp \
+	      $(O)/tests/test_flows
 FUZZ_SECONDS ?= 60
 SOAK_SECONDS ?= 1800
 
@@ -160,6 +161,12 @@ $(O)/tests/fixture.o: tests/lib/fixture.c $(O)/modwall.skel.h
 
 # Packet tests: BPF_PROG_TEST_RUN on the real object (needs root).
 $(O)/tests/test_pkt: tests/pkt/test_pkt.c $(O)/tests/fixture.o $(O)/libmodwall.a $(O)/modwall.skel.h
+	@mkdir -p $(@D)
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(FIXTURE_CFLAGS) -o $@ $< $(O)/tests/fixture.o $(O)/libmodwall.a $(LDLIBS) -lcmocka
+
+# Flows and the tc egress program, policies through the real apply path.
+$(O)/tests/test_flows: tests/pkt/test_flows.c $(O)/tests/fixture.o $(O)/libmodwall.a $(O)/modwall.skel.h
 	@mkdir -p $(@D)
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(FIXTURE_CFLAGS) -o $@ $< $(O)/tests/fixture.o $(O)/libmodwall.a $(LDLIBS) -lcmocka

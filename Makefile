@@ -182,11 +182,12 @@ $(O)/tests/test_gtp: tests/gtp/test_gtp.c $(O)/tests/fixture.o $(O)/libmodwall.a
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(FIXTURE_CFLAGS) -o $@ $< $(O)/tests/fixture.o $(O)/libmodwall.a $(LDLIBS) -lcmocka
 # Differential test: the data path against a reference model written from the spec.
-DIFF_SRCS := tests/diff/diff.c tests/diff/ref.c tests/diff/harness.c tests/lib/fixture.c \
-	     user/lib/maps_read.c
+DIFF_SRCS := tests/diff/diff.c tests/diff/ref.c tests/diff/ref_flows.c tests/diff/harness.c \
+	     tests/lib/fixture.c user/lib/maps_read.c
 FUZZ_SRCS := tests/diff/fuzz.c tests/diff/ref.c tests/diff/harness.c tests/lib/fixture.c \
 	     user/lib/maps_read.c
-DIFF_HDRS := tests/diff/ref.h tests/diff/harness.h tests/lib/fixture.h $(O)/modwall.skel.h
+DIFF_HDRS := tests/diff/ref.h tests/diff/ref_flows.h tests/diff/harness.h tests/lib/fixture.h \
+	     $(O)/modwall.skel.h
 
 $(O)/tests/diff: $(DIFF_SRCS) $(DIFF_HDRS)
 	@mkdir -p $(@D)

@@ -449,6 +449,9 @@ int h_inst_load(struct h_inst *in)
 	in->fd[HM_LPM6] = bpf_map__fd(skel->maps.mw_lpm6);
 	in->fd[HM_COUNTERS] = bpf_map__fd(skel->maps.mw_counters);
 	in->fd[HM_IFCOUNTERS] = bpf_map__fd(skel->maps.mw_ifcounters);
+	in->fd[HM_FLOWS] = bpf_map__fd(skel->maps.mw_flows);
+	in->fd[HM_FLOWMISS] = bpf_map__fd(skel->maps.mw_flowmiss);
+	in->fd[HM_FLOWSTATS] = bpf_map__fd(skel->maps.mw_flowstats);
 	return 0;
 }
 
@@ -459,12 +462,14 @@ void h_inst_destroy(struct h_inst *in)
 	in->prog_fd = -1;
 }
 
-static struct mw_subject subject_of(const struct ref_entry *e)
+static struct mw_subject subject_of(const struct h_inst *in, const struct ref_entry *e)
 {
 	struct mw_subject s = {
 		.id = e->id, .action = e->action, .flags = e->flags, .policy = 0,
 	};
 
+	if (h_keeps_flows(in, e->id))
+		s.flags |= MW_SF_FLOWS;
 	return s;
 }
 
@@ -495,13 +500,13 @@ static int policy_keys(struct h_inst *in, uint32_t gen, const struct h_policy *h
 	for (i = 0; i < p->nmac && !err; i++) {
 		__u64 key = MW_MAC_KEY((__u64)gen, p->mac[i].mac);
 
-		s = subject_of(&p->mac[i].e);
+		s = subject_of(in, &p->mac[i].e);
 		err = put(in, HM_MAC, &key, add ? &s : NULL);
 	}
 	for (i = 0; i < p->noui && !err; i++) {
 		__u64 key = MW_OUI_KEY((__u64)gen, p->oui[i].bits, p->oui[i].prefix);
 
-		s = subject_of(&p->oui[i].e);
+		s = subject_of(in, &p->oui[i].e);
 		err = put(in, HM_OUI, &key, add ? &s : NULL);
 	}
 	for (i = 0; i < p->nip4 && !err; i++) {
@@ -510,28 +515,28 @@ static int policy_keys(struct h_inst *in, uint32_t gen, const struct h_policy *h
 
 		memcpy(&addr, p->ip4[i].addr, 4);
 		key = MW_IP4_KEY((__u64)gen, addr);
-		s = subject_of(&p->ip4[i].e);
+		s = subject_of(in, &p->ip4[i].e);
 		err = put(in, HM_IP4, &key, add ? &s : NULL);
 	}
 	for (i = 0; i < p->nip6 && !err; i++) {
 		struct mw_ip6_key key = { .gen = gen };
 
 		memcpy(key.addr, p->ip6[i].addr, 16);
-		s = subject_of(&p->ip6[i].e);
+		s = subject_of(in, &p->ip6[i].e);
 		err = put(in, HM_IP6, &key, add ? &s : NULL);
 	}
 	for (i = 0; i < p->npfx4 && !err; i++) {
 		struct mw_lpm4_key key = { .prefixlen = 32 + p->pfx4[i].len, .gen = gen };
 
 		memcpy(&key.addr, p->pfx4[i].addr, 4);
-		s = subject_of(&p->pfx4[i].e);
+		s = subject_of(in, &p->pfx4[i].e);
 		err = put(in, HM_LPM4, &key, add ? &s : NULL);
 	}
 	for (i = 0; i < p->npfx6 && !err; i++) {
 		struct mw_lpm6_key key = { .prefixlen = 32 + p->pfx6[i].len, .gen = gen };
 
 		memcpy(key.addr, p->pfx6[i].addr, 16);
-		s = subject_of(&p->pfx6[i].e);
+		s = subject_of(in, &p->pfx6[i].e);
 		err = put(in, HM_LPM6, &key, add ? &s : NULL);
 	}
 	return err;

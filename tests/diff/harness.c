@@ -416,7 +416,9 @@ void h_policy_random(struct h_policy *hp, struct rng *r, const struct h_policy_s
 struct h_inst h_insts[H_NINST] = {
 	{ .name = "lan",	 .ref = { 3,  MW_ROLE_LAN, MW_ACT_PASS,	   MW_ACT_DROP } },
 	{ .name = "wan",	 .ref = { 12, MW_ROLE_WAN, MW_ACT_PASS,	   MW_ACT_DROP } },
-	{ .name = "lan-closed",	 .ref = { 63, MW_ROLE_LAN, MW_ACT_DROP,	   MW_ACT_PASS } },
+	/* a small flow table, which fills: its misses are checked too */
+	{ .name = "lan-closed",	 .ref = { 63, MW_ROLE_LAN, MW_ACT_DROP,	   MW_ACT_PASS },
+	  .max_flows = 512 },
 	{ .name = "wan-closed",	 .ref = { 0,  MW_ROLE_WAN, MW_ACT_DROP,	   MW_ACT_OBSERVE } },
 	{ .name = "lan-observe", .ref = { 40, MW_ROLE_LAN, MW_ACT_OBSERVE, MW_ACT_DROP } },
 	{ .name = "n3",		 .ref = { 9,  MW_ROLE_N3,  MW_ACT_PASS,	   MW_ACT_DROP } },
@@ -432,7 +434,7 @@ int h_inst_load(struct h_inst *in)
 	char err[256];
 
 	fx_libbpf_quiet();
-	skel = fx_load(&cfg, NULL, err, sizeof(err));
+	skel = fx_load_flows(&cfg, NULL, in->max_flows, err, sizeof(err));
 	if (!skel) {
 		fprintf(stderr, "%s: %s\n", in->name, err);
 		return -EINVAL;

@@ -54,6 +54,7 @@ struct h_inst {
 	struct modwall_bpf *skel;
 	int prog_fd;
 	int fd[HM_NR];
+	uint32_t max_flows;	/* size of mw_flows; 0: the object's default */
 };
 
 /*

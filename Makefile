@@ -53,7 +53,8 @@ ASAN_LIB_OBJS := $(LIB_SRCS:%.c=$(O)/asan/%.o) $(DAEMON_SRCS:%.c=$(O)/asan/%.o)
 
 UNIT_TESTS := $(O)/tests/test_addr $(O)/tests/test_file $(O)/tests/test_geo $(O)/tests/test_ieee $(O)/tests/test_policy $(O)/tests/test_mud $(O)/tests/test_observe $(O)/tests/test_metrics $(O)/tests/test_radius \
 	      $(O)/tests/test_dns $(O)/tests/test_namecache
-PKT_TESTS  := $(O)/tests/test_pkt $(O)/tests/test_tables $(O)/tests/test_registry $(O)/tests/test_gtp
+PKT_TESTS  := $(O)/tests/test_pkt $(O)/tests/test_tables $(O)/tests/test_registry $(O)/tests/test_gtp \
+	      $(O)/tests/test_flows
 FUZZ_SECONDS ?= 60
 FUZZ_DNS_SECONDS ?= 60
 SOAK_SECONDS ?= 1800
@@ -192,6 +193,12 @@ $(O)/tests/test_pkt: tests/pkt/test_pkt.c $(O)/tests/fixture.o $(O)/libmodwall.a
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(FIXTURE_CFLAGS) -o $@ $< $(O)/tests/fixture.o $(O)/libmodwall.a $(LDLIBS) -lcmocka
 
+# Flows and the tc egress program, policies through the real apply path.
+$(O)/tests/test_flows: tests/pkt/test_flows.c $(O)/tests/fixture.o $(O)/libmodwall.a $(O)/modwall.skel.h
+	@mkdir -p $(@D)
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(FIXTURE_CFLAGS) -o $@ $< $(O)/tests/fixture.o $(O)/libmodwall.a $(LDLIBS) -lcmocka
+
 # GTP-U packet tests: frames from scapy's GTP layer, written at build time.
 $(O)/tests/gtp_frames.txt: tests/gtp/frames.py
 	@mkdir -p $(@D)
@@ -203,11 +210,12 @@ $(O)/tests/test_gtp: tests/gtp/test_gtp.c $(O)/tests/fixture.o $(O)/libmodwall.a
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(FIXTURE_CFLAGS) -o $@ $< $(O)/tests/fixture.o $(O)/libmodwall.a $(LDLIBS) -lcmocka
 # Differential test: the data path against a reference model written from the spec.
-DIFF_SRCS := tests/diff/diff.c tests/diff/ref.c tests/diff/harness.c tests/lib/fixture.c \
-	     user/lib/maps_read.c
+DIFF_SRCS := tests/diff/diff.c tests/diff/ref.c tests/diff/ref_flows.c tests/diff/harness.c \
+	     tests/lib/fixture.c user/lib/maps_read.c
 FUZZ_SRCS := tests/diff/fuzz.c tests/diff/ref.c tests/diff/harness.c tests/lib/fixture.c \
 	     user/lib/maps_read.c
-DIFF_HDRS := tests/diff/ref.h tests/diff/harness.h tests/lib/fixture.h $(O)/modwall.skel.h
+DIFF_HDRS := tests/diff/ref.h tests/diff/ref_flows.h tests/diff/harness.h tests/lib/fixture.h \
+	     $(O)/modwall.skel.h
 
 $(O)/tests/diff: $(DIFF_SRCS) $(DIFF_HDRS)
 	@mkdir -p $(@D)

@@ -82,7 +82,7 @@ setup() {
 
 # (a) the endpoint: promtool accepts it, and it says what the maps hold
 test_endpoint() {
-	local out code v6
+	local out code v6 fo fi
 	start_daemon "$TMP/d1.log" --listen 127.0.0.1:0 --policy "$TMP/site.mwp"
 	expect "daemon starts on a loopback port" $? 0
 	D1=$DPID
@@ -104,8 +104,24 @@ test_endpoint() {
 		"$(metric "$out" 'modwall_device_bytes_total{device="meter-a",kind="device",reason="drop"}')" $((SENT_A * 98))
 	expect "every reason is exported, zero or not" \
 		"$(metric "$out" 'modwall_device_packets_total{device="meter-a",kind="device",reason="rate_limited"}')" 0
-	expect "class counters carry kind=class" \
-		"$(metric "$out" 'modwall_device_packets_total{device="quectel",kind="class",reason="observe"}')" $SENT_Q
+	# pings out (XDP) and the gateway's replies in (tc egress on gw-q)
+	expect "class counters carry kind=class, both directions" \
+		"$(metric "$out" 'modwall_device_packets_total{device="quectel",kind="class",reason="observe"}')" \
+		$((SENT_Q * 2))
+	# the observe policy keeps flows: pings out, replies in (tc egress), one remote
+	fo=$(metric "$out" 'modwall_flow_packets{device="quectel",direction="out"}')
+	fi=$(metric "$out" 'modwall_flow_packets{device="quectel",direction="in"}')
+	expect "quectel's flows: out == pings sent" "$fo" $SENT_Q
+	expect "quectel's flows: in == replies" "$fi" $SENT_Q
+	expect "quectel's flows sum to its counters" "$((fo + fi))" \
+		"$(metric "$out" 'modwall_device_packets_total{device="quectel",kind="class",reason="observe"}')"
+	expect "quectel's busiest remote: bytes out == 12 x 98" \
+		"$(metric "$out" 'modwall_flow_remote_bytes{device="quectel",remote="198.18.2.1",direction="out"}')" \
+		$((SENT_Q * 98))
+	expect "meter-a (drop, no flows statement) has no flow series" \
+		"$(grep -c '^modwall_flow[a-z_]*{device="meter-a"' <<<"$out")" 0
+	expect "flow table size exported" "$(metric "$out" 'modwall_flow_table_max ')" 65536
+	expect "flow table never full here" "$(metric "$out" 'modwall_flow_table_full_total ')" 0
 	expect "the unattributed subject is exported" \
 		"$(metric "$out" 'modwall_device_packets_total{device="unattributed",kind="unattributed",reason="pass"}')" 0
 	expect "interface counters by role" \
@@ -270,9 +286,9 @@ test_textfile() {
 test_series_cap() {
 	local out fixed
 	# never left out (no --policy, so no reload series): 7 about the daemon,
-	# 6 process_*, 4 policy, 3 events, 2 interfaces x 7 reasons x 2 = 48;
-	# then room for one subject (7 reasons x 2 series)
-	fixed=48
+	# 6 process_*, 4 policy, 3 events, 5 flow table, 2 interfaces x 7 reasons
+	# x 2 = 53; then room for one subject (7 reasons x 2 series)
+	fixed=53
 	start_daemon "$TMP/dc.log" --listen 127.0.0.1:0 --max-series $((fixed + 14))
 	out=$(curl -sf "$URL")
 	promtool check metrics <<<"$out" >/dev/null 2>&1
@@ -282,8 +298,8 @@ test_series_cap() {
 		"$(metric "$out" 'modwall_device_packets_total{device="meter-a",kind="device",reason="drop"}')" \
 		$((SENT_A * 2))
 	expect "quieter subjects left out" "$(grep -c 'device="quectel"\|device="unattributed"' <<<"$out")" 0
-	expect "series counted as dropped (2 subjects x 14 + 1 vendor row)" \
-		"$(metric "$out" 'modwall_series_dropped_total ')" 29
+	expect "series counted as dropped (2 subjects x 14, quectel's 6 flow series, 1 vendor row)" \
+		"$(metric "$out" 'modwall_series_dropped_total ')" 35
 	expect "series within the limit" "$(grep -vc '^#' <<<"$out")" $((fixed + 14))
 	kill "$DPID"
 	wait "$DPID"

@@ -127,9 +127,9 @@ static int has_line(const char *text, const char *line)
 
 /*
  * Never left out: up, build_info, the three series_*, duration and reading
- * time; 4 policy, 3 events, 1 interface x 14.
+ * time; 4 policy, 3 events, 5 flow table, 1 interface x 14.
  */
-#define FIXED_UP	(7 + 4 + 3 + 14)
+#define FIXED_UP	(7 + 4 + 3 + 5 + 14)
 
 static void test_render(void **state)
 {
@@ -250,6 +250,201 @@ static void test_series_cap(void **state)
 	mw_sbuf_free(&b);
 }
 
+/* The text between the line starting "# HELP @from" and the one starting "# HELP @to". */
+static char *section(const char *text, const char *from, const char *to)
+{
+	char a[128], b[128];
+	const char *p, *q;
+
+	snprintf(a, sizeof(a), "# HELP %s ", from);
+	snprintf(b, sizeof(b), "# HELP %s ", to);
+	p = strstr(text, a);
+	q = p ? strstr(p, b) : NULL;
+	if (!p || !q)
+		return NULL;
+	return strndup(p, (size_t)(q - p));
+}
+
+/* meter-17 and quectel keep flows; the table has seven frames that missed it */
+static struct mw_mremote top17[2] = {
+	{ "198.51.100.7", { 2000, 1000 } },
+	{ "2001:db8::1", { 1000, 500 } },
+};
+static struct mw_mremote topq[3] = {
+	{ "0x0806", { 120, 60 } },
+	{ "198.51.100.53", { 100, 0 } },
+	{ "198.51.100.9", { 10, 0 } },
+};
+
+static void flow_snapshot(struct mw_msnap *s)
+{
+	snapshot(s);
+	s->subj[1].flows = 3;
+	s->subj[1].remotes = 2;
+	s->subj[1].flow_packets[MW_FDIR_OUT] = 30;
+	s->subj[1].flow_packets[MW_FDIR_IN] = 10;
+	s->subj[1].flow_bytes[MW_FDIR_OUT] = 3000;
+	s->subj[1].flow_bytes[MW_FDIR_IN] = 1500;
+	s->subj[1].top = top17;
+	s->subj[1].ntop = 2;
+	s->subj[2].flows = 3;
+	s->subj[2].remotes = 3;
+	s->subj[2].flow_packets[MW_FDIR_OUT] = 4;
+	s->subj[2].flow_packets[MW_FDIR_IN] = 1;
+	s->subj[2].flow_bytes[MW_FDIR_OUT] = 230;
+	s->subj[2].flow_bytes[MW_FDIR_IN] = 60;
+	s->subj[2].top = topq;
+	s->subj[2].ntop = 3;
+	s->flow_entries = 6;
+	s->flow_max = 65536;
+	s->flow_full = 7;
+	s->flow_missed = (struct mw_counter){ 9, 900 };
+}
+
+static const char flows_text[] =
+	"# HELP modwall_flows Flows of a device or class (all its members) in the flow table now.\n"
+	"# TYPE modwall_flows gauge\n"
+	"modwall_flows{device=\"meter-17\"} 3\n"
+	"modwall_flows{device=\"quectel\"} 3\n"
+	"# HELP modwall_flow_remotes Distinct remote addresses among the flows of a device or class "
+	"in the flow table now (non-IP flows: one per EtherType).\n"
+	"# TYPE modwall_flow_remotes gauge\n"
+	"modwall_flow_remotes{device=\"meter-17\"} 2\n"
+	"modwall_flow_remotes{device=\"quectel\"} 3\n"
+	"# HELP modwall_flow_packets Packets of the flows of a device or class in the flow table "
+	"now, by direction (out: from the device, in: to it). A sum over the flows in the table: "
+	"it falls when idle flows are taken out (exported).\n"
+	"# TYPE modwall_flow_packets gauge\n"
+	"modwall_flow_packets{device=\"meter-17\",direction=\"out\"} 30\n"
+	"modwall_flow_packets{device=\"meter-17\",direction=\"in\"} 10\n"
+	"modwall_flow_packets{device=\"quectel\",direction=\"out\"} 4\n"
+	"modwall_flow_packets{device=\"quectel\",direction=\"in\"} 1\n"
+	"# HELP modwall_flow_bytes Bytes of the flows of a device or class in the flow table now, "
+	"by direction (out: from the device, in: to it). A sum over the flows in the table: it "
+	"falls when idle flows are taken out (exported).\n"
+	"# TYPE modwall_flow_bytes gauge\n"
+	"modwall_flow_bytes{device=\"meter-17\",direction=\"out\"} 3000\n"
+	"modwall_flow_bytes{device=\"meter-17\",direction=\"in\"} 1500\n"
+	"modwall_flow_bytes{device=\"quectel\",direction=\"out\"} 230\n"
+	"modwall_flow_bytes{device=\"quectel\",direction=\"in\"} 60\n"
+	"# HELP modwall_flow_remote_bytes Bytes exchanged with one of the busiest remote addresses "
+	"of a device or class (--flow-top), by direction, summed over its flows in the table now.\n"
+	"# TYPE modwall_flow_remote_bytes gauge\n"
+	"modwall_flow_remote_bytes{device=\"meter-17\",remote=\"198.51.100.7\",direction=\"out\"} 2000\n"
+	"modwall_flow_remote_bytes{device=\"meter-17\",remote=\"198.51.100.7\",direction=\"in\"} 1000\n"
+	"modwall_flow_remote_bytes{device=\"meter-17\",remote=\"2001:db8::1\",direction=\"out\"} 1000\n"
+	"modwall_flow_remote_bytes{device=\"meter-17\",remote=\"2001:db8::1\",direction=\"in\"} 500\n"
+	"modwall_flow_remote_bytes{device=\"quectel\",remote=\"0x0806\",direction=\"out\"} 120\n"
+	"modwall_flow_remote_bytes{device=\"quectel\",remote=\"0x0806\",direction=\"in\"} 60\n"
+	"modwall_flow_remote_bytes{device=\"quectel\",remote=\"198.51.100.53\",direction=\"out\"} 100\n"
+	"modwall_flow_remote_bytes{device=\"quectel\",remote=\"198.51.100.53\",direction=\"in\"} 0\n";
+
+static const char flow_table_text[] =
+	"# HELP modwall_flow_table_entries Flows in the flow table now, every device and class.\n"
+	"# TYPE modwall_flow_table_entries gauge\n"
+	"modwall_flow_table_entries 6\n"
+	"# HELP modwall_flow_table_max Flows the flow table holds (load --max-flows).\n"
+	"# TYPE modwall_flow_table_max gauge\n"
+	"modwall_flow_table_max 65536\n"
+	"# HELP modwall_flow_table_full_total Times a frame of a new flow found the flow table "
+	"full; it was counted in the missed totals instead.\n"
+	"# TYPE modwall_flow_table_full_total counter\n"
+	"modwall_flow_table_full_total 7\n"
+	"# HELP modwall_flow_missed_packets_total Packets that kept no flow because the flow table "
+	"was full (GSO segments counted one by one), every device and class.\n"
+	"# TYPE modwall_flow_missed_packets_total counter\n"
+	"modwall_flow_missed_packets_total 9\n"
+	"# HELP modwall_flow_missed_bytes_total Bytes of the packets that kept no flow because the "
+	"flow table was full.\n"
+	"# TYPE modwall_flow_missed_bytes_total counter\n"
+	"modwall_flow_missed_bytes_total 900\n";
+
+#define assert_section(text, from, to, want) do {				\
+	char *got_ = section((text), (from), (to));				\
+	if (!got_)								\
+		fail_msg("no section %s .. %s", (from), (to));			\
+	if (strcmp(got_, (want)))						\
+		fail_msg("section %s:\n--- got\n%s--- expected\n%s", (from), got_, (want));	\
+	free(got_);								\
+} while (0)
+
+/* the flow families, rendered exactly; quectel shows its two busiest remotes of three */
+static void test_render_flows(void **state)
+{
+	struct mw_mstate st = { .max_series = 10000, .flow_top = 2 };
+	struct mw_sbuf b = { 0 };
+	struct mw_msnap s;
+
+	(void)state;
+	flow_snapshot(&s);
+	assert_int_equal(mw_metrics_render(&s, &st, &b), 0);
+	assert_section(b.s, "modwall_flows", "modwall_interface_packets_total", flows_text);
+	assert_section(b.s, "modwall_flow_table_entries", "modwall_series_limit", flow_table_text);
+	assert_line(b.s, "modwall_series_limit_reached 0");
+	/* the unattributed subject has no flows: no flow series of its own */
+	assert_null(strstr(b.s, "modwall_flows{device=\"unattributed\""));
+	mw_sbuf_free(&b);
+
+	/* --flow-top 0: no remote rows, and none counted as left out */
+	st.flow_top = 0;
+	assert_int_equal(mw_metrics_render(&s, &st, &b), 0);
+	assert_int_equal(count_lines(b.s, "modwall_flow_remote_bytes{"), 0);
+	assert_int_equal(count_lines(b.s, "modwall_flows{"), 2);
+	assert_line(b.s, "modwall_series_limit_reached 0");
+	mw_sbuf_free(&b);
+
+	/* the table families are there with no flows at all */
+	snapshot(&s);
+	assert_int_equal(mw_metrics_render(&s, &st, &b), 0);
+	assert_int_equal(count_lines(b.s, "modwall_flows{"), 0);
+	assert_line(b.s, "modwall_flow_table_entries 0");
+	assert_line(b.s, "modwall_flow_missed_bytes_total 0");
+	mw_sbuf_free(&b);
+}
+
+/* remote rows give way first, busiest remote of every device first; the rest with the device */
+static void test_flows_cap(void **state)
+{
+	/* every subject (3 x 14, two of them + 6 flow series), the vendor row, one remote row */
+	struct mw_mstate st = { .max_series = FIXED_UP + 3 * 14 + 2 * 6 + 1 + 2, .flow_top = 5 };
+	struct mw_sbuf b = { 0 };
+	struct mw_msnap s;
+
+	(void)state;
+	flow_snapshot(&s);
+	assert_int_equal(mw_metrics_render(&s, &st, &b), 0);
+	/* meter-17 is the busiest subject: its busiest remote is the one row kept */
+	assert_int_equal(count_lines(b.s, "modwall_flow_remote_bytes{"), 2);
+	assert_line(b.s, "modwall_flow_remote_bytes{device=\"meter-17\",remote=\"198.51.100.7\",direction=\"in\"} 1000");
+	assert_non_null(strstr(b.s, "modwall_discovered_devices{"));
+	assert_line(b.s, "modwall_series_limit_reached 1");
+	assert_line(b.s, "modwall_series_dropped_total 8");	/* 1 + 3 remote rows of 2 */
+	mw_sbuf_free(&b);
+
+	/* two more rows: quectel's busiest comes before meter-17's second */
+	st.max_series += 4;
+	st.series_dropped = 0;
+	assert_int_equal(mw_metrics_render(&s, &st, &b), 0);
+	assert_int_equal(count_lines(b.s, "modwall_flow_remote_bytes{"), 6);
+	assert_int_equal(count_lines(b.s, "modwall_flow_remote_bytes{device=\"quectel\",remote=\"0x0806\""), 2);
+	assert_int_equal(count_lines(b.s, "modwall_flow_remote_bytes{device=\"meter-17\",remote=\"2001:db8::1\""), 2);
+	assert_line(b.s, "modwall_series_dropped_total 4");	/* quectel's 2nd and 3rd rows */
+	mw_sbuf_free(&b);
+
+	/* room for meter-17 alone (14 + 6): quectel's flow series go with it */
+	st.max_series = FIXED_UP + 14 + 6;
+	st.series_dropped = 0;
+	assert_int_equal(mw_metrics_render(&s, &st, &b), 0);
+	assert_int_equal(count_lines(b.s, "modwall_flows{"), 1);
+	assert_line(b.s, "modwall_flows{device=\"meter-17\"} 3");
+	assert_int_equal(count_lines(b.s, "modwall_flow_remote_bytes{"), 0);
+	assert_null(strstr(b.s, "device=\"quectel\""));
+	/* quectel 14 + 6, unattributed 14, the vendor row, meter-17's two remote rows */
+	assert_line(b.s, "modwall_series_dropped_total 39");
+	assert_line(b.s, "modwall_flow_table_entries 6");	/* never left out */
+	mw_sbuf_free(&b);
+}
+
 /* the process_* families: what mw_proc_read() finds, rendered exactly */
 static void test_process(void **state)
 {
@@ -353,6 +548,8 @@ int main(void)
 		cmocka_unit_test(test_render),
 		cmocka_unit_test(test_render_down),
 		cmocka_unit_test(test_series_cap),
+		cmocka_unit_test(test_render_flows),
+		cmocka_unit_test(test_flows_cap),
 		cmocka_unit_test(test_textfile),
 		cmocka_unit_test(test_process),
 	};

@@ -39,8 +39,10 @@
 #include <linux/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <bpf/bpf.h>
 #include "harness.h"
 #include "ref.h"
+#include "ref_flows.h"
 
 #define FMAX		2048
 #define H_CHUNK		1024
@@ -825,6 +827,8 @@ struct run {
 	int applied;		/* of the current batch */
 	unsigned long long seq;
 	int corpus_n;
+	struct ref_flows flows[NINST];	/* lan instances: the model of their flow tables */
+	int flows_bad;			/* flow tables that differ from the model */
 };
 
 static const char *verdict_name(uint32_t v)
@@ -1074,6 +1078,15 @@ static void run_batch(struct run *rn, struct gen *g, int idx, int applied,
 		s->failed = 0;
 		if (s->verdict != (uint32_t)s->res.verdict)
 			fail(rn, in, s);
+		if (in->ref.role == MW_ROLE_LAN) {
+			struct mw_flow_key fk;
+
+			if (ref_flow_key(&s->res, h_keeps_flows(in, s->res.subject), f->d, f->len,
+					 &fk) &&
+			    ref_flows_add(&rn->flows[idx], &fk, MW_FDIR_OUT,
+					  s->res.verdict == XDP_DROP, f->len))
+				die("flow model", ENOMEM);
+		}
 		rn->st.tested++;
 		rn->st.kind[f->kind][2] += s->res.pkt.status != REF_OK;
 		rn->st.reason[s->res.reason]++;
@@ -1086,6 +1099,77 @@ static void run_batch(struct run *rn, struct gen *g, int idx, int applied,
 			check_chunk(rn, in, idx);
 	}
 	check_chunk(rn, in, idx);
+}
+
+/*
+ * The flow table of every lan instance against the model: the same keys,
+ * packets, bytes and drops by direction; the same misses and table counts.
+ */
+static void flows_check(struct run *rn)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	uint64_t *pc = calloc((size_t)(ncpus > 0 ? ncpus : 1), sizeof(*pc));
+	size_t i;
+
+	if (!pc || ncpus <= 0)
+		die("flows", ENOMEM);
+	for (i = 0; i < NINST; i++) {
+		const struct ref_flows *t = &rn->flows[i];
+		struct h_inst *in = &insts[i];
+		struct mw_flow_key k, *prev = NULL;
+		uint64_t stat[MW_FS_NR] = { 0 }, frames = 0;
+		size_t n = 0, bad = 0, j;
+		struct mw_flow v;
+		__u32 c;
+
+		if (in->ref.role != MW_ROLE_LAN)
+			continue;
+		while (bpf_map_get_next_key(in->fd[HM_FLOWS], prev, &k) == 0) {
+			const struct ref_flow *m = ref_flows_find(t, &k);
+
+			prev = &k;
+			n++;
+			if (bpf_map_lookup_elem(in->fd[HM_FLOWS], &k, &v))
+				die("read mw_flows", errno);
+			frames += v.packets[0] + v.packets[1];
+			if (m && !memcmp(m->packets, v.packets, sizeof(v.packets)) &&
+			    !memcmp(m->bytes, v.bytes, sizeof(v.bytes)) &&
+			    !memcmp(m->dropped, v.dropped, sizeof(v.dropped)))
+				continue;
+			if (bad++ < (size_t)rn->o.show)
+				printf("  flow of subject %u (family %u, proto %u, port %u, member "
+				       "%012llx) in %s: bpf %llu packets %llu bytes %llu dropped, "
+				       "model %s%llu packets %llu bytes %llu dropped\n", k.subject,
+				       k.family, k.proto, k.port, (unsigned long long)k.member, in->name,
+				       (unsigned long long)v.packets[0], (unsigned long long)v.bytes[0],
+				       (unsigned long long)v.dropped[0], m ? "" : "(no such flow) ",
+				       (unsigned long long)(m ? m->packets[0] : 0),
+				       (unsigned long long)(m ? m->bytes[0] : 0),
+				       (unsigned long long)(m ? m->dropped[0] : 0));
+		}
+		for (c = 0; c < MW_FS_NR; c++) {
+			if (bpf_map_lookup_elem(in->fd[HM_FLOWSTATS], &c, pc))
+				die("read mw_flowstats", errno);
+			for (j = 0; j < (size_t)ncpus; j++)
+				stat[c] += pc[j];
+		}
+		for (c = 0; c < ID_SPACE; c++) {
+			struct mw_counter mc;
+
+			if (bpf_map_lookup_elem(in->fd[HM_FLOWMISS], &c, &mc))
+				die("read mw_flowmiss", errno);
+			if (mc.packets != t->miss[c].packets || mc.bytes != t->miss[c].bytes)
+				bad++;
+		}
+		if (n != t->n || stat[MW_FS_CREATED] != t->n || stat[MW_FS_FULL] != t->full)
+			bad++;
+		printf("  flows on %s: %zu flows of %llu frames (model %zu), %llu frames found "
+		       "the table full (model %llu): %s\n", in->name, n, (unsigned long long)frames,
+		       t->n, (unsigned long long)stat[MW_FS_FULL], (unsigned long long)t->full,
+		       bad ? "DIFFERENT" : "same");
+		rn->flows_bad += bad != 0;
+	}
+	free(pc);
 }
 
 /* Write a fresh random policy into the inactive generation and flip to it. */
@@ -1243,6 +1327,16 @@ int main(int argc, char **argv)
 		err = h_counters_read(&insts[i], &rn.want[i]);
 		if (err)
 			die("read counters", err);
+		if (insts[i].ref.role == MW_ROLE_LAN) {
+			struct bpf_map_info info = { 0 };
+			__u32 ilen = sizeof(info);
+
+			if (bpf_obj_get_info_by_fd(insts[i].fd[HM_FLOWS], &info, &ilen))
+				die("mw_flows", errno);
+			err = ref_flows_init(&rn.flows[i], info.max_entries, ID_SPACE);
+			if (err)
+				die("alloc", err);
+		}
 	}
 	if (h_counters_alloc(&rn.have, ID_SPACE) || h_counters_alloc(&rn.before, ID_SPACE) ||
 	    h_counters_alloc(&rn.after, ID_SPACE) || h_policy_alloc(&rn.pol[0]) ||
@@ -1278,12 +1372,14 @@ int main(int argc, char **argv)
 		run_batch(&rn, &g, idx, applied, n < left ? n : left);
 	}
 	print_stats(&rn, now() - t0);
+	flows_check(&rn);
 
 	for (i = 0; i < NINST; i++) {
 		h_inst_destroy(&insts[i]);
 		h_counters_free(&rn.want[i]);
+		ref_flows_free(&rn.flows[i]);
 	}
-	return rn.st.failed ? 1 : 0;
+	return rn.st.failed || rn.flows_bad ? 1 : 0;
 bad:
 	usage(stderr);
 	return 2;

@@ -416,7 +416,9 @@ void h_policy_random(struct h_policy *hp, struct rng *r, const struct h_policy_s
 struct h_inst h_insts[H_NINST] = {
 	{ .name = "lan",	 .ref = { 3,  MW_ROLE_LAN, MW_ACT_PASS,	   MW_ACT_DROP } },
 	{ .name = "wan",	 .ref = { 12, MW_ROLE_WAN, MW_ACT_PASS,	   MW_ACT_DROP } },
-	{ .name = "lan-closed",	 .ref = { 63, MW_ROLE_LAN, MW_ACT_DROP,	   MW_ACT_PASS } },
+	/* a small flow table, which fills: its misses are checked too */
+	{ .name = "lan-closed",	 .ref = { 63, MW_ROLE_LAN, MW_ACT_DROP,	   MW_ACT_PASS },
+	  .max_flows = 512 },
 	{ .name = "wan-closed",	 .ref = { 0,  MW_ROLE_WAN, MW_ACT_DROP,	   MW_ACT_OBSERVE } },
 	{ .name = "lan-observe", .ref = { 40, MW_ROLE_LAN, MW_ACT_OBSERVE, MW_ACT_DROP } },
 	{ .name = "n3",		 .ref = { 9,  MW_ROLE_N3,  MW_ACT_PASS,	   MW_ACT_DROP } },
@@ -432,7 +434,7 @@ int h_inst_load(struct h_inst *in)
 	char err[256];
 
 	fx_libbpf_quiet();
-	skel = fx_load(&cfg, NULL, err, sizeof(err));
+	skel = fx_load_flows(&cfg, NULL, in->max_flows, err, sizeof(err));
 	if (!skel) {
 		fprintf(stderr, "%s: %s\n", in->name, err);
 		return -EINVAL;
@@ -449,6 +451,9 @@ int h_inst_load(struct h_inst *in)
 	in->fd[HM_LPM6] = bpf_map__fd(skel->maps.mw_lpm6);
 	in->fd[HM_COUNTERS] = bpf_map__fd(skel->maps.mw_counters);
 	in->fd[HM_IFCOUNTERS] = bpf_map__fd(skel->maps.mw_ifcounters);
+	in->fd[HM_FLOWS] = bpf_map__fd(skel->maps.mw_flows);
+	in->fd[HM_FLOWMISS] = bpf_map__fd(skel->maps.mw_flowmiss);
+	in->fd[HM_FLOWSTATS] = bpf_map__fd(skel->maps.mw_flowstats);
 	return 0;
 }
 
@@ -459,12 +464,14 @@ void h_inst_destroy(struct h_inst *in)
 	in->prog_fd = -1;
 }
 
-static struct mw_subject subject_of(const struct ref_entry *e)
+static struct mw_subject subject_of(const struct h_inst *in, const struct ref_entry *e)
 {
 	struct mw_subject s = {
 		.id = e->id, .action = e->action, .flags = e->flags, .policy = 0,
 	};
 
+	if (h_keeps_flows(in, e->id))
+		s.flags |= MW_SF_FLOWS;
 	return s;
 }
 
@@ -495,13 +502,13 @@ static int policy_keys(struct h_inst *in, uint32_t gen, const struct h_policy *h
 	for (i = 0; i < p->nmac && !err; i++) {
 		__u64 key = MW_MAC_KEY((__u64)gen, p->mac[i].mac);
 
-		s = subject_of(&p->mac[i].e);
+		s = subject_of(in, &p->mac[i].e);
 		err = put(in, HM_MAC, &key, add ? &s : NULL);
 	}
 	for (i = 0; i < p->noui && !err; i++) {
 		__u64 key = MW_OUI_KEY((__u64)gen, p->oui[i].bits, p->oui[i].prefix);
 
-		s = subject_of(&p->oui[i].e);
+		s = subject_of(in, &p->oui[i].e);
 		err = put(in, HM_OUI, &key, add ? &s : NULL);
 	}
 	for (i = 0; i < p->nip4 && !err; i++) {
@@ -510,28 +517,28 @@ static int policy_keys(struct h_inst *in, uint32_t gen, const struct h_policy *h
 
 		memcpy(&addr, p->ip4[i].addr, 4);
 		key = MW_IP4_KEY((__u64)gen, addr);
-		s = subject_of(&p->ip4[i].e);
+		s = subject_of(in, &p->ip4[i].e);
 		err = put(in, HM_IP4, &key, add ? &s : NULL);
 	}
 	for (i = 0; i < p->nip6 && !err; i++) {
 		struct mw_ip6_key key = { .gen = gen };
 
 		memcpy(key.addr, p->ip6[i].addr, 16);
-		s = subject_of(&p->ip6[i].e);
+		s = subject_of(in, &p->ip6[i].e);
 		err = put(in, HM_IP6, &key, add ? &s : NULL);
 	}
 	for (i = 0; i < p->npfx4 && !err; i++) {
 		struct mw_lpm4_key key = { .prefixlen = 32 + p->pfx4[i].len, .gen = gen };
 
 		memcpy(&key.addr, p->pfx4[i].addr, 4);
-		s = subject_of(&p->pfx4[i].e);
+		s = subject_of(in, &p->pfx4[i].e);
 		err = put(in, HM_LPM4, &key, add ? &s : NULL);
 	}
 	for (i = 0; i < p->npfx6 && !err; i++) {
 		struct mw_lpm6_key key = { .prefixlen = 32 + p->pfx6[i].len, .gen = gen };
 
 		memcpy(key.addr, p->pfx6[i].addr, 16);
-		s = subject_of(&p->pfx6[i].e);
+		s = subject_of(in, &p->pfx6[i].e);
 		err = put(in, HM_LPM6, &key, add ? &s : NULL);
 	}
 	return err;

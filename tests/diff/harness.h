@@ -42,7 +42,7 @@ static inline int rng_chance(struct rng *r, uint32_t num, uint32_t den)
 
 enum h_map {
 	HM_CTL, HM_CONFIG, HM_MAC, HM_OUI, HM_IP4, HM_IP6, HM_LPM4, HM_LPM6,
-	HM_COUNTERS, HM_IFCOUNTERS, HM_NR,
+	HM_COUNTERS, HM_IFCOUNTERS, HM_FLOWS, HM_FLOWMISS, HM_FLOWSTATS, HM_NR,
 };
 
 struct modwall_bpf;
@@ -54,7 +54,18 @@ struct h_inst {
 	struct modwall_bpf *skel;
 	int prog_fd;
 	int fd[HM_NR];
+	uint32_t max_flows;	/* size of mw_flows; 0: the object's default */
 };
+
+/*
+ * Flows: on lan instances the entries of subjects with odd ids carry
+ * MW_SF_FLOWS (everywhere else no entry does), so the differential test
+ * knows which frames make flows and can check the flow table as well.
+ */
+static inline int h_keeps_flows(const struct h_inst *in, uint32_t id)
+{
+	return in->ref.role == MW_ROLE_LAN && (id & 1);
+}
 
 /*
  * The instances both tests use: lan, wan and n3 roles, fail-open and

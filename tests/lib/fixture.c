@@ -44,6 +44,12 @@ void fx_libbpf_quiet(void)
 struct modwall_bpf *fx_load(const struct fx_prog *cfg, const struct modwall_bpf *share,
 			    char *err, size_t errlen)
 {
+	return fx_load_flows(cfg, share, 0, err, errlen);
+}
+
+struct modwall_bpf *fx_load_flows(const struct fx_prog *cfg, const struct modwall_bpf *share,
+				  __u32 max_flows, char *err, size_t errlen)
+{
 	struct modwall_bpf *skel = modwall_bpf__open();
 	struct bpf_map *map;
 	int rc;
@@ -57,6 +63,11 @@ struct modwall_bpf *fx_load(const struct fx_prog *cfg, const struct modwall_bpf 
 		skel->rodata->mw_role = cfg->role;
 		skel->rodata->mw_fail_action = cfg->fail_action;
 		skel->rodata->mw_malformed_action = cfg->malformed_action;
+	}
+	if (max_flows && bpf_map__set_max_entries(skel->maps.mw_flows, max_flows)) {
+		snprintf(err, errlen, "sizing mw_flows to %u failed", max_flows);
+		modwall_bpf__destroy(skel);
+		return NULL;
 	}
 	if (share)
 		bpf_object__for_each_map(map, skel->obj) {
@@ -86,6 +97,11 @@ int fx_prog_fd(const struct modwall_bpf *skel)
 	return bpf_program__fd(skel->progs.modwall_xdp);
 }
 
+int fx_tc_prog_fd(const struct modwall_bpf *skel)
+{
+	return bpf_program__fd(skel->progs.modwall_tc);
+}
+
 int fx_run(int prog_fd, const void *data, size_t len, __u32 repeat, __u32 *verdict,
 	   __u32 *duration)
 {
@@ -100,6 +116,25 @@ int fx_run(int prog_fd, const void *data, size_t len, __u32 repeat, __u32 *verdi
 	*verdict = opts.retval;
 	if (duration)
 		*duration = opts.duration;
+	return 0;
+}
+
+int fx_run_tc(int prog_fd, const void *data, size_t len, const struct __sk_buff *ctx,
+	      int *verdict)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		.data_in = data,
+		.data_size_in = (__u32)len,
+		.repeat = 1,
+	);
+
+	if (ctx) {
+		opts.ctx_in = ctx;
+		opts.ctx_size_in = sizeof(*ctx);
+	}
+	if (bpf_prog_test_run_opts(prog_fd, &opts))
+		return -errno;
+	*verdict = (int)opts.retval;
 	return 0;
 }
 

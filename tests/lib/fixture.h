@@ -60,8 +60,18 @@ void fx_libbpf_quiet(void);
 struct modwall_bpf *fx_load(const struct fx_prog *cfg, const struct modwall_bpf *share,
 			    char *err, size_t errlen);
 
+/*
+ * fx_load with mw_flows sized to @max_flows entries (0: the object's
+ * default), as `load --max-flows` sizes it. With @share the flow table is
+ * @share's, whatever its size.
+ */
+struct modwall_bpf *fx_load_flows(const struct fx_prog *cfg, const struct modwall_bpf *share,
+				  __u32 max_flows, char *err, size_t errlen);
+
 /* The XDP program's fd. */
 int fx_prog_fd(const struct modwall_bpf *skel);
+/* The tc egress program's fd (modwall_tc, the same instance's constants). */
+int fx_tc_prog_fd(const struct modwall_bpf *skel);
 
 /*
  * BPF_PROG_TEST_RUN: @len bytes of @data through @prog_fd, @repeat times
@@ -71,6 +81,16 @@ int fx_prog_fd(const struct modwall_bpf *skel);
  */
 int fx_run(int prog_fd, const void *data, size_t len, __u32 repeat, __u32 *verdict,
 	   __u32 *duration);
+
+/*
+ * BPF_PROG_TEST_RUN of a tc program: @len bytes of @data as the skb's
+ * frame (Ethernet first), @ctx (NULL: none) as its struct __sk_buff: the
+ * fields a test run lets a caller set (mark, priority, ifindex, cb,
+ * gso_segs, gso_size, ...); the rest must be zero. The program's return
+ * value (TC_ACT_*; TC_ACT_UNSPEC is -1) to *verdict. 0 or a negative errno.
+ */
+int fx_run_tc(int prog_fd, const void *data, size_t len, const struct __sk_buff *ctx,
+	      int *verdict);
 
 /* "XDP_PASS", "XDP_DROP", ...; "?" for anything else. */
 const char *fx_verdict_name(__u32 verdict);

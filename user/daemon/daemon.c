@@ -45,8 +45,8 @@
 #include "state.h"
 #include "values.h"
 
-enum { D_LISTEN, D_TEXTFILE, D_INTERVAL, D_POLICY, D_BINDINGS, D_MAX_SERIES, D_RADIUS,
-       D_RADIUS_SECRET, D_DNS_GRACE, D_NO_DNS_LEARN, D_NO_DNS_HOLD };
+enum { D_LISTEN, D_TEXTFILE, D_INTERVAL, D_POLICY, D_BINDINGS, D_MAX_SERIES, D_FLOW_TOP,
+       D_RADIUS, D_RADIUS_SECRET, D_DNS_GRACE, D_NO_DNS_LEARN, D_NO_DNS_HOLD };
 
 /* --policy has no short form: -p is the global --pretty */
 static const struct mw_opt daemon_opts[] = {
@@ -58,6 +58,8 @@ static const struct mw_opt daemon_opts[] = {
 	{ D_POLICY, "policy", 0, "FILE", "policy file: checked at start, applied again on SIGHUP" },
 	{ D_BINDINGS, "bindings", 'b', "FILE", "with --policy: IMEI bindings file; repeatable" },
 	{ D_MAX_SERIES, "max-series", 'm', "N", "most series one reading exposes (default 10000)" },
+	{ D_FLOW_TOP, "flow-top", 0, "N", "busiest remotes per device in modwall_flow_remote_bytes, "
+					  "while --max-series allows (default 5; 0: none)" },
 	{ D_RADIUS, "radius", 0, "ADDR:PORT", "receive RADIUS accounting (RFC 2866) there: "
 					      "3GPP-IMEISV + Framed-IP bindings" },
 	{ D_RADIUS_SECRET, "radius-secret-file", 0, "FILE", "with --radius: the shared secret, "
@@ -100,6 +102,11 @@ static int daemon_opt(const struct mw_opt *opt, const char *arg, void *ctx)
 		if (mw_val_uint(opt, arg, 1, 100000000, &n))
 			return -1;
 		c->max_series = (uint32_t)n;
+		break;
+	case D_FLOW_TOP:
+		if (mw_val_uint(opt, arg, 0, MW_METRICS_FLOW_TOP_MAX, &n))
+			return -1;
+		c->flow_top = (uint32_t)n;
 		break;
 	case D_RADIUS:
 		c->radius = arg;
@@ -232,7 +239,8 @@ void daemon_reload(struct daemon *d)
 int cmd_daemon(int argc, char **argv)
 {
 	struct daemon d = { .cfg = { .listen = "127.0.0.1:9715", .interval = 0,
-				     .max_series = MW_METRICS_MAX_SERIES, .dns_grace = 60 },
+				     .max_series = MW_METRICS_MAX_SERIES, .dns_grace = 60,
+				     .flow_top = MW_METRICS_FLOW_TOP },
 			    .was_up = -1, .textfile_ok = -1 };
 	struct MHD_Daemon *httpd = NULL;
 	sigset_t sigs;
@@ -242,7 +250,7 @@ int cmd_daemon(int argc, char **argv)
 	struct stat st;
 
 	ix = mw_getopt(argc, argv, "daemon [--listen ADDR:PORT|none] [--textfile DIR [--interval S]] "
-		       "[--policy FILE [--bindings FILE]...] [--max-series N] "
+		       "[--policy FILE [--bindings FILE]...] [--max-series N] [--flow-top N] "
 		       "[--radius ADDR:PORT --radius-secret-file FILE] [--dns-grace S] "
 		       "[--no-dns-learn|--no-dns-hold]",
 		       daemon_opts, daemon_opt, &d.cfg);
@@ -289,6 +297,7 @@ int cmd_daemon(int argc, char **argv)
 	if (d.cfg.listen)
 		raise_nofile();
 	d.st.max_series = d.cfg.max_series;
+	d.st.flow_top = d.cfg.flow_top;
 	d.st.radius = d.cfg.radius ? &d.radius.st : NULL;
 	d.st.reload_enabled = d.cfg.policy != NULL;
 	d.st.last_reload_ok = 1;

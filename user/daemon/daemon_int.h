@@ -25,6 +25,7 @@ struct daemon_cfg {
 	const char *bindings[MAX_BINDINGS];
 	int nbindings;
 	uint32_t max_series;
+	uint32_t flow_top;		/* --flow-top: remotes per device */
 	const char *radius;		/* --radius ADDR:PORT */
 	const char *radius_secret;
 	uint32_t dns_grace;		/* --dns-grace S */

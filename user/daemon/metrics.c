@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
+#include "flows.h"
 #include "metrics.h"
 #include "observe.h"
 #include "state.h"
@@ -139,6 +140,10 @@ static int disc_aggregate(struct disc_list *l, const struct mw_subject_info *tab
 
 void mw_msnap_free(struct mw_msnap *s)
 {
+	size_t i;
+
+	for (i = 0; s->subj && i < s->nsubj; i++)
+		free(s->subj[i].top);
 	free(s->subj);
 	free(s->disc);
 	s->subj = NULL;
@@ -169,6 +174,125 @@ static int read_tunnels(const struct mw_maps *m, uint32_t nsub, struct mw_msnap 
 			snprintf(o->tun_peer, sizeof(o->tun_peer), "?");
 	}
 	free(t);
+	return rc;
+}
+
+/* Flow records by subject, then remote end: address, or EtherType for non-IP flows. */
+static int cmp_rec_remote(const void *a, const void *b)
+{
+	const struct mw_flow_key *x = &((const struct mw_flow_rec *)a)->k;
+	const struct mw_flow_key *y = &((const struct mw_flow_rec *)b)->k;
+	int c;
+
+	if (x->subject != y->subject)
+		return x->subject < y->subject ? -1 : 1;
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	c = memcmp(x->addr, y->addr, sizeof(x->addr));
+	if (c || x->family)
+		return c;
+	return x->port < y->port ? -1 : x->port > y->port;
+}
+
+/* Busiest first (bytes both ways), then by address text: the order never depends on the read. */
+static int cmp_remote(const void *a, const void *b)
+{
+	const struct mw_mremote *x = a, *y = b;
+	uint64_t tx = x->bytes[0] + x->bytes[1], ty = y->bytes[0] + y->bytes[1];
+
+	if (tx != ty)
+		return tx > ty ? -1 : 1;
+	return strcmp(x->addr, y->addr);
+}
+
+/*
+ * One subject's flows, recs[0..n) sorted by remote end: counts, sums and
+ * its busiest remotes.
+ */
+static int subject_flows(struct mw_msubj *o, const struct mw_flow_rec *recs, size_t n)
+{
+	struct mw_mremote *rem = calloc(n, sizeof(*rem));
+	size_t i, nrem = 0;
+	int d;
+
+	if (!rem)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		if (!i || cmp_rec_remote(&recs[i - 1], &recs[i]))
+			mw_flow_remote(&recs[i].k, rem[nrem++].addr, sizeof(rem[0].addr));
+		for (d = 0; d < 2; d++) {
+			rem[nrem - 1].bytes[d] += recs[i].v.bytes[d];
+			o->flow_packets[d] += recs[i].v.packets[d];
+			o->flow_bytes[d] += recs[i].v.bytes[d];
+		}
+	}
+	o->flows = (uint32_t)n;
+	o->remotes = (uint32_t)nrem;
+	qsort(rem, nrem, sizeof(*rem), cmp_remote);
+	o->ntop = nrem < MW_METRICS_FLOW_TOP_MAX ? (uint32_t)nrem : MW_METRICS_FLOW_TOP_MAX;
+	o->top = rem;
+	if (o->ntop < n) {	/* n >= 1: give back what is not kept; a failed shrink keeps all */
+		struct mw_mremote *t = realloc(rem, o->ntop * sizeof(*rem));
+
+		if (t)
+			o->top = t;
+	}
+	return 0;
+}
+
+/* The flow table: per-subject sums and remotes, the table's own numbers. */
+static int read_flows(const struct mw_maps *m, uint32_t nsub, struct mw_msnap *s)
+{
+	struct mw_flow_rec *r = NULL;
+	struct mw_counter *miss = NULL;
+	uint64_t fs[MW_FS_NR];
+	int32_t *idx = NULL;
+	size_t i, j, k;
+	ssize_t n;
+	int rc;
+
+	rc = mw_flowstats_read(m, fs);
+	if (rc)
+		return rc;
+	s->flow_full = fs[MW_FS_FULL];
+	s->flow_max = m->max_flows;
+	miss = calloc(m->max_subjects, sizeof(*miss));
+	idx = malloc(nsub * sizeof(*idx));
+	if (!miss || !idx) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = mw_flowmiss_read(m, miss);
+	if (rc)
+		goto out;
+	for (i = 0; i < m->max_subjects; i++) {
+		s->flow_missed.packets += miss[i].packets;
+		s->flow_missed.bytes += miss[i].bytes;
+	}
+	n = mw_flows_read(m, MW_FLOWS_ALL, &r);
+	if (n < 0) {
+		rc = (int)n;
+		goto out;
+	}
+	s->flow_entries = (uint64_t)n;
+	for (i = 0; i < nsub; i++)
+		idx[i] = -1;
+	for (k = 0; k < s->nsubj; k++)
+		idx[s->subj[k].id] = (int32_t)k;
+	qsort(r, (size_t)n, sizeof(*r), cmp_rec_remote);
+	/* flows of a subject no longer in the policy count in the table, not per device */
+	for (i = 0; i < (size_t)n && !rc; i = j) {
+		uint32_t id = r[i].k.subject;
+
+		for (j = i; j < (size_t)n && r[j].k.subject == id; j++)
+			;
+		if (id < nsub && idx[id] >= 0)
+			rc = subject_flows(&s->subj[idx[id]], &r[i], j - i);
+	}
+out:
+	free(r);
+	free(idx);
+	free(miss);
 	return rc;
 }
 
@@ -244,6 +368,11 @@ int mw_metrics_read(const char *pin_dir, const struct mw_ieee *db, struct mw_msn
 
 	what = MW_MAP_TUNNELS;
 	rc = read_tunnels(&m, nsub, s);
+	if (rc)
+		goto fail;
+
+	what = MW_MAP_FLOWS;
+	rc = read_flows(&m, nsub, s);
 	if (rc)
 		goto fail;
 

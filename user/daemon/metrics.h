@@ -21,6 +21,16 @@
  *        1, labelled with the outer peer (base station) and direction of
  *        the subject's last G-PDU; both tunnel families only for subjects
  *        seen in a tunnel, and they give way with the subject's series
+ *   modwall_flows{device}                       flows of the subject in the flow table now
+ *   modwall_flow_remotes{device}                distinct remote addresses among them
+ *   modwall_flow_packets{device,direction}      their packets, direction "out" or "in"
+ *   modwall_flow_bytes{device,direction}        their bytes
+ *   modwall_flow_remote_bytes{device,remote,direction}
+ *        the subject's busiest remotes (--flow-top N, bytes both ways)
+ *        and their bytes. The flow families are gauges: they sum the
+ *        flows in the table now, and a flow taken out (exported after
+ *        its idle time) leaves the sums. Only subjects with flows in the
+ *        table have them; they give way with the subject's series.
  *   modwall_interface_packets_total{interface,role,reason}
  *   modwall_interface_bytes_total{interface,role,reason}
  *        n3 interfaces add reason "tunnel_signal" (GTP-U signalling)
@@ -30,6 +40,11 @@
  *   modwall_policy_applied_timestamp_seconds    time of the last apply
  *   modwall_events_total{outcome}               drop events: emitted, suppressed, ring_full
  *   modwall_discovered_devices{vendor,class}    untagged MACs in the discovery table
+ *   modwall_flow_table_entries                  flows in the table (every subject)
+ *   modwall_flow_table_max                      its size (load --max-flows)
+ *   modwall_flow_table_full_total               times a new flow found the table full
+ *   modwall_flow_missed_packets_total           what those frames carried (mw_flowmiss,
+ *   modwall_flow_missed_bytes_total             every subject), GSO segments counted
  *   modwall_reloads_total{result}               SIGHUP reloads: ok, error
  *   modwall_last_reload_successful              0 after a failed reload
  *   modwall_last_reload_success_timestamp_seconds  time of the last good reload
@@ -45,6 +60,10 @@
  * series; the per-subject families give way first: subjects are ranked by
  * packets, then bytes (both summed over reasons), then id, and the lowest
  * are left out whole. Discovered-vendor rows go next, fewest devices first.
+ * The remote rows of modwall_flow_remote_bytes come last and go first:
+ * every shown subject's busiest remote before any subject's second, and
+ * so on; a subject left out takes its remote rows with it (they are not
+ * counted as dropped then, only the subject's own series are).
  * The families that do not grow with the policy are never left out.
  */
 #ifndef MW_METRICS_H
@@ -65,6 +84,14 @@ struct mw_dnslearn_stats;
 #define MW_METRICS_MAX_SERIES	10000
 #define MW_METRICS_CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
 #define MW_METRICS_TEXTFILE	"modwall.prom"
+#define MW_METRICS_FLOW_TOP	5	/* remotes per device in modwall_flow_remote_bytes */
+#define MW_METRICS_FLOW_TOP_MAX	100	/* most a reading keeps per subject */
+
+/* One remote address of a subject's flows, its bytes summed over them. */
+struct mw_mremote {
+	char addr[48];			/* "198.18.0.1", "fd00::1", or an EtherType "0x0806" */
+	uint64_t bytes[2];		/* by enum mw_fdir */
+};
 
 struct mw_msubj {
 	uint32_t id;
@@ -74,6 +101,12 @@ struct mw_msubj {
 	uint64_t tun_frames;		/* G-PDUs on n3 interfaces; 0: never in a tunnel */
 	uint8_t tun_dir;		/* enum mw_dir of the last one */
 	char tun_peer[48];		/* its outer peer (base station) */
+	uint32_t flows;			/* flows in the table now; 0: no flow families */
+	uint32_t remotes;		/* distinct remote addresses among them */
+	uint64_t flow_packets[2];	/* their sums, by enum mw_fdir */
+	uint64_t flow_bytes[2];
+	struct mw_mremote *top;		/* busiest remotes first (bytes both ways, then */
+	uint32_t ntop;			/* address), at most MW_METRICS_FLOW_TOP_MAX */
 };
 
 struct mw_miface {
@@ -100,6 +133,10 @@ struct mw_msnap {
 	uint64_t events[MW_EV_NR];
 	struct mw_mdisc *disc;		/* sorted by class, then vendor */
 	size_t ndisc;
+	uint64_t flow_entries;		/* flows in the table */
+	uint64_t flow_max;		/* its size */
+	uint64_t flow_full;		/* MW_FS_FULL */
+	struct mw_counter flow_missed;	/* mw_flowmiss summed over subjects */
 	struct timespec t0;		/* CLOCK_MONOTONIC at the start of the reading */
 	struct timespec wall;		/* CLOCK_REALTIME, the same moment */
 };
@@ -107,6 +144,7 @@ struct mw_msnap {
 /* What the process itself keeps across readings. */
 struct mw_mstate {
 	uint32_t max_series;
+	uint32_t flow_top;		/* remotes per device (--flow-top); 0: none */
 	uint64_t series_dropped;	/* summed over readings */
 	int reload_enabled;		/* a policy file is configured */
 	uint64_t reloads_ok, reloads_err;

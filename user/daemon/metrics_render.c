@@ -146,6 +146,107 @@ static void tunnel_families(struct mw_sbuf *b, const struct mw_msnap *s, const u
 	}
 }
 
+/*
+ * Flows per subject: only subjects with flows in the table. Gauges: they
+ * sum the flows in the table now, and the daemon's exporter takes idle
+ * flows out, so they fall as well as rise.
+ */
+#define FLOW_SERIES		6	/* flows, remotes, packets x 2, bytes x 2 */
+#define FLOW_TABLE_SERIES	5	/* entries, max, full, missed packets and bytes */
+
+static void flow_device(struct mw_sbuf *b, const char *name, const struct mw_msubj *o)
+{
+	mw_sbuf_printf(b, "%s{device=\"", name);
+	mw_sbuf_label(b, o->name);
+	mw_sbuf_printf(b, "\"");
+}
+
+static void flow_families(struct mw_sbuf *b, const struct mw_msnap *s, const uint8_t *keep,
+			  const uint32_t *rkeep)
+{
+	static const char *const dirs[2] = { "out", "in" };
+	size_t i;
+	uint32_t t;
+	int f, d;
+
+	for (f = 0; f < 2; f++) {
+		const char *name = f ? "modwall_flow_remotes" : "modwall_flows";
+
+		family(b, name, "gauge", f ?
+		       "Distinct remote addresses among the flows of a device or class in the "
+		       "flow table now (non-IP flows: one per EtherType)." :
+		       "Flows of a device or class (all its members) in the flow table now.");
+		for (i = 0; i < s->nsubj; i++) {
+			const struct mw_msubj *o = &s->subj[i];
+
+			if (!keep[i] || !o->flows)
+				continue;
+			flow_device(b, name, o);
+			mw_sbuf_printf(b, "} %u\n", f ? o->remotes : o->flows);
+		}
+	}
+	for (f = 0; f < 2; f++) {
+		const char *name = f ? "modwall_flow_bytes" : "modwall_flow_packets";
+
+		family(b, name, "gauge", f ?
+		       "Bytes of the flows of a device or class in the flow table now, by "
+		       "direction (out: from the device, in: to it). A sum over the flows in the "
+		       "table: it falls when idle flows are taken out (exported)." :
+		       "Packets of the flows of a device or class in the flow table now, by "
+		       "direction (out: from the device, in: to it). A sum over the flows in the "
+		       "table: it falls when idle flows are taken out (exported).");
+		for (i = 0; i < s->nsubj; i++) {
+			const struct mw_msubj *o = &s->subj[i];
+
+			if (!keep[i] || !o->flows)
+				continue;
+			for (d = 0; d < 2; d++) {
+				flow_device(b, name, o);
+				mw_sbuf_printf(b, ",direction=\"%s\"} %llu\n", dirs[d],
+					       (unsigned long long)(f ? o->flow_bytes[d] :
+								    o->flow_packets[d]));
+			}
+		}
+	}
+	family(b, "modwall_flow_remote_bytes", "gauge",
+	       "Bytes exchanged with one of the busiest remote addresses of a device or class "
+	       "(--flow-top), by direction, summed over its flows in the table now.");
+	for (i = 0; i < s->nsubj; i++) {
+		const struct mw_msubj *o = &s->subj[i];
+
+		for (t = 0; keep[i] && t < rkeep[i]; t++)
+			for (d = 0; d < 2; d++) {
+				flow_device(b, "modwall_flow_remote_bytes", o);
+				mw_sbuf_printf(b, ",remote=\"");
+				mw_sbuf_label(b, o->top[t].addr);
+				mw_sbuf_printf(b, "\",direction=\"%s\"} %llu\n", dirs[d],
+					       (unsigned long long)o->top[t].bytes[d]);
+			}
+	}
+}
+
+static void flow_table_families(struct mw_sbuf *b, const struct mw_msnap *s)
+{
+	family(b, "modwall_flow_table_entries", "gauge",
+	       "Flows in the flow table now, every device and class.");
+	mw_sbuf_printf(b, "modwall_flow_table_entries %llu\n", (unsigned long long)s->flow_entries);
+	family(b, "modwall_flow_table_max", "gauge", "Flows the flow table holds (load --max-flows).");
+	mw_sbuf_printf(b, "modwall_flow_table_max %llu\n", (unsigned long long)s->flow_max);
+	family(b, "modwall_flow_table_full_total", "counter",
+	       "Times a frame of a new flow found the flow table full; it was counted in the "
+	       "missed totals instead.");
+	mw_sbuf_printf(b, "modwall_flow_table_full_total %llu\n", (unsigned long long)s->flow_full);
+	family(b, "modwall_flow_missed_packets_total", "counter",
+	       "Packets that kept no flow because the flow table was full (GSO segments "
+	       "counted one by one), every device and class.");
+	mw_sbuf_printf(b, "modwall_flow_missed_packets_total %llu\n",
+		       (unsigned long long)s->flow_missed.packets);
+	family(b, "modwall_flow_missed_bytes_total", "counter",
+	       "Bytes of the packets that kept no flow because the flow table was full.");
+	mw_sbuf_printf(b, "modwall_flow_missed_bytes_total %llu\n",
+		       (unsigned long long)s->flow_missed.bytes);
+}
+
 static void iface_family(struct mw_sbuf *b, const struct mw_msnap *s, int bytes)
 {
 	const char *name = bytes ? "modwall_interface_bytes_total" :
@@ -180,8 +281,10 @@ int mw_metrics_render(const struct mw_msnap *s, struct mw_mstate *st, struct mw_
 {
 	static const char *const outcome[3] = { "emitted", "suppressed", "ring_full" };
 	uint8_t *keep = NULL, *dkeep = NULL;
+	uint32_t *rkeep = NULL, top, pos;
 	uint64_t fixed, budget, dropped = 0, used;
 	struct rank *rk = NULL;
+	size_t *order = NULL;
 	struct timespec t1;
 	size_t i;
 	double secs;
@@ -191,7 +294,7 @@ int mw_metrics_render(const struct mw_msnap *s, struct mw_mstate *st, struct mw_
 	fixed = 7 + (st->reload_enabled ? 4 : 0) + (st->radius ? MW_RADIUS_SERIES : 0) +
 		(st->proc ? MW_PROC_SERIES : 0) + (st->dns ? MW_DNSLEARN_SERIES : 0);
 	if (s->up)
-		fixed += 4 + 3 + (uint64_t)s->niface * SUBJ_SERIES;
+		fixed += 4 + 3 + FLOW_TABLE_SERIES + (uint64_t)s->niface * SUBJ_SERIES;
 	for (i = 0; s->up && i < (size_t)s->niface; i++)
 		if (s->iface[i].role == MW_ROLE_N3)
 			fixed += 2;	/* tunnel_signal: packets and bytes */
@@ -199,10 +302,14 @@ int mw_metrics_render(const struct mw_msnap *s, struct mw_mstate *st, struct mw_
 
 	keep = calloc(s->nsubj ? s->nsubj : 1, 1);
 	dkeep = calloc(s->ndisc ? s->ndisc : 1, 1);
+	rkeep = calloc(s->nsubj ? s->nsubj : 1, sizeof(*rkeep));
+	order = calloc(s->nsubj ? s->nsubj : 1, sizeof(*order));
 	rk = calloc((s->nsubj > s->ndisc ? s->nsubj : s->ndisc) + 1, sizeof(*rk));
-	if (!keep || !dkeep || !rk) {
+	if (!keep || !dkeep || !rkeep || !order || !rk) {
 		free(keep);
 		free(dkeep);
+		free(rkeep);
+		free(order);
 		free(rk);
 		return -ENOMEM;
 	}
@@ -215,8 +322,11 @@ int mw_metrics_render(const struct mw_msnap *s, struct mw_mstate *st, struct mw_
 	qsort(rk, s->nsubj, sizeof(*rk), cmp_rank);
 	used = 0;
 	for (i = 0; i < s->nsubj; i++) {
-		uint64_t cost = SUBJ_SERIES + (s->subj[rk[i].idx].tun_frames ? TUN_SERIES : 0);
+		const struct mw_msubj *o = &s->subj[rk[i].idx];
+		uint64_t cost = SUBJ_SERIES + (o->tun_frames ? TUN_SERIES : 0) +
+				(o->flows ? FLOW_SERIES : 0);
 
+		order[i] = rk[i].idx;
 		if (used + cost <= budget) {
 			keep[rk[i].idx] = 1;
 			used += cost;
@@ -237,7 +347,23 @@ int mw_metrics_render(const struct mw_msnap *s, struct mw_mstate *st, struct mw_
 			dropped++;
 		}
 	}
+	/* remote rows: every shown subject's busiest remote, then every second one, ... */
+	top = st->flow_top < MW_METRICS_FLOW_TOP_MAX ? st->flow_top : MW_METRICS_FLOW_TOP_MAX;
+	for (pos = 0; pos < top; pos++)
+		for (i = 0; i < s->nsubj; i++) {
+			size_t x = order[i];
+
+			if (!keep[x] || pos >= s->subj[x].ntop)
+				continue;
+			if (used + 2 <= budget) {
+				rkeep[x] = pos + 1;
+				used += 2;
+			} else {
+				dropped += 2;
+			}
+		}
 	free(rk);
+	free(order);
 	st->series_dropped += dropped;
 
 	family(b, "modwall_up", "gauge",
@@ -251,6 +377,7 @@ int mw_metrics_render(const struct mw_msnap *s, struct mw_mstate *st, struct mw_
 		subject_family(b, s, keep, 0);
 		subject_family(b, s, keep, 1);
 		tunnel_families(b, s, keep);
+		flow_families(b, s, keep, rkeep);
 		iface_family(b, s, 0);
 		iface_family(b, s, 1);
 
@@ -289,9 +416,11 @@ int mw_metrics_render(const struct mw_msnap *s, struct mw_mstate *st, struct mw_
 			mw_sbuf_label(b, s->disc[i].class_name);
 			mw_sbuf_printf(b, "\"} %llu\n", (unsigned long long)s->disc[i].devices);
 		}
+		flow_table_families(b, s);
 	}
 	free(keep);
 	free(dkeep);
+	free(rkeep);
 
 	if (st->reload_enabled) {
 		family(b, "modwall_reloads_total", "counter",

@@ -1565,6 +1565,7 @@ static int cmd_scale(void)
 	load_rotate(&rbare, opt.rotate, &bare, FAM_SCALE, ndev[SCALE_N - 1]);
 	rotf.n = opt.frames < ROT_FRAMES ? opt.frames : ROT_FRAMES;
 	rotf.d = tagged[SCALE_N - 1].d;
+	rotf.len = FRAME_LEN;
 
 	for (v = 0; v < SCALE_V; v++) {
 		struct sbuf cls = { 0 };

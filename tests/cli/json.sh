@@ -105,7 +105,7 @@ mw_ns "$DEV"
 mw_link "$GW" gw-c 198.18.20.1 "$DEV" dev-c 198.18.20.2 "$MAC_DEV"
 
 cat > "$TMP/ok.mwp" <<EOF
-policy quarantine { drop }
+policy quarantine { drop flows }
 device meter-c mac $MAC_DEV policy quarantine
 device tracker imei $IMEI policy quarantine
 EOF
@@ -117,6 +117,7 @@ both 1 error status
 both 1 error stats
 both 1 error show
 both 1 error discovered
+both 1 error flows
 both 1 error events --stats
 
 # The program itself and usage errors that reach no command.
@@ -162,6 +163,18 @@ both 2 error stats --count 2
 both 0 "ndjson 2" stats --interval 0.2 --count 2
 run "stats --interval -p: one value per line" 0 "ndjson 2" -- stats --interval 0.2 --count 2 -p
 
+# flows (quarantine keeps them; dev sends its frames in the events step below)
+both 0 value flows
+both 0 value flows meter-c --top 3 --sort last --since 5m
+both 0 value flows "$MAC_DEV" --sort packets
+both 2 error flows no-such-device
+both 2 error flows meter-c tracker
+both 2 error flows --sort sideways
+both 2 error flows --top 0
+both 2 error flows --since 5y
+both 2 error flows --since 0s
+both 2 error flows --bogus
+
 # vendors
 both 0 value vendors Quectel
 both 0 value vendors 00:1b:c5:00:00:00
@@ -195,6 +208,7 @@ both 2 error discovered extra
 # events and capture: frames from dev are dropped, so the ring has events
 nsx "$DEV" ping -q -c 12 -i 0.05 -W 1 198.18.20.1 >/dev/null 2>&1
 both 0 value events --stats
+both 0 value flows meter-c
 both 0 "ndjson 2" events --backlog --count 2
 both 2 error events --count 0
 both 2 error events --rate fast

@@ -32,7 +32,7 @@ static const struct mw_opt load_opts[] = {
 	{ LOAD_EVENT_RATE, "event-rate", 0, "N[/BURST]", "drop events per second, 0 for none "
 	  "(default 100/50)" },
 	{ LOAD_GROUP, "group", 'g', "GROUP", "let GROUP read the maps (pins 0640): its members "
-	  "run status, stats, show, discovered" },
+	  "run status, stats, show, discovered, flows" },
 	{ LOAD_EXCLUSIVE, "exclusive", 'x', NULL, "own the interface's XDP hook (a bpf_link) "
 	  "instead of sharing it through libxdp" },
 	{ LOAD_PRIORITY, "priority", 0, "N", "libxdp run priority, lower runs first (default 5; "

@@ -10,6 +10,7 @@
 #include <bpf/bpf.h>
 #include "apply.h"
 #include "cli.h"
+#include "flows.h"
 #include "state.h"
 #include "tunnels.h"
 #include "values.h"
@@ -54,19 +55,43 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+/*
+ * One reading. Interface cells: the XDP side of slot i at i *
+ * MW_NR_REASONS, its tc egress side at MW_IFC_EGRESS(i) * MW_NR_REASONS.
+ * Flows are a gauge (entries now) and the table-full misses a total: both
+ * are shown as read, in the --interval reports too.
+ */
 struct snap {
 	struct mw_counter *subj;	/* nsubj * MW_NR_REASONS */
-	struct mw_counter iface[MW_MAX_IFACES * MW_NR_REASONS];
+	struct mw_counter iface[2 * MW_MAX_IFACES * MW_NR_REASONS];
+	uint32_t *flows;		/* max_subjects: flow entries per subject */
+	struct mw_counter *miss;	/* max_subjects: frames that found the table full */
 	uint32_t nsubj;
 };
 
 static int take(const struct mw_maps *m, struct snap *s)
 {
+	struct mw_flow_rec *recs = NULL;
+	ssize_t n;
 	int rc = mw_read_counters(m, m->counters, s->nsubj * MW_NR_REASONS, s->subj);
 
 	if (!rc)
-		rc = mw_read_counters(m, m->ifcounters, MW_MAX_IFACES * MW_NR_REASONS, s->iface);
-	return rc;
+		rc = mw_read_counters(m, m->ifcounters, 2 * MW_MAX_IFACES * MW_NR_REASONS,
+				      s->iface);
+	if (!rc) {
+		rc = mw_flowmiss_read(m, s->miss);
+		errno = -rc;
+	}
+	if (rc)
+		return rc;
+	n = mw_flows_read(m, MW_FLOWS_ALL, &recs);
+	if (n < 0) {
+		errno = (int)-n;
+		return (int)n;
+	}
+	mw_flows_per_subject(recs, (size_t)n, s->flows, m->max_subjects);
+	free(recs);
+	return 0;
 }
 
 static struct json_object *reasons_json(const struct mw_counter *c, const struct mw_counter *p,
@@ -97,8 +122,9 @@ static const int shown[] = { MW_R_PASS, MW_R_DROP, MW_R_OBSERVE, MW_R_NOT_ALLOWE
 			     MW_R_RATE_LIMITED, MW_R_MALFORMED, MW_R_NO_POLICY };
 #define NSHOWN ((int)(sizeof(shown) / sizeof(shown[0])))
 
+/* One table row; @flows < 0: no FLOWS cell (interfaces). */
 static void row(const char *name, const char *kind, const char *action,
-		const struct mw_counter *c, const struct mw_counter *p, double secs)
+		const struct mw_counter *c, const struct mw_counter *p, double secs, long long flows)
 {
 	uint64_t bytes = 0;
 	int r;
@@ -115,9 +141,12 @@ static void row(const char *name, const char *kind, const char *action,
 	for (r = 0; r < MW_NR_REASONS; r++)
 		bytes += c[r].bytes - (p ? p[r].bytes : 0);
 	if (p)
-		printf(" %14.0f\n", 8.0 * (double)bytes / secs);
+		printf(" %14.0f", 8.0 * (double)bytes / secs);
 	else
-		printf(" %14llu\n", (unsigned long long)bytes);
+		printf(" %14llu", (unsigned long long)bytes);
+	if (flows >= 0)
+		printf(" %8lld", flows);
+	printf("\n");
 }
 
 static int nonzero(const struct mw_counter *c)
@@ -137,6 +166,7 @@ static void report(const struct mw_maps *m, const struct mw_subject_info *tab,
 	struct json_object *j = json_object_new_object(), *subs = json_object_new_array(),
 			   *ifs = json_object_new_array();
 	struct mw_counter total[MW_NR_REASONS] = { 0 }, ptotal[MW_NR_REASONS] = { 0 };
+	long long nflows = 0;
 	unsigned gen = m->ctlm->gen & 1;
 	/* devices inside GTP-U tunnels: totals, so not in the --interval rates */
 	struct mw_tunnel *tun = prev ? NULL : mw_cli_tunnels(m, cur->nsubj);
@@ -147,7 +177,7 @@ static void report(const struct mw_maps *m, const struct mw_subject_info *tab,
 		printf("%-24s %-7s %-8s", "SUBJECT", "KIND", "ACTION");
 		for (r = 0; r < NSHOWN; r++)
 			printf(" %12s", mw_reason_name(shown[r]));
-		printf(" %14s\n", prev ? "bits/s" : "bytes");
+		printf(" %14s %8s\n", prev ? "bits/s" : "bytes", "FLOWS");
 	}
 	for (i = 0; i < cur->nsubj; i++) {
 		const struct mw_counter *c = &cur->subj[i * MW_NR_REASONS];
@@ -155,7 +185,7 @@ static void report(const struct mw_maps *m, const struct mw_subject_info *tab,
 		const char *kind = tab[i].kind == MW_KIND_CLASS ? "class" :
 				   tab[i].kind == MW_KIND_DEVICE ? "device" : "-";
 		const char *action = i == 0 ? "default" : mw_action_name(tab[i].action[gen]);
-		struct json_object *o;
+		struct json_object *o, *full;
 
 		for (r = 0; r < MW_NR_REASONS; r++) {
 			total[r].packets += c[r].packets;
@@ -165,6 +195,7 @@ static void report(const struct mw_maps *m, const struct mw_subject_info *tab,
 				ptotal[r].bytes += p[r].bytes;
 			}
 		}
+		nflows += cur->flows[i];
 		if (tab[i].kind == MW_KIND_FREE)
 			continue;
 		if (only && strcmp(only, tab[i].name))
@@ -177,20 +208,27 @@ static void report(const struct mw_maps *m, const struct mw_subject_info *tab,
 		json_object_object_add(o, "kind", json_object_new_string(kind));
 		json_object_object_add(o, "action", json_object_new_string(action));
 		json_object_object_add(o, "reasons", reasons_json(c, p, secs));
+		json_object_object_add(o, "flows", json_object_new_int64(cur->flows[i]));
+		full = json_object_new_object();
+		json_object_object_add(full, "packets",
+				       json_object_new_int64((int64_t)cur->miss[i].packets));
+		json_object_object_add(full, "bytes",
+				       json_object_new_int64((int64_t)cur->miss[i].bytes));
+		json_object_object_add(o, "flows_table_full", full);
 		if (tun && tun[i].frames) {
 			json_object_object_add(o, "tunnel", mw_tunnel_json(&tun[i]));
 			ntun++;
 		}
 		json_object_array_add(subs, o);
 		if (!mw_opts.json)
-			row(tab[i].name, kind, action, c, p, secs);
+			row(tab[i].name, kind, action, c, p, secs, cur->flows[i]);
 	}
 	if (!mw_opts.json && !only) {
 		printf("%-24s %-7s %-8s", "", "", "");
 		for (r = 0; r < NSHOWN; r++)
 			printf(" %12s", "------------");
-		printf(" %14s\n", "--------------");
-		row("total", "", "", total, prev ? ptotal : NULL, secs);
+		printf(" %14s %8s\n", "--------------", "--------");
+		row("total", "", "", total, prev ? ptotal : NULL, secs, nflows);
 	}
 	for (i = 0; ntun && !mw_opts.json && i < cur->nsubj; i++) {
 		char peer[64];
@@ -206,6 +244,7 @@ static void report(const struct mw_maps *m, const struct mw_subject_info *tab,
 	}
 	free(tun);
 	for (i = 0; i < MW_MAX_IFACES && !only; i++) {
+		uint32_t eg = MW_IFC_EGRESS(i) * MW_NR_REASONS;
 		struct mw_iface v;
 		struct json_object *o;
 
@@ -216,6 +255,10 @@ static void report(const struct mw_maps *m, const struct mw_subject_info *tab,
 		json_object_object_add(o, "role", json_object_new_string(mw_role_name(v.role)));
 		json_object_object_add(o, "reasons", reasons_json(&cur->iface[i * MW_NR_REASONS],
 			prev ? &prev->iface[i * MW_NR_REASONS] : NULL, secs));
+		/* downloads judged by the tc egress program, after de-NAT */
+		if (v.tc_prog_id)
+			json_object_object_add(o, "egress", reasons_json(&cur->iface[eg],
+				prev ? &prev->iface[eg] : NULL, secs));
 		json_object_array_add(ifs, o);
 		if (!mw_opts.json) {
 			char label[32];
@@ -226,9 +269,15 @@ static void report(const struct mw_maps *m, const struct mw_subject_info *tab,
 					printf(" %12s", mw_reason_name(shown[r]));
 				printf(" %14s\n", prev ? "bits/s" : "bytes");
 			}
-			snprintf(label, sizeof(label), "%s", v.name);
+			snprintf(label, sizeof(label), "%.*s", MW_IFNAME_LEN, v.name);
 			row(label, mw_role_name(v.role), "", &cur->iface[i * MW_NR_REASONS],
-			    prev ? &prev->iface[i * MW_NR_REASONS] : NULL, secs);
+			    prev ? &prev->iface[i * MW_NR_REASONS] : NULL, secs, -1);
+			if (v.tc_prog_id) {
+				snprintf(label, sizeof(label), "%.*s (egress)", MW_IFNAME_LEN,
+					 v.name);
+				row(label, mw_role_name(v.role), "", &cur->iface[eg],
+				    prev ? &prev->iface[eg] : NULL, secs, -1);
+			}
 		}
 	}
 	json_object_object_add(j, "subjects", subs);
@@ -299,7 +348,12 @@ int cmd_stats(int argc, char **argv)
 	}
 	a.subj = calloc((size_t)a.nsubj * MW_NR_REASONS, sizeof(*a.subj));
 	b.subj = calloc((size_t)b.nsubj * MW_NR_REASONS, sizeof(*b.subj));
-	if (!a.subj || !b.subj || take(&m, &a)) {
+	a.flows = calloc(m.max_subjects, sizeof(*a.flows));
+	b.flows = calloc(m.max_subjects, sizeof(*b.flows));
+	a.miss = calloc(m.max_subjects, sizeof(*a.miss));
+	b.miss = calloc(m.max_subjects, sizeof(*b.miss));
+	errno = ENOMEM;
+	if (!a.subj || !b.subj || !a.flows || !b.flows || !a.miss || !b.miss || take(&m, &a)) {
 		mw_err("stats: reading counters: %s", strerror(errno));
 		goto out;
 	}
@@ -337,6 +391,10 @@ int cmd_stats(int argc, char **argv)
 out:
 	free(a.subj);
 	free(b.subj);
+	free(a.flows);
+	free(b.flows);
+	free(a.miss);
+	free(b.miss);
 	free(tab);
 	mw_maps_close(&m);
 	return rc;

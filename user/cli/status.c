@@ -7,6 +7,7 @@
 #include <bpf/bpf.h>
 #include "cli.h"
 #include "state.h"
+#include "tc_egress.h"
 
 static void fmt_time(uint64_t ns, char *buf, size_t len)
 {
@@ -44,6 +45,35 @@ static int iface_problem(const struct mw_iface *v, uint32_t slot, int st, char *
 	if (!mw_attach_check(mw_opts.pin_dir, name, v, slot, what, sizeof(what)))
 		return 0;
 	snprintf(why, len, "%s: %s", name, what);
+	return 1;
+}
+
+/*
+ * The tc egress side of @v: a filter recorded at load must still run
+ * modwall's program. Looked at from the interface's own namespace only,
+ * and by root (the same rule as above); 0 when nothing is wrong or when
+ * nothing can be told. *@live gets what runs there (0: nothing), or
+ * UINT32_MAX when it was not looked at.
+ */
+static int tc_problem(const struct mw_iface *v, uint32_t *live, char *why, size_t len)
+{
+	char name[MW_IFNAME_LEN + 1];
+
+	*live = UINT32_MAX;
+	if (!v->tc_prog_id || mw_iface_foreign(v) || geteuid())
+		return 0;
+	*live = mw_tc_prog_id(v->ifindex);
+	if (*live == v->tc_prog_id)
+		return 0;
+	snprintf(name, sizeof(name), "%.*s", MW_IFNAME_LEN, v->name);
+	if (!*live)
+		snprintf(why, len, "%s: modwall's tc egress filter is gone (prog %u was loaded): "
+			 "downloads to devices are not judged; 'modwall load %s' puts it back",
+			 name, v->tc_prog_id, name);
+	else
+		snprintf(why, len, "%s: the tc egress filter (handle 0x%x, prio %u) runs prog %u, "
+			 "not modwall's prog %u; 'modwall load %s' puts it back", name,
+			 MW_TC_HANDLE, MW_TC_PRIO, *live, v->tc_prog_id, name);
 	return 1;
 }
 
@@ -85,13 +115,14 @@ int cmd_status(int argc, char **argv)
 			       m.ctlm->gen, (unsigned long long)m.ctlm->seq, ts);
 		else
 			printf("policy: none applied (interfaces follow their fail mode)\n");
-		printf("\n%-16s %-7s %-4s %-8s %-11s %-9s %-8s %s\n", "INTERFACE", "IFINDEX",
-		       "ROLE", "MODE", "NO-POLICY", "MALFORMED", "PROG", "ATTACHED");
+		printf("\n%-16s %-7s %-4s %-8s %-11s %-9s %-8s %-8s %s\n", "INTERFACE", "IFINDEX",
+		       "ROLE", "MODE", "NO-POLICY", "MALFORMED", "PROG", "TC-PROG", "ATTACHED");
 	}
 	probs = json_object_new_array();
 	for (k = 0; k < MW_MAX_IFACES; k++) {
 		struct mw_iface v;
-		int st, bad;
+		uint32_t tc_live;
+		int st, bad, tc_bad;
 		struct json_object *o;
 		char why[768];
 
@@ -124,14 +155,18 @@ int cmd_status(int argc, char **argv)
 		}
 		json_object_object_add(o, "prog_id", json_object_new_int((int)v.prog_id));
 		json_object_object_add(o, "link_id", json_object_new_int((int)v.link_id));
+		/* lan: the tc egress program (downloads after de-NAT); 0: none */
+		json_object_object_add(o, "tc_prog_id", json_object_new_int64(v.tc_prog_id));
 		fmt_time(v.loaded_ns, ts, sizeof(ts));
 		json_object_object_add(o, "loaded_at", json_object_new_string(ts));
 		bad = iface_problem(&v, k, st, why, sizeof(why));
-		json_object_object_add(o, "healthy", json_object_new_boolean(!bad));
-		if (bad) {
-			nbad++;
+		if (bad)
 			json_object_array_add(probs, json_object_new_string(why));
-		}
+		tc_bad = tc_problem(&v, &tc_live, why, sizeof(why));
+		if (tc_bad)
+			json_object_array_add(probs, json_object_new_string(why));
+		json_object_object_add(o, "healthy", json_object_new_boolean(!bad && !tc_bad));
+		nbad += bad + tc_bad;
 		json_object_array_add(arr, o);
 		if (!mw_opts.json) {
 			char how[64];
@@ -144,10 +179,17 @@ int cmd_status(int argc, char **argv)
 					 st == MW_ENTRY_ALONE ? " (alone)" : st < 0 ?
 					 " (other netns)" : st == MW_ENTRY_UNKNOWN ?
 					 " (not visible to this user)" : " (gone)");
-			printf("%-16s %-7u %-4s %-8s %-11s %-9s %-8u %s\n", v.name, v.ifindex,
+			char tc[24];
+
+			if (v.tc_prog_id)
+				snprintf(tc, sizeof(tc), "%u%s", v.tc_prog_id, tc_live == UINT32_MAX ||
+					 tc_live == v.tc_prog_id ? "" : tc_live ? " (other)" : " (gone)");
+			else
+				snprintf(tc, sizeof(tc), "-");
+			printf("%-16s %-7u %-4s %-8s %-11s %-9s %-8u %-8s %s\n", v.name, v.ifindex,
 			       mw_role_name(v.role), v.xdp_mode == MW_MODE_GENERIC ? "generic" :
 			       "native", v.fail_action == MW_ACT_DROP ? "fail-closed" : "fail-open",
-			       mw_action_name(v.malformed_action), v.prog_id, how);
+			       mw_action_name(v.malformed_action), v.prog_id, tc, how);
 		}
 	}
 	json_object_object_add(j, "interfaces", arr);
@@ -155,7 +197,7 @@ int cmd_status(int argc, char **argv)
 	if (!mw_opts.json && !n)
 		printf("(no interface attached)\n");
 	if (!mw_opts.json && nbad) {
-		printf("\nDEGRADED: %d interface(s) not enforcing as loaded:\n", nbad);
+		printf("\nDEGRADED: %d problem(s); not enforcing as loaded:\n", nbad);
 		for (i = 0; i < nbad; i++)
 			printf("  %s\n", json_object_get_string(json_object_array_get_idx(probs,
 												(size_t)i)));

@@ -56,6 +56,32 @@ int mw_val_seconds(const struct mw_opt *o, const char *arg, double min, double m
 	return 0;
 }
 
+int mw_val_duration(const struct mw_opt *o, const char *arg, uint64_t max_s, uint64_t *out)
+{
+	static const struct { char unit; uint64_t secs; } units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 },
+	};
+	size_t digits = strspn(arg, "0123456789"), i;
+	unsigned long long v;
+	uint64_t mul = 0;
+
+	errno = 0;
+	v = digits ? strtoull(arg, NULL, 10) : 0;
+	if (digits && !arg[digits])
+		mul = 1;
+	for (i = 0; digits && !mul && i < sizeof(units) / sizeof(units[0]); i++)
+		if (arg[digits] == units[i].unit && !arg[digits + 1])
+			mul = units[i].secs;
+	if (!mul || errno || v < 1 || v > max_s / mul) {
+		mw_err("%s: --%s '%s': a duration from 1s to %llus: a whole number and a unit, "
+		       "s, m, h or d (30s, 5m, 2h, 7d)", mw_getopt_cmd, o->name, arg,
+		       (unsigned long long)max_s);
+		return -1;
+	}
+	*out = v * mul;
+	return 0;
+}
+
 int mw_val_rate(const struct mw_opt *o, const char *arg, uint64_t *rate, uint64_t *burst)
 {
 	if (mw_parse_event_rate(arg, rate, burst)) {

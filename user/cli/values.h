@@ -18,6 +18,12 @@ int mw_val_uint(const struct mw_opt *o, const char *arg, uint64_t min, uint64_t 
 int mw_val_count(const struct mw_opt *o, const char *arg, long *out);
 /* A duration in seconds from @min to @max, fractions allowed ("0.5"). */
 int mw_val_seconds(const struct mw_opt *o, const char *arg, double min, double max, double *out);
+/*
+ * A duration: a whole number with a unit, s (seconds), m (minutes), h
+ * (hours) or d (days): "30s", "5m", "2h", "7d"; a bare number is seconds.
+ * From 1 s to @max_s seconds; the result in seconds.
+ */
+int mw_val_duration(const struct mw_opt *o, const char *arg, uint64_t max_s, uint64_t *out);
 /* An event rate N[/BURST] (mw_parse_event_rate's rule: N from 0, BURST from 1). */
 int mw_val_rate(const struct mw_opt *o, const char *arg, uint64_t *rate, uint64_t *burst);
 /* One of @names (NULL-terminated): its index. */

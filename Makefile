@@ -368,11 +368,13 @@ demo: deps
 	@tests/demo.sh $(O)/modwall
 
 # Benchmark tool: modwall's data path beside anchor programs (tests/bench/run.sh).
-$(O)/tests/xdpbench: tests/bench/xdpbench.c $(O)/tests/fixture.o $(O)/libmodwall.a $(O)/modwall.skel.h $(O)/entry.skel.h
+XDPBENCH_SRCS := tests/bench/xdpbench.c tests/bench/flowbench.c
+$(O)/tests/xdpbench: $(XDPBENCH_SRCS) tests/bench/xdpbench.h $(O)/tests/fixture.o $(O)/libmodwall.a \
+		$(O)/modwall.skel.h $(O)/entry.skel.h
 	@mkdir -p $(@D)
 	$(call msg,CC-BENCH,$@)
-	$(Q)$(CC) $(CFLAGS) $(FIXTURE_CFLAGS) -DMULTIARCH='"$(shell $(CC) -dumpmachine)"' -o $@ $< \
-		$(O)/tests/fixture.o $(O)/libmodwall.a $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(FIXTURE_CFLAGS) -DMULTIARCH='"$(shell $(CC) -dumpmachine)"' -o $@ \
+		$(XDPBENCH_SRCS) $(O)/tests/fixture.o $(O)/libmodwall.a $(LDLIBS)
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(O)/tests/xdpbench $(O)/tests/rate_accuracy

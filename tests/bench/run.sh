@@ -10,6 +10,11 @@
 #   4. map memory of the 1M-device load, at this machine's CPUs and at 64
 #   5. where the time goes: perf profile of modwall by source line
 #   6. tests/bench/apply.sh and tests/bench/rate.sh, when present
+#   7. flows: ns/pkt with flows off and on (a tagged device, a vendor-class
+#      member; warm and with 64k remotes), and the tc egress program beside
+#      a bare tc program (tests/bench/bare_tc.bpf.c)
+#   8. the memory of a real flow table of 1M flows, at this machine's CPUs
+#      and computed for 64
 # Prints tables and never fails on time; what cannot run says N/A and why.
 #
 # Environment: ROUNDS=N (5); QUICK=1 (100k devices instead of 1M, 3 rounds,
@@ -37,22 +42,26 @@ na() { echo "N/A: $*"; }
 # The tool: the Makefile's build when it is current, else built here.
 XB=$ROOT/build/tests/xdpbench
 if [ ! -x "$XB" ] || [ "$ROOT/tests/bench/xdpbench.c" -nt "$XB" ] ||
+   [ "$ROOT/tests/bench/flowbench.c" -nt "$XB" ] || [ "$ROOT/tests/bench/xdpbench.h" -nt "$XB" ] ||
    [ "$ROOT/build/libmodwall.a" -nt "$XB" ]; then
 	XB=$TMP/xdpbench
 	# shellcheck disable=SC2046
-	if ! ${CC:-gcc} -O2 -g -std=gnu11 -Wall -Wextra -I"$ROOT/include" -I"$ROOT/user" \
-		-I"$ROOT/build" $(pkg-config --cflags json-c 2>/dev/null) -o "$XB" \
-		"$ROOT/tests/bench/xdpbench.c" "$ROOT/build/libmodwall.a" -lxdp -lbpf -lelf -lz \
+	if ! ${CC:-gcc} -O2 -g -std=gnu11 -Wall -Wextra -I"$ROOT/include" -I"$ROOT/user/lib" \
+		-I"$ROOT/build" -I"$ROOT/tests/lib" $(pkg-config --cflags json-c 2>/dev/null) \
+		-o "$XB" "$ROOT/tests/bench/xdpbench.c" "$ROOT/tests/bench/flowbench.c" \
+		"$ROOT/tests/lib/fixture.c" "$ROOT/build/libmodwall.a" -lxdp -lbpf -lelf -lz \
 		$(pkg-config --libs json-c 2>/dev/null || echo -ljson-c); then
 		XB=
 	fi
 fi
-# The anchor (bare_drop.bpf.c) and the driver that gives every run another device (rotate.bpf.c)
-for b in bare_drop rotate; do
+# The anchors (bare_drop.bpf.c, bare_tc.bpf.c) and the driver that gives every run another
+# device or remote (rotate.bpf.c)
+for b in bare_drop bare_tc rotate; do
 	clang -O2 -g -target bpf -I/usr/include/"$(gcc -dumpmachine)" \
 		-c "$ROOT/tests/bench/$b.bpf.c" -o "$TMP/$b.o" || rm -f "$TMP/$b.o"
 done
 BARE=$TMP/bare_drop.o
+BARE_TC=$TMP/bare_tc.o
 ROT=$TMP/rotate.o
 
 CS=/sys/devices/system/clocksource/clocksource0/current_clocksource
@@ -123,7 +132,7 @@ else
 		echo
 		echo "$2 ($1 case, perf record -e cpu-clock):"
 		if perf record -q -g -e cpu-clock -F 20000 -o "$TMP/perf.data" -- \
-			"$XB" "$1" --bare "$BARE" --rotate "$ROT" --rounds 2 --only "$2" \
+			"$XB" "$1" --bare "$BARE" --bare-tc "$BARE_TC" --rotate "$ROT" --rounds 2 --only "$2" \
 			--lines "$TMP/lines.txt" --mem /dev/null >/dev/null 2>&1; then
 			/usr/bin/python3 "$ROOT/tests/bench/hotlines.py" "$TMP/lines.txt" \
 				"$TMP/perf.data" 10
@@ -137,6 +146,8 @@ else
 	profile cost "vendor class"
 	profile cost "unknown device"
 	profile scale "rotating tagged $([ "$QUICK" = 1 ] && echo 100000 || echo 1000000)"
+	profile flows "warm tagged, flows on"
+	profile flows "64k tagged, flows on"
 fi
 
 section "6. Apply and rate-limit benchmarks"
@@ -151,6 +162,21 @@ if [ -f "$ROOT/tests/bench/rate.sh" ]; then
 	bash "$ROOT/tests/bench/rate.sh" || na "rate.sh failed (exit $?)"
 else
 	na "tests/bench/rate.sh is not there"
+fi
+
+section "7. Flows: cost with flows off and on, tc egress"
+if [ -z "$XB" ]; then
+	na "tests/bench/xdpbench did not build"
+else
+	"$XB" flows --bare "$BARE" --bare-tc "$BARE_TC" --rotate "$ROT" "${XOPT[@]}" ||
+		na "xdpbench flows failed (exit $?)"
+fi
+
+section "8. Flow table memory"
+if [ -z "$XB" ]; then
+	na "tests/bench/xdpbench did not build"
+else
+	"$XB" flowmem --rotate "$ROT" "${XOPT[@]}" || na "xdpbench flowmem failed (exit $?)"
 fi
 
 printf '\nmake bench took %d s\n' $(($(date +%s) - T0))

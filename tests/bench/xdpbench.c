@@ -19,6 +19,11 @@
  *	enter the stack on the interface of the context
  *   xdpbench nft   --drop-if IF --allow-if IF
  *	the nftables ruleset doing the live jobs, on stdout
+ *   xdpbench flows --bare BARE.o --bare-tc BARE_TC.o --rotate ROTATE.o
+ *	flows off and on side by side, warm and with many flows; the tc
+ *	egress program beside a bare tc program (flowbench.c)
+ *   xdpbench flowmem --rotate ROTATE.o
+ *	the memory of a real 1M-flow table, filled through the data path
  *
  * Numbers are medians over interleaved rounds after a warm-up round. A
  * case that cannot run prints N/A and the reason; nothing fails on time.
@@ -56,11 +61,8 @@
 #include "ieee.h"
 #include "policy.h"
 #include "state.h"
+#include "xdpbench.h"
 
-#define FRAME_LEN	60		/* minimum Ethernet frame without the FCS */
-/* A G-PDU: outer IPv4/UDP, 8-octet GTP-U header, the FRAME_LEN frame's IP packet inside */
-#define GTP_FRAME_LEN	(14 + 20 + 8 + 8 + FRAME_LEN - 14)
-#define MAX_ROUNDS	32
 #define LIVE_BATCH	64		/* frames per batch: a NAPI budget */
 #define XDP_BENCH_BIN	"/usr/sbin/xdp-bench"
 #ifndef MULTIARCH
@@ -73,47 +75,16 @@
 #define XF_TCP		(1u << 2)
 #define XF_UDP		(1u << 3)
 
-/* First two octets of each family of MACs (locally administered, unicast). */
-#define FAM_PASS	0x0250
-#define FAM_DROP	0x02d0
-#define FAM_IPDEV	0x0266
-#define FAM_ALLOW	0x02a0
-#define FAM_RATE	0x02e0
-#define FAM_UNKNOWN	0x0277
-#define FAM_SCALE	0x024d
-#define DST_MAC		0x020000000001ull
 
-#define NET_DEV		0x0a000000u	/* 10.0.0.0/16: sources of MAC-tagged devices */
-#define NET_UNKNOWN	0x0a010000u	/* 10.1.0.0/16 */
-#define NET_BOUND	0x0a400000u	/* 10.64.0.0/16: IMEI bindings */
-#define ADDR_SERVER	0xc6120001u	/* 198.18.0.1: allowed destination */
-#define ADDR_OTHER	0xc6120002u	/* 198.18.0.2: not allowed */
-#define IMEI_BASE	35693803000000ull
-
-static struct {
-	const char *bare;
-	const char *rotate;	/* rotate.bpf.c's object */
-	const char *mem;
-	const char *drop_if, *allow_if, *stack_if, *stack_ip;
-	const char *only;	/* run only the cases whose label contains this */
-	const char *lines;	/* write modwall's line table here */
-	const char *no_nft;	/* live: why the nftables rules are not there */
-	unsigned frames, repeat, rounds, passes, devices;
-	int cpu, quick;
-} opt = {
+struct xb_opt opt = {
 	.rounds = 5, .passes = 2, .devices = 4096, .cpu = 0,
 };
 
-static int ncpus;
+int ncpus;
 
 /* ---- small helpers ---------------------------------------------------- */
 
-struct sbuf {
-	char *p;
-	size_t len, cap;
-};
-
-static void __attribute__((format(printf, 2, 3))) sb_printf(struct sbuf *b, const char *fmt, ...)
+void __attribute__((format(printf, 2, 3))) sb_printf(struct sbuf *b, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -137,7 +108,7 @@ static void __attribute__((format(printf, 2, 3))) sb_printf(struct sbuf *b, cons
 	}
 }
 
-static double now_s(void)
+double now_s(void)
 {
 	struct timespec ts;
 
@@ -152,7 +123,7 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double median(const double *v, int n)
+double median(const double *v, int n)
 {
 	double s[MAX_ROUNDS];
 
@@ -163,7 +134,7 @@ static double median(const double *v, int n)
 	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
-static double vmin(const double *v, int n)
+double vmin(const double *v, int n)
 {
 	double m = v[0];
 	int i;
@@ -174,7 +145,7 @@ static double vmin(const double *v, int n)
 	return m;
 }
 
-static double vmax(const double *v, int n)
+double vmax(const double *v, int n)
 {
 	double m = v[0];
 	int i;
@@ -186,7 +157,7 @@ static double vmax(const double *v, int n)
 }
 
 /* libbpf's messages are kept and shown only when something fails. */
-static char bpf_log[16384];
+char bpf_log[16384];
 
 static int bpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -198,7 +169,7 @@ static int bpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 }
 
 /* The last line libbpf printed, as a short reason. */
-static const char *bpf_last(void)
+const char *bpf_last(void)
 {
 	static char line[200];
 	char *s = bpf_log, *e;
@@ -234,7 +205,7 @@ static void unhold(void)
 	}
 }
 
-static int hold(int fd, char *why, size_t wl)
+int hold(int fd, char *why, size_t wl)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, lo, .flags = XDP_FLAGS_SKB_MODE);
 	char cmd[128], name[IF_NAMESIZE];
@@ -259,18 +230,12 @@ static int hold(int fd, char *why, size_t wl)
 
 /* ---- frames ----------------------------------------------------------- */
 
-struct frames {
-	uint32_t n;
-	uint8_t *d;		/* n * len bytes */
-	size_t len;		/* of every frame: FRAME_LEN but for G-PDUs */
-};
-
-static uint8_t *frame(const struct frames *fs, uint32_t i)
+uint8_t *frame(const struct frames *fs, uint32_t i)
 {
 	return fs->d + (size_t)i * fs->len;
 }
 
-static void frames_alloc(struct frames *fs, uint32_t n)
+void frames_alloc(struct frames *fs, uint32_t n)
 {
 	fs->n = n;
 	fs->len = FRAME_LEN;
@@ -280,25 +245,25 @@ static void frames_alloc(struct frames *fs, uint32_t n)
 }
 
 /* The i-th MAC of a family: two fixed octets, then a bijection of i. */
-static uint64_t mac_of(uint16_t fam, uint32_t i)
+uint64_t mac_of(uint16_t fam, uint32_t i)
 {
 	return ((uint64_t)fam << 32) | (uint32_t)((i * 0x9E3779B1u) ^ 0x5bd1e995u);
 }
 
-static void put16(uint8_t *p, uint16_t v)
+void put16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
 	p[1] = (uint8_t)v;
 }
 
-static void put32(uint8_t *p, uint32_t v)
+void put32(uint8_t *p, uint32_t v)
 {
 	put16(p, (uint16_t)(v >> 16));
 	put16(p + 2, (uint16_t)v);
 }
 
 /* Set the IPv4 addresses of a frame and its header checksum. */
-static void frame_saddr(uint8_t *f, uint32_t saddr, uint32_t daddr)
+void frame_saddr(uint8_t *f, uint32_t saddr, uint32_t daddr)
 {
 	uint8_t *ip = f + 14;
 	uint32_t sum = 0;
@@ -315,7 +280,7 @@ static void frame_saddr(uint8_t *f, uint32_t saddr, uint32_t daddr)
 }
 
 /* A UDP/IPv4 frame of FRAME_LEN bytes, valid IP checksum, UDP checksum 0. */
-static void frame_set(uint8_t *f, uint64_t dmac, uint64_t smac, uint32_t saddr, uint32_t daddr,
+void frame_set(uint8_t *f, uint64_t dmac, uint64_t smac, uint32_t saddr, uint32_t daddr,
 		      uint16_t sport, uint16_t dport)
 {
 	uint8_t *ip = f + 14, *udp = f + 34;
@@ -336,7 +301,7 @@ static void frame_set(uint8_t *f, uint64_t dmac, uint64_t smac, uint32_t saddr, 
 }
 
 /* n frames from the MACs of @fam (devices 0..ndev-1 in turn) to @daddr:9. */
-static void frames_family(struct frames *fs, uint32_t n, uint16_t fam, uint32_t ndev,
+void frames_family(struct frames *fs, uint32_t n, uint16_t fam, uint32_t ndev,
 			  uint32_t net, uint64_t dmac, uint32_t daddr)
 {
 	uint32_t i;
@@ -381,15 +346,11 @@ static void frames_gtp(struct frames *out, const struct frames *in)
 
 /* ---- modwall instances -------------------------------------------------- */
 
-struct inst {
-	struct modwall_bpf *skel;
-	struct mw_maps m;
-	int fd;			/* the program */
-	uint32_t maxs;
-};
-
-/* Open and load as the loader does (see mw_load), sized for @maxs subjects. */
-static int inst_open(struct inst *in, uint32_t maxs, char *why, size_t wl)
+/*
+ * Open and load as the loader does (see mw_load), sized for @maxs subjects
+ * and @maxf flows (0: the object's default, MW_DEFAULT_FLOWS).
+ */
+int inst_open_flows(struct inst *in, uint32_t maxs, uint32_t maxf, char *why, size_t wl)
 {
 	char err[512] = "";
 	int rc;
@@ -406,6 +367,9 @@ static int inst_open(struct inst *in, uint32_t maxs, char *why, size_t wl)
 	bpf_map__set_max_entries(in->skel->maps.mw_ip4, 2 * maxs);
 	bpf_map__set_max_entries(in->skel->maps.mw_ip6, 2 * maxs);
 	bpf_map__set_max_entries(in->skel->maps.mw_imei, 2 * maxs);
+	bpf_map__set_max_entries(in->skel->maps.mw_flowmiss, maxs);
+	if (maxf)
+		bpf_map__set_max_entries(in->skel->maps.mw_flows, maxf);
 	bpf_map__set_max_entries(in->skel->maps.mw_counters, maxs * MW_NR_REASONS);
 	bpf_map__set_max_entries(in->skel->maps.mw_subjects, maxs);
 	bpf_map__set_max_entries(in->skel->maps.mw_buckets, maxs);
@@ -436,7 +400,12 @@ fail:
 	return -1;
 }
 
-static void inst_close(struct inst *in)
+static int inst_open(struct inst *in, uint32_t maxs, char *why, size_t wl)
+{
+	return inst_open_flows(in, maxs, 0, why, wl);
+}
+
+void inst_close(struct inst *in)
 {
 	if (!in->skel)
 		return;
@@ -447,7 +416,7 @@ static void inst_close(struct inst *in)
 }
 
 /* Compile and apply a policy text; on error the first diagnostics go to @why. */
-static int inst_apply(struct inst *in, const char *text, const struct mw_ieee *db,
+int inst_apply(struct inst *in, const char *text, const struct mw_ieee *db,
 		      const struct mw_bindings *b, char *why, size_t wl)
 {
 	struct mw_policy pol;
@@ -479,15 +448,7 @@ static int inst_apply(struct inst *in, const char *text, const struct mw_ieee *d
 
 /* ---- anchor programs ---------------------------------------------------- */
 
-struct prog {
-	int fd;			/* -1: not available, see why */
-	int held;		/* attached by hold() */
-	struct bpf_object *obj;
-	char why[200];
-};
-
-static void prog_na(struct prog *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void prog_na(struct prog *p, const char *fmt, ...)
+void prog_na(struct prog *p, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -501,7 +462,7 @@ static void prog_na(struct prog *p, const char *fmt, ...)
 }
 
 /* The bare anchor: XDP_DROP with one per-CPU counter (bare_drop.bpf.c). */
-static void load_bare(struct prog *p, const char *path)
+void load_bare(struct prog *p, const char *path)
 {
 	struct bpf_program *bp;
 
@@ -538,7 +499,7 @@ static void load_pass(struct prog *p)
 }
 
 /* Write a variable of an object's .rodata by its BTF name. */
-static int set_rodata(struct bpf_object *obj, const char *var, const void *val, size_t len)
+int set_rodata(struct bpf_object *obj, const char *var, const void *val, size_t len)
 {
 	const struct btf *btf = bpf_object__btf(obj);
 	const struct btf_var_secinfo *vs;
@@ -585,10 +546,11 @@ static int set_rodata(struct bpf_object *obj, const char *var, const void *val, 
 
 /*
  * The rotating driver (rotate.bpf.c) in front of @target: every run gives
- * the frame the source MAC of another of @n devices of family @fam.
+ * the frame the source MAC of another of @n devices of family @fam, or
+ * with @daddr, the IPv4 destination @daddr | i of another of @n remotes.
  */
-static void load_rotate(struct prog *p, const char *path, struct prog *target, uint16_t fam,
-			uint32_t n)
+static void load_rotate_any(struct prog *p, const char *path, struct prog *target, uint16_t fam,
+			    uint32_t daddr, uint32_t n)
 {
 	struct bpf_program *bp;
 	uint32_t fam32 = fam, k = 0;
@@ -605,7 +567,8 @@ static void load_rotate(struct prog *p, const char *path, struct prog *target, u
 		p->obj = NULL;
 		return prog_na(p, "%s: %s", path, strerror(errno));
 	}
-	if (set_rodata(p->obj, "rot_n", &n, 4) || set_rodata(p->obj, "rot_family", &fam32, 4))
+	if (set_rodata(p->obj, "rot_n", &n, 4) || set_rodata(p->obj, "rot_family", &fam32, 4) ||
+	    set_rodata(p->obj, "rot_daddr", &daddr, 4))
 		return prog_na(p, "%s: unexpected .rodata layout", path);
 	if (bpf_object__load(p->obj))
 		return prog_na(p, "loading %s: %s", path, bpf_last());
@@ -616,6 +579,18 @@ static void load_rotate(struct prog *p, const char *path, struct prog *target, u
 	if (bpf_map_update_elem(map, &k, &tfd, BPF_ANY))
 		return prog_na(p, "tail call to the program under test: %s", strerror(errno));
 	p->fd = bpf_program__fd(bp);
+}
+
+static void load_rotate(struct prog *p, const char *path, struct prog *target, uint16_t fam,
+			uint32_t n)
+{
+	load_rotate_any(p, path, target, fam, 0, n);
+}
+
+void load_rotate_to(struct prog *p, const char *path, struct prog *target, uint32_t daddr,
+		    uint32_t n)
+{
+	load_rotate_any(p, path, target, 0, daddr, n);
 }
 
 /*
@@ -795,7 +770,7 @@ static void load_xdpfilter(struct prog *p, const char *mode, const uint64_t *mac
  * a line. With perf samples (absolute addresses) it gives a profile by
  * source line, without a disassembler.
  */
-static void dump_lines(int fd, const char *path)
+void dump_lines(int fd, const char *path)
 {
 	struct bpf_prog_info info = { 0 }, li = { 0 };
 	__u32 len = sizeof(info), n, rs, k;
@@ -866,25 +841,8 @@ static void prog_sizes(struct bpf_object *obj)
 
 /* ---- measuring ----------------------------------------------------------- */
 
-struct bcase {
-	const char *label;
-	const char *group;	/* heading printed before it, or NULL */
-	struct prog *prog;	/* hold() marks it held */
-	const struct frames *fs;
-	int expect;		/* XDP_* verdict every frame must get; -1 any */
-	int evrate;		/* modwall: event rate to set first; -1 leave */
-	struct inst *in;	/* modwall instance (event rate), or NULL */
-	int ref;		/* case doing the same job in xdp-filter, or -1 */
-	uint32_t ifindex;	/* live: ingress interface */
-	unsigned repeat;	/* 0: opt.repeat */
-	double v[MAX_ROUNDS];
-	int nv;
-	uint64_t wrong;		/* frames with another verdict */
-	char why[200];		/* N/A: why */
-};
-
 /* Mean of the kernel's per-repeat average over every frame of @fs. */
-static double run_cost(struct bcase *c)
+double run_cost(struct bcase *c)
 {
 	uint64_t sum = 0, n = 0;
 	unsigned pass;
@@ -935,7 +893,7 @@ static double run_live(struct bcase *c)
 	return n ? (double)sum / (double)n : -1;
 }
 
-static void mkcase(struct bcase *c, const char *label, const char *group, struct prog *p,
+void mkcase(struct bcase *c, const char *label, const char *group, struct prog *p,
 		   const struct frames *fs, int expect, int evrate, struct inst *in, int ref)
 {
 	memset(c, 0, sizeof(*c));
@@ -987,7 +945,7 @@ static void case_prepare(struct bcase *c)
  * Rounds: a warm-up, then opt.rounds in which every case runs once; the
  * order rotates from round to round so no case always follows the same one.
  */
-static void run_rounds(struct bcase *cs, int nc, double (*run)(struct bcase *))
+void run_rounds(struct bcase *cs, int nc, double (*run)(struct bcase *))
 {
 	unsigned r;
 	int k;
@@ -1012,7 +970,7 @@ static void run_rounds(struct bcase *cs, int nc, double (*run)(struct bcase *))
 		}
 }
 
-static const char *verdict_name(int v)
+const char *verdict_name(int v)
 {
 	switch (v) {
 	case XDP_DROP:
@@ -1027,7 +985,7 @@ static const char *verdict_name(int v)
 	return "-";
 }
 
-static void ratio(char *buf, size_t len, double a, double b)
+void ratio(char *buf, size_t len, double a, double b)
 {
 	if (a > 0 && b > 0)
 		snprintf(buf, len, "%.2fx", a / b);
@@ -1075,7 +1033,7 @@ static const char *cost_policy_head =
 	"}\n"
 	"policy metered { rate 100000 pps burst 64 100 mbit burst 64 kbyte }\n";
 
-static void devices_by_mac(struct sbuf *b, const char *tag, uint16_t fam, uint32_t n,
+void devices_by_mac(struct sbuf *b, const char *tag, uint16_t fam, uint32_t n,
 			   const char *policy)
 {
 	uint32_t i;
@@ -1332,7 +1290,7 @@ static size_t registry_prefixes(const struct mw_ieee *db, const struct mw_ieee_e
 	return v ? n : 0;
 }
 
-static uint64_t fdinfo_memlock(int fd)
+uint64_t fdinfo_memlock(int fd)
 {
 	char path[64], line[256];
 	unsigned long long v = 0;
@@ -1439,8 +1397,6 @@ static int scale_wanted(uint32_t ndev)
 	return 0;
 }
 
-#define ROT_FRAMES	64
-#define ROT_REPEAT	8192
 #define ROT_UNKNOWN	(1u << 20)	/* unknown MACs the driver walks over */
 
 /* Rows of the scale table: a method (A, B) by frames (tagged, unknown). */
@@ -1565,6 +1521,7 @@ static int cmd_scale(void)
 	load_rotate(&rbare, opt.rotate, &bare, FAM_SCALE, ndev[SCALE_N - 1]);
 	rotf.n = opt.frames < ROT_FRAMES ? opt.frames : ROT_FRAMES;
 	rotf.d = tagged[SCALE_N - 1].d;
+	rotf.len = FRAME_LEN;
 
 	for (v = 0; v < SCALE_V; v++) {
 		struct sbuf cls = { 0 };
@@ -1936,6 +1893,9 @@ static void usage(void)
 		"       xdpbench live  --bare BARE.o --drop-if IF --allow-if IF --stack-if IF "
 		"--stack-ip ADDR [options]\n"
 		"       xdpbench nft   --drop-if IF --allow-if IF\n"
+		"       xdpbench flows --bare BARE.o --bare-tc BARE_TC.o --rotate ROTATE.o "
+		"[options]\n"
+		"       xdpbench flowmem --rotate ROTATE.o [options]\n"
 		"options: --frames N --repeat N --rounds N --passes N --devices N --cpu N --quick\n"
 		"         --only TEXT (only the cases whose label contains TEXT)\n"
 		"         --lines FILE (modwall's JIT address -> source line table, for perf)\n"
@@ -1948,6 +1908,7 @@ int main(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "bare", required_argument, NULL, 'b' },
 		{ "rotate", required_argument, NULL, 'R' },
+		{ "bare-tc", required_argument, NULL, 'T' },
 		{ "mem", required_argument, NULL, 'm' },
 		{ "drop-if", required_argument, NULL, 'D' },
 		{ "allow-if", required_argument, NULL, 'A' },
@@ -1979,6 +1940,9 @@ int main(int argc, char **argv)
 			break;
 		case 'R':
 			opt.rotate = optarg;
+			break;
+		case 'T':
+			opt.bare_tc = optarg;
 			break;
 		case 'm':
 			opt.mem = optarg;
@@ -2057,6 +2021,10 @@ int main(int argc, char **argv)
 		return cmd_live();
 	if (!strcmp(cmd, "nft"))
 		return cmd_nft();
+	if (!strcmp(cmd, "flows"))
+		return cmd_flows();
+	if (!strcmp(cmd, "flowmem"))
+		return cmd_flowmem();
 	usage();
 	return 2;
 }

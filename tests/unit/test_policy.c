@@ -358,7 +358,7 @@ static void test_errors_lexical(void **state)
 	parse_errors("# comment\n\"no end\n", 1, "t.mwp:2:1: unterminated string");
 	parse_errors("policy q { drop }}\n", 1,
 		     "t.mwp:1:18: expected a statement (include, policy, device, class, "
-		     "vendorset, default, interface), found '}'");
+		     "vendorset, addrset, default, interface), found '}'");
 }
 
 static void test_errors_syntax(void **state)
@@ -366,7 +366,7 @@ static void test_errors_syntax(void **state)
 	(void)state;
 	parse_errors("polcy q { drop }\n", 1,
 		     "t.mwp:1:1: unknown statement 'polcy' (expected include, policy, device, "
-		     "class, vendorset, default or interface)");
+		     "class, vendorset, addrset, default or interface)");
 	parse_errors("policy q drop\n", 1, "t.mwp:1:10: expected '{' after policy q, found 'drop'");
 	parse_errors("policy q {\n  drop\n", 1,
 		     "t.mwp:3:1: expected an action, allow, rate, flows or '}' in policy q, found end of file");

@@ -116,6 +116,11 @@ static int parse_dest(struct lexer *lx, struct mw_policy *pol, struct mw_allow_r
 
 		if (pol_expect_name(lx, pol, "address set name", set, &r->dst_loc))
 			return -1;
+		if (!strcmp(set, "port") || !strcmp(set, "type") || !strcmp(set, "initiated-by")) {
+			mw_diag_add(&pol->errors, &lx->tloc, "expected address set name, found %s",
+				    pol_tok_desc(lx));
+			return -1;
+		}
 		r->kind = MW_ALLOW_SET;
 		r->name = pol_intern(pol, set);
 		return 0;
@@ -178,11 +183,8 @@ static int parse_dest(struct lexer *lx, struct mw_policy *pol, struct mw_allow_r
 /* initiated-by device|remote, after 'initiated-by' */
 static int parse_initiator(struct lexer *lx, struct mw_policy *pol, struct mw_allow_rule *r)
 {
-	if (r->proto != IPPROTO_TCP) {
-		mw_diag_add(&pol->errors, &lx->tloc, "'initiated-by' needs tcp: only TCP has "
-			    "connection openings");
-		return -1;
-	}
+	struct mw_loc kw = lx->tloc;
+
 	if (pol_expect_word(lx, pol, "'device' or 'remote'"))
 		return -1;
 	if (!strcmp(lx->text, "device")) {
@@ -192,6 +194,11 @@ static int parse_initiator(struct lexer *lx, struct mw_policy *pol, struct mw_al
 	} else {
 		mw_diag_add(&pol->errors, &lx->tloc, "expected 'device' or 'remote' after "
 			    "'initiated-by', found %s", pol_tok_desc(lx));
+		return -1;
+	}
+	if (r->proto != IPPROTO_TCP) {
+		mw_diag_add(&pol->errors, &kw, "'initiated-by' needs tcp: only TCP has "
+			    "connection openings");
 		return -1;
 	}
 	return 0;

@@ -196,6 +196,10 @@ both 2 error unbind
 both 0 value mud import "$HERE/../unit/data/mud/meter.json"
 both 0 value mud import -o "$TMP/meter.mwp" "$HERE/../unit/data/mud/meter.json"
 both 2 error mud import "$HERE/../unit/data/mud/malformed.json"
+both 0 value mud import "$HERE/../unit/data/mud/draft-container.json"
+both 0 value mud import --lenient --local 192.168.0.0/16 "$HERE/../unit/data/mud/abstractions.json"
+both 2 error mud import "$HERE/../unit/data/mud/abstractions.json"
+both 2 error mud import --controller 10.0.0.0/8 "$HERE/../unit/data/mud/abstractions.json"
 both 2 error mud import
 both 2 error mud
 both 2 error mud export

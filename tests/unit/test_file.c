@@ -172,8 +172,8 @@ static void test_policy_not_quoted(void **state)
 	snprintf(text, sizeof(text), "include \"shadow\"\n");
 	write_file(in_dir("inc.mwp"), text, strlen(text));
 	snprintf(want, sizeof(want), "%s:1:1: not a policy file: it does not start with a "
-		 "statement (include, policy, device, class, vendorset, default, interface) or "
-		 "a comment", in_dir("shadow"));
+		 "statement (include, policy, device, class, vendorset, addrset, default, "
+		 "interface) or a comment", in_dir("shadow"));
 	load_fails(in_dir("inc.mwp"), want);
 
 	/* control characters from a policy reach messages escaped */
@@ -190,7 +190,7 @@ static void test_policy_not_quoted(void **state)
 	write_file(in_dir("long.mwp"), text, strlen(text));
 	snprintf(want, sizeof(want), "%s:2:1: unknown statement "
 		 "'polcyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy...' (expected include, policy, device, "
-		 "class, vendorset, default or interface)", in_dir("long.mwp"));
+		 "class, vendorset, addrset, default or interface)", in_dir("long.mwp"));
 	load_fails(in_dir("long.mwp"), want);
 }
 

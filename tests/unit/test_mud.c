@@ -62,6 +62,19 @@ static void assert_checks(const struct mw_mud *m)
 	free(text);
 }
 
+static int import_opts(struct mw_mud *m, const char *name, const struct mw_mud_opts *o)
+{
+	char path[256];
+	int rc;
+
+	snprintf(path, sizeof(path), DATA "%s", name);
+	rc = mw_mud_import_file(m, path, o);
+	print_diag(m);
+	if (!rc)
+		assert_checks(m);
+	return rc;
+}
+
 static int import_file(struct mw_mud *m, const char *name, const char *policy, int resolve,
 		       int lenient)
 {
@@ -210,19 +223,7 @@ static void test_rfc8520_example(void **state)
 
 	(void)state;
 	/* the example of RFC 8520: a DNS name and direction-initiated */
-	assert_int_equal(import_file(&m, "rfc8520.json", NULL, 0, 0), -1);
-	assert_null(m.text);
-	assert_diag(&m.errors, 2,
-		    "tests/unit/data/mud/rfc8520.json: ace 'cl0-frdev': destination is the DNS name "
-		    "'test.example.com'; modwall matches addresses: use --resolve to resolve it now "
-		    "(getaddrinfo), or write the addresses by hand",
-		    "tests/unit/data/mud/rfc8520.json: ace 'cl0-frdev': 'ietf-mud:direction-initiated' "
-		    "(from-device) cannot be expressed: modwall does not track which end opens a TCP "
-		    "connection (--lenient imports the ace without it)");
-	mw_mud_free(&m);
-
-	/* lenient: the ace is left out, and nothing is left to allow */
-	assert_int_equal(import_file(&m, "rfc8520.json", NULL, 0, 1), 0);
+	assert_int_equal(import_file(&m, "rfc8520.json", NULL, 0, 0), 0);
 	assert_string_equal(m.text,
 		"# modwall mud import of tests/unit/data/mud/rfc8520.json\n"
 		"# MUD URL:    https://lighting.example.com/lightbulb2000\n"
@@ -231,17 +232,19 @@ static void test_rfc8520_example(void **state)
 		"# to-device ACLs not imported: allow rules work both ways\n"
 		"policy mud-76100-v6fr {\n"
 		"    # acl mud-76100-v6fr\n"
-		"    # cl0-frdev: not imported (destination is the DNS name test.example.com)\n"
-		"    drop    # nothing from the device is accepted\n"
+		"    allow tcp to name \"test.example.com\" port 443 initiated-by device # cl0-frdev\n"
 		"}\n");
-	assert_int_equal(m.nrules, 0);
-	assert_diag(&m.warnings, 1,
-		    "tests/unit/data/mud/rfc8520.json: ace 'cl0-frdev': destination is the DNS name "
-		    "'test.example.com'; modwall matches addresses (ace left out; --resolve resolves "
-		    "it)");
-	assert_int_equal(m.notes.n, 2);
-	assert_string_equal(m.notes.msg[1], "tests/unit/data/mud/rfc8520.json: no accept ace "
-			    "imported: the policy drops everything");
+	assert_int_equal(m.nrules, 1);
+	assert_int_equal(m.errors.n, 0);
+	assert_int_equal(m.warnings.n, 0);
+	assert_diag(&m.notes, 2,
+		    "tests/unit/data/mud/rfc8520.json: to-device-policy not imported: an allow rule "
+		    "passes traffic to its remote end from the device on a lan interface, and from "
+		    "it to the device on a wan interface",
+		    "tests/unit/data/mud/rfc8520.json: DNS names are imported as name rules, which "
+		    "allow the addresses learned for each name and follow its changes; --resolve "
+		    "resolves them at import time instead, into address rules that do not follow "
+		    "changes");
 	mw_mud_free(&m);
 }
 
@@ -250,14 +253,22 @@ static void test_dns(void **state)
 	struct mw_mud m;
 
 	(void)state;
-	assert_int_equal(import_file(&m, "dns.json", NULL, 0, 0), -1);
-	assert_diag(&m.errors, 1,
-		    "tests/unit/data/mud/dns.json: ace 'telemetry': destination is the DNS name "
-		    "'localhost'; modwall matches addresses: use --resolve to resolve it now "
-		    "(getaddrinfo), or write the addresses by hand");
-	assert_null(m.text);
+	/* a name rule by default */
+	assert_int_equal(import_file(&m, "dns.json", NULL, 0, 0), 0);
+	assert_string_equal(m.text,
+		"# modwall mud import of tests/unit/data/mud/dns.json\n"
+		"# MUD URL:    https://trackers.example.com/mud/gt7\n"
+		"# systeminfo: GT7 vehicle tracker\n"
+		"# from-device ACLs: gt7-from\n"
+		"policy gt7-from {\n"
+		"    # acl gt7-from\n"
+		"    allow udp to name \"localhost\" port 5684      # telemetry\n"
+		"    allow udp to 192.0.2.123 port 123            # ntp\n"
+		"}\n");
+	assert_int_equal(m.nrules, 2);
 	mw_mud_free(&m);
 
+	/* --resolve: addresses now */
 	assert_int_equal(import_file(&m, "dns.json", NULL, 1, 0), 0);
 	assert_string_equal(m.text,
 		"# modwall mud import of tests/unit/data/mud/dns.json\n"
@@ -282,15 +293,35 @@ static void test_dns_message(void **state)
 	struct mw_mud m;
 
 	(void)state;
+	/* a name the policy language refuses is an error naming the ace */
 	assert_int_equal(import_aces(&m, "ipv4-acl-type",
 		"{\"name\": \"broker\", \"matches\": {\"ipv4\": {\"protocol\": 6, "
-		"\"ietf-acldns:dst-dnsname\": \"broker.example.com\"}, \"tcp\": "
+		"\"ietf-acldns:dst-dnsname\": \"broker.exa mple.com\"}, \"tcp\": "
 		"{\"destination-port\": {\"operator\": \"eq\", \"port\": 8883}}}, "
 		"\"actions\": {\"forwarding\": \"accept\"}}", 0), -1);
 	assert_diag(&m.errors, 1,
-		    "t.json: ace 'broker': destination is the DNS name 'broker.example.com'; modwall "
-		    "matches addresses: use --resolve to resolve it now (getaddrinfo), or write the "
-		    "addresses by hand");
+		    "t.json: ace 'broker': 'ietf-acldns:dst-dnsname' 'broker.exa mple.com' is not a "
+		    "DNS name a policy takes: ' ' is not a letter, digit, '-' or '_'");
+	mw_mud_free(&m);
+
+	/* one name rule for both families; the same name in two aces, one rule each way */
+	assert_int_equal(import_aces(&m, "",
+		"{\"name\": \"a\", \"matches\": {\"ipv6\": {\"protocol\": 6, "
+		"\"ietf-acldns:dst-dnsname\": \"*.Example.com\"}, \"tcp\": "
+		"{\"destination-port\": {\"port\": 443}}}, " "\"actions\": {\"forwarding\": \"accept\"}},"
+		"{\"name\": \"b\", \"matches\": {\"ipv4\": {\"protocol\": 6, "
+		"\"ietf-acldns:dst-dnsname\": \"*.example.com\"}, \"tcp\": "
+		"{\"destination-port\": {\"port\": 443}}}, " "\"actions\": {\"forwarding\": \"accept\"}},"
+		"{\"name\": \"c\", \"matches\": {\"icmp\": {\"type\": 8}, \"ipv4\": {"
+		"\"ietf-acldns:dst-dnsname\": \"gw.example.com\"}}, "
+		"\"actions\": {\"forwarding\": \"accept\"}}", 0), 0);
+	assert_string_equal(m.text, HEADER("acl1")
+		"policy acl1 {\n"
+		"    # acl acl1\n"
+		"    allow tcp to name \"*.example.com\" port 443   # a\n"
+		"    # b: the same rules as above\n"
+		"    allow icmp to name \"gw.example.com\" type 8   # c\n"
+		"}\n");
 	mw_mud_free(&m);
 }
 
@@ -359,9 +390,9 @@ static void test_unsupported(void **state)
 	assert_int_equal(import_file(&m, "unsupported.json", NULL, 0, 0), -1);
 	assert_diag(&m.errors, 2,
 		    "tests/unit/data/mud/unsupported.json: ace 'bulbs': destination is the devices "
-		    "of the same manufacturer ('ietf-mud:mud' match 'same-manufacturer'), which is "
-		    "not an address; modwall matches addresses: write them by hand (--lenient leaves "
-		    "the ace out)",
+		    "of the same manufacturer ('ietf-mud:mud' match 'same-manufacturer'), whose "
+		    "addresses only the operator knows: declare them with --same-manufacturer PREFIX "
+		    "(repeatable), written as addrset same-manufacturer (--lenient leaves the ace out)",
 		    "tests/unit/data/mud/unsupported.json: ace 'coap-from': matches the source port "
 		    "only, which is the device's own port; modwall matches the remote port (--lenient "
 		    "leaves the ace out)");
@@ -383,18 +414,227 @@ static void test_unsupported(void **state)
 	assert_int_equal(m.nrules, 1);
 	assert_diag(&m.warnings, 2,
 		    "tests/unit/data/mud/unsupported.json: ace 'bulbs': destination is the devices "
-		    "of the same manufacturer ('ietf-mud:mud' match 'same-manufacturer'), which is "
-		    "not an address; modwall matches addresses: write them by hand (ace left out)",
+		    "of the same manufacturer ('ietf-mud:mud' match 'same-manufacturer'), whose "
+		    "addresses only the operator knows: declare them with --same-manufacturer PREFIX "
+		    "(repeatable), written as addrset same-manufacturer (ace left out)",
 		    "tests/unit/data/mud/unsupported.json: ace 'coap-from': matches the source port "
 		    "only, which is the device's own port; modwall matches the remote port (ace left "
 		    "out)");
 	mw_mud_free(&m);
 }
 
-/* ---- inline MUD files ---- */
-
 #define ACCEPT	"\"actions\": {\"forwarding\": \"accept\"}"
 #define DROP	"\"actions\": {\"forwarding\": \"drop\"}"
+
+/* ---- MUD files as they are written in the wild ---- */
+
+static void test_draft_container(void **state)
+{
+	struct mw_mud m;
+
+	(void)state;
+	/* 'access-lists' of the drafts, a DNS name, direction-initiated, eth beside IP, ARP */
+	assert_int_equal(import_file(&m, "draft-container.json", NULL, 0, 0), 0);
+	assert_string_equal(m.text,
+		"# modwall mud import of tests/unit/data/mud/draft-container.json\n"
+		"# MUD URL:    https://plugs.example.com/mud/sp20.json\n"
+		"# systeminfo: SP20 smart plug\n"
+		"# from-device ACLs: from-ipv4-sp20\n"
+		"# to-device ACLs not imported: allow rules work both ways\n"
+		"policy from-ipv4-sp20 {\n"
+		"    # acl from-ipv4-sp20\n"
+		"    allow tcp to name \"cloud.plugs.example.com\" port 443 initiated-by device "
+		"# from-ipv4-sp20-0\n"
+		"    allow udp to name \"pool.ntp.org\" port 123    # from-ipv4-sp20-1\n"
+		"    allow udp to 255.255.255.255 port 67         # from-ipv4-sp20-2\n"
+		"    # from-ipv4-sp20-3: ARP, which modwall always passes\n"
+		"}\n");
+	assert_int_equal(m.nrules, 3);
+	assert_int_equal(m.warnings.n, 0);
+	assert_diag(&m.notes, 5,
+		    "tests/unit/data/mud/draft-container.json: ACLs read from "
+		    "'ietf-access-control-list:access-lists', the container of drafts before RFC 8519 "
+		    "(now 'ietf-access-control-list:acls')",
+		    "tests/unit/data/mud/draft-container.json: to-device-policy not imported: an "
+		    "allow rule passes traffic to its remote end from the device on a lan interface, "
+		    "and from it to the device on a wan interface",
+		    "tests/unit/data/mud/draft-container.json: DNS names are imported as name rules, "
+		    "which allow the addresses learned for each name and follow its changes; "
+		    "--resolve resolves them at import time instead, into address rules that do not "
+		    "follow changes",
+		    "tests/unit/data/mud/draft-container.json: ace 'from-ipv4-sp20-2': its 'eth' "
+		    "match (ethertype 0x0800 and the broadcast MAC address) only restates its IP "
+		    "match",
+		    "tests/unit/data/mud/draft-container.json: ace 'from-ipv4-sp20-3': allows ARP, "
+		    "which modwall always passes: no rule needed");
+	mw_mud_free(&m);
+}
+
+static void test_abstractions(void **state)
+{
+	static const char *const local[] = { "192.168.0.0/16", "fd00::/8" };
+	struct mw_mud_decl *d = NULL;
+	struct mw_mud_opts o = { 0 };
+	struct mw_mud m;
+	char err[256];
+	int n = 0;
+	size_t i;
+
+	(void)state;
+	/* nothing declared: every ace that names an abstraction is an error */
+	assert_int_equal(import_file(&m, "abstractions.json", NULL, 0, 0), -1);
+	assert_int_equal(m.errors.n, 7);
+	assert_string_equal(m.errors.msg[0], "tests/unit/data/mud/abstractions.json: ace "
+			    "'lan-http': destination is the local networks ('ietf-mud:mud' match "
+			    "'local-networks'), whose addresses only the operator knows: declare them "
+			    "with --local PREFIX (repeatable), written as addrset local-networks "
+			    "(--lenient leaves the ace out)");
+	assert_string_equal(m.errors.msg[4], "tests/unit/data/mud/abstractions.json: ace "
+			    "'bridges': destination is the devices of a manufacturer ('ietf-mud:mud' "
+			    "match 'manufacturer' bridges.example.net), whose addresses only the "
+			    "operator knows: declare them with --manufacturer "
+			    "bridges.example.net=PREFIX[,PREFIX]... (--lenient leaves the ace out)");
+	mw_mud_free(&m);
+
+	for (i = 0; i < 2; i++)
+		assert_int_equal(mw_mud_parse_decl(MW_MUD_LOCAL, local[i], &d, &n, err,
+						   sizeof(err)), 0);
+	assert_int_equal(mw_mud_parse_decl(MW_MUD_CONTROLLER,
+					   "https://lighting.example.com/controllers/hub="
+					   "192.0.2.5,2001:db8::5", &d, &n, err, sizeof(err)), 0);
+	assert_int_equal(mw_mud_parse_decl(MW_MUD_CONTROLLER,
+					   "https://lighting.example.com/controllers/unused=192.0.2.9",
+					   &d, &n, err, sizeof(err)), 0);
+	assert_int_equal(mw_mud_parse_decl(MW_MUD_MY_CONTROLLER, "192.0.2.6", &d, &n, err,
+					   sizeof(err)), 0);
+	assert_int_equal(mw_mud_parse_decl(MW_MUD_SAME_MFR, "192.0.2.128/25", &d, &n, err,
+					   sizeof(err)), 0);
+	assert_int_equal(mw_mud_parse_decl(MW_MUD_MANUFACTURER, "bridges.example.net="
+					   "198.51.100.0/24", &d, &n, err, sizeof(err)), 0);
+	assert_int_equal(mw_mud_parse_decl(MW_MUD_MODEL, "https://lighting.example.com/models/"
+					   "remote-r2=203.0.113.0/28", &d, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 9);
+	o.decl = d;
+	o.ndecl = n;
+	assert_int_equal(import_opts(&m, "abstractions.json", &o), 0);
+	assert_string_equal(m.text,
+		"# modwall mud import of tests/unit/data/mud/abstractions.json\n"
+		"# MUD URL:    https://lighting.example.com/mud/bulb9\n"
+		"# systeminfo: Bulb9 smart bulb\n"
+		"# from-device ACLs: bulb9-v4fr, bulb9-v6fr\n"
+		"policy bulb9-v4fr {\n"
+		"    # acl bulb9-v4fr\n"
+		"    allow tcp to addrset local-networks port 80 initiated-by remote # lan-http\n"
+		"    allow udp to addrset ctl-lighting.example.com port 5683 # hub\n"
+		"    allow to addrset my-controller               # mine\n"
+		"    allow icmp to addrset same-manufacturer type 8 # siblings\n"
+		"    allow tcp to addrset mfr-bridges.example.net port 8443 # bridges\n"
+		"    allow udp to addrset model-lighting.example.com port 5684 # remotes\n"
+		"    # acl bulb9-v6fr\n"
+		"    # lan-http6: the same rules as above\n"
+		"}\n"
+		"# the local networks (--local)\n"
+		"addrset local-networks { 192.168.0.0/16 fd00::/8 }\n"
+		"# a controller class https://lighting.example.com/controllers/hub (--controller)\n"
+		"addrset ctl-lighting.example.com { 192.0.2.5 2001:db8::5 }\n"
+		"# the device's controller (--my-controller)\n"
+		"addrset my-controller { 192.0.2.6 }\n"
+		"# the devices of the same manufacturer (--same-manufacturer)\n"
+		"addrset same-manufacturer { 192.0.2.128/25 }\n"
+		"# the devices of a manufacturer bridges.example.net (--manufacturer)\n"
+		"addrset mfr-bridges.example.net { 198.51.100.0/24 }\n"
+		"# the devices of a model https://lighting.example.com/models/remote-r2 (--model)\n"
+		"addrset model-lighting.example.com { 203.0.113.0/28 }\n");
+	assert_int_equal(m.nrules, 6);
+	assert_string_equal(m.notes.msg[0], "tests/unit/data/mud/abstractions.json: ace "
+			    "'lan-http': matches IPv4 only, but addrset local-networks has IPv6 "
+			    "prefixes too, which its rule allows as well");
+	assert_string_equal(m.notes.msg[m.notes.n - 1], "tests/unit/data/mud/abstractions.json: "
+			    "--controller https://lighting.example.com/controllers/unused declared, "
+			    "but no imported ace names a controller class");
+	mw_mud_free(&m);
+	mw_mud_decls_free(d, n);
+
+	/* bad declarations */
+	d = NULL;
+	n = 0;
+	assert_int_equal(mw_mud_parse_decl(MW_MUD_LOCAL, "10.0.0.1/8", &d, &n, err,
+					   sizeof(err)), -1);
+	assert_string_equal(err, "--local: bad address '10.0.0.1/8': host bits set past /8");
+	assert_int_equal(mw_mud_parse_decl(MW_MUD_CONTROLLER, "10.0.0.0/8", &d, &n, err,
+					   sizeof(err)), -1);
+	assert_string_equal(err, "--controller '10.0.0.0/8': expected URI=PREFIX[,PREFIX]...");
+	assert_int_equal(mw_mud_parse_decl(MW_MUD_MANUFACTURER, "x.example=10.0.0.0/8,", &d, &n,
+					   err, sizeof(err)), -1);
+	assert_string_equal(err, "--manufacturer: bad address '': empty address");
+	mw_mud_decls_free(d, n);
+}
+
+static void test_eth(void **state)
+{
+	struct mw_mud m;
+
+	(void)state;
+	assert_int_equal(import_file(&m, "eth.json", NULL, 0, 0), -1);
+	assert_diag(&m.errors, 3,
+		    "tests/unit/data/mud/eth.json: ace 'lldp': matches EtherType 0x88cc ('eth'); "
+		    "modwall matches IPv4 and IPv6, and always passes ARP (--lenient leaves the ace "
+		    "out)",
+		    "tests/unit/data/mud/eth.json: ace 'to-router-mac': matches the Ethernet field "
+		    "'destination-mac-address' ('eth'); modwall matches the remote end's IP address "
+		    "(--lenient leaves the ace out)",
+		    "tests/unit/data/mud/eth.json: ace 'subnet-broadcast': matches the broadcast MAC "
+		    "address ('eth') without the broadcast address 255.255.255.255; modwall matches "
+		    "the remote end's IP address (--lenient leaves the ace out)");
+	mw_mud_free(&m);
+
+	assert_int_equal(import_file(&m, "eth.json", NULL, 0, 1), 0);
+	assert_string_equal(m.text,
+		"# modwall mud import of tests/unit/data/mud/eth.json\n"
+		"# MUD URL:    https://cams.example.com/mud/c3\n"
+		"# systeminfo: C3 camera\n"
+		"# from-device ACLs: c3-fr\n"
+		"policy c3-fr {\n"
+		"    # acl c3-fr\n"
+		"    allow udp to ::/0 port 514                   # v6-only\n"
+		"    # arp: ARP, which modwall always passes\n"
+		"    # lldp: not imported ('eth' cannot be expressed)\n"
+		"    # to-router-mac: not imported ('eth' cannot be expressed)\n"
+		"    # subnet-broadcast: not imported ('eth' cannot be expressed)\n"
+		"}\n");
+	assert_diag(&m.notes, 2,
+		    "tests/unit/data/mud/eth.json: ace 'v6-only': its 'eth' 'ethertype' 0x86dd makes "
+		    "it an IPv6 ace",
+		    "tests/unit/data/mud/eth.json: ace 'arp': allows ARP, which modwall always "
+		    "passes: no rule needed");
+	mw_mud_free(&m);
+
+	/* contradictions are errors, lenient or not; a drop ace for ARP is noted */
+	assert_int_equal(import_aces(&m, "ipv4-acl-type",
+		"{\"name\": \"x\", \"matches\": {\"eth\": {\"ethertype\": 2054}, \"ipv4\": "
+		"{\"destination-ipv4-network\": \"192.0.2.1/32\"}}, " ACCEPT "},"
+		"{\"name\": \"y\", \"matches\": {\"eth\": {\"ethertype\": \"ipv6\"}}, " ACCEPT "},"
+		"{\"name\": \"z\", \"matches\": {\"eth\": {\"ethertype\": \"0x8x\"}}, " ACCEPT "}", 1),
+		-1);
+	assert_diag(&m.errors, 3,
+		    "t.json: ace 'x': 'eth' 'ethertype' 0x0806 (ARP) contradicts its IP matches",
+		    "t.json: ace 'y': 'eth' 'ethertype' 0x86dd contradicts its IPv4 match",
+		    "t.json: ace 'z': 'eth' 'ethertype' '0x8x' is not an EtherType");
+	mw_mud_free(&m);
+	assert_int_equal(import_aces(&m, "ipv4-acl-type",
+		"{\"name\": \"no-arp\", \"matches\": {\"eth\": {\"ethertype\": \"arp\"}}, " DROP "},"
+		"{\"name\": \"all\", " ACCEPT "}", 0), 0);
+	assert_string_equal(m.text, HEADER("acl1")
+		"policy acl1 {\n"
+		"    # acl acl1\n"
+		"    # no-arp: drop ARP, not imported: modwall always passes ARP\n"
+		"    allow to 0.0.0.0/0                           # all\n"
+		"}\n");
+	mw_mud_free(&m);
+}
+
+/* ---- inline MUD files ---- */
+
 
 static void test_port_operators(void **state)
 {
@@ -534,17 +774,49 @@ static void test_lenient_narrowing(void **state)
 	assert_string_equal(m.text, HEADER("acl1")
 		"policy acl1 {\n"
 		"    # acl acl1\n"
-		"    allow tcp to 192.0.2.10 port 8883            # mqtt (without 'ttl', "
-		"'ietf-mud:direction-initiated', 'flags')\n"
+		"    allow tcp to 192.0.2.10 port 8883 initiated-by device # mqtt (without 'ttl', "
+		"'flags')\n"
 		"}\n");
-	assert_diag(&m.warnings, 3,
+	assert_diag(&m.warnings, 2,
 		    "t.json: ace 'mqtt': 'ttl' in 'ipv4' cannot be expressed: modwall matches the "
 		    "remote end's address and the protocol only (imported without it)",
-		    "t.json: ace 'mqtt': 'ietf-mud:direction-initiated' (from-device) cannot be "
-		    "expressed: modwall does not track which end opens a TCP connection (imported "
-		    "without it)",
 		    "t.json: ace 'mqtt': tcp 'flags' cannot be expressed: modwall does not match TCP "
 		    "flags (imported without it)");
+	mw_mud_free(&m);
+}
+
+static void test_direction_initiated(void **state)
+{
+	struct mw_mud m;
+
+	(void)state;
+	/* no --lenient needed: who opens the connection is part of the rule */
+	assert_int_equal(import_aces(&m, "ipv4-acl-type",
+		"{\"name\": \"out\", \"matches\": {\"ipv4\": {\"destination-ipv4-network\": "
+		"\"192.0.2.10/32\"}, \"tcp\": {\"ietf-mud:direction-initiated\": "
+		"\"from-device\", \"destination-port\": {\"port\": 8883}}}, " ACCEPT "},"
+		"{\"name\": \"in\", \"matches\": {\"ipv4\": {\"destination-ipv4-network\": "
+		"\"192.0.2.20/32\"}, \"tcp\": {\"ietf-mud:direction-initiated\": "
+		"\"ietf-mud:to-device\"}}, " ACCEPT "},"
+		"{\"name\": \"both\", \"matches\": {\"ipv4\": {\"destination-ipv4-network\": "
+		"\"192.0.2.10/32\"}, \"tcp\": {\"destination-port\": {\"port\": 8883}}}, " ACCEPT "}",
+		0), 0);
+	assert_string_equal(m.text, HEADER("acl1")
+		"policy acl1 {\n"
+		"    # acl acl1\n"
+		"    allow tcp to 192.0.2.10 port 8883 initiated-by device # out\n"
+		"    allow tcp to 192.0.2.20 initiated-by remote  # in\n"
+		"    allow tcp to 192.0.2.10 port 8883            # both\n"
+		"}\n");
+	assert_int_equal(m.nrules, 3);
+	assert_int_equal(m.warnings.n, 0);
+	mw_mud_free(&m);
+
+	assert_int_equal(import_aces(&m, "ipv4-acl-type",
+		"{\"name\": \"odd\", \"matches\": {\"tcp\": {\"ietf-mud:direction-initiated\": "
+		"\"sideways\"}}, " ACCEPT "}", 1), -1);
+	assert_diag(&m.errors, 1, "t.json: ace 'odd': 'ietf-mud:direction-initiated' 'sideways' "
+		    "is not from-device or to-device");
 	mw_mud_free(&m);
 }
 
@@ -566,14 +838,24 @@ static void test_mud_matches(void **state)
 		assert_int_equal(m.errors.n, 1);
 		assert_non_null(strstr(m.errors.msg[0], kinds[i]));
 		assert_non_null(strstr(m.errors.msg[0], "t.json: ace 'm': destination is "));
+		assert_non_null(strstr(m.errors.msg[0], "declare them with --"));
 		mw_mud_free(&m);
 	}
 	assert_int_equal(import_aces(&m, "ipv4-acl-type", "{\"name\": \"m\", \"matches\": "
 				     "{\"ietf-mud:mud\": {\"local-networks\": [null]}}, " ACCEPT "}",
 				     0), -1);
 	assert_diag(&m.errors, 1, "t.json: ace 'm': destination is the local networks "
-		    "('ietf-mud:mud' match 'local-networks'), which is not an address; modwall "
-		    "matches addresses: write them by hand (--lenient leaves the ace out)");
+		    "('ietf-mud:mud' match 'local-networks'), whose addresses only the operator "
+		    "knows: declare them with --local PREFIX (repeatable), written as addrset "
+		    "local-networks (--lenient leaves the ace out)");
+	mw_mud_free(&m);
+	assert_int_equal(import_aces(&m, "ipv4-acl-type", "{\"name\": \"m\", \"matches\": "
+				     "{\"ietf-mud:mud\": {\"controller\": \"https://c.example/x\"}}, "
+				     ACCEPT "}", 0), -1);
+	assert_diag(&m.errors, 1, "t.json: ace 'm': destination is a controller class "
+		    "('ietf-mud:mud' match 'controller' https://c.example/x), whose addresses only "
+		    "the operator knows: declare them with --controller "
+		    "https://c.example/x=PREFIX[,PREFIX]... (--lenient leaves the ace out)");
 	mw_mud_free(&m);
 }
 
@@ -675,6 +957,10 @@ int main(void)
 		cmocka_unit_test(test_drop_before_accept),
 		cmocka_unit_test(test_bad_aces),
 		cmocka_unit_test(test_lenient_narrowing),
+		cmocka_unit_test(test_direction_initiated),
+		cmocka_unit_test(test_draft_container),
+		cmocka_unit_test(test_abstractions),
+		cmocka_unit_test(test_eth),
 		cmocka_unit_test(test_mud_matches),
 		cmocka_unit_test(test_rule_limit),
 		cmocka_unit_test(test_sanitising),

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -358,7 +359,7 @@ static void test_errors_lexical(void **state)
 	parse_errors("# comment\n\"no end\n", 1, "t.mwp:2:1: unterminated string");
 	parse_errors("policy q { drop }}\n", 1,
 		     "t.mwp:1:18: expected a statement (include, policy, device, class, "
-		     "vendorset, default, interface), found '}'");
+		     "vendorset, addrset, default, interface), found '}'");
 }
 
 static void test_errors_syntax(void **state)
@@ -366,7 +367,7 @@ static void test_errors_syntax(void **state)
 	(void)state;
 	parse_errors("polcy q { drop }\n", 1,
 		     "t.mwp:1:1: unknown statement 'polcy' (expected include, policy, device, "
-		     "class, vendorset, default or interface)");
+		     "class, vendorset, addrset, default or interface)");
 	parse_errors("policy q drop\n", 1, "t.mwp:1:10: expected '{' after policy q, found 'drop'");
 	parse_errors("policy q {\n  drop\n", 1,
 		     "t.mwp:3:1: expected an action, allow, rate, flows or '}' in policy q, found end of file");
@@ -570,6 +571,249 @@ static void test_include(void **state)
 }
 
 /* ---- compiling ---- */
+
+/* ---- remote ends: address sets, initiators, names, countries ---- */
+
+static const struct mw_plan_entry *find_allow(const struct mw_plan *plan, const char *s)
+{
+	struct mw_prefix want;
+	size_t i;
+
+	assert_int_equal(mw_parse_prefix(s, &want, NULL), 0);
+	for (i = 0; i < plan->ne; i++) {
+		const struct mw_plan_entry *e = &plan->e[i];
+
+		if (e->map != MW_PM_ALLOW4 && e->map != MW_PM_ALLOW6)
+			continue;
+		if (e->pfx.family == want.family && e->pfx.len == want.len &&
+		    !memcmp(e->pfx.addr, want.addr, 16))
+			return e;
+	}
+	return NULL;
+}
+
+static void assert_rule(const struct mw_rule *r, int proto, int flags, int lo, int hi)
+{
+	assert_int_equal(r->proto, proto);
+	assert_int_equal(r->flags, flags);
+	assert_int_equal(r->lo, lo);
+	assert_int_equal(r->hi, hi);
+}
+
+static void test_parse_destinations(void **state)
+{
+	struct mw_policy p;
+	const struct mw_allow_rule *a;
+
+	(void)state;
+	load_ok(&p, "policy m {\n"
+		    "  allow tcp to addrset site port 443 initiated-by device\n"
+		    "  allow tcp to name \"Broker.EXAMPLE.com.\" port 8883 initiated-by remote\n"
+		    "  allow udp to name \"*.ntp.example.org\" port 123\n"
+		    "  allow tcp to country \"de\" port 443\n"
+		    "  allow tcp to 192.0.2.1\n"
+		    "  allow udp to name \"broker.example.com\"\n"
+		    "}\n"
+		    "addrset site { 192.0.2.0/24 2001:db8::/32 }\n");
+	assert_int_equal(p.npols, 4);
+	assert_int_equal(p.pols[3].nallow, 6);
+	assert_int_equal(p.naddrsets, 1);
+	assert_string_equal(p.addrsets[0].name, "site");
+	assert_int_equal(p.addrsets[0].npfx, 2);
+	assert_int_equal(p.addrsets[0].pfx[1].family, AF_INET6);
+	a = p.pols[3].allow;
+	assert_int_equal(a[0].kind, MW_ALLOW_SET);
+	assert_string_equal(p.names[a[0].name], "site");
+	assert_int_equal(a[0].set, 0);
+	assert_int_equal(a[0].init, MW_RF_INIT_DEVICE);
+	assert_int_equal(a[0].dst_loc.col, 24);
+	assert_int_equal(a[1].kind, MW_ALLOW_NAME);
+	assert_string_equal(p.names[a[1].name], "broker.example.com");
+	assert_int_equal(a[1].init, MW_RF_INIT_REMOTE);
+	assert_int_equal(a[1].lo, 8883);
+	assert_string_equal(p.names[a[2].name], "*.ntp.example.org");
+	assert_int_equal(a[2].init, 0);
+	assert_int_equal(a[3].kind, MW_ALLOW_COUNTRY);
+	assert_string_equal(a[3].country, "DE");
+	assert_int_equal(a[3].name, -1);
+	assert_int_equal(a[4].kind, MW_ALLOW_PREFIX);
+	assert_int_equal(a[4].name, -1);
+	/* one entry per distinct string */
+	assert_int_equal(a[5].name, a[1].name);
+	assert_int_equal(p.nnames, 3);
+	mw_policy_free(&p);
+
+	parse_errors("policy m { allow udp to name \"a.b\" initiated-by device }\n", 1,
+		     "t.mwp:1:36: 'initiated-by' needs tcp: only TCP has connection openings");
+	parse_errors("policy m { allow to 10.0.0.1 initiated-by remote }\n", 1,
+		     "t.mwp:1:30: 'initiated-by' needs tcp: only TCP has connection openings");
+	parse_errors("policy m { allow tcp to addrset x }\naddrset x { 10.0.0.0/8 }\n"
+		     "addrset x { 10.0.0.1 }\n", 1,
+		     "t.mwp:3:9: addrset 'x' already defined at t.mwp:2:9");
+	parse_errors("policy m { allow icmpv6 to addrset x }\naddrset x { 10.0.0.0/8 }\n", 1,
+		     "t.mwp:1:36: icmpv6 to addrset x never matches: it has no IPv6 prefix");
+	parse_errors("policy m { allow tcp to country \"d1\" }\n", 1,
+		     "t.mwp:1:33: bad country code \"d1\": two letters, as in ISO 3166-1 (\"DE\", "
+		     "\"CN\")");
+	parse_errors("policy m { allow tcp to name \"a.\xc3\xa9.com\" }\n", 1,
+		     "t.mwp:1:33: bad DNS name \"a.\xc3\xa9.com\": byte 0xc3 is not a letter, digit, "
+		     "'-' or '_'");
+}
+
+static void test_compile_destinations(void **state)
+{
+	const struct mw_plan_entry *e;
+	struct mw_policy p;
+	struct mw_plan plan;
+
+	(void)state;
+	compile_ok(&plan, &p,
+		   "policy m {\n"
+		   "  allow tcp to addrset site port 443 initiated-by device\n"
+		   "  allow icmp to addrset site type 8\n"
+		   "  allow tcp to 192.0.2.7 port 80 initiated-by remote\n"
+		   "  allow tcp to name \"broker.example.com\" port 8883\n"
+		   "}\n"
+		   "policy names { allow tcp to name \"*.example.com\" port 443 }\n"
+		   "addrset site { 192.0.2.0/24 2001:db8::/32 192.0.2.0/24 }\n"
+		   "device a mac 02:00:00:00:00:01 policy m\n"
+		   "device b mac 02:00:00:00:00:02 policy names\n", NULL, NULL);
+	/* the set gives each prefix the rule; icmp only the IPv4 one; names nothing */
+	assert_int_equal(plan.count[MW_PM_ALLOW4], 2);
+	assert_int_equal(plan.count[MW_PM_ALLOW6], 1);
+	e = find_allow(&plan, "192.0.2.0/24");
+	assert_non_null(e);
+	assert_int_equal(e->policy, 3);
+	assert_int_equal(plan.avals[e->subj].n, 2);
+	assert_rule(&plan.avals[e->subj].rule[0], IPPROTO_TCP, MW_RF_PORTS | MW_RF_INIT_DEVICE,
+		    443, 443);
+	assert_rule(&plan.avals[e->subj].rule[1], IPPROTO_ICMP, MW_RF_PORTS, 8, 8);
+	e = find_allow(&plan, "2001:db8::/32");
+	assert_non_null(e);
+	assert_int_equal(plan.avals[e->subj].n, 1);
+	assert_rule(&plan.avals[e->subj].rule[0], IPPROTO_TCP, MW_RF_PORTS | MW_RF_INIT_DEVICE,
+		    443, 443);
+	/* inside the set's /24: its own rule and the set's */
+	e = find_allow(&plan, "192.0.2.7");
+	assert_non_null(e);
+	assert_int_equal(plan.avals[e->subj].n, 3);
+	assert_rule(&plan.avals[e->subj].rule[0], IPPROTO_TCP, MW_RF_PORTS | MW_RF_INIT_DEVICE,
+		    443, 443);
+	assert_rule(&plan.avals[e->subj].rule[2], IPPROTO_TCP, MW_RF_PORTS | MW_RF_INIT_REMOTE,
+		    80, 80);
+	/* a policy of name rules only is an allow list: nothing passes until names are learned */
+	assert_int_equal(plan.subj[0].flags & MW_SF_ALLOW, MW_SF_ALLOW);
+	assert_int_equal(plan.subj[1].flags & MW_SF_ALLOW, MW_SF_ALLOW);
+	assert_counts(&plan);
+	mw_plan_free(&plan);
+	mw_policy_free(&p);
+
+	/* no country database yet: an error at the country, found while compiling */
+	compile_error("policy m { allow tcp to country \"CN\" port 443 }\n"
+		      "device a mac 02:00:00:00:00:01 policy m\n", NULL, NULL,
+		      "t.mwp:1:33: country rules need a country database (--geoip-db FILE or "
+		      "Debian's geoip-database)");
+	/* rules of a set count towards the limit per prefix */
+	compile_error("policy m {\n"
+		      "  allow tcp to addrset s port 1-2\n  allow tcp to addrset s port 3\n"
+		      "  allow tcp to addrset s port 4\n  allow tcp to addrset s port 5\n"
+		      "  allow tcp to addrset s port 6\n  allow tcp to addrset s port 7\n"
+		      "  allow tcp to addrset s port 8\n  allow tcp to addrset s port 9\n"
+		      "  allow udp to addrset s port 1\n  allow udp to addrset s port 3\n"
+		      "  allow udp to addrset s port 4\n  allow udp to addrset s port 5\n"
+		      "  allow udp to addrset s port 6\n  allow udp to addrset s port 7\n"
+		      "  allow udp to addrset s port 8\n  allow udp to addrset s port 9\n"
+		      "  allow tcp to 10.1.0.1 port 10\n"
+		      "}\naddrset s { 10.0.0.0/8 }\n", NULL, NULL,
+		      "t.mwp:18:3: policy m: more than 16 rules apply to 10.1.0.1 (rules of "
+		      "containing prefixes count too)");
+}
+
+static void test_name_rules(void **state)
+{
+	struct mw_name_rule *v;
+	struct mw_policy p;
+
+	(void)state;
+	load_ok(&p, "policy m {\n"
+		    "  allow tcp to name \"broker.example.com\" port 8883 initiated-by device\n"
+		    "  allow tcp to 192.0.2.1\n"
+		    "  allow icmp to name \"*.example.net\" type 0-8\n"
+		    "  allow to name \"any.example.org\"\n"
+		    "}\n"
+		    "policy none { allow tcp to 192.0.2.1 }\n");
+	assert_int_equal(mw_policy_name_rules(&p, 3, &v), 3);
+	assert_string_equal(v[0].pattern, "broker.example.com");
+	assert_int_equal(v[0].proto, IPPROTO_TCP);
+	assert_int_equal(v[0].flags, MW_RF_PORTS | MW_RF_INIT_DEVICE);
+	assert_int_equal(v[0].lo, 8883);
+	assert_int_equal(v[0].hi, 8883);
+	assert_int_equal(v[0].loc->line, 2);
+	assert_int_equal(v[0].loc->col, 3);
+	assert_string_equal(v[1].pattern, "*.example.net");
+	assert_int_equal(v[1].proto, IPPROTO_ICMP);
+	assert_int_equal(v[1].flags, MW_RF_PORTS);
+	assert_int_equal(v[1].lo, 0);
+	assert_int_equal(v[1].hi, 8);
+	assert_string_equal(v[2].pattern, "any.example.org");
+	assert_int_equal(v[2].proto, 0);
+	assert_int_equal(v[2].flags, 0);
+	free(v);
+	assert_int_equal(mw_policy_name_rules(&p, 4, &v), 0);
+	assert_null(v);
+	assert_int_equal(mw_policy_name_rules(&p, 0, &v), 0);
+	assert_int_equal(mw_policy_name_rules(&p, 5, &v), -1);
+	mw_policy_free(&p);
+}
+
+static void test_name_patterns(void **state)
+{
+	struct mw_perr e;
+	char out[256], longest[300];
+	int i;
+
+	(void)state;
+	assert_int_equal(mw_parse_name_pattern("Broker.Example.COM.", out, sizeof(out), &e), 0);
+	assert_string_equal(out, "broker.example.com");
+	assert_int_equal(mw_parse_name_pattern("*.Example.com", out, sizeof(out), &e), 0);
+	assert_string_equal(out, "*.example.com");
+	assert_int_equal(mw_parse_name_pattern("_dns-sd._udp.local", out, sizeof(out), &e), 0);
+	assert_int_equal(mw_parse_name_pattern("localhost", out, sizeof(out), &e), 0);
+	/* 253 characters: the longest name */
+	for (i = 0; i < 253; i++)
+		longest[i] = (i % 50 == 49) ? '.' : 'a';
+	longest[253] = 0;
+	assert_int_equal(mw_parse_name_pattern(longest, out, sizeof(out), &e), 0);
+	longest[253] = 'a';
+	longest[254] = 0;
+	assert_int_equal(mw_parse_name_pattern(longest, out, sizeof(out), &e), -1);
+	assert_string_equal(e.msg, "longer than 253 characters");
+
+	assert_int_equal(mw_parse_name_pattern("*", out, sizeof(out), &e), -1);
+	assert_int_equal(e.col, 0);
+	assert_int_equal(mw_parse_name_pattern("*.", out, sizeof(out), &e), -1);
+	assert_int_equal(mw_parse_name_pattern(".example.com", out, sizeof(out), &e), -1);
+	assert_string_equal(e.msg, "an empty label");
+	assert_int_equal(e.col, 0);
+	assert_int_equal(mw_parse_name_pattern("example.com..", out, sizeof(out), &e), -1);
+	assert_int_equal(e.col, 12);
+	assert_int_equal(mw_parse_name_pattern(".", out, sizeof(out), &e), -1);
+	assert_int_equal(mw_parse_name_pattern("a.**.b", out, sizeof(out), &e), -1);
+	assert_int_equal(e.col, 2);
+	assert_int_equal(mw_parse_name_pattern("a/b", out, sizeof(out), &e), -1);
+	assert_string_equal(e.msg, "'/' is not a letter, digit, '-' or '_'");
+	assert_int_equal(e.col, 1);
+
+	assert_true(mw_name_match("broker.example.com", "broker.example.com"));
+	assert_true(mw_name_match("broker.example.com", "Broker.Example.COM."));
+	assert_false(mw_name_match("broker.example.com", "xbroker.example.com"));
+	assert_false(mw_name_match("broker.example.com", "broker.example.co"));
+	assert_true(mw_name_match("*.example.com", "a.example.com"));
+	assert_true(mw_name_match("*.example.com", "a.b.EXAMPLE.com."));
+	assert_false(mw_name_match("*.example.com", "example.com"));
+	assert_false(mw_name_match("*.example.com", ".example.com"));
+	assert_false(mw_name_match("*.example.com", "aexample.com"));
+}
 
 static void test_compile_subjects(void **state)
 {
@@ -987,6 +1231,10 @@ int main(void)
 		cmocka_unit_test(test_bindings_compile),
 		cmocka_unit_test(test_bindings_errors),
 		cmocka_unit_test(test_bindings_two_devices),
+		cmocka_unit_test(test_parse_destinations),
+		cmocka_unit_test(test_compile_destinations),
+		cmocka_unit_test(test_name_rules),
+		cmocka_unit_test(test_name_patterns),
 	};
 	int fails = 0;
 

@@ -11,25 +11,42 @@
 #include "cli.h"
 #include "mud.h"
 
-static const char mud_usage[] = "mud import [--name POLICY] [--resolve] [--lenient] [-o OUT] "
-				"FILE.json";
+static const char mud_usage[] = "mud import [--name POLICY] [--resolve] [--lenient] "
+				"[--local PREFIX]... [--my-controller PREFIX]... "
+				"[--same-manufacturer PREFIX]... [--controller URI=PREFIX[,PREFIX]]... "
+				"[--manufacturer DOMAIN=PREFIX[,PREFIX]]... "
+				"[--model URI=PREFIX[,PREFIX]]... [-o OUT] FILE.json";
 
-enum { MUD_NAME, MUD_RESOLVE, MUD_LENIENT, MUD_OUTPUT };
+enum { MUD_NAME, MUD_RESOLVE, MUD_LENIENT, MUD_OUTPUT, MUD_DECL };
 
 static const struct mw_opt import_opts[] = {
 	{ MUD_NAME, "name", 'n', "POLICY", "name of the policy (default: from the first "
 	  "from-device ACL)" },
 	{ MUD_RESOLVE, "resolve", 'r', NULL, "resolve DNS names now (getaddrinfo) into address "
-	  "rules" },
+	  "rules, which do not follow later changes (default: name rules)" },
 	{ MUD_LENIENT, "lenient", 'l', NULL, "leave out or widen what cannot be expressed, with a "
 	  "warning" },
 	{ MUD_OUTPUT, "output", 'o', "OUT", "write the policy to OUT instead of standard output" },
+	{ MUD_DECL + MW_MUD_LOCAL, "local", 0, "PREFIX", "a prefix of the local networks "
+	  "(addrset local-networks); repeatable" },
+	{ MUD_DECL + MW_MUD_MY_CONTROLLER, "my-controller", 0, "PREFIX", "a prefix of the "
+	  "device's controller (addrset my-controller); repeatable" },
+	{ MUD_DECL + MW_MUD_SAME_MFR, "same-manufacturer", 0, "PREFIX", "a prefix of the devices "
+	  "of the same manufacturer (addrset same-manufacturer); repeatable" },
+	{ MUD_DECL + MW_MUD_CONTROLLER, "controller", 0, "URI=PREFIX[,PREFIX]", "the prefixes of "
+	  "the controller class URI (addrset ctl-URI); repeatable" },
+	{ MUD_DECL + MW_MUD_MANUFACTURER, "manufacturer", 0, "DOMAIN=PREFIX[,PREFIX]", "the "
+	  "prefixes of the devices of manufacturer DOMAIN (addrset mfr-DOMAIN); repeatable" },
+	{ MUD_DECL + MW_MUD_MODEL, "model", 0, "URI=PREFIX[,PREFIX]", "the prefixes of the "
+	  "devices of model URI (addrset model-URI); repeatable" },
 	{ 0, NULL, 0, NULL, NULL },
 };
 
 struct import_args {
 	struct mw_mud_opts o;
 	const char *out;
+	struct mw_mud_decl *decl;
+	int ndecl;
 };
 
 static int import_opt(const struct mw_opt *opt, const char *arg, void *ctx)
@@ -49,6 +66,16 @@ static int import_opt(const struct mw_opt *opt, const char *arg, void *ctx)
 	case MUD_OUTPUT:
 		a->out = arg;
 		break;
+	default: {
+		char err[256];
+
+		if (mw_mud_parse_decl(opt->id - MUD_DECL, arg, &a->decl, &a->ndecl, err,
+				      sizeof(err))) {
+			mw_err("mud import: %s", err);
+			return -1;
+		}
+		break;
+	}
 	}
 	return 0;
 }
@@ -74,13 +101,28 @@ static int write_out(const char *path, const char *text)
 	return 0;
 }
 
+static int import(int argc, char **argv, struct import_args *ap);
+
 static int cmd_mud_import(int argc, char **argv)
 {
-	struct import_args args = { { 0 }, NULL };
+	struct import_args args = { { 0 }, NULL, NULL, 0 };
+	int rc;
+
+	rc = import(argc, argv, &args);
+	mw_mud_decls_free(args.decl, args.ndecl);
+	return rc;
+}
+
+static int import(int argc, char **argv, struct import_args *ap)
+{
+	struct import_args args;
 	struct mw_mud m;
 	int first, i;
 
-	first = mw_getopt(argc, argv, mud_usage, import_opts, import_opt, &args);
+	first = mw_getopt(argc, argv, mud_usage, import_opts, import_opt, ap);
+	args = *ap;
+	args.o.decl = args.decl;
+	args.o.ndecl = args.ndecl;
 	if (first == -2)
 		return MW_EXIT_OK;
 	if (first < 0)

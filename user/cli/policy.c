@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* check and apply: validate a policy file; apply also swaps it in atomically. */
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,79 @@ static int pol_opt(const struct mw_opt *opt, const char *arg, void *ctx)
 	return 0;
 }
 
+static const char *proto_word(uint8_t proto, char buf[8])
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_ICMP:
+		return "icmp";
+	case IPPROTO_ICMPV6:
+		return "icmpv6";
+	}
+	snprintf(buf, 8, "%u", proto);
+	return buf;
+}
+
+static const char *initiator(const struct mw_name_rule *r)
+{
+	return r->flags & MW_RF_INIT_DEVICE ? "device" :
+	       r->flags & MW_RF_INIT_REMOTE ? "remote" : NULL;
+}
+
+/* The name rules of every policy: text lines, or JSON objects added to @arr. */
+static int name_rules(const struct mw_policy *pol, struct json_object *arr)
+{
+	int i, k, n, total = 0;
+
+	for (i = 0; i < pol->npols; i++) {
+		struct mw_name_rule *v;
+
+		n = mw_policy_name_rules(pol, i, &v);
+		for (k = 0; k < n; k++) {
+			const struct mw_name_rule *r = &v[k];
+			const char *kw = r->proto == IPPROTO_TCP || r->proto == IPPROTO_UDP ? "port"
+											     : "type";
+			char pb[8];
+
+			if (arr) {
+				struct json_object *o = json_object_new_object();
+
+				json_object_object_add(o, "policy",
+						       json_object_new_string(pol->pols[i].name));
+				json_object_object_add(o, "name", json_object_new_string(r->pattern));
+				json_object_object_add(o, "proto", json_object_new_int(r->proto));
+				if (r->flags & MW_RF_PORTS) {
+					json_object_object_add(o, kw, json_object_new_int(r->lo));
+					json_object_object_add(o, kw[0] == 'p' ? "port_hi" : "type_hi",
+							       json_object_new_int(r->hi));
+				}
+				json_object_object_add(o, "initiated_by", initiator(r) ?
+						       json_object_new_string(initiator(r)) : NULL);
+				json_object_array_add(arr, o);
+				continue;
+			}
+			if (!total++)
+				printf("name rules (they allow nothing until addresses are learned for "
+				       "their names):\n");
+			printf("  policy %s: allow %s%sto name \"%s\"", pol->pols[i].name,
+			       r->proto ? proto_word(r->proto, pb) : "", r->proto ? " " : "",
+			       r->pattern);
+			if ((r->flags & MW_RF_PORTS) && r->lo == r->hi)
+				printf(" %s %u", kw, r->lo);
+			else if (r->flags & MW_RF_PORTS)
+				printf(" %s %u-%u", kw, r->lo, r->hi);
+			if (initiator(r))
+				printf(" initiated-by %s", initiator(r));
+			putchar('\n');
+		}
+		free(v);
+	}
+	return total;
+}
+
 static struct json_object *summary_json(const struct mw_policy *pol, const struct mw_plan *p)
 {
 	struct json_object *j = json_object_new_object(), *e = json_object_new_object();
@@ -70,6 +144,9 @@ static struct json_object *summary_json(const struct mw_policy *pol, const struc
 	for (i = 0; i < MW_PM_N; i++)
 		json_object_object_add(e, names[i], json_object_new_int64((int64_t)p->count[i]));
 	json_object_object_add(j, "entries", e);
+	e = json_object_new_array();
+	name_rules(pol, e);
+	json_object_object_add(j, "name_rules", e);
 	return j;
 }
 
@@ -86,6 +163,7 @@ static void summary_text(const struct mw_policy *pol, const struct mw_plan *p)
 	       "%zu IPv6 prefix\n", p->count[MW_PM_MAC], p->count[MW_PM_OUI],
 	       p->count[MW_PM_IP4], p->count[MW_PM_IP6], p->count[MW_PM_LPM4],
 	       p->count[MW_PM_LPM6]);
+	name_rules(pol, NULL);
 }
 
 static int policy_cmd(int argc, char **argv, int do_apply)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include "compile_int.h"
 
@@ -73,34 +74,106 @@ static int prefix_contains(const struct mw_prefix *outer, const struct mw_prefix
 	       mw_prefix_overlap(outer, inner);
 }
 
-static void compile_allow(struct mw_plan *plan, struct mw_policy *pol, int pi)
+/* One remote prefix and the rule an allow rule gives it, as the data path sees it. */
+struct flat_rule {
+	const struct mw_allow_rule *src;
+	struct mw_prefix pfx;
+	struct mw_rule rule;
+};
+
+struct flat {
+	struct flat_rule *v;
+	size_t n;
+};
+
+static void flat_add(struct flat *f, const struct mw_allow_rule *a, const struct mw_prefix *p)
 {
-	const struct mw_pol *p = &pol->pols[pi];
-	int i, j, k;
+	struct flat_rule *r;
+
+	/* icmp and icmpv6 reach one family: a set or a country may hold both */
+	if ((a->proto == IPPROTO_ICMP && p->family != AF_INET) ||
+	    (a->proto == IPPROTO_ICMPV6 && p->family != AF_INET6))
+		return;
+	if (f->n % 64 == 0)
+		f->v = compile_xrealloc(f->v, (f->n + 64) * sizeof(*f->v));
+	r = &f->v[f->n++];
+	memset(r, 0, sizeof(*r));
+	r->src = a;
+	r->pfx = *p;
+	r->rule.proto = a->proto;
+	r->rule.flags = (uint8_t)((a->has_range ? MW_RF_PORTS : 0) | a->init);
+	r->rule.lo = a->lo;
+	r->rule.hi = a->hi;
+}
+
+/*
+ * The prefix rules a policy's allow rules stand for: an address set gives
+ * one per prefix, a country the prefixes of the country database. A name
+ * rule gives none: its addresses are installed when they are learned.
+ */
+static void flatten(struct flat *f, struct mw_policy *pol, const struct mw_pol *p)
+{
+	int i, k;
 
 	for (i = 0; i < p->nallow; i++) {
 		const struct mw_allow_rule *a = &p->allow[i];
+
+		switch (a->kind) {
+		case MW_ALLOW_PREFIX:
+			flat_add(f, a, &a->pfx);
+			break;
+		case MW_ALLOW_SET:
+			for (k = 0; k < pol->addrsets[a->set].npfx; k++)
+				flat_add(f, a, &pol->addrsets[a->set].pfx[k]);
+			break;
+		case MW_ALLOW_COUNTRY: {
+			struct mw_prefix *cp = NULL;
+			size_t n = 0, j;
+
+			if (mw_country_prefixes(a->country, &cp, &n)) {
+				mw_diag_add(&pol->errors, &a->dst_loc, "country rules need a country "
+					    "database (--geoip-db FILE or Debian's geoip-database)");
+				break;
+			}
+			for (j = 0; j < n; j++)
+				flat_add(f, a, &cp[j]);
+			free(cp);
+			break;
+		}
+		case MW_ALLOW_NAME:
+			break;
+		}
+	}
+}
+
+static void compile_allow(struct mw_plan *plan, struct mw_policy *pol, int pi)
+{
+	const struct mw_pol *p = &pol->pols[pi];
+	struct flat f = { NULL, 0 };
+	size_t i, j;
+	int k;
+
+	flatten(&f, pol, p);
+	for (i = 0; i < f.n; i++) {
+		const struct flat_rule *a = &f.v[i];
 		struct mw_allow_val v = { 0 };
 		struct mw_plan_entry *e;
 
 		/* one entry per distinct prefix, at its first rule */
 		for (j = 0; j < i; j++)
-			if (p->allow[j].pfx.family == a->pfx.family &&
-			    p->allow[j].pfx.len == a->pfx.len &&
-			    !memcmp(p->allow[j].pfx.addr, a->pfx.addr, 16))
+			if (f.v[j].pfx.family == a->pfx.family && f.v[j].pfx.len == a->pfx.len &&
+			    !memcmp(f.v[j].pfx.addr, a->pfx.addr, 16))
 				break;
 		if (j < i)
 			continue;
 		/* every rule whose prefix contains this one applies to it */
-		for (j = 0; j < p->nallow; j++) {
-			const struct mw_allow_rule *r = &p->allow[j];
-			struct mw_rule rr = { .proto = r->proto, .flags = r->has_range ? MW_RF_PORTS : 0,
-					      .lo = r->lo, .hi = r->hi };
+		for (j = 0; j < f.n; j++) {
+			const struct flat_rule *r = &f.v[j];
 
 			if (!prefix_contains(&r->pfx, &a->pfx))
 				continue;
 			for (k = 0; k < (int)v.n; k++)
-				if (!memcmp(&v.rule[k], &rr, sizeof(rr)))
+				if (!memcmp(&v.rule[k], &r->rule, sizeof(r->rule)))
 					break;
 			if (k < (int)v.n)
 				continue;
@@ -108,12 +181,13 @@ static void compile_allow(struct mw_plan *plan, struct mw_policy *pol, int pi)
 				char s[64];
 
 				mw_format_prefix(&a->pfx, s, sizeof(s));
-				mw_diag_add(&pol->errors, &a->loc, "policy %s: more than %d rules apply "
-					    "to %s (rules of containing prefixes count too)", p->name,
-					    MW_MAX_RULES, s);
+				mw_diag_add(&pol->errors, &a->src->loc, "policy %s: more than %d rules "
+					    "apply to %s (rules of containing prefixes count too)",
+					    p->name, MW_MAX_RULES, s);
+				free(f.v);
 				return;
 			}
-			v.rule[v.n++] = rr;
+			v.rule[v.n++] = r->rule;
 		}
 		if (plan->navals % 64 == 0)
 			plan->avals = compile_xrealloc(plan->avals, (plan->navals + 64) * sizeof(*plan->avals));
@@ -124,8 +198,10 @@ static void compile_allow(struct mw_plan *plan, struct mw_policy *pol, int pi)
 		e->policy = (uint16_t)pi;
 		plan->navals++;
 	}
+	free(f.v);
 }
 
+/* A policy with only name rules is an allow list too: it allows nothing until names are learned. */
 static uint8_t pol_flags(const struct mw_pol *p)
 {
 	return (uint8_t)((p->nallow ? MW_SF_ALLOW : 0) | (p->pps || p->bps ? MW_SF_RATE : 0) |

@@ -93,6 +93,17 @@ int mw_compile(struct mw_plan *plan, struct mw_policy *pol, const struct mw_ieee
 void mw_plan_free(struct mw_plan *plan);
 
 /*
+ * The hook country rules (allow ... to country "CC") compile through: the
+ * prefixes of country @cc (two upper-case letters) in a malloc'd array in
+ * *@out, their number in *@n. No country database is read yet, so it
+ * returns -ENOENT (no database) and compiling a country rule is an error
+ * that says a database is needed; a reader of one (--geoip-db FILE,
+ * Debian's geoip-database) makes it return 0. Prefixes of both families
+ * may come back: icmp and icmpv6 rules take those of their own.
+ */
+int mw_country_prefixes(const char cc[3], struct mw_prefix **out, size_t *n);
+
+/*
  * GCRA parameters of a policy's rate limits (zero when it has none);
  * -1 when a burst is too large for its rate (the tolerance is capped).
  */

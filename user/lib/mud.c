@@ -5,10 +5,20 @@
  * ace becomes allow rules:
  *
  *   matches.ipv4/ipv6: protocol, destination-ipv4/ipv6-network,
- *                      ietf-acldns:dst-dnsname (with resolve only)
+ *                      ietf-acldns:dst-dnsname (a name rule, or resolved
+ *                      at import time)
  *   matches.tcp/udp:   destination-port (operator eq, lte, gte or neq with
- *                      port; or lower-port and upper-port)
+ *                      port; or lower-port and upper-port);
+ *                      ietf-mud:direction-initiated (tcp: initiated-by)
  *   matches.icmp:      type
+ *   matches.ietf-mud:mud: local-networks, my-controller, same-manufacturer,
+ *                      controller, manufacturer, model: an address set the
+ *                      operator declares
+ *   matches.eth:       only what restates the IP match, and ARP (always
+ *                      passed: nothing to import)
+ *
+ * The ACLs are looked up in 'ietf-access-control-list:acls' and in the
+ * 'ietf-access-control-list:access-lists' of drafts before RFC 8519.
  *
  * modwall's allow rules have no order, while an ACL is first-match: a drop
  * ace followed by an accept ace that overlaps it would be widened by the
@@ -32,24 +42,29 @@ static int acl_family(struct json_object *acl)
 	if (!t || !json_object_is_type(t, json_type_string))
 		return FAM4 | FAM6;
 	s = mud_identity(json_object_get_string(t));
-	if (!strcmp(s, "ipv4-acl-type"))
+	if (!strcmp(s, "ipv4-acl-type") || !strcmp(s, "mixed-eth-ipv4-acl-type"))
 		return FAM4;
-	if (!strcmp(s, "ipv6-acl-type"))
+	if (!strcmp(s, "ipv6-acl-type") || !strcmp(s, "mixed-eth-ipv6-acl-type"))
 		return FAM6;
 	return FAM4 | FAM6;
 }
 
-static struct json_object *find_acl(struct json_object *acls, const char *name)
+/* An ACL by name, in the RFC 8519 container or the one of earlier drafts. */
+static struct json_object *find_acl(struct json_object *const acls[2], const char *name)
 {
-	size_t i, n = acls ? json_object_array_length(acls) : 0;
+	size_t i, n;
+	int k;
 
-	for (i = 0; i < n; i++) {
-		struct json_object *acl = json_object_array_get_idx(acls, i);
-		struct json_object *nm = mud_get(acl, "name");
+	for (k = 0; k < 2; k++) {
+		n = acls[k] ? json_object_array_length(acls[k]) : 0;
+		for (i = 0; i < n; i++) {
+			struct json_object *acl = json_object_array_get_idx(acls[k], i);
+			struct json_object *nm = mud_get(acl, "name");
 
-		if (nm && json_object_is_type(nm, json_type_string) &&
-		    !strcmp(json_object_get_string(nm), name))
-			return acl;
+			if (nm && json_object_is_type(nm, json_type_string) &&
+			    !strcmp(json_object_get_string(nm), name))
+				return acl;
+		}
 	}
 	return NULL;
 }
@@ -78,6 +93,11 @@ static void import_acl(struct ctx *c, struct json_object *acl, const char *name)
 
 		if (rc == 1) {
 			mud_import_accept(c, &a);
+		} else if (rc == 0 && a.arp) {
+			mud_emit_comment_line(c, "%s: %s ARP, not imported: modwall always passes ARP",
+					  a.name, fwd);
+			mud_note(c, a.name, "%s ace for ARP not imported: modwall always passes ARP",
+				 fwd);
 		} else if (rc == 0) {
 			mud_emit_comment_line(c, "%s: %s, not imported: what is not allowed is dropped",
 					  a.name, fwd);
@@ -138,7 +158,7 @@ static struct json_object *policy_acls(struct ctx *c, struct json_object *mud, c
 static int convert(struct mw_mud *m, struct json_object *root, const struct mw_mud_opts *o)
 {
 	struct ctx c = { .m = m, .o = o };
-	struct json_object *mud, *acls, *from, *to;
+	struct json_object *mud, *acls[2], *from, *to;
 	char *file, *url, *sys, *buf = NULL;
 	size_t len = 0, i, n;
 	int rc = -1;
@@ -165,12 +185,17 @@ static int convert(struct mw_mud *m, struct json_object *root, const struct mw_m
 		free(file);
 		return -1;
 	}
-	acls = mud_get(mud_get(root, ACLS_KEY), "acl");
-	if (acls && !json_object_is_type(acls, json_type_array)) {
-		mud_err(&c, "'%s' 'acl' is not a list", ACLS_KEY);
-		free(file);
-		return -1;
-	}
+	acls[0] = mud_get(mud_get(root, ACLS_KEY), "acl");
+	acls[1] = mud_get(mud_get(root, OLD_ACLS_KEY), "acl");
+	for (i = 0; i < 2; i++)
+		if (acls[i] && !json_object_is_type(acls[i], json_type_array)) {
+			mud_err(&c, "'%s' 'acl' is not a list", i ? OLD_ACLS_KEY : ACLS_KEY);
+			free(file);
+			return -1;
+		}
+	if (acls[1])
+		mud_note(&c, NULL, "ACLs read from '%s', the container of drafts before RFC 8519 "
+			 "(now '%s')", OLD_ACLS_KEY, ACLS_KEY);
 	for (i = 0; i < n; i++) {
 		const char *nm = str_member(json_object_array_get_idx(from, i), "name");
 		char *p;
@@ -182,7 +207,7 @@ static int convert(struct mw_mud *m, struct json_object *root, const struct mw_m
 		if (find_acl(acls, nm))
 			continue;
 		p = mud_printable(nm);
-		if (!mud_get(root, ACLS_KEY))
+		if (!mud_get(root, ACLS_KEY) && !mud_get(root, OLD_ACLS_KEY))
 			mud_err(&c, "'from-device-policy' names ACL '%s', but there is no '%s' object",
 			    p, ACLS_KEY);
 		else
@@ -228,6 +253,7 @@ static int convert(struct mw_mud *m, struct json_object *root, const struct mw_m
 		     "remote end from the device on a lan interface, and from it to the device on "
 		     "a wan interface");
 	}
+	mud_sets_build(&c);
 	fprintf(c.out, "policy %s {\n", m->name);
 	for (i = 0; i < n; i++) {
 		const char *nm = str_member(json_object_array_get_idx(from, i), "name");
@@ -241,6 +267,7 @@ static int convert(struct mw_mud *m, struct json_object *root, const struct mw_m
 		mud_note(&c, NULL, "no accept ace imported: the policy drops everything");
 	}
 	fputs("}\n", c.out);
+	mud_sets_emit(&c);
 	if (fclose(c.out)) {
 		mud_err(&c, "%s", strerror(errno));
 		buf = NULL;
@@ -273,6 +300,10 @@ static int convert(struct mw_mud *m, struct json_object *root, const struct mw_m
 		mud_free_ace(&c.drops[i]);
 	free(c.drops);
 	free(c.rules);
+	for (i = 0; i < (size_t)c.nnames; i++)
+		free(c.names[i]);
+	free(c.names);
+	mud_sets_free(&c);
 	free(file);
 	return rc;
 }

@@ -9,24 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include "mud_int.h"
 
 /* ---- matches ---- */
-
-static const struct {
-	const char *key;
-	const char *what;
-} mud_matches[] = {
-	{ "manufacturer", "the devices of a manufacturer" },
-	{ "same-manufacturer", "the devices of the same manufacturer" },
-	{ "model", "the devices of a model" },
-	{ "local-networks", "the local networks" },
-	{ "controller", "a controller class" },
-	{ "my-controller", "the device's controller" },
-};
 
 /* Fields of an 'ipv4'/'ipv6' match that only narrow it. */
 static const char *const l3_narrow[] = {
@@ -200,11 +189,19 @@ static void parse_l4(struct ctx *c, struct ace *a, struct json_object *m, const 
 		} else if (!strcmp(key, "source-port")) {
 			sport = v;
 		} else if (!strcmp(key, "ietf-mud:direction-initiated") && !strcmp(l4, "tcp")) {
-			char *s = mud_printable(json_object_get_string(v));
+			const char *d = json_object_is_type(v, json_type_string) ?
+					mud_identity(json_object_get_string(v)) : "";
 
-			mud_prob(a, P_NARROW, k, "'%s' (%s) cannot be expressed: modwall does not track "
-			     "which end opens a TCP connection", k, s);
-			free(s);
+			if (!strcmp(d, "from-device")) {
+				a->init = MW_RF_INIT_DEVICE;
+			} else if (!strcmp(d, "to-device")) {
+				a->init = MW_RF_INIT_REMOTE;
+			} else {
+				char *s = mud_printable(json_object_get_string(v));
+
+				mud_ace_err(c, a, "'%s' '%s' is not from-device or to-device", k, s);
+				free(s);
+			}
 		} else if (!strcmp(key, "flags") && !strcmp(l4, "tcp")) {
 			mud_prob(a, P_NARROW, "flags", "tcp 'flags' cannot be expressed: modwall "
 			     "does not match TCP flags");
@@ -255,29 +252,161 @@ static void parse_icmp(struct ctx *c, struct ace *a, struct json_object *m)
 	}
 }
 
-static void parse_mud_match(struct ace *a, struct json_object *m)
+static void parse_mud_match(struct ctx *c, struct ace *a, struct json_object *m)
 {
-	size_t i;
+	int cls, n = 0;
 
 	if (!json_object_is_type(m, json_type_object) || !json_object_object_length(m)) {
 		mud_prob(a, P_SKIP, MUD_KEY, "an empty '%s' match", MUD_KEY);
 		return;
 	}
 	json_object_object_foreach(m, key, v) {
-		char *k = mud_printable(key);
+		char *k = mud_printable(key), *val = NULL;
+		const char *opt;
 
-		(void)v;
-		for (i = 0; i < sizeof(mud_matches) / sizeof(mud_matches[0]); i++)
-			if (!strcmp(key, mud_matches[i].key))
+		for (cls = 0; cls < MW_MUD_NCLASS; cls++)
+			if (!strcmp(key, mud_class_key(cls)))
 				break;
-		if (i < sizeof(mud_matches) / sizeof(mud_matches[0]))
-			mud_prob(a, P_SKIP, k, "destination is %s ('%s' match '%s'), which is not an "
-			     "address; modwall matches addresses: write them by hand",
-			     mud_matches[i].what, MUD_KEY, k);
-		else
+		if (cls == MW_MUD_NCLASS) {
 			mud_prob(a, P_SKIP, k, "unknown '%s' match '%s'", MUD_KEY, k);
+			free(k);
+			continue;
+		}
+		if (n++) {
+			mud_ace_err(c, a, "more than one '%s' match: an ace names one kind of peer",
+				    MUD_KEY);
+			free(k);
+			continue;
+		}
+		opt = mw_mud_class_option(cls);
+		if (cls == MW_MUD_CONTROLLER || cls == MW_MUD_MANUFACTURER || cls == MW_MUD_MODEL) {
+			if (!json_object_is_type(v, json_type_string) ||
+			    !json_object_get_string_len(v)) {
+				mud_ace_err(c, a, "'%s' match '%s' is not a %s", MUD_KEY, k,
+					    cls == MW_MUD_MANUFACTURER ? "domain" : "URI");
+				free(k);
+				continue;
+			}
+			val = mud_printable(json_object_get_string(v));
+			a->set = mud_set_find(c, cls, json_object_get_string(v));
+			if (a->set < 0)
+				mud_prob(a, P_SKIP, k, "destination is %s ('%s' match '%s' %s), whose "
+					 "addresses only the operator knows: declare them with --%s "
+					 "%s=PREFIX[,PREFIX]...", mud_class_what(cls), MUD_KEY, k, val,
+					 opt, val);
+		} else {
+			a->set = mud_set_find(c, cls, NULL);
+			if (a->set < 0)
+				mud_prob(a, P_SKIP, k, "destination is %s ('%s' match '%s'), whose "
+					 "addresses only the operator knows: declare them with --%s "
+					 "PREFIX (repeatable), written as addrset %s", mud_class_what(cls),
+					 MUD_KEY, k, opt, k);
+		}
+		free(val);
 		free(k);
 	}
+}
+
+/* 'eth': what restates the IP match is noted later; anything else cannot be expressed. */
+static void parse_eth(struct ctx *c, struct ace *a, struct json_object *m)
+{
+	if (!json_object_is_type(m, json_type_object)) {
+		mud_ace_err(c, a, "'eth' is not an object");
+		return;
+	}
+	json_object_object_foreach(m, key, v) {
+		char *k = mud_printable(key);
+
+		if (!strcmp(key, "ethertype")) {
+			const char *s = json_object_is_type(v, json_type_string) ?
+					mud_identity(json_object_get_string(v)) : NULL;
+			int64_t t = -1;
+			char *end;
+
+			if (json_object_is_type(v, json_type_int))
+				mud_get_uint(v, 65535, &t);
+			else if (s && !strcmp(s, "ipv4"))
+				t = 0x0800;
+			else if (s && !strcmp(s, "arp"))
+				t = 0x0806;
+			else if (s && !strcmp(s, "ipv6"))
+				t = 0x86dd;
+			else if (s && *s) {
+				t = strtoll(s, &end, 0);
+				if (*end || t < 0 || t > 65535)
+					t = -1;
+			}
+			if (t < 0) {
+				char *p = mud_printable(s ? s : json_object_to_json_string(v));
+
+				mud_ace_err(c, a, "'eth' 'ethertype' '%s' is not an EtherType", p);
+				free(p);
+			}
+			a->eth_type = (int)t;
+		} else if (!strcmp(key, "destination-mac-address") &&
+			   json_object_is_type(v, json_type_string) &&
+			   !strcasecmp(json_object_get_string(v), "ff:ff:ff:ff:ff:ff")) {
+			a->eth_bcast = 1;
+		} else {
+			mud_prob(a, P_SKIP, "eth", "matches the Ethernet field '%s' ('eth'); modwall "
+				 "matches the remote end's IP address", k);
+		}
+		free(k);
+	}
+}
+
+static int is_bcast4(const struct ace *a)
+{
+	static const uint8_t ones[4] = { 255, 255, 255, 255 };
+
+	return a->has_dst && a->dst.family == AF_INET && a->dst.len == 32 &&
+	       !memcmp(a->dst.addr, ones, 4);
+}
+
+/* An 'eth' match beside the IP match: ARP, a restatement, or what cannot be expressed. */
+static void check_eth(struct ctx *c, struct ace *a, int has_l3)
+{
+	char what[96] = "";
+
+	if (a->eth_type == 0x0806) {
+		if (has_l3 || a->l4 || a->set >= 0)
+			mud_ace_err(c, a, "'eth' 'ethertype' 0x0806 (ARP) contradicts its IP "
+				    "matches");
+		else
+			a->arp = 1;
+		return;
+	}
+	if (a->eth_type == 0x0800 || a->eth_type == 0x86dd) {
+		int fam = a->eth_type == 0x0800 ? FAM4 : FAM6;
+
+		if (!(a->fam & fam)) {
+			mud_ace_err(c, a, "'eth' 'ethertype' 0x%04x contradicts its IPv%c match",
+				    a->eth_type, fam == FAM4 ? '6' : '4');
+			return;
+		}
+		if (a->fam != fam && !a->eth_bcast && !a->nskip)
+			mud_note(c, a->name, "its 'eth' 'ethertype' 0x%04x makes it an IPv%c ace",
+				 a->eth_type, fam == FAM4 ? '4' : '6');
+		else
+			snprintf(what, sizeof(what), "ethertype 0x%04x", a->eth_type);
+		a->fam = fam;	/* an ACL of both families: the ethertype picks one */
+	} else if (a->eth_type >= 0) {
+		mud_prob(a, P_SKIP, "eth", "matches EtherType 0x%04x ('eth'); modwall matches IPv4 "
+			 "and IPv6, and always passes ARP", a->eth_type);
+	}
+	if (a->eth_bcast) {
+		size_t n = strlen(what);
+
+		if (!is_bcast4(a)) {
+			mud_prob(a, P_SKIP, "eth", "matches the broadcast MAC address ('eth') without "
+				 "the broadcast address 255.255.255.255; modwall matches the remote "
+				 "end's IP address");
+			return;
+		}
+		snprintf(what + n, sizeof(what) - n, "%sthe broadcast MAC address", n ? " and " : "");
+	}
+	if (*what && !a->nskip)
+		mud_note(c, a->name, "its 'eth' match (%s) only restates its IP match", what);
 }
 
 /*
@@ -288,10 +417,12 @@ int mud_parse_ace(struct ctx *c, struct ace *a, struct json_object *ace, int idx
 		  const char *acl, int acl_fam, const char **fwd)
 {
 	struct json_object *name = mud_get(ace, "name"), *m, *act;
-	int has_l3 = 0;
+	int has_l3 = 0, has_eth = 0;
 
 	memset(a, 0, sizeof(*a));
 	a->proto = -1;
+	a->set = -1;
+	a->eth_type = -1;
 	if (!json_object_is_type(ace, json_type_object) || !name ||
 	    !json_object_is_type(name, json_type_string)) {
 		mud_err(c, "ace #%d of ACL '%s' has no name", idx + 1, acl);
@@ -329,10 +460,10 @@ int mud_parse_ace(struct ctx *c, struct ace *a, struct json_object *ace, int idx
 				else
 					parse_l4(c, a, v, key);
 			} else if (!strcmp(key, MUD_KEY)) {
-				parse_mud_match(a, v);
+				parse_mud_match(c, a, v);
 			} else if (!strcmp(key, "eth")) {
-				mud_prob(a, P_SKIP, "eth", "matches Ethernet fields ('eth'); modwall matches "
-				     "the remote end's IP address");
+				has_eth = 1;
+				parse_eth(c, a, v);
 			} else if (!strcmp(key, "egress-interface") ||
 				   !strcmp(key, "ingress-interface")) {
 				k = mud_printable(key);
@@ -348,6 +479,10 @@ int mud_parse_ace(struct ctx *c, struct ace *a, struct json_object *ace, int idx
 	}
 	if (!has_l3)
 		a->fam = acl_fam;
+	if (a->set >= 0 && (a->has_dst || a->dns))
+		mud_ace_err(c, a, "has both an address or DNS name and an '%s' match", MUD_KEY);
+	if (has_eth && !a->hard)
+		check_eth(c, a, has_l3);
 
 	/* the protocol and the L4 match must agree */
 	if (a->proto >= 0 && a->l4) {

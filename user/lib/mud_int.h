@@ -14,6 +14,7 @@
 
 #define MUD_KEY		"ietf-mud:mud"
 #define ACLS_KEY	"ietf-access-control-list:acls"
+#define OLD_ACLS_KEY	"ietf-access-control-list:access-lists"	/* before RFC 8519 */
 #define DNS_DST_KEY	"ietf-acldns:dst-dnsname"
 #define FAM4		1
 #define FAM6		2
@@ -47,17 +48,35 @@ struct ace {
 	const char *dns_raw;
 	struct range r[2];	/* destination port or ICMP type ranges */
 	int nr;
+	int init;		/* MW_RF_INIT_*: 'ietf-mud:direction-initiated' */
+	int set;		/* an 'ietf-mud:mud' match: index into ctx.sets; -1 */
+	int eth_type;		/* 'eth' 'ethertype', -1 when not given */
+	int eth_bcast;		/* 'eth' 'destination-mac-address' is ff:ff:ff:ff:ff:ff */
+	int arp;		/* the ace matches ARP frames: nothing to import */
 	int hard;		/* errors reported */
 	struct prob prob[MAX_PROBS];
 	int nprob, nskip;
 };
 
 struct rule {
-	int af;
+	int af;			/* of pfx; 0 for set and name rules */
 	int proto;		/* -1: any */
 	struct mw_prefix pfx;
+	int set;		/* to addrset: index into ctx.sets; -1 */
+	const char *name;	/* to name: the pattern (owned by the ace's import); NULL */
 	int has_range;
 	struct range r;
+	int init;		/* MW_RF_INIT_* */
+};
+
+/* An address set declared for a MUD abstraction. */
+struct mudset {
+	int cls;		/* enum mw_mud_class */
+	const char *key;	/* the URI or domain, for classes that have one */
+	char name[MW_NAME_LEN];	/* of the addrset */
+	struct mw_prefix *pfx;
+	int npfx;
+	int used;		/* an imported rule names it */
 };
 
 struct ctx {
@@ -69,7 +88,12 @@ struct ctx {
 	int nrules;
 	struct ace *drops;	/* drop and reject aces seen so far, in order */
 	int ndrops;
+	struct mudset *sets;	/* declared by the operator (mw_mud_opts.decl) */
+	int nsets;
+	char **names;		/* DNS name patterns of name rules, kept for c->rules */
+	int nnames;
 };
+
 
 /* mud_json.c: memory, messages, JSON members */
 void *mud_xrealloc(void *p, size_t n);
@@ -87,6 +111,17 @@ struct json_object *mud_get(struct json_object *o, const char *key);
 /* An identity value may carry its module's prefix: "ietf-access-control-list:accept". */
 const char *mud_identity(const char *s);
 int mud_get_uint(struct json_object *v, int64_t max, int64_t *out);
+
+/* mud_sets.c: the address sets of MUD abstractions */
+void mud_sets_build(struct ctx *c);
+/* The set declared for @cls (and @key); -1 when there is none. */
+int mud_set_find(const struct ctx *c, int cls, const char *key);
+/* What the class stands for, and its match key: "the local networks", "local-networks". */
+const char *mud_class_what(int cls);
+const char *mud_class_key(int cls);
+/* Write the used sets as addrset statements. */
+void mud_sets_emit(struct ctx *c);
+void mud_sets_free(struct ctx *c);
 
 /* mud_ace.c */
 /*

@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include "mud_int.h"
+#include "policy.h"
 
 /* ---- rules ---- */
 
@@ -35,15 +36,38 @@ static void any_prefix(int af, struct mw_prefix *p)
 }
 
 /* Whether drop ace @d matches some traffic that rule @r allows (when unsure: yes). */
-static int overlaps(const struct ace *d, const struct rule *r)
+static int overlaps(const struct ctx *c, const struct ace *d, const struct rule *r)
 {
-	int dp = ace_proto(d, r->af), i;
+	int i;
 
-	if (!(d->fam & (r->af == AF_INET ? FAM4 : FAM6)))
+	if (r->set >= 0 && d->has_dst) {
+		const struct mudset *s = &c->sets[r->set];
+		struct rule one = *r;
+
+		one.set = -1;
+		for (i = 0; i < s->npfx; i++) {
+			one.af = s->pfx[i].family;
+			one.pfx = s->pfx[i];
+			if (overlaps(c, d, &one))
+				return 1;
+		}
 		return 0;
-	if (dp >= 0 && r->proto >= 0 && dp != r->proto)
+	}
+	for (i = 0; i < 2; i++) {
+		int af = i ? AF_INET6 : AF_INET, dp = ace_proto(d, af);
+
+		if (r->af && r->af != af)
+			continue;
+		if (!(d->fam & (af == AF_INET ? FAM4 : FAM6)))
+			continue;
+		if (dp >= 0 && r->proto >= 0 && dp != r->proto)
+			continue;
+		break;
+	}
+	if (i == 2)
 		return 0;
-	if (d->has_dst && !mw_prefix_overlap(&d->dst, &r->pfx))
+	/* a name's addresses are not known here: a drop ace to any address may hold them */
+	if (d->has_dst && r->af && !mw_prefix_overlap(&d->dst, &r->pfx))
 		return 0;
 	if (!d->nr || !r->has_range)
 		return 1;
@@ -71,29 +95,65 @@ static const char *proto_name(int proto, char *buf, size_t len)
 	return buf;
 }
 
-static void format_rule(const struct rule *r, char *buf, size_t len)
+static void format_rule(const struct ctx *c, const struct rule *r, char *buf, size_t len)
 {
-	char p[64], pn[8];
+	char p[300], pn[8];
 	const char *proto = proto_name(r->proto, pn, sizeof(pn));
-	int n;
+	size_t n;
 
-	mw_format_prefix(&r->pfx, p, sizeof(p));
-	n = snprintf(buf, len, "allow %s%sto %s", proto ? proto : "", proto ? " " : "", p);
-	if (r->has_range && n > 0 && (size_t)n < len) {
+	if (r->set >= 0)
+		snprintf(p, sizeof(p), "addrset %s", c->sets[r->set].name);
+	else if (r->name)
+		snprintf(p, sizeof(p), "name \"%s\"", r->name);
+	else
+		mw_format_prefix(&r->pfx, p, sizeof(p));
+	snprintf(buf, len, "allow %s%sto %s", proto ? proto : "", proto ? " " : "", p);
+	n = strlen(buf);
+	if (r->has_range) {
 		const char *kw = r->proto == IPPROTO_TCP || r->proto == IPPROTO_UDP ? "port" : "type";
 
 		if (r->r.lo == r->r.hi)
-			snprintf(buf + n, len - (size_t)n, " %s %u", kw, r->r.lo);
+			snprintf(buf + n, len - n, " %s %u", kw, r->r.lo);
 		else
-			snprintf(buf + n, len - (size_t)n, " %s %u-%u", kw, r->r.lo, r->r.hi);
+			snprintf(buf + n, len - n, " %s %u-%u", kw, r->r.lo, r->r.hi);
 	}
+	n = strlen(buf);
+	if (r->init)
+		snprintf(buf + n, len - n, " initiated-by %s",
+			 r->init == MW_RF_INIT_DEVICE ? "device" : "remote");
 }
 
 static int same_rule(const struct rule *a, const struct rule *b)
 {
 	return a->af == b->af && a->proto == b->proto && a->pfx.len == b->pfx.len &&
-	       !memcmp(a->pfx.addr, b->pfx.addr, 16) && a->has_range == b->has_range &&
+	       !memcmp(a->pfx.addr, b->pfx.addr, 16) && a->set == b->set &&
+	       (a->name == b->name || (a->name && b->name && !strcmp(a->name, b->name))) &&
+	       a->has_range == b->has_range && a->init == b->init &&
 	       (!a->has_range || (a->r.lo == b->r.lo && a->r.hi == b->r.hi));
+}
+
+/* The name pattern of @a's DNS name, kept in @c; NULL after an error. */
+static const char *keep_name(struct ctx *c, struct ace *a)
+{
+	struct mw_perr e;
+	char pat[256];
+	int i;
+
+	if (mw_parse_name_pattern(a->dns_raw, pat, sizeof(pat), &e)) {
+		mud_ace_err(c, a, "'%s' '%s' is not a DNS name a policy takes: %s", DNS_DST_KEY,
+			    a->dns, e.msg);
+		return NULL;
+	}
+	for (i = 0; i < c->nnames; i++)
+		if (!strcmp(c->names[i], pat))
+			return c->names[i];
+	c->names = mud_xrealloc(c->names, sizeof(*c->names) * (size_t)(c->nnames + 1));
+	c->names[c->nnames] = mud_printable(pat);
+	if (!c->nnames)
+		mud_note(c, NULL, "DNS names are imported as name rules, which allow the addresses "
+			 "learned for each name and follow its changes; --resolve resolves them at "
+			 "import time instead, into address rules that do not follow changes");
+	return c->names[c->nnames++];
 }
 
 static int cmp_prefix(const void *x, const void *y)
@@ -170,38 +230,32 @@ void mud_import_accept(struct ctx *c, struct ace *a)
 {
 	struct mw_prefix *dsts = NULL;
 	struct rule *mine = NULL;
-	char extra[256] = "", rule[160];
+	char extra[256] = "", rule[400];
 	int ndst = 0, nmine = 0, nnew = 0, fams[2] = { FAM4, FAM6 }, f, i, k, d;
-	int unresolved = a->dns && !c->o->resolve;
+	int named = a->dns && !c->o->resolve;
+	const char *name = NULL;
 
+	if (a->arp) {
+		mud_emit_comment_line(c, "%s: ARP, which modwall always passes", a->name);
+		mud_note(c, a->name, "allows ARP, which modwall always passes: no rule needed");
+		return;
+	}
 	if (!c->o->lenient) {
-		if (unresolved)
-			mud_ace_err(c, a, "destination is the DNS name '%s'; modwall matches addresses: "
-				"use --resolve to resolve it now (getaddrinfo), or write the "
-				"addresses by hand", a->dns);
 		for (i = 0; i < a->nprob; i++)
 			mud_ace_err(c, a, "%s (--lenient %s)", a->prob[i].text,
 				a->prob[i].kind == P_SKIP ? "leaves the ace out"
 							  : "imports the ace without it");
 		if (a->hard)
 			return;
-	} else if (unresolved || a->nskip) {
-		if (unresolved)
-			mw_diag_add(&c->m->warnings, NULL, "%s: ace '%s': destination is the DNS "
-				    "name '%s'; modwall matches addresses (ace left out; --resolve "
-				    "resolves it)", c->file, a->name, a->dns);
+	} else if (a->nskip) {
 		for (i = 0; i < a->nprob; i++)
 			if (a->prob[i].kind == P_SKIP)
 				mw_diag_add(&c->m->warnings, NULL, "%s: ace '%s': %s (ace left out)",
 					    c->file, a->name, a->prob[i].text);
 		for (i = 0; i < a->nprob && a->prob[i].kind != P_SKIP; i++)
 			;
-		if (unresolved)
-			mud_emit_comment_line(c, "%s: not imported (destination is the DNS name %s)",
-					  a->name, a->dns);
-		else
-			mud_emit_comment_line(c, "%s: not imported (%s cannot be expressed)", a->name,
-					  i < a->nprob ? a->prob[i].label : "a match");
+		mud_emit_comment_line(c, "%s: not imported (%s cannot be expressed)", a->name,
+				  i < a->nprob ? a->prob[i].label : "a match");
 		return;
 	} else {
 		for (i = 0; i < a->nprob; i++) {
@@ -213,7 +267,11 @@ void mud_import_accept(struct ctx *c, struct ace *a)
 				 a->prob[i].label);
 		}
 	}
-	if (a->dns) {
+	if (named) {
+		name = keep_name(c, a);
+		if (!name)
+			return;
+	} else if (a->dns) {
 		size_t n = strlen(extra);
 
 		if (resolve(c, a, &dsts, &ndst))
@@ -223,6 +281,18 @@ void mud_import_accept(struct ctx *c, struct ace *a)
 	} else if (a->has_dst) {
 		dsts = mud_xrealloc(NULL, sizeof(*dsts));
 		dsts[ndst++] = a->dst;
+	}
+
+	if (a->set >= 0 && a->fam != (FAM4 | FAM6)) {
+		const struct mudset *s = &c->sets[a->set];
+		int other = a->fam == FAM4 ? AF_INET6 : AF_INET;
+
+		for (k = 0; k < s->npfx && s->pfx[k].family != other; k++)
+			;
+		if (k < s->npfx)
+			mud_note(c, a->name, "matches IPv%c only, but addrset %s has IPv%c prefixes "
+				 "too, which its rule allows as well", a->fam == FAM4 ? '4' : '6',
+				 s->name, other == AF_INET ? '4' : '6');
 	}
 
 	/* the rules: family x destination x range */
@@ -240,18 +310,41 @@ void mud_import_accept(struct ctx *c, struct ace *a)
 			     af == AF_INET ? "IPv4" : "IPv6", af == AF_INET ? "IPv4" : "IPv6");
 			continue;
 		}
+		if (a->set >= 0 && (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6)) {
+			const struct mudset *s = &c->sets[a->set];
+
+			for (k = 0; k < s->npfx && s->pfx[k].family != af; k++)
+				;
+			if (k == s->npfx) {
+				mud_note(c, a->name, "addrset %s has no %s prefix: no %s rule",
+					 s->name, af == AF_INET ? "IPv4" : "IPv6",
+					 proto == IPPROTO_ICMP ? "icmp" : "icmpv6");
+				continue;
+			}
+		}
 		any_prefix(af, &any);
-		for (d = 0; d < (a->dns || a->has_dst ? ndst : 1); d++) {
-			const struct mw_prefix *p = a->dns || a->has_dst ? &dsts[d] : &any;
+		for (d = 0; d < (a->has_dst || (a->dns && !named) ? ndst : 1); d++) {
+			const struct mw_prefix *p = a->has_dst || (a->dns && !named) ? &dsts[d]
+										 : &any;
 
 			if (p->family != af)
 				continue;
 			for (k = 0; k < (a->nr ? a->nr : 1); k++) {
-				struct rule r = { .af = af, .proto = proto, .pfx = *p,
-						  .has_range = a->nr > 0 };
+				struct rule r = { .af = af, .proto = proto, .pfx = *p, .set = a->set,
+						  .name = name, .has_range = a->nr > 0,
+						  .init = a->init };
 
+				if (a->set >= 0 || name) {	/* one rule for both families */
+					r.af = 0;
+					memset(&r.pfx, 0, sizeof(r.pfx));
+				}
 				if (a->nr)
 					r.r = a->r[k];
+				for (i = 0; i < nmine; i++)
+					if (same_rule(&mine[i], &r))
+						break;
+				if (i < nmine)
+					continue;
 				mine = mud_xrealloc(mine, sizeof(*mine) * (size_t)(nmine + 1));
 				mine[nmine++] = r;
 			}
@@ -262,7 +355,7 @@ void mud_import_accept(struct ctx *c, struct ace *a)
 	/* a drop ace before this one that it overlaps: the import would widen the ACL */
 	for (d = 0; d < c->ndrops; d++) {
 		for (i = 0; i < nmine; i++)
-			if (overlaps(&c->drops[d], &mine[i]))
+			if (overlaps(c, &c->drops[d], &mine[i]))
 				break;
 		if (i == nmine)
 			continue;
@@ -290,7 +383,9 @@ void mud_import_accept(struct ctx *c, struct ace *a)
 			continue;
 		c->rules = mud_xrealloc(c->rules, sizeof(*c->rules) * (size_t)(c->nrules + 1));
 		c->rules[c->nrules++] = mine[i];
-		format_rule(&mine[i], rule, sizeof(rule));
+		if (mine[i].set >= 0)
+			c->sets[mine[i].set].used = 1;
+		format_rule(c, &mine[i], rule, sizeof(rule));
 		fprintf(c->out, "    %-*s # %s%s%s%s\n", RULE_COL, rule, a->name,
 			*extra ? " (" : "", extra, *extra ? ")" : "");
 		nnew++;
@@ -301,7 +396,7 @@ void mud_import_accept(struct ctx *c, struct ace *a)
 		mud_note(c, a->name, "ICMP type rules match both ways: on a wan interface, frames from "
 		     "the remote end pass only when their own type is accepted (echo replies are "
 		     "type 0 in ICMP, 129 in ICMPv6)");
-	if (a->dns && nnew) {
+	if (a->dns && !named && nnew) {
 		char list[512] = "";
 
 		for (i = 0; i < nmine; i++) {

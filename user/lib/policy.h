@@ -8,6 +8,7 @@
 #ifndef MW_POLICY_H
 #define MW_POLICY_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "addr.h"
 #include "modwall.h"
@@ -45,12 +46,36 @@ struct mw_member {
 	char set[MW_NAME_LEN];	/* MW_MEMBER_SET */
 };
 
+/* What an allow rule names as the remote end. */
+enum mw_allow_kind {
+	MW_ALLOW_PREFIX,	/* to ADDR[/LEN]: pfx */
+	MW_ALLOW_SET,		/* to addrset NAME: each prefix of the set */
+	MW_ALLOW_NAME,		/* to name "PATTERN": the addresses learned for the name */
+	MW_ALLOW_COUNTRY,	/* to country "CC": the prefixes a country database gives */
+};
+
 struct mw_allow_rule {
-	struct mw_loc loc;
-	struct mw_prefix pfx;	/* remote prefix */
+	struct mw_loc loc;	/* of 'allow' */
+	struct mw_loc dst_loc;	/* of the address, set name, pattern or country */
+	struct mw_prefix pfx;	/* MW_ALLOW_PREFIX: remote prefix */
+	uint8_t kind;		/* enum mw_allow_kind */
 	uint8_t proto;		/* IPPROTO_*, 0 for any */
 	uint8_t has_range;	/* port (TCP/UDP) or type (ICMP) range given */
+	uint8_t init;		/* TCP: 0, MW_RF_INIT_DEVICE or MW_RF_INIT_REMOTE (initiated-by) */
 	uint16_t lo, hi;
+	char country[3];	/* MW_ALLOW_COUNTRY: two upper-case ASCII letters */
+	int name;		/* MW_ALLOW_NAME: the pattern, MW_ALLOW_SET: the set's name;
+				 * index into mw_policy.names; -1 for other kinds */
+	int set;		/* MW_ALLOW_SET: index into mw_policy.addrsets, set by the
+				 * checks after parsing; -1 before */
+};
+
+/* addrset NAME { PREFIX... }: remote prefixes allow rules name together. */
+struct mw_addrset {
+	char name[MW_NAME_LEN];
+	struct mw_loc loc;
+	struct mw_prefix *pfx;
+	int npfx;
 };
 
 struct mw_pol {
@@ -104,6 +129,10 @@ struct mw_policy {
 	int nclasses;
 	struct mw_class *sets;	/* vendor sets: named member lists */
 	int nsets;
+	struct mw_addrset *addrsets;
+	int naddrsets;
+	char **names;		/* strings allow rules refer to (mw_allow_rule.name), once each */
+	int nnames;
 	struct mw_ifdef *ifdefs;
 	int nifdefs;
 	struct mw_ref deflt;	/* default policy; idx -1 when absent (pass) */
@@ -121,6 +150,40 @@ void mw_policy_free(struct mw_policy *p);
 
 /* Is @s a name the language takes for something new: its shape, no keyword, short enough? */
 int mw_policy_name_ok(const char *s);
+
+/*
+ * A name rule (allow ... to name "PATTERN") as the code that installs
+ * learned addresses needs it: the rule that applies to each address learned
+ * for a name the pattern matches, as struct mw_rule would carry it.
+ */
+struct mw_name_rule {
+	const char *pattern;	/* "broker.example.com" or "*.example.com"; owned by the policy */
+	const struct mw_loc *loc;	/* of the rule */
+	uint8_t proto;		/* IPPROTO_*, 0 for any */
+	uint8_t flags;		/* MW_RF_PORTS, MW_RF_INIT_DEVICE, MW_RF_INIT_REMOTE */
+	uint16_t lo, hi;	/* with MW_RF_PORTS: the port or ICMP type range */
+};
+
+/*
+ * The name rules of policy @pi (an index into @pol->pols), in file order:
+ * their number, with a malloc'd array in *@out (NULL when there are none;
+ * the caller frees it). -1 when @pi is out of range.
+ */
+int mw_policy_name_rules(const struct mw_policy *pol, int pi, struct mw_name_rule **out);
+
+/*
+ * Does the DNS name @name (any case, a trailing dot allowed) match
+ * @pattern as a name rule holds it? "*.example.com" matches every name
+ * with at least one label before ".example.com", not example.com itself.
+ */
+int mw_name_match(const char *pattern, const char *name);
+
+/*
+ * Validate a DNS name pattern as a name rule takes it and write its
+ * normal form (lower case, no trailing dot) to @out (@len >= 254). On
+ * error, @e has the 0-based offset into @s and the message.
+ */
+int mw_parse_name_pattern(const char *s, char *out, size_t len, struct mw_perr *e);
 
 /*
  * Add a message; @loc NULL: no location, a @loc with line 0: "FILE: " only.

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include "policy_int.h"
 #include "state.h"
 
@@ -24,6 +26,34 @@ static void resolve_ref(struct mw_policy *pol, struct mw_ref *r)
 	r->idx = find_pol(pol, r->name);
 	if (r->idx < 0)
 		mw_diag_add(&pol->errors, &r->loc, "unknown policy '%s'", r->name);
+}
+
+/* An allow rule's addrset: known, and with a prefix its protocol can reach. */
+static void resolve_addrset(struct mw_policy *pol, struct mw_allow_rule *r)
+{
+	const struct mw_addrset *s;
+	int i, fam;
+
+	if (r->kind != MW_ALLOW_SET)
+		return;
+	for (i = 0; i < pol->naddrsets; i++)
+		if (!strcmp(pol->addrsets[i].name, pol->names[r->name]))
+			break;
+	if (i == pol->naddrsets) {
+		mw_diag_add(&pol->errors, &r->dst_loc, "unknown addrset '%s'", pol->names[r->name]);
+		return;
+	}
+	r->set = i;
+	s = &pol->addrsets[i];
+	if (r->proto != IPPROTO_ICMP && r->proto != IPPROTO_ICMPV6)
+		return;
+	fam = r->proto == IPPROTO_ICMP ? AF_INET : AF_INET6;
+	for (i = 0; i < s->npfx; i++)
+		if (s->pfx[i].family == fam)
+			return;
+	mw_diag_add(&pol->errors, &r->dst_loc, "%s to addrset %s never matches: it has no %s "
+		    "prefix", r->proto == IPPROTO_ICMP ? "icmp" : "icmpv6", s->name,
+		    fam == AF_INET ? "IPv4" : "IPv6");
 }
 
 void pol_add_builtins(struct mw_policy *pol)
@@ -122,6 +152,13 @@ void pol_check(struct mw_policy *pol)
 					 &pol->sets[j].loc);
 				break;
 			}
+	for (i = 0; i < pol->naddrsets; i++)
+		for (j = 0; j < i; j++)
+			if (!strcmp(pol->addrsets[i].name, pol->addrsets[j].name)) {
+				dup_name(pol, "addrset", pol->addrsets[i].name, &pol->addrsets[i].loc,
+					 &pol->addrsets[j].loc);
+				break;
+			}
 	if (pol->ndevs + pol->nclasses + 1 > (int)MW_MAX_SUBJECTS)
 		mw_diag_add(&pol->errors, NULL, "%d devices and classes: more than %u", pol->ndevs +
 			    pol->nclasses, MW_MAX_SUBJECTS - 1);
@@ -155,6 +192,11 @@ void pol_check(struct mw_policy *pol)
 				    "devices and classes only; a default takes pass, drop or observe",
 				    p->name, p->nallow ? "allow" : "rate");
 	}
+
+	/* address set references (sets may be defined anywhere) */
+	for (i = 0; i < pol->npols; i++)
+		for (k = 0; k < pol->pols[i].nallow; k++)
+			resolve_addrset(pol, &pol->pols[i].allow[k]);
 
 	/* vendor set references (sets may refer to sets defined before them) */
 	for (i = 0; i < pol->nsets + pol->nclasses; i++) {

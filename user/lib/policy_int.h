@@ -72,6 +72,13 @@ int pol_parse_vendorset(struct lexer *lx, struct mw_policy *pol);
 int pol_parse_interface(struct lexer *lx, struct mw_policy *pol);
 void pol_free_class(struct mw_class *c);
 
+/* policy_addrset.c */
+int pol_parse_addrset(struct lexer *lx, struct mw_policy *pol);
+
+/* policy_names.c */
+/* The index of @s in pol->names, added when new; exits when out of memory. */
+int pol_intern(struct mw_policy *pol, const char *s);
+
 /* policy_check.c */
 void pol_add_builtins(struct mw_policy *pol);
 void pol_check(struct mw_policy *pol);

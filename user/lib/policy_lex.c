@@ -248,7 +248,7 @@ int pol_valid_name(const char *s)
 }
 
 static const char *const keywords[] = {
-	"include", "policy", "device", "class", "vendorset", "default", "interface",
+	"include", "policy", "device", "class", "vendorset", "addrset", "default", "interface",
 	"mac", "imei", "ip", "vendor", "prefix", NULL,
 };
 
@@ -320,7 +320,8 @@ int pol_expect_word(struct lexer *lx, struct mw_policy *pol, const char *what)
 void pol_recover(struct lexer *lx, struct mw_policy *pol)
 {
 	static const char *const starts[] = {
-		"include", "policy", "device", "class", "vendorset", "default", "interface", NULL,
+		"include", "policy", "device", "class", "vendorset", "addrset", "default",
+		"interface", NULL,
 	};
 	int t, i, depth = 0;
 

@@ -43,7 +43,8 @@ static int parse_include(struct parser *ps, struct lexer *lx)
 static int is_statement(const struct lexer *lx)
 {
 	static const char *const starts[] = {
-		"include", "policy", "device", "class", "vendorset", "default", "interface", NULL,
+		"include", "policy", "device", "class", "vendorset", "addrset", "default",
+		"interface", NULL,
 	};
 	int i;
 
@@ -84,7 +85,7 @@ static void parse_text(struct parser *ps, const char *file, const char *text)
 			/* quote nothing: it may be any file, /etc/shadow included */
 			mw_diag_add(&pol->errors, &lx.tloc, "not a policy file: it does not start "
 				    "with a statement (include, policy, device, class, vendorset, "
-				    "default, interface) or a comment");
+				    "addrset, default, interface) or a comment");
 			return;
 		}
 		first = 0;
@@ -94,7 +95,7 @@ static void parse_text(struct parser *ps, const char *file, const char *text)
 		}
 		if (t != T_WORD) {
 			mw_diag_add(&pol->errors, &lx.tloc, "expected a statement (include, policy, "
-				    "device, class, vendorset, default, interface), found %s",
+				    "device, class, vendorset, addrset, default, interface), found %s",
 				    pol_tok_desc(&lx));
 			pol_recover(&lx, pol);
 			continue;
@@ -109,6 +110,8 @@ static void parse_text(struct parser *ps, const char *file, const char *text)
 			rc = pol_parse_class(&lx, pol);
 		} else if (!strcmp(lx.text, "vendorset")) {
 			rc = pol_parse_vendorset(&lx, pol);
+		} else if (!strcmp(lx.text, "addrset")) {
+			rc = pol_parse_addrset(&lx, pol);
 		} else if (!strcmp(lx.text, "interface")) {
 			rc = pol_parse_interface(&lx, pol);
 		} else if (!strcmp(lx.text, "default")) {
@@ -125,7 +128,8 @@ static void parse_text(struct parser *ps, const char *file, const char *text)
 			char ex[MW_EXCERPT + 4];
 
 			mw_diag_add(&pol->errors, &lx.tloc, "unknown statement '%s' (expected include, "
-				    "policy, device, class, vendorset, default or interface)",
+				    "policy, device, class, vendorset, addrset, default or "
+				    "interface)",
 				    pol_excerpt(lx.text, ex));
 			rc = -1;
 		}
@@ -239,6 +243,10 @@ void mw_policy_free(struct mw_policy *p)
 		pol_free_class(&p->classes[i]);
 	for (i = 0; i < p->nsets; i++)
 		pol_free_class(&p->sets[i]);
+	for (i = 0; i < p->naddrsets; i++)
+		free(p->addrsets[i].pfx);
+	for (i = 0; i < p->nnames; i++)
+		free(p->names[i]);
 	for (i = 0; i < p->nfiles; i++)
 		free(p->files[i]);
 	for (i = 0; i < p->npols; i++)
@@ -247,6 +255,8 @@ void mw_policy_free(struct mw_policy *p)
 	free(p->devs);
 	free(p->classes);
 	free(p->sets);
+	free(p->addrsets);
+	free(p->names);
 	free(p->ifdefs);
 	free(p->files);
 	mw_diag_free(&p->errors);

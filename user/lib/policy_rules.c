@@ -87,11 +87,130 @@ static const struct {
 	{ "icmp", IPPROTO_ICMP }, { "icmpv6", IPPROTO_ICMPV6 },
 };
 
-/* allow [PROTO] to ADDR[/LEN] [port N[-M] | type N[-M]] */
+/* The quoted operand of 'name' or 'country'; the string token stays current. */
+static int expect_string(struct lexer *lx, struct mw_policy *pol, const char *what)
+{
+	int t = pol_lex_next(lx, pol);
+
+	if (t == T_ERROR)
+		return -1;
+	if (t != T_STRING) {
+		mw_diag_add(&pol->errors, &lx->tloc, "expected %s in quotes, found %s", what,
+			    pol_tok_desc(lx));
+		if (t != T_WORD)
+			pol_lex_unget(lx);
+		return -1;
+	}
+	return 0;
+}
+
+/* ADDR[/LEN] | addrset NAME | name "PATTERN" | country "CC" */
+static int parse_dest(struct lexer *lx, struct mw_policy *pol, struct mw_allow_rule *r)
+{
+	struct mw_perr e;
+
+	if (pol_expect_word(lx, pol, "an address, a prefix, addrset, name or country"))
+		return -1;
+	if (!strcmp(lx->text, "addrset")) {
+		char set[MW_NAME_LEN];
+
+		if (pol_expect_name(lx, pol, "address set name", set, &r->dst_loc))
+			return -1;
+		if (!strcmp(set, "port") || !strcmp(set, "type") || !strcmp(set, "initiated-by")) {
+			mw_diag_add(&pol->errors, &lx->tloc, "expected address set name, found %s",
+				    pol_tok_desc(lx));
+			return -1;
+		}
+		r->kind = MW_ALLOW_SET;
+		r->name = pol_intern(pol, set);
+		return 0;
+	}
+	if (!strcmp(lx->text, "name")) {
+		char pat[256];
+
+		if (expect_string(lx, pol, "a DNS name"))
+			return -1;
+		r->dst_loc = lx->tloc;
+		if (mw_parse_name_pattern(lx->text, pat, sizeof(pat), &e)) {
+			char ex[MW_EXCERPT + 4];
+			struct mw_loc el = at_col(&lx->tloc, e.col + 1);
+
+			mw_diag_add(&pol->errors, &el, "bad DNS name \"%s\": %s",
+				    pol_excerpt(lx->text, ex), e.msg);
+			return -1;
+		}
+		r->kind = MW_ALLOW_NAME;
+		r->name = pol_intern(pol, pat);
+		return 0;
+	}
+	if (!strcmp(lx->text, "country")) {
+		const char *c;
+
+		if (expect_string(lx, pol, "a country code"))
+			return -1;
+		r->dst_loc = lx->tloc;
+		c = lx->text;
+		if (strlen(c) != 2 || !isalpha((unsigned char)c[0]) || !isalpha((unsigned char)c[1]) ||
+		    (unsigned char)c[0] > 0x7f || (unsigned char)c[1] > 0x7f) {
+			char ex[MW_EXCERPT + 4];
+
+			mw_diag_add(&pol->errors, &lx->tloc, "bad country code \"%s\": two letters, "
+				    "as in ISO 3166-1 (\"DE\", \"CN\")", pol_excerpt(c, ex));
+			return -1;
+		}
+		r->kind = MW_ALLOW_COUNTRY;
+		r->country[0] = (char)toupper((unsigned char)c[0]);
+		r->country[1] = (char)toupper((unsigned char)c[1]);
+		return 0;
+	}
+	r->dst_loc = lx->tloc;
+	if (mw_parse_prefix(lx->text, &r->pfx, &e)) {
+		struct mw_loc el = at_col(&lx->tloc, e.col);
+
+		mw_diag_add(&pol->errors, &el, "bad address '%s': %s", lx->text, e.msg);
+		return -1;
+	}
+	if ((r->proto == IPPROTO_ICMP && r->pfx.family != AF_INET) ||
+	    (r->proto == IPPROTO_ICMPV6 && r->pfx.family != AF_INET6)) {
+		mw_diag_add(&pol->errors, &lx->tloc, "%s to an %s address never matches",
+			    r->proto == IPPROTO_ICMP ? "icmp" : "icmpv6",
+			    r->pfx.family == AF_INET ? "IPv4" : "IPv6");
+		return -1;
+	}
+	return 0;
+}
+
+/* initiated-by device|remote, after 'initiated-by' */
+static int parse_initiator(struct lexer *lx, struct mw_policy *pol, struct mw_allow_rule *r)
+{
+	struct mw_loc kw = lx->tloc;
+
+	if (pol_expect_word(lx, pol, "'device' or 'remote'"))
+		return -1;
+	if (!strcmp(lx->text, "device")) {
+		r->init = MW_RF_INIT_DEVICE;
+	} else if (!strcmp(lx->text, "remote")) {
+		r->init = MW_RF_INIT_REMOTE;
+	} else {
+		mw_diag_add(&pol->errors, &lx->tloc, "expected 'device' or 'remote' after "
+			    "'initiated-by', found %s", pol_tok_desc(lx));
+		return -1;
+	}
+	if (r->proto != IPPROTO_TCP) {
+		mw_diag_add(&pol->errors, &kw, "'initiated-by' needs tcp: only TCP has "
+			    "connection openings");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * allow [PROTO] to DEST [port N[-M] | type N[-M]] [initiated-by device|remote]
+ * DEST: ADDR[/LEN] | addrset NAME | name "PATTERN" | country "CC"
+ */
 static int parse_allow(struct lexer *lx, struct mw_policy *pol, struct mw_pol *p)
 {
-	struct mw_allow_rule r = { .loc = lx->tloc };
-	struct mw_perr e;
+	struct mw_allow_rule r = { .loc = lx->tloc, .name = -1, .set = -1 };
 	size_t i;
 	int t;
 
@@ -127,21 +246,8 @@ static int parse_allow(struct lexer *lx, struct mw_policy *pol, struct mw_pol *p
 			return -1;
 		}
 	}
-	if (pol_expect_word(lx, pol, "an address or prefix"))
+	if (parse_dest(lx, pol, &r))
 		return -1;
-	if (mw_parse_prefix(lx->text, &r.pfx, &e)) {
-		struct mw_loc el = at_col(&lx->tloc, e.col);
-
-		mw_diag_add(&pol->errors, &el, "bad address '%s': %s", lx->text, e.msg);
-		return -1;
-	}
-	if ((r.proto == IPPROTO_ICMP && r.pfx.family != AF_INET) ||
-	    (r.proto == IPPROTO_ICMPV6 && r.pfx.family != AF_INET6)) {
-		mw_diag_add(&pol->errors, &lx->tloc, "%s to an %s address never matches",
-			    r.proto == IPPROTO_ICMP ? "icmp" : "icmpv6",
-			    r.pfx.family == AF_INET ? "IPv4" : "IPv6");
-		return -1;
-	}
 	t = pol_lex_next(lx, pol);
 	if (t == T_WORD && (!strcmp(lx->text, "port") || !strcmp(lx->text, "type"))) {
 		int is_port = lx->text[0] == 'p';
@@ -158,9 +264,19 @@ static int parse_allow(struct lexer *lx, struct mw_policy *pol, struct mw_pol *p
 				&r.lo, &r.hi))
 			return -1;
 		r.has_range = 1;
-	} else {
-		pol_lex_unget(lx);
+		t = pol_lex_next(lx, pol);
 	}
+	if (t == T_WORD && !strcmp(lx->text, "initiated-by")) {
+		if (parse_initiator(lx, pol, &r))
+			return -1;
+		t = pol_lex_next(lx, pol);
+		if (t == T_WORD && (!strcmp(lx->text, "port") || !strcmp(lx->text, "type"))) {
+			mw_diag_add(&pol->errors, &lx->tloc, "'%s' goes before 'initiated-by'",
+				    lx->text);
+			return -1;
+		}
+	}
+	pol_lex_unget(lx);
 	p->allow = pol_grow(p->allow, p->nallow, sizeof(r));
 	p->allow[p->nallow++] = r;
 	return 0;

@@ -134,6 +134,12 @@ $(GEO_DBS) &: tests/unit/data/geo/mkmmdb.pl
 	$(call msg,GEN,$(O)/tests/geo/)
 	$(Q)perl $< $(O)/tests/geo
 
+$(O)/tests/test_policy: tests/unit/test_policy.c $(O)/libmodwall-asan.a $(GEO_DBS)
+	@mkdir -p $(@D)
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -DGEO_DATA='"$(O)/tests/geo"' -o $@ $< \
+		$(O)/libmodwall-asan.a $(LDLIBS) -lcmocka
+
 $(O)/tests/test_geo: tests/unit/test_geo.c $(O)/libmodwall-asan.a $(GEO_DBS)
 	@mkdir -p $(@D)
 	$(call msg,CC-TEST,$@)

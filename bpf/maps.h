@@ -108,11 +108,14 @@ struct {
 	__type(value, struct mw_policy_cfg);
 } mw_policies SEC(".maps");
 
-/* Allow-lists by (generation, policy, remote prefix). */
+/*
+ * Allow-lists by (generation, policy, remote prefix). Not preallocated:
+ * the cap lets country rules in (the largest country is ~70k prefixes).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 2 * 16384);
+	__uint(max_entries, 2 * MW_MAX_ALLOW);
 	__type(key, struct mw_allow4_key);
 	__type(value, struct mw_allow_val);
 } mw_allow4 SEC(".maps");
@@ -120,7 +123,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 2 * 16384);
+	__uint(max_entries, 2 * MW_MAX_ALLOW);
 	__type(key, struct mw_allow6_key);
 	__type(value, struct mw_allow_val);
 } mw_allow6 SEC(".maps");
@@ -188,9 +191,17 @@ struct {
 	__type(value, struct mw_tunnel);
 } mw_tunnels SEC(".maps");
 
-/* Flows of subjects whose policy keeps them (struct mw_flow_key); sized by the loader. */
+/*
+ * Flows of subjects whose policy keeps them (struct mw_flow_key); sized by
+ * the loader. Not preallocated: memory follows the flows, and an element
+ * that userspace takes out (lookup-and-delete) is freed only after every
+ * program that may still hold it is done, so a frame counted meanwhile
+ * never lands in another flow's element, as it could in a preallocated
+ * map that hands the element out again at once.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, MW_DEFAULT_FLOWS);	/* set by the loader */
 	__type(key, struct mw_flow_key);
 	__type(value, struct mw_flow);

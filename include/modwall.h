@@ -176,6 +176,7 @@ struct mw_subject {
  */
 #define MW_MAX_POLICIES		1024	/* per generation, built-ins included */
 #define MW_MAX_RULES		16	/* rules that apply to one allow-list prefix */
+#define MW_MAX_ALLOW		262144	/* allow-list prefixes per generation and family */
 
 /*
  * Allow-list: LPM tries keyed by (generation, policy, remote prefix). The

@@ -24,6 +24,7 @@
 #include "compile.h"
 #include "ieee.h"
 #include "policy.h"
+#include "namecache.h"
 
 #define IEEE_FIXTURE	"tests/unit/data/ieee"
 #define MAC(a, b, c, d, e, f) \
@@ -708,11 +709,25 @@ static void test_compile_destinations(void **state)
 	mw_plan_free(&plan);
 	mw_policy_free(&p);
 
-	/* no country database yet: an error at the country, found while compiling */
+	/* a country: the prefixes the database gives it (the test's own database) */
+	mw_country_db_use(GEO_DATA "/geo6.mmdb");
+	compile_ok(&plan, &p, "policy m { allow tcp to country \"jp\" port 443 }\n"
+		   "device a mac 02:00:00:00:00:01 policy m\n", NULL, NULL);
+	assert_int_equal(plan.count[MW_PM_ALLOW4], 3);
+	assert_int_equal(plan.count[MW_PM_ALLOW6], 0);
+	assert_non_null(find_allow(&plan, "198.19.0.0/17"));
+	assert_non_null(find_allow(&plan, "198.51.100.0/24"));
+	assert_non_null(find_allow(&plan, "203.0.113.0/25"));	/* .128/25 is US */
+	mw_plan_free(&plan);
+	mw_policy_free(&p);
+	/* no country database: an error at the country, found while compiling */
+	mw_country_db_use("/nonexistent/country.mmdb");
 	compile_error("policy m { allow tcp to country \"CN\" port 443 }\n"
 		      "device a mac 02:00:00:00:00:01 policy m\n", NULL, NULL,
 		      "t.mwp:1:33: country rules need a country database (--geoip-db FILE or "
-		      "Debian's geoip-database)");
+		      "Debian's geoip-database): /nonexistent/country.mmdb: No such file or "
+		      "directory");
+	mw_country_db_use(NULL);
 	/* rules of a set count towards the limit per prefix */
 	compile_error("policy m {\n"
 		      "  allow tcp to addrset s port 1-2\n  allow tcp to addrset s port 3\n"

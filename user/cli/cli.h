@@ -26,6 +26,7 @@ struct mw_opts {
 	int quiet;		/* --quiet / -q: no warnings */
 	const char *pin_dir;	/* MODWALL_PIN_DIR or MW_PIN_DIR */
 	const char *ieee_dir;	/* MODWALL_IEEE_DIR or /usr/share/ieee-data */
+	const char *geoip_db;	/* --geoip-db FILE or MODWALL_GEOIP_DB; NULL: Debian's */
 };
 
 extern struct mw_opts mw_opts;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "cli.h"
+#include "compile.h"
 #include "modwall.h"
 
 static const struct {
@@ -86,6 +87,7 @@ int main(int argc, char **argv)
 
 	/* -j, -p, -q anywhere: `modwall status --json` as well as `modwall -j status` */
 	argc = mw_global_opts(argc, argv);
+	mw_country_db_use(mw_opts.geoip_db);
 	for (a = 1; a < argc && argv[a][0] == '-'; a++) {
 		const char *o = argv[a];
 

@@ -22,6 +22,8 @@ void mw_opts_from_env(void)
 		mw_opts.pin_dir = env;
 	if ((env = getenv("MODWALL_IEEE_DIR")) && *env)
 		mw_opts.ieee_dir = env;
+	if ((env = getenv("MODWALL_GEOIP_DB")) && *env)
+		mw_opts.geoip_db = env;
 }
 
 /*
@@ -145,6 +147,15 @@ int mw_global_opts(int argc, char **argv)
 				argv[k++] = argv[i++];
 			break;
 		}
+		/* the one global option with a value: the country database */
+		if (!strncmp(w, "--geoip-db=", 11)) {
+			mw_opts.geoip_db = w + 11;
+			continue;
+		}
+		if (!strcmp(w, "--geoip-db") && i + 1 < argc) {
+			mw_opts.geoip_db = argv[++i];
+			continue;
+		}
 		if (!is_global(w)) {
 			argv[k++] = argv[i];
 			continue;
@@ -167,6 +178,8 @@ static const struct {
 	{ "-j, --json", "print one JSON value; an error is {\"error\": \"...\"}" },
 	{ "-p, --pretty", "indent the JSON (implies --json)" },
 	{ "-q, --quiet", "no warnings" },
+	{ "    --geoip-db FILE", "country database: a MaxMind DB (.mmdb) or a GeoIP .dat "
+			      "(default: Debian's geoip-database)" },
 };
 
 static void print_help(const char *usage, const struct mw_opt *opts)

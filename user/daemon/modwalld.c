@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <bpf/libbpf.h>
 #include "cli.h"
+#include "compile.h"
 #include "daemon.h"
 
 static int libbpf_warnings(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -20,6 +21,7 @@ int main(int argc, char **argv)
 	libbpf_set_print(libbpf_warnings);
 	mw_opts_from_env();
 	argc = mw_global_opts(argc, argv);
+	mw_country_db_use(mw_opts.geoip_db);
 	argv[0] = "daemon";
 	return mw_exit("daemon", cmd_daemon(argc, argv));
 }

@@ -132,9 +132,13 @@ static void flatten(struct flat *f, struct mw_policy *pol, const struct mw_pol *
 
 			if (mw_country_prefixes(a->country, &cp, &n)) {
 				mw_diag_add(&pol->errors, &a->dst_loc, "country rules need a country "
-					    "database (--geoip-db FILE or Debian's geoip-database)");
+					    "database (--geoip-db FILE or Debian's geoip-database)%s%s",
+					    *mw_country_db_error() ? ": " : "", mw_country_db_error());
 				break;
 			}
+			if (!n)
+				mw_diag_add(&pol->warnings, &a->dst_loc, "the country database has no "
+					    "address of %s: the rule allows nothing", a->country);
 			for (j = 0; j < n; j++)
 				flat_add(f, a, &cp[j]);
 			free(cp);
@@ -202,6 +206,36 @@ static void compile_allow(struct mw_plan *plan, struct mw_policy *pol, int pi)
 }
 
 /* A policy with only name rules is an allow list too: it allows nothing until names are learned. */
+/* The name rules of policy @pi, for mw_namerules (the learned addresses come at apply). */
+static void compile_names(struct mw_plan *plan, struct mw_policy *pol, int pi)
+{
+	struct mw_name_rule *nr = NULL;
+	int n = mw_policy_name_rules(pol, pi, &nr), k;
+
+	for (k = 0; k < n; k++) {
+		struct mw_namerule *r;
+
+		if (plan->nnrules == MW_MAX_NAMERULES) {
+			mw_diag_add(&pol->errors, nr[k].loc, "more than %d name rules",
+				    MW_MAX_NAMERULES);
+			break;
+		}
+		if (plan->nnrules % 64 == 0)
+			plan->nrules = compile_xrealloc(plan->nrules, (plan->nnrules + 64) *
+							sizeof(*plan->nrules));
+		r = &plan->nrules[plan->nnrules++];
+		memset(r, 0, sizeof(*r));
+		r->policy = (uint16_t)pi;
+		r->used = 1;
+		r->rule.proto = nr[k].proto;
+		r->rule.flags = nr[k].flags;
+		r->rule.lo = nr[k].lo;
+		r->rule.hi = nr[k].hi;
+		snprintf(r->pattern, sizeof(r->pattern), "%s", nr[k].pattern);
+	}
+	free(nr);
+}
+
 static uint8_t pol_flags(const struct mw_pol *p)
 {
 	return (uint8_t)((p->nallow ? MW_SF_ALLOW : 0) | (p->pps || p->bps ? MW_SF_RATE : 0) |
@@ -262,6 +296,7 @@ int mw_compile(struct mw_plan *plan, struct mw_policy *pol, const struct mw_ieee
 				    pol->pols[i].name);
 		if (pol->pols[i].nallow)
 			compile_allow(plan, pol, i);
+		compile_names(plan, pol, i);
 	}
 
 	compile_devices(plan, pol, binds);

@@ -102,6 +102,10 @@ void mw_plan_free(struct mw_plan *plan);
  * may come back: icmp and icmpv6 rules take those of their own.
  */
 int mw_country_prefixes(const char cc[3], struct mw_prefix **out, size_t *n);
+/* The country database country rules read (NULL: Debian's geoip-database). */
+void mw_country_db_use(const char *path);
+/* Why it could not be read ("" before the first country rule, or when it could). */
+const char *mw_country_db_error(void);
 
 /*
  * GCRA parameters of a policy's rate limits (zero when it has none);

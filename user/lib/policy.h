@@ -171,12 +171,7 @@ struct mw_name_rule {
  */
 int mw_policy_name_rules(const struct mw_policy *pol, int pi, struct mw_name_rule **out);
 
-/*
- * Does the DNS name @name (any case, a trailing dot allowed) match
- * @pattern as a name rule holds it? "*.example.com" matches every name
- * with at least one label before ".example.com", not example.com itself.
- */
-int mw_name_match(const char *pattern, const char *name);
+/* Name patterns are matched by mw_name_match() (namecache.h). */
 
 /*
  * Validate a DNS name pattern as a name rule takes it and write its

@@ -83,28 +83,6 @@ int mw_parse_name_pattern(const char *s, char *out, size_t len, struct mw_perr *
 	return 0;
 }
 
-int mw_name_match(const char *pattern, const char *name)
-{
-	size_t n = strlen(name), p = strlen(pattern), i;
-
-	if (n > 1 && name[n - 1] == '.')
-		n--;
-	if (pattern[0] == '*') {
-		pattern++;	/* ".example.com": at least one label before it */
-		p--;
-		if (n <= p || name[n - p - 1] == '.')
-			return 0;
-		name += n - p;
-		n = p;
-	}
-	if (n != p)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (lower((unsigned char)name[i]) != (unsigned char)pattern[i])
-			return 0;
-	return 1;
-}
-
 int pol_intern(struct mw_policy *pol, const char *s)
 {
 	int i;

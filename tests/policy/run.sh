@@ -51,6 +51,8 @@ trap 'rm -rf "$tmp"' EXIT
 # loaded; point it at a pin directory that cannot exist so the results do
 # not depend on the state of this machine.
 export MODWALL_PIN_DIR=$tmp/no-pins
+# country rules: no database, so what a case expects does not follow a download
+export MODWALL_GEOIP_DB=/nonexistent/country.mmdb
 
 tmo=
 if command -v timeout >/dev/null 2>&1; then

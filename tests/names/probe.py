@@ -8,12 +8,14 @@ usage:
       send one UDP datagram to the first address, port DPORT, the moment
       the answer is read. Prints one line per name: "NAME ADDR" (ADDR "-"
       when there was no answer in 2 s).
-  probe.py SERVER PORT --many PREFIX N DPORT
-      the same for PREFIX1.test .. PREFIXN.test, one after the other.
-  probe.py sink ADDR PORT READY SECONDS
+  probe.py SERVER PORT --many FIRST N DPORT
+      the same for nFIRST.many.test .. n(FIRST+N-1).many.test, one after
+      the other.
+  probe.py sink ADDR PORT READY SECONDS [FIRST]
       count UDP datagrams to ADDR:PORT (any address on a local route)
-      until SECONDS of silence after the first; prints the count and the
-      distinct destination addresses, "COUNT DISTINCT".
+      until SECONDS of silence after the first, or FIRST seconds (default
+      60) without any; prints the count and the distinct destination
+      addresses, "COUNT DISTINCT".
 Messages are written and read with scapy.
 """
 import socket
@@ -50,14 +52,14 @@ def probe(server, names, dport):
         print(name, addr or "-", flush=True)
 
 
-def sink(addr, port, ready, quiet):
+def sink(addr, port, ready, quiet, first):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_IP, 8, 1)	# IP_PKTINFO: the destination address
     s.setsockopt(socket.SOL_IP, 19, 1)	# IP_FREEBIND
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
     s.bind((addr, int(port)))
     open(ready, "w").close()
-    s.settimeout(60)
+    s.settimeout(float(first))
     n, dsts = 0, set()
     while True:
         try:
@@ -75,13 +77,13 @@ def sink(addr, port, ready, quiet):
 def main():
     a = sys.argv[1:]
     if a[0] == "sink":
-        sink(a[1], a[2], a[3], a[4])
+        sink(a[1], a[2], a[3], a[4], a[5] if len(a) > 5 else 60)
         return
     server, port = a[0], int(a[1])
     del port
     if a[2] == "--many":
-        prefix, n, dport = a[3], int(a[4]), int(a[5])
-        probe(server, ["%s%d.test" % (prefix, i) for i in range(1, n + 1)], dport)
+        first, n, dport = int(a[3]), int(a[4]), int(a[5])
+        probe(server, ["n%d.many.test" % i for i in range(first, first + n)], dport)
         return
     dport = 0
     names = a[2:]

@@ -73,7 +73,7 @@ setup() {
 # sink ADDR: count what reaches ADDR:7000 in srv (background; result in $TMP/sink.ADDR)
 sink_start() {
 	rm -f "$TMP/ready.$1"
-	nsx "$SRV" $PROBE sink "$1" 7000 "$TMP/ready.$1" 1.5 > "$TMP/sink.$1" &
+	nsx "$SRV" $PROBE sink "$1" 7000 "$TMP/ready.$1" 1.5 3 > "$TMP/sink.$1" &
 	MW_PIDS+=($!)
 	SINK_PID=$!
 	for _ in $(seq 50); do [ -e "$TMP/ready.$1" ] && return; sleep 0.1; done
@@ -169,14 +169,7 @@ fresh() {
 	MW_PIDS+=($!)
 	SINK_PID=$!
 	for _ in $(seq 50); do [ -e "$TMP/ready.fresh" ] && break; sleep 0.1; done
-	nsx "$DEV" /usr/bin/python3 - "$first" "$NFRESH" <<-'PY' > "$TMP/fresh.out"
-	import subprocess, sys
-	first, n = int(sys.argv[1]), int(sys.argv[2])
-	sys.argv = ["probe"]
-	sys.path.insert(0, "__HERE__")
-	import probe
-	probe.probe("198.18.200.53", ["n%d.many.test" % i for i in range(first, first + n)], 7000)
-	PY
+	nsx "$DEV" $PROBE $DNS 53 --many "$first" "$NFRESH" 7000 > "$TMP/fresh.out"
 	wait "$SINK_PID" 2>/dev/null
 	got=$(cut -d' ' -f1 "$TMP/sink.fresh")
 	FRESH_RESOLVED=$(grep -vc ' -$' "$TMP/fresh.out")
@@ -199,10 +192,11 @@ test_fresh_lookups() {
 }
 
 setup
-sed -i "s|__HERE__|$HERE|" /dev/null
 test_load
+[ -n "${MW_PAUSE:-}" ] && { echo "paused: $TMP $GW $DEV $SRV"; sleep "$MW_PAUSE"; }
 test_before_resolving
 test_resolved
 test_address_change
 test_fresh_lookups
+[ "$failed" -gt 0 ] && sed 's/^/  daemon: /' "$TMP/daemon.log"
 mw_done

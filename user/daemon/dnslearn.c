@@ -158,8 +158,62 @@ static const uint8_t *udp_payload(const struct mw_dnsq_rec *r, size_t *len)
 	return r->data + off;
 }
 
+static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (n & 1)
+		sum += (uint32_t)(p[n - 1] << 8);
+	return sum;
+}
+
+/*
+ * The UDP checksum of a held frame, written whole. The copy was taken on
+ * its way out, where a checksum the NIC would finish (CHECKSUM_PARTIAL:
+ * veth and most NICs offload it) holds only the pseudo-header's sum; sent
+ * on as it is, the device would drop it.
+ */
+static void udp_csum(uint8_t *f, size_t caplen)
+{
+	struct mw_frame d;
+	size_t off, ulen;
+	uint32_t sum = 0;
+	uint16_t c;
+
+	mw_decode_frame(f, caplen, &d);
+	if (!d.has_l4 || d.proto != IPPROTO_UDP || d.later_frag || d.l4_off + 8 > caplen)
+		return;
+	off = d.l4_off;
+	ulen = (size_t)(f[off + 4] << 8 | f[off + 5]);
+	if (ulen < 8 || off + ulen > caplen)
+		return;
+	if (d.family == AF_INET) {
+		sum = csum_add(sum, d.saddr, 4);
+		sum = csum_add(sum, d.daddr, 4);
+		sum += IPPROTO_UDP + (uint32_t)ulen;
+	} else if (d.family == AF_INET6) {
+		sum = csum_add(sum, d.saddr, 16);
+		sum = csum_add(sum, d.daddr, 16);
+		sum += IPPROTO_UDP + (uint32_t)ulen;
+	} else {
+		return;
+	}
+	f[off + 6] = f[off + 7] = 0;
+	sum = csum_add(sum, f + off, ulen);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	c = (uint16_t)~sum;
+	if (!c)
+		c = 0xffff;	/* 0 means "no checksum" in UDP */
+	f[off + 6] = (uint8_t)(c >> 8);
+	f[off + 7] = (uint8_t)c;
+}
+
 static void send_on(struct mw_dnslearn *dl, const struct mw_dnsq_rec *r)
 {
+	static uint8_t frame[MW_DNS_SNAP];
 	struct sockaddr_ll sll;
 
 	memset(&sll, 0, sizeof(sll));
@@ -167,7 +221,9 @@ static void send_on(struct mw_dnslearn *dl, const struct mw_dnsq_rec *r)
 	sll.sll_ifindex = (int)r->ifindex;
 	sll.sll_halen = ETH_ALEN;
 	memcpy(sll.sll_addr, r->data, ETH_ALEN);
-	if (dl->pkt >= 0 && sendto(dl->pkt, r->data, r->len, 0, (struct sockaddr *)&sll,
+	memcpy(frame, r->data, r->len);
+	udp_csum(frame, r->len);
+	if (dl->pkt >= 0 && sendto(dl->pkt, frame, r->len, 0, (struct sockaddr *)&sll,
 				   sizeof(sll)) == (ssize_t)r->len)
 		dl->st.released++;
 	else

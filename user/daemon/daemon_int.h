@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <microhttpd.h>
+#include "flowexport.h"
 #include "health.h"
 #include "ieee.h"
 #include "linkwatch.h"
@@ -26,6 +27,9 @@ struct daemon_cfg {
 	uint32_t max_series;
 	const char *radius;		/* --radius ADDR:PORT */
 	const char *radius_secret;
+	const char *ipfix;		/* --ipfix HOST:PORT */
+	double flow_active, flow_idle;	/* seconds; 0: not given */
+	double ipfix_templates;
 };
 
 /*
@@ -56,6 +60,8 @@ struct daemon {
 	int lw_open;
 	struct mw_pub pub;		/* shared with the HTTP threads */
 	struct mw_proc proc;		/* the process_* families, read with every reading */
+	struct mw_flowexp *fx;		/* --ipfix: the flow exporter's thread */
+	struct mw_flowexp_stats fx_stats;	/* its counters, copied at every reading */
 };
 
 /* daemon.c */

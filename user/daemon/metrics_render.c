@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "health.h"
 #include "metrics.h"
+#include "flowexport.h"
 #include "radius.h"
 #include "state.h"
 
@@ -188,6 +189,7 @@ int mw_metrics_render(const struct mw_msnap *s, struct mw_mstate *st, struct mw_
 	/* the families that never give way */
 	/* up, build_info, the three series_*, scrape_duration, reading time; reloads; process */
 	fixed = 7 + (st->reload_enabled ? 4 : 0) + (st->radius ? MW_RADIUS_SERIES : 0) +
+		(st->ipfix ? MW_FLOWEXP_SERIES : 0) +
 		(st->proc ? MW_PROC_SERIES : 0);
 	if (s->up)
 		fixed += 4 + 3 + (uint64_t)s->niface * SUBJ_SERIES;
@@ -308,6 +310,8 @@ int mw_metrics_render(const struct mw_msnap *s, struct mw_mstate *st, struct mw_
 	}
 	if (st->radius)
 		mw_radius_metrics(st->radius, b);
+	if (st->ipfix)
+		mw_flowexp_metrics(st->ipfix, b);
 	family(b, "modwall_series_limit", "gauge", "Most series one reading exposes (--max-series).");
 	mw_sbuf_printf(b, "modwall_series_limit %u\n", st->max_series);
 	family(b, "modwall_series_limit_reached", "gauge",

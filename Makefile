@@ -21,13 +21,16 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iuser/lib -Iuser/cli -Iuser/daemon -I$(O) -MMD -MP \
 	    $(shell pkg-config --cflags json-c 2>/dev/null) \
 	    $(shell pkg-config --cflags libnl-3.0 libnl-route-3.0 2>/dev/null)
-# What the library needs (ldns: DNS messages); the CLI adds libpcap (capture), the daemon
-# libmicrohttpd, nettle (RADIUS authenticators) and libnl (link watch).
+# What the library needs (ldns: DNS messages; libmaxminddb, libGeoIP: countries); the CLI adds libpcap (capture), the daemon
+# libmicrohttpd, nettle (RADIUS authenticators), libnl (link watch) and
+# libfixbuf (IPFIX export; its GLib headers only for user/daemon/ipfix.c).
 LIB_LDLIBS := -lxdp -lbpf -lelf -lz -lldns $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c) \
 	      -lmaxminddb -lGeoIP
 CLI_LDLIBS := $(LIB_LDLIBS) -lpcap
 LDLIBS     := $(LIB_LDLIBS) -lmicrohttpd -lnettle \
-	      $(shell pkg-config --libs libnl-3.0 libnl-route-3.0 2>/dev/null || echo -lnl-route-3 -lnl-3)
+	      $(shell pkg-config --libs libnl-3.0 libnl-route-3.0 2>/dev/null || echo -lnl-route-3 -lnl-3) \
+	      $(shell pkg-config --libs libfixbuf 2>/dev/null || echo -lfixbuf -lglib-2.0)
+FIXBUF_CFLAGS := $(shell pkg-config --cflags libfixbuf 2>/dev/null)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 BPFFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Iinclude -I$(ARCH_INC) -MMD -MP
 
@@ -37,7 +40,8 @@ DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-
 	    iproute2 iputils-ping python3-scapy netsniff-ng tcpdump libpcap-dev bc strace \
 	    libmicrohttpd-dev prometheus curl xdp-tools libxdp-dev nftables linux-perf \
 	    nettle-dev freeradius-utils qemu-system-x86 busybox-static cpio \
-	    libmaxminddb-dev libgeoip-dev geoip-database libmaxmind-db-writer-perl libldns-dev dnsmasq
+	    libmaxminddb-dev libgeoip-dev geoip-database libmaxmind-db-writer-perl libldns-dev dnsmasq \
+	    libfixbuf-dev nfdump
 
 # user/lib: the library (maps, loader, policy, compile, apply, bindings,
 # registry, MUD); user/cli: the modwall command; user/daemon: modwalld.
@@ -68,7 +72,7 @@ msg = @printf '  %-8s %s\n' $(1) $(2);
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps check test unit pkttest difftest fuzz applytest e2e enforcetest observetest flowstest namestest gtptest daemontest radiustest linkwatchtest coexisttest vmtest policytest clitest installtest statetest demotest soak soaktest demo bench geobench clean install
+.PHONY: all deps check test unit pkttest difftest fuzz applytest e2e enforcetest observetest flowstest namestest gtptest daemontest ipfixtest radiustest linkwatchtest coexisttest vmtest policytest clitest installtest statetest demotest soak soaktest demo bench geobench clean install
 
 all: $(O)/modwall $(O)/modwalld
 
@@ -89,6 +93,8 @@ $(O)/entry.skel.h: $(O)/entry.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name entry_bpf > $@
 
 $(O)/user/lib/xdp_entry.o $(O)/asan/user/lib/xdp_entry.o: $(O)/entry.skel.h
+
+$(O)/user/daemon/ipfix.o $(O)/asan/user/daemon/ipfix.o: CFLAGS += $(FIXBUF_CFLAGS)
 
 $(O)/user/%.o: user/%.c $(O)/modwall.skel.h
 	@mkdir -p $(@D)
@@ -331,6 +337,10 @@ gtptest: $(O)/modwall $(O)/modwalld
 daemontest: $(O)/modwall
 	@tests/daemon/run.sh $(O)/modwall
 
+# IPFIX export to nfcapd; nfdump reads back exact per-direction counts.
+ipfixtest: $(O)/modwall $(O)/modwalld
+	@tests/ipfix/run.sh $(O)/modwall
+
 $(O)/tests/watch_test: tests/linkwatch/watch_test.c $(O)/libmodwalld.a $(O)/libmodwall.a
 	@mkdir -p $(@D)
 	$(call msg,CC-TEST,$@)
@@ -363,7 +373,8 @@ test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(PKT_TESTS) $(O)/tests/diff $(O)/tests/test_enforce \
 		$(O)/tests/radiusd_test $(O)/tests/watch_test
 	@$(MAKE) --no-print-directory unit pkttest difftest policytest clitest installtest applytest e2e statetest \
-		demotest enforcetest observetest flowstest namestest gtptest daemontest radiustest linkwatchtest soaktest coexisttest vmtest
+		demotest enforcetest observetest flowstest namestest gtptest daemontest ipfixtest radiustest \
+		linkwatchtest soaktest coexisttest vmtest
 
 # The demo as a test: its own namespace names and pin directory, so it can
 # run beside a deployed modwall or a `make demo` in progress.

@@ -55,7 +55,8 @@ setup() {
 		echo "198.18.$((204 + i / 256)).$((i % 256)) n$i.many.test"
 		i=$((i + 1))
 	done >> "$TMP/hosts"
-	nsx "$SRV" dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
+	# nsenter, not nsx: $! must be dnsmasq itself, not a subshell around it
+	nsenter --net=/run/netns/"$SRV" dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
 		--addn-hosts="$TMP/hosts" --listen-address=$DNS --bind-interfaces --user=root \
 		--local-ttl=$TTL --pid-file="$TMP/dnsmasq.pid" --cache-size=10000 \
 		--log-facility="$TMP/dnsmasq.log" &
@@ -73,7 +74,7 @@ setup() {
 # sink ADDR: count what reaches ADDR:7000 in srv (background; result in $TMP/sink.ADDR)
 sink_start() {
 	rm -f "$TMP/ready.$1"
-	nsx "$SRV" $PROBE sink "$1" 7000 "$TMP/ready.$1" 1.5 3 > "$TMP/sink.$1" &
+	nsenter --net=/run/netns/"$SRV" $PROBE sink "$1" 7000 "$TMP/ready.$1" 1.5 3 > "$TMP/sink.$1" &
 	MW_PIDS+=($!)
 	SINK_PID=$!
 	for _ in $(seq 50); do [ -e "$TMP/ready.$1" ] && return; sleep 0.1; done
@@ -85,7 +86,7 @@ blast() { nsx "$DEV" $UDP blast 198.18.1.2 0 "$1" 7000 "$2" 32 >/dev/null; }
 not_allowed() { mw_counter meter not_allowed; }
 
 daemon_start() {
-	nsx "$GW" env MODWALL_PIN_DIR="$MODWALL_PIN_DIR" "$MODWALL" daemon --listen none \
+	nsenter --net=/run/netns/"$GW" "$MODWALL" daemon --listen none \
 		--dns-grace $GRACE "$@" > "$TMP/daemon.log" 2>&1 &
 	MW_PIDS+=($!)
 	DAEMON_PID=$!
@@ -165,7 +166,7 @@ fresh() {
 	local first=$1 na got
 	na=$(not_allowed)
 	rm -f "$TMP/ready.fresh"
-	nsx "$SRV" $PROBE sink 0.0.0.0 7000 "$TMP/ready.fresh" 2 > "$TMP/sink.fresh" &
+	nsenter --net=/run/netns/"$SRV" $PROBE sink 0.0.0.0 7000 "$TMP/ready.fresh" 2 > "$TMP/sink.fresh" &
 	MW_PIDS+=($!)
 	SINK_PID=$!
 	for _ in $(seq 50); do [ -e "$TMP/ready.fresh" ] && break; sleep 0.1; done

@@ -46,12 +46,14 @@
 #include "values.h"
 
 enum { D_LISTEN, D_TEXTFILE, D_INTERVAL, D_POLICY, D_BINDINGS, D_MAX_SERIES, D_FLOW_TOP,
-       D_RADIUS, D_RADIUS_SECRET, D_DNS_GRACE, D_NO_DNS_LEARN, D_NO_DNS_HOLD };
+       D_RADIUS, D_RADIUS_SECRET, D_DNS_GRACE, D_NO_DNS_LEARN, D_NO_DNS_HOLD, D_IPFIX,
+       D_FLOW_ACTIVE, D_FLOW_IDLE, D_IPFIX_TEMPLATES };
 
 /* --policy has no short form: -p is the global --pretty */
 static const struct mw_opt daemon_opts[] = {
 	{ D_LISTEN, "listen", 'l', "ADDR:PORT", "serve /metrics there (default 127.0.0.1:9715; "
-						 "[::1]:PORT for IPv6; 'none': no HTTP)" },
+						 "[::1]:PORT for IPv6; 'none': no HTTP, with "
+						 "--textfile or --ipfix)" },
 	{ D_TEXTFILE, "textfile", 't', "DIR", "write DIR/modwall.prom for node_exporter's "
 					       "textfile collector" },
 	{ D_INTERVAL, "interval", 'i', "S", "with --textfile: seconds between writes (default 15)" },
@@ -71,6 +73,14 @@ static const struct mw_opt daemon_opts[] = {
 	{ D_NO_DNS_HOLD, "no-dns-hold", 0, NULL, "learn from copies of the answers instead of "
 						  "holding them until learned (diagnostics: the "
 						  "device may use an answer before it is allowed)" },
+	{ D_IPFIX, "ipfix", 0, "HOST:PORT", "export flows as IPFIX (RFC 7011) over UDP to "
+					    "that collector" },
+	{ D_FLOW_ACTIVE, "flow-active-timeout", 0, "S", "with --ipfix: export a live flow's new "
+							 "counts every S seconds (default 60)" },
+	{ D_FLOW_IDLE, "flow-idle-timeout", 0, "S", "with --ipfix: a flow without frames for S "
+						     "seconds is exported and removed (default 30)" },
+	{ D_IPFIX_TEMPLATES, "ipfix-template-refresh", 0, "S", "with --ipfix: send the templates "
+								"again every S seconds (default 60)" },
 	{ 0, NULL, 0, NULL, NULL },
 };
 
@@ -125,6 +135,15 @@ static int daemon_opt(const struct mw_opt *opt, const char *arg, void *ctx)
 	case D_NO_DNS_HOLD:
 		c->no_dns_hold = 1;
 		break;
+	case D_IPFIX:
+		c->ipfix = arg;
+		break;
+	case D_FLOW_ACTIVE:
+		return mw_val_seconds(opt, arg, 1, 86400, &c->flow_active);
+	case D_FLOW_IDLE:
+		return mw_val_seconds(opt, arg, 1, 86400, &c->flow_idle);
+	case D_IPFIX_TEMPLATES:
+		return mw_val_seconds(opt, arg, 1, 86400, &c->ipfix_templates);
 	}
 	return 0;
 }
@@ -146,6 +165,13 @@ static void radius_log(void *ctx, const char *msg)
 {
 	(void)ctx;
 	dlog("radius: %s", msg);
+}
+
+/* A module's log line as it is (it names itself). */
+static void log_plain(void *ctx, const char *msg)
+{
+	(void)ctx;
+	dlog("%s", msg);
 }
 
 /* ---- policy ---- */
@@ -252,7 +278,9 @@ int cmd_daemon(int argc, char **argv)
 	ix = mw_getopt(argc, argv, "daemon [--listen ADDR:PORT|none] [--textfile DIR [--interval S]] "
 		       "[--policy FILE [--bindings FILE]...] [--max-series N] [--flow-top N] "
 		       "[--radius ADDR:PORT --radius-secret-file FILE] [--dns-grace S] "
-		       "[--no-dns-learn|--no-dns-hold]",
+		       "[--no-dns-learn|--no-dns-hold] [--ipfix HOST:PORT "
+		       "[--flow-active-timeout S] [--flow-idle-timeout S] "
+		       "[--ipfix-template-refresh S]]",
 		       daemon_opts, daemon_opt, &d.cfg);
 	if (ix < 0)
 		return ix == -2 ? MW_EXIT_OK : MW_EXIT_USAGE;
@@ -262,14 +290,20 @@ int cmd_daemon(int argc, char **argv)
 	}
 	if (!strcmp(d.cfg.listen, "none"))
 		d.cfg.listen = NULL;
-	if (!d.cfg.listen && !d.cfg.textfile && d.cfg.no_dns_learn && !d.cfg.radius) {
+	if (!d.cfg.listen && !d.cfg.textfile && !d.cfg.ipfix && !d.cfg.radius &&
+	    d.cfg.no_dns_learn) {
 		mw_err("daemon: with --listen none and --no-dns-learn there is nothing to do: give "
-		       "--textfile DIR or --radius, or let it learn names");
+		       "--textfile DIR, --ipfix HOST:PORT or --radius, or let it learn names");
 		return MW_EXIT_USAGE;
 	}
 	if (d.cfg.no_dns_learn && d.cfg.no_dns_hold) {
 		mw_err("daemon: --no-dns-hold changes how names are learned; --no-dns-learn learns "
 		       "none");
+		return MW_EXIT_USAGE;
+	}
+	if (!d.cfg.ipfix && (d.cfg.flow_active || d.cfg.flow_idle || d.cfg.ipfix_templates)) {
+		mw_err("daemon: --flow-active-timeout, --flow-idle-timeout and "
+		       "--ipfix-template-refresh go with --ipfix HOST:PORT");
 		return MW_EXIT_USAGE;
 	}
 	if (d.cfg.interval && !d.cfg.textfile) {
@@ -286,6 +320,12 @@ int cmd_daemon(int argc, char **argv)
 	}
 	if (!d.cfg.interval)
 		d.cfg.interval = 15;
+	if (!d.cfg.flow_active)
+		d.cfg.flow_active = MW_FLOWEXP_ACTIVE;
+	if (!d.cfg.flow_idle)
+		d.cfg.flow_idle = MW_FLOWEXP_IDLE;
+	if (!d.cfg.ipfix_templates)
+		d.cfg.ipfix_templates = MW_FLOWEXP_TEMPLATES;
 	if (d.cfg.textfile && stat(d.cfg.textfile, &st)) {
 		mw_err("daemon: --textfile %s: %s", d.cfg.textfile, strerror(errno));
 		return MW_EXIT_USAGE;
@@ -299,6 +339,7 @@ int cmd_daemon(int argc, char **argv)
 	d.st.max_series = d.cfg.max_series;
 	d.st.flow_top = d.cfg.flow_top;
 	d.st.radius = d.cfg.radius ? &d.radius.st : NULL;
+	d.st.ipfix = d.cfg.ipfix ? &d.fx_stats : NULL;
 	d.st.reload_enabled = d.cfg.policy != NULL;
 	d.st.last_reload_ok = 1;
 	d.st.proc = &d.proc;
@@ -338,6 +379,22 @@ int cmd_daemon(int argc, char **argv)
 			goto out;
 		}
 		dlog("radius: accounting requests on udp %s", d.radius.bound);
+	}
+	/* after the signal mask: the exporter's thread leaves the signals to the signalfd */
+	if (d.cfg.ipfix) {
+		struct mw_flowexp_cfg fc = {
+			.dest = d.cfg.ipfix, .pin_dir = mw_opts.pin_dir,
+			.active_s = d.cfg.flow_active, .idle_s = d.cfg.flow_idle,
+			.templates_s = d.cfg.ipfix_templates, .log = log_plain,
+		};
+		int usage;
+
+		d.fx = mw_flowexp_start(&fc, &usage, err, sizeof(err));
+		if (!d.fx) {
+			mw_err("daemon: --ipfix %s", err);
+			rc = usage ? MW_EXIT_USAGE : MW_EXIT_FAIL;
+			goto out;
+		}
 	}
 	/* re-attach interfaces that return; keep wan MAC -> IP knowledge current */
 	wfd = mw_linkwatch_open(&d.lw, mw_opts.pin_dir, err, sizeof(err));
@@ -379,6 +436,8 @@ int cmd_daemon(int argc, char **argv)
 		goto out;
 	rc = MW_EXIT_OK;
 out:
+	/* first: the flows still held go out before anything else stops */
+	mw_flowexp_stop(d.fx);
 	if (httpd)
 		MHD_stop_daemon(httpd);
 	if (d.pub.efd > 0)

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <microhttpd.h>
+#include "flowexport.h"
 #include "health.h"
 #include "ieee.h"
 #include "dnslearn.h"
@@ -30,6 +31,9 @@ struct daemon_cfg {
 	const char *radius_secret;
 	uint32_t dns_grace;		/* --dns-grace S */
 	int no_dns_learn, no_dns_hold;
+	const char *ipfix;		/* --ipfix HOST:PORT */
+	double flow_active, flow_idle;	/* seconds; 0: not given */
+	double ipfix_templates;
 };
 
 /*
@@ -62,6 +66,8 @@ struct daemon {
 	struct mw_proc proc;		/* the process_* families, read with every reading */
 	struct mw_dnslearn dl;		/* names from DNS answers */
 	int dl_open;
+	struct mw_flowexp *fx;		/* --ipfix: the flow exporter's thread */
+	struct mw_flowexp_stats fx_stats;	/* its counters, copied at every reading */
 };
 
 /* daemon.c */

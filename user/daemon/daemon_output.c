@@ -20,6 +20,8 @@ int collect(struct daemon *d, struct mw_sbuf *out)
 	}
 	/* after the maps are closed again: they are no descriptors of the daemon's own */
 	mw_proc_read(&d->proc);
+	if (d->fx)
+		mw_flowexp_stats_get(d->fx, &d->fx_stats);
 	rc = mw_metrics_render(&s, &d->st, out);
 	mw_msnap_free(&s);
 	return rc;

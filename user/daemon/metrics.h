@@ -53,6 +53,7 @@
  *   modwall_series_dropped_total                series left out, summed over readings
  *   modwall_scrape_duration_seconds             time to read the maps and render
  *   modwall_last_reading_timestamp_seconds      when the reading served was made
+ *   modwall_ipfix_*                             with --ipfix: the flow exporter (flowexport.h)
  *   process_*                                   the daemon's own health (health.h)
  *
  * Every verdict reason is emitted for every live subject, zero or not, so
@@ -70,6 +71,7 @@
 #define MW_METRICS_H
 
 struct mw_radius_stats;
+struct mw_flowexp_stats;
 struct mw_proc;
 struct mw_dnslearn_stats;
 
@@ -151,6 +153,7 @@ struct mw_mstate {
 	int last_reload_ok;
 	struct timespec last_reload_ok_at;	/* CLOCK_REALTIME; 0 before the first */
 	const struct mw_radius_stats *radius;	/* NULL: no RADIUS listener */
+	const struct mw_flowexp_stats *ipfix;	/* NULL: no IPFIX export */
 	const struct mw_proc *proc;	/* NULL: no process_* families */
 	const struct mw_dnslearn_stats *dns;	/* NULL: no DNS learner */
 };

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "health.h"
 #include "metrics.h"
+#include "flowexport.h"
 #include "radius.h"
 #include "dnslearn.h"
 #include "state.h"
@@ -292,6 +293,7 @@ int mw_metrics_render(const struct mw_msnap *s, struct mw_mstate *st, struct mw_
 	/* the families that never give way */
 	/* up, build_info, the three series_*, scrape_duration, reading time; reloads; process */
 	fixed = 7 + (st->reload_enabled ? 4 : 0) + (st->radius ? MW_RADIUS_SERIES : 0) +
+		(st->ipfix ? MW_FLOWEXP_SERIES : 0) +
 		(st->proc ? MW_PROC_SERIES : 0) + (st->dns ? MW_DNSLEARN_SERIES : 0);
 	if (s->up)
 		fixed += 4 + 3 + FLOW_TABLE_SERIES + (uint64_t)s->niface * SUBJ_SERIES;
@@ -440,6 +442,8 @@ int mw_metrics_render(const struct mw_msnap *s, struct mw_mstate *st, struct mw_
 		mw_radius_metrics(st->radius, b);
 	if (st->dns)
 		mw_dnslearn_metrics(st->dns, b);
+	if (st->ipfix)
+		mw_flowexp_metrics(st->ipfix, b);
 	family(b, "modwall_series_limit", "gauge", "Most series one reading exposes (--max-series).");
 	mw_sbuf_printf(b, "modwall_series_limit %u\n", st->max_series);
 	family(b, "modwall_series_limit_reached", "gauge",

@@ -182,35 +182,6 @@ static int secret_error(int rc)
 	return -EINVAL;
 }
 
-/* "ADDR:PORT" or "[ADDR6]:PORT" -> host and port strings. */
-static int split_addr(const char *spec, char *host, size_t hostlen, char *port, size_t portlen)
-{
-	const char *colon;
-	char *end;
-	unsigned long p;
-
-	if (spec[0] == '[') {
-		const char *close = strchr(spec, ']');
-
-		if (!close || close[1] != ':' || (size_t)(close - spec - 1) >= hostlen)
-			return -1;
-		snprintf(host, hostlen, "%.*s", (int)(close - spec - 1), spec + 1);
-		colon = close + 1;
-	} else {
-		colon = strrchr(spec, ':');
-		if (!colon || colon == spec || (size_t)(colon - spec) >= hostlen ||
-		    memchr(spec, ':', (size_t)(colon - spec)))
-			return -1;
-		snprintf(host, hostlen, "%.*s", (int)(colon - spec), spec);
-	}
-	errno = 0;
-	p = strtoul(colon + 1, &end, 10);
-	if (errno || !colon[1] || *end || p > 65535 || colon[1] == '-' || colon[1] == '+')
-		return -1;
-	snprintf(port, portlen, "%lu", p);
-	return 0;
-}
-
 int mw_radius_open(struct mw_radius *r, const char *addr_port, const char *secret_file,
 		   char *err, size_t errlen)
 {
@@ -228,7 +199,7 @@ int mw_radius_open(struct mw_radius *r, const char *addr_port, const char *secre
 	r->fd = -1;
 	r->log = log;
 	r->log_ctx = log_ctx;
-	if (split_addr(addr_port, host, sizeof(host), port, sizeof(port))) {
+	if (mw_split_hostport(addr_port, host, sizeof(host), port, sizeof(port))) {
 		SETERR("'%s': expected ADDR:PORT (IPv6 as [ADDR]:PORT), the port from 0 to 65535",
 		       addr_port);
 		return -EINVAL;

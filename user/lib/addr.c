@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <arpa/inet.h>
+#include <errno.h>
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -302,4 +303,32 @@ void mw_format_mac(uint64_t mac, char buf[18])
 		 (unsigned)(mac >> 40) & 0xff, (unsigned)(mac >> 32) & 0xff,
 		 (unsigned)(mac >> 24) & 0xff, (unsigned)(mac >> 16) & 0xff,
 		 (unsigned)(mac >> 8) & 0xff, (unsigned)mac & 0xff);
+}
+
+int mw_split_hostport(const char *spec, char *host, size_t hostlen, char *port, size_t portlen)
+{
+	const char *colon;
+	char *end;
+	unsigned long p;
+
+	if (spec[0] == '[') {
+		const char *close = strchr(spec, ']');
+
+		if (!close || close[1] != ':' || (size_t)(close - spec - 1) >= hostlen)
+			return -1;
+		snprintf(host, hostlen, "%.*s", (int)(close - spec - 1), spec + 1);
+		colon = close + 1;
+	} else {
+		colon = strrchr(spec, ':');
+		if (!colon || colon == spec || (size_t)(colon - spec) >= hostlen ||
+		    memchr(spec, ':', (size_t)(colon - spec)))
+			return -1;
+		snprintf(host, hostlen, "%.*s", (int)(colon - spec), spec);
+	}
+	errno = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (errno || !colon[1] || *end || p > 65535 || colon[1] == '-' || colon[1] == '+')
+		return -1;
+	snprintf(port, portlen, "%lu", p);
+	return 0;
 }

@@ -60,4 +60,10 @@ void mw_format_imei(uint64_t body, char buf[16]);
 
 void mw_format_mac(uint64_t mac, char buf[18]);
 
+/*
+ * "HOST:PORT" or "[ADDR6]:PORT" -> @host and @port (the port as a decimal
+ * string, 0 to 65535). 0, or -1 when @spec is not of that form.
+ */
+int mw_split_hostport(const char *spec, char *host, size_t hostlen, char *port, size_t portlen);
+
 #endif /* MW_ADDR_H */

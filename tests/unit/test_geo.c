@@ -699,10 +699,17 @@ static void test_open_errors(void **state)
 	memcpy(big + 4096 - 14, "\xab\xcd\xefMaxMind.com", 14);
 	write_file(in_dir("meta.mmdb"), big, 4096);
 	free(big);
-	snprintf(err, sizeof(err), "%s: not a valid MaxMind DB (libmaxminddb: The lookup path does "
-		 "not match the data (key that doesn't exist, array index bigger than the array, "
-		 "expected array or map where none exists))", in_dir("meta.mmdb"));
-	open_fails(in_dir("meta.mmdb"), -EINVAL, err);
+	{
+		/* refused as such; libmaxminddb's own words for why vary with what follows */
+		struct mw_geo *g = (struct mw_geo *)1;
+		char got[512] = "";
+
+		snprintf(err, sizeof(err), "%s: not a valid MaxMind DB (libmaxminddb: ",
+			 in_dir("meta.mmdb"));
+		assert_int_equal(mw_geo_open(in_dir("meta.mmdb"), &g, got, sizeof(got)), -EINVAL);
+		assert_null(g);
+		assert_memory_equal(got, err, strlen(err));
+	}
 }
 
 static void test_mmdb_corrupt(void **state)

@@ -12,6 +12,7 @@
 #include "ring.h"
 #include "state.h"
 #include "values.h"
+#include "remote_info.h"
 
 enum { SORT_BYTES, SORT_PACKETS, SORT_LAST };
 
@@ -148,10 +149,13 @@ struct flow_text {
 	char proto[16];
 	const char *family;
 	char first[32], last[32];
+	const char *name;		/* DNS name of the remote end, or NULL */
+	char country[3];		/* "" when unknown */
 };
 
 static void flow_text(const struct mw_flow_rec *r, const struct mw_subject_info *tab,
-		      const struct mw_maps *m, int64_t off, int digits, struct flow_text *t)
+		      const struct mw_maps *m, const struct mw_remote_info *ri, int64_t off,
+		      int digits, struct flow_text *t)
 {
 	const struct mw_subject_info *s = r->k.subject < m->max_subjects ? &tab[r->k.subject] : NULL;
 
@@ -168,6 +172,13 @@ static void flow_text(const struct mw_flow_rec *r, const struct mw_subject_info 
 											: "ethernet";
 	mw_format_iso(r->v.first_ns + (uint64_t)off, digits, t->first, sizeof(t->first));
 	mw_format_iso(r->v.last_ns + (uint64_t)off, digits, t->last, sizeof(t->last));
+	t->name = NULL;
+	t->country[0] = 0;
+	if (r->k.family) {
+		t->name = mw_remote_name(ri, r->k.family, r->k.addr);
+		if (mw_remote_country(ri, r->k.family, r->k.addr, t->country))
+			t->country[0] = 0;
+	}
 }
 
 /* The listing's context: table size and fill, miss counters of what is shown. */
@@ -178,7 +189,8 @@ struct summary {
 };
 
 static void print_json(const struct mw_flow_rec *v, size_t n, const struct mw_subject_info *tab,
-		       const struct mw_maps *m, const struct summary *s)
+		       const struct mw_maps *m, const struct mw_remote_info *ri,
+		       const struct summary *s)
 {
 	struct json_object *j = json_object_new_object(), *arr = json_object_new_array(), *tf;
 	int64_t off = mw_clock_offset();
@@ -189,7 +201,7 @@ static void print_json(const struct mw_flow_rec *v, size_t n, const struct mw_su
 		struct json_object *o = json_object_new_object();
 		struct flow_text t;
 
-		flow_text(r, tab, m, off, 3, &t);
+		flow_text(r, tab, m, ri, off, 3, &t);
 		json_object_object_add(o, "device", str_or_null(t.named ? t.subject : NULL));
 		json_object_object_add(o, "kind", json_object_new_string(
 			t.kind == MW_KIND_CLASS ? "class" : "device"));
@@ -210,9 +222,9 @@ static void print_json(const struct mw_flow_rec *v, size_t n, const struct mw_su
 		add_u64(o, "dropped_in", r->v.dropped[MW_FDIR_IN]);
 		json_object_object_add(o, "first_seen", json_object_new_string(t.first));
 		json_object_object_add(o, "last_seen", json_object_new_string(t.last));
-		/* filled when names (DNS) and countries are known */
-		json_object_object_add(o, "name", NULL);
-		json_object_object_add(o, "country", NULL);
+		/* the name it was resolved as (learned from DNS), its country: null when unknown */
+		json_object_object_add(o, "name", str_or_null(t.name));
+		json_object_object_add(o, "country", str_or_null(t.country[0] ? t.country : NULL));
 		json_object_array_add(arr, o);
 	}
 	json_object_object_add(j, "flows", arr);
@@ -226,11 +238,12 @@ static void print_json(const struct mw_flow_rec *v, size_t n, const struct mw_su
 }
 
 static void print_table(const struct mw_flow_rec *v, size_t n, const struct mw_subject_info *tab,
-			const struct mw_maps *m, const struct summary *s)
+			const struct mw_maps *m, const struct mw_remote_info *ri,
+			const struct summary *s)
 {
 	int64_t off = mw_clock_offset();
 	struct flow_text *t = calloc(n + 1, sizeof(*t));
-	int wd = 6, wr = 6;
+	int wd = 6, wr = 6, wn = 4;
 	size_t i;
 
 	if (!t) {
@@ -240,16 +253,18 @@ static void print_table(const struct mw_flow_rec *v, size_t n, const struct mw_s
 	for (i = 0; i < n; i++) {
 		int l;
 
-		flow_text(&v[i], tab, m, off, 0, &t[i]);
+		flow_text(&v[i], tab, m, ri, off, 0, &t[i]);
 		l = (int)strlen(t[i].subject) + (t[i].member[0] ? 1 + (int)strlen(t[i].member) : 0);
 		if (l > wd)
 			wd = l;
 		if ((int)strlen(t[i].remote) > wr)
 			wr = (int)strlen(t[i].remote);
+		if (t[i].name && (int)strlen(t[i].name) > wn)
+			wn = (int)strlen(t[i].name);
 	}
-	printf("%-*s  %-*s  %-6s  %5s  %10s  %12s  %10s  %12s  %8s  %-20s  %s\n", wd, "DEVICE", wr,
-	       "REMOTE", "PROTO", "PORT", "PKTS_OUT", "BYTES_OUT", "PKTS_IN", "BYTES_IN", "DROPPED",
-	       "FIRST_SEEN", "LAST_SEEN");
+	printf("%-*s  %-*s  %-*s  %-2s  %-6s  %5s  %10s  %12s  %10s  %12s  %8s  %-20s  %s\n", wd,
+	       "DEVICE", wr, "REMOTE", wn, "NAME", "CC", "PROTO", "PORT", "PKTS_OUT", "BYTES_OUT",
+	       "PKTS_IN", "BYTES_IN", "DROPPED", "FIRST_SEEN", "LAST_SEEN");
 	for (i = 0; i < n; i++) {
 		const struct mw_flow *f = &v[i].v;
 		char who[MW_NAME_LEN + 32], port[8];
@@ -260,8 +275,9 @@ static void print_table(const struct mw_flow_rec *v, size_t n, const struct mw_s
 			snprintf(port, sizeof(port), "%u", v[i].k.port);
 		else
 			snprintf(port, sizeof(port), "-");
-		printf("%-*s  %-*s  %-6s  %5s  %10llu  %12llu  %10llu  %12llu  %8llu  %-20s  %s\n",
-		       wd, who, wr, t[i].remote, t[i].proto, port,
+		printf("%-*s  %-*s  %-*s  %-2s  %-6s  %5s  %10llu  %12llu  %10llu  %12llu  %8llu  "
+		       "%-20s  %s\n", wd, who, wr, t[i].remote, wn, t[i].name ? t[i].name : "-",
+		       t[i].country[0] ? t[i].country : "-", t[i].proto, port,
 		       (unsigned long long)f->packets[MW_FDIR_OUT],
 		       (unsigned long long)f->bytes[MW_FDIR_OUT],
 		       (unsigned long long)f->packets[MW_FDIR_IN],
@@ -280,6 +296,7 @@ static void print_table(const struct mw_flow_rec *v, size_t n, const struct mw_s
 
 int cmd_flows(int argc, char **argv)
 {
+	struct mw_remote_info *ri = NULL;
 	struct flows_args a = { .sort = SORT_BYTES };
 	struct mw_subject_info *tab = NULL;
 	struct mw_counter *miss = NULL;
@@ -336,12 +353,14 @@ int cmd_flows(int argc, char **argv)
 			s.full.bytes += miss[i].bytes;
 		}
 	n = select_flows(v, (size_t)got, &f, &a);
+	ri = mw_remote_info_open(&m, mw_opts.geoip_db);
 	if (mw_opts.json)
-		print_json(v, n, tab, &m, &s);
+		print_json(v, n, tab, &m, ri, &s);
 	else
-		print_table(v, n, tab, &m, &s);
+		print_table(v, n, tab, &m, ri, &s);
 	rc = MW_EXIT_OK;
 out:
+	mw_remote_info_close(ri);
 	free(v);
 	free(miss);
 	free(tab);

@@ -31,7 +31,7 @@ MAC_DEV=02:00:00:00:d1:02
 MAC_SRV=02:00:00:00:d1:aa
 DNS=198.18.200.53
 TTL=4
-GRACE=2
+GRACE=4
 NFRESH=${NFRESH:-1000}
 
 setup() {
@@ -66,6 +66,7 @@ setup() {
 		allow udp to $DNS port 53
 		allow udp to name "broker.test" port 7000
 		allow udp to name "*.many.test" port 7000
+		flows
 	}
 	device meter mac $MAC_DEV policy by-name
 	POL
@@ -145,6 +146,9 @@ test_resolved() {
 
 test_address_change() {
 	local out
+	# a fresh answer for the old address first: its TTL + grace start now
+	out=$(nsx "$DEV" $PROBE $DNS 53 broker.test)
+	expect "asked again, the name still has the old address" "$out" "broker.test 198.18.201.1"
 	sed -i 's/^198.18.201.1 broker.test/198.18.201.2 broker.test/' "$TMP/hosts"
 	kill -HUP "$(cat "$TMP/dnsmasq.pid")"
 	sleep 0.3
@@ -195,8 +199,8 @@ test_fresh_lookups() {
 	daemon_stop
 	daemon_start --no-dns-hold
 	fresh $((NFRESH + 1))
+	# measured, not asserted: how often the race the hold closes is lost here
 	echo "INFO answers copied, not held (--no-dns-hold): $FRESH_DROPPED of $NFRESH first datagrams dropped"
-	check "without the hold the learner races the device (measured, not asserted: $FRESH_DROPPED)" true
 	daemon_stop
 }
 

@@ -248,6 +248,14 @@ struct {
 	__type(value, struct mw_dns_val);
 } mw_dns SEC(".maps");
 
+/* Names each device asked for (userspace only): the least recently asked go first. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct mw_asked_key);
+	__type(value, struct mw_asked_val);
+} mw_asked SEC(".maps");
+
 /* DNS answers held or copied for the learner (struct mw_dnsq_rec). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

@@ -264,6 +264,17 @@ struct mw_dns_val {
 	__u32 subject;		/* who received the last answer */
 };
 
+/* mw_asked: the names each device asked for (userspace only; LRU-bounded). */
+struct mw_asked_key {
+	__u32 subject;
+	char name[MW_DNS_NAME_LEN];	/* the question, lower case, no trailing dot */
+};
+
+struct mw_asked_val {
+	__u64 first_ns, last_ns;	/* CLOCK_MONOTONIC of the first and last answer */
+	__u64 count;			/* answers to it the device received */
+};
+
 /*
  * Learning without a race. A device uses an answer microseconds after it
  * arrives, sooner than any learner could install the address. So on a lan
@@ -688,6 +699,7 @@ enum mw_attach {
 #define MW_MAP_DNSQ		"mw_dnsq"
 #define MW_MAP_DNSCTL		"mw_dnsctl"
 #define MW_MAP_DNSSTATS		"mw_dnsstats"
+#define MW_MAP_ASKED		"mw_asked"
 
 #ifndef __bpf__
 _Static_assert(sizeof(struct mw_ctl) == 40, "mw_ctl ABI");
@@ -717,6 +729,8 @@ _Static_assert(sizeof(struct mw_name_key) == 24, "mw_name_key ABI");
 _Static_assert(sizeof(struct mw_namerule) == 12 + MW_DNS_NAME_LEN, "mw_namerule ABI");
 _Static_assert(sizeof(struct mw_dns_key) == 24 + MW_DNS_NAME_LEN, "mw_dns_key ABI");
 _Static_assert(sizeof(struct mw_dns_val) == 24, "mw_dns_val ABI");
+_Static_assert(sizeof(struct mw_asked_key) == 4 + MW_DNS_NAME_LEN, "mw_asked_key ABI");
+_Static_assert(sizeof(struct mw_asked_val) == 24, "mw_asked_val ABI");
 _Static_assert(sizeof(struct mw_dnsq_rec) == 16 + MW_DNS_SNAP, "mw_dnsq_rec ABI");
 _Static_assert((MW_DNS_SNAP & (MW_DNS_SNAP - 1)) == 0, "held frames are masked");
 _Static_assert(sizeof(struct mw_flow) == 64, "mw_flow ABI");

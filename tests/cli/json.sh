@@ -117,6 +117,7 @@ both 1 error status
 both 1 error stats
 both 1 error show
 both 1 error discovered
+both 1 error names
 both 1 error flows
 both 1 error events --stats
 
@@ -203,6 +204,11 @@ both 2 error mud import --controller 10.0.0.0/8 "$HERE/../unit/data/mud/abstract
 both 2 error mud import
 both 2 error mud
 both 2 error mud export
+
+# names
+both 0 value names
+both 2 error names nosuchdevice
+both 2 error names a b
 
 # discovered
 both 0 value discovered

@@ -139,6 +139,12 @@ test_resolved() {
 	sink_wait 198.18.201.9
 	expect "an address it did not resolve: nothing arrives" "$GOT" 0
 	expect "an address it did not resolve: not_allowed == sent" $(($(not_allowed) - na)) 4
+	expect "names: meter asked for broker.test (once)" \
+		"$("$MODWALL" -j names meter | mw_jq '[(a["name"], a["count"]) for a in d["asked"]]')" \
+		"[('broker.test', 1)]"
+	expect "names: broker.test learned as 198.18.201.1, received by meter" \
+		"$("$MODWALL" -j names | mw_jq '[(e["address"], e["device"]) for e in d["learned"] if e["name"] == "broker.test"]')" \
+		"[('198.18.201.1', 'meter')]"
 	expect "flows name the broker" \
 		"$("$MODWALL" -j flows meter | mw_jq '[f["name"] for f in d["flows"] if f["remote"] == "198.18.201.1"]')" \
 		"['broker.test']"

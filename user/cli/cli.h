@@ -104,6 +104,7 @@ int cmd_bind(int argc, char **argv);
 int cmd_unbind(int argc, char **argv);
 int cmd_mud(int argc, char **argv);
 int cmd_discovered(int argc, char **argv);
+int cmd_names(int argc, char **argv);
 int cmd_flows(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_capture(int argc, char **argv);

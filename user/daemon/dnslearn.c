@@ -211,6 +211,25 @@ static void udp_csum(uint8_t *f, size_t caplen)
 	f[off + 7] = (uint8_t)c;
 }
 
+/* The device received an answer to @name: mw_asked keeps count. */
+static void asked(struct mw_dnslearn *dl, uint32_t subject, const char *name)
+{
+	struct mw_asked_key k;
+	struct mw_asked_val v;
+	uint64_t now = mono_ns();
+
+	memset(&k, 0, sizeof(k));
+	k.subject = subject;
+	memcpy(k.name, name, strnlen(name, MW_DNS_NAME_MAX));
+	if (bpf_map_lookup_elem(dl->m.asked, &k, &v)) {
+		v.first_ns = now;
+		v.count = 0;
+	}
+	v.last_ns = now;
+	v.count++;
+	bpf_map_update_elem(dl->m.asked, &k, &v, BPF_ANY);
+}
+
 static void send_on(struct mw_dnslearn *dl, const struct mw_dnsq_rec *r)
 {
 	static uint8_t frame[MW_DNS_SNAP];
@@ -250,6 +269,8 @@ static int on_record(void *ctx, void *data, size_t size)
 	} else {
 		rc = mw_dns_parse(p, len, &msg);
 		dl->st.result[rc >= 0 && rc < MW_DNS_RESULT_NR ? rc : MW_DNS_E_MALFORMED]++;
+		if (rc == MW_DNS_OK && msg.response && msg.qname[0])
+			asked(dl, r->subject, msg.qname);
 		if (rc == MW_DNS_OK && msg.response) {
 			uint64_t t0 = mono_ns(), now_s;
 

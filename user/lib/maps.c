@@ -21,6 +21,7 @@ const char *const mw_map_names[] = {
 	MW_MAP_EVCTL, MW_MAP_EVSTATS, MW_MAP_DISCOVERED, MW_MAP_EVGATE, MW_MAP_TUNNELS,
 	MW_MAP_FLOWS, MW_MAP_FLOWMISS, MW_MAP_FLOWSTATS,
 	MW_MAP_NAMES, MW_MAP_NAMERULES, MW_MAP_DNS, MW_MAP_DNSQ, MW_MAP_DNSCTL, MW_MAP_DNSSTATS,
+	MW_MAP_ASKED,
 };
 
 #define NMAPS (sizeof(mw_map_names) / sizeof(mw_map_names[0]))
@@ -35,6 +36,7 @@ static int *map_slot(struct mw_maps *m, size_t i)
 		&m->ouitab, &m->events, &m->evctl, &m->evstats, &m->discovered, &m->evgate,
 		&m->tunnels, &m->flows, &m->flowmiss, &m->flowstats,
 		&m->names, &m->namerules, &m->dns, &m->dnsq, &m->dnsctl, &m->dnsstats,
+		&m->asked,
 	};
 	return slots[i];
 }
@@ -320,6 +322,7 @@ int mw_maps_from_skel(struct mw_maps *m, struct modwall_bpf *skel, char *err, si
 	m->dnsq = dup(bpf_map__fd(skel->maps.mw_dnsq));
 	m->dnsctl = dup(bpf_map__fd(skel->maps.mw_dnsctl));
 	m->dnsstats = dup(bpf_map__fd(skel->maps.mw_dnsstats));
+	m->asked = dup(bpf_map__fd(skel->maps.mw_asked));
 	return maps_finish(m, err, errlen);
 }
 

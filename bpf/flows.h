@@ -12,6 +12,7 @@
 #include <linux/in.h>
 #include "maps.h"
 #include "parse.h"
+#include "clock.h"
 
 #ifndef AF_INET
 #define AF_INET		2
@@ -57,7 +58,7 @@ static __always_inline void flow_count(const struct mw_pkt *pkt, __u32 id, __u64
 {
 	struct mw_flow_key k;
 	struct mw_flow *f;
-	__u64 now = bpf_ktime_get_coarse_ns();
+	__u64 now = mw_now();
 
 	__builtin_memset(&k, 0, sizeof(k));
 	dir &= 1;

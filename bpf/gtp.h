@@ -46,6 +46,7 @@
 
 #include <linux/socket.h>
 #include "maps.h"
+#include "clock.h"
 #include "parse.h"
 
 #ifndef AF_INET
@@ -235,7 +236,7 @@ static __always_inline void tunnel_seen(__u32 id, const struct mw_tun *t, __u32 
 	if (!v)
 		return;
 	v->frames++;
-	v->seen_ns = bpf_ktime_get_coarse_ns();
+	v->seen_ns = mw_now();
 	v->teid = t->teid;
 	v->ifindex = ifindex;
 	v->dir = t->dir;

@@ -222,6 +222,13 @@ struct {
 	__type(value, __u64);
 } mw_flowstats SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mw_clock);
+} mw_clock SEC(".maps");
+
 /* Learned name allow entries by (generation, policy, address): see struct mw_name_key. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

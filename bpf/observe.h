@@ -11,6 +11,7 @@
 #include "maps.h"
 #include "parse.h"
 #include "enforce.h"
+#include "clock.h"
 
 #ifndef AF_INET
 #define AF_INET		2
@@ -78,7 +79,7 @@ static __always_inline void discover(const struct mw_pkt *pkt, __u64 mac, __u32 
 				     __u32 ifindex, __u64 bytes, int wan)
 {
 	struct mw_disc_val *v, nv = {};
-	__u64 now = bpf_ktime_get_coarse_ns();
+	__u64 now = mw_now();
 
 	v = bpf_map_lookup_elem(&mw_discovered, &mac);
 	if (!v) {

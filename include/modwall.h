@@ -553,6 +553,17 @@ struct mw_flow {
 	__u64 last_ns;
 };
 
+/*
+ * mw_clock[0] (per CPU): the time flows, discovery and tunnels are stamped
+ * with, read once per clock tick: bpf_jiffies64() costs a load, the coarse
+ * clock a sequence-counted read of the timekeeper, and both move once a
+ * tick.
+ */
+struct mw_clock {
+	__u64 jiffy;		/* bpf_jiffies64() when @ns was read */
+	__u64 ns;		/* bpf_ktime_get_coarse_ns() then */
+};
+
 /* mw_flowstats[] (per CPU): global flow-table accounting. */
 enum mw_flowstat {
 	MW_FS_CREATED = 0,	/* entries the data path created */
@@ -693,6 +704,7 @@ enum mw_attach {
 #define MW_MAP_FLOWS		"mw_flows"
 #define MW_MAP_FLOWMISS		"mw_flowmiss"
 #define MW_MAP_FLOWSTATS	"mw_flowstats"
+#define MW_MAP_CLOCK	"mw_clock"
 #define MW_MAP_NAMES		"mw_names"
 #define MW_MAP_NAMERULES	"mw_namerules"
 #define MW_MAP_DNS		"mw_dns"

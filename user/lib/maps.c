@@ -21,7 +21,7 @@ const char *const mw_map_names[] = {
 	MW_MAP_EVCTL, MW_MAP_EVSTATS, MW_MAP_DISCOVERED, MW_MAP_EVGATE, MW_MAP_TUNNELS,
 	MW_MAP_FLOWS, MW_MAP_FLOWMISS, MW_MAP_FLOWSTATS,
 	MW_MAP_NAMES, MW_MAP_NAMERULES, MW_MAP_DNS, MW_MAP_DNSQ, MW_MAP_DNSCTL, MW_MAP_DNSSTATS,
-	MW_MAP_ASKED,
+	MW_MAP_ASKED, MW_MAP_CLOCK,
 };
 
 #define NMAPS (sizeof(mw_map_names) / sizeof(mw_map_names[0]))
@@ -36,7 +36,7 @@ static int *map_slot(struct mw_maps *m, size_t i)
 		&m->ouitab, &m->events, &m->evctl, &m->evstats, &m->discovered, &m->evgate,
 		&m->tunnels, &m->flows, &m->flowmiss, &m->flowstats,
 		&m->names, &m->namerules, &m->dns, &m->dnsq, &m->dnsctl, &m->dnsstats,
-		&m->asked,
+		&m->asked, &m->clock,
 	};
 	return slots[i];
 }
@@ -323,6 +323,7 @@ int mw_maps_from_skel(struct mw_maps *m, struct modwall_bpf *skel, char *err, si
 	m->dnsctl = dup(bpf_map__fd(skel->maps.mw_dnsctl));
 	m->dnsstats = dup(bpf_map__fd(skel->maps.mw_dnsstats));
 	m->asked = dup(bpf_map__fd(skel->maps.mw_asked));
+	m->clock = dup(bpf_map__fd(skel->maps.mw_clock));
 	return maps_finish(m, err, errlen);
 }
 

@@ -20,7 +20,7 @@ struct mw_maps {
 	int events, evctl, evstats, discovered, evgate, tunnels;
 	int mactab, ouitab;
 	int flows, flowmiss, flowstats;
-	int names, namerules, dns, dnsq, dnsctl, dnsstats, asked;
+	int names, namerules, dns, dnsq, dnsctl, dnsstats, asked, clock;
 	struct mw_ctl *ctlm;		/* mmap of mw_ctl[0] */
 	struct mw_slot *mactab_m, *ouitab_m;	/* mmaps of the tables, both halves */
 	unsigned mac_bits, oui_bits;	/* log2 of the slots per generation */

@@ -249,6 +249,20 @@ static void send_on(struct mw_dnslearn *dl, const struct mw_dnsq_rec *r)
 		dl->st.send_errors++;
 }
 
+/* An apply happened: its generation's name rules (its mw_names came with it). */
+static void follow_applies(struct mw_dnslearn *dl)
+{
+	int n;
+
+	if (dl->m.ctlm->seq == dl->seq)
+		return;
+	dl->seq = dl->m.ctlm->seq;
+	dl->gen = dl->m.ctlm->gen & 1;
+	n = mw_namerules_read(&dl->m, dl->gen, dl->rules);
+	dl->nrules = n > 0 ? n : 0;
+	dl->st.rules = (uint32_t)dl->nrules;
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct mw_dnslearn *dl = ctx;
@@ -277,6 +291,7 @@ static int on_record(void *ctx, void *data, size_t size)
 			lock = mw_lock(dl->pin_dir);
 			dl->st.lock_ms += (mono_ns() - t0) / 1000000;
 			now_s = mono_ns() / 1000000000ull;
+			follow_applies(dl);	/* an apply since the last tick: its generation */
 			mw_namecache_insert(dl->nc, &msg, r->subject, now_s, nc_event, dl);
 			for (uint32_t i = 0; i < msg.n_addrs; i++)
 				touch(dl, msg.addrs[i].family, msg.addrs[i].addr);
@@ -348,20 +363,6 @@ static void follow_maps(struct mw_dnslearn *dl, uint64_t now_s)
 					 (uint32_t)(leaves - now_s - dl->grace), now_s, NULL, NULL);
 	}
 	free(l);
-}
-
-/* An apply happened: its generation's name rules (its mw_names came with it). */
-static void follow_applies(struct mw_dnslearn *dl)
-{
-	int n;
-
-	if (dl->m.ctlm->seq == dl->seq)
-		return;
-	dl->seq = dl->m.ctlm->seq;
-	dl->gen = dl->m.ctlm->gen & 1;
-	n = mw_namerules_read(&dl->m, dl->gen, dl->rules);
-	dl->nrules = n > 0 ? n : 0;
-	dl->st.rules = (uint32_t)dl->nrules;
 }
 
 static void tick(struct mw_dnslearn *dl)

@@ -21,7 +21,7 @@ run() {
 		failed=$((failed + 1))
 	fi
 }
-for t in test_pkt test_tables test_registry test_gtp test_enforce; do
+for t in test_pkt test_tables test_registry test_gtp test_flows test_enforce; do
 	run "$BUILD/tests/$t"
 done
 run tests/coexist/run.sh "$MODWALL"

@@ -27,6 +27,7 @@ static const struct {
 	{ "mud",	cmd_mud,	"import a MUD file (RFC 8520) as a policy block" },
 	{ "discovered",	cmd_discovered,	"untagged MACs of watched vendor classes, with counters" },
 	{ "flows",	cmd_flows,	"where devices talk: remote, protocol, port, packets and bytes each way" },
+	{ "suggest",	cmd_suggest,	"an allow-list (or MUD file) learned from a device's flows" },
 	{ "events",	cmd_events,	"stream of sampled drop events (--stats: their counters)" },
 	{ "capture",	cmd_capture,	"write dropped frames to a pcap file" },
 	{ "daemon",	cmd_daemon,	"serve Prometheus /metrics and a textfile; re-apply the policy on SIGHUP" },

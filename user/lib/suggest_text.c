@@ -103,7 +103,8 @@ static size_t count_why(const struct mw_suggestion *s, int why, uint64_t *packet
 }
 
 /* The flows left out for @why, one comment line each (up to MAX_LISTED). */
-static void list_left(FILE *out, const struct mw_suggestion *s, int why, const char *head)
+static void list_left(FILE *out, const struct mw_suggestion *s, int why, const char *head,
+		      const char *what)
 {
 	size_t i, n = 0;
 	uint64_t pk;
@@ -111,7 +112,9 @@ static void list_left(FILE *out, const struct mw_suggestion *s, int why, const c
 
 	if (!total)
 		return;
-	fprintf(out, "    # %s:\n", head);
+	fprintf(out, "    # ");
+	fprintf(out, head, what);
+	fprintf(out, ":\n");
 	for (i = 0; i < s->nleft; i++) {
 		const struct mw_flow_rec *f = &s->left[i].f;
 		char t[128];
@@ -130,14 +133,18 @@ static void list_left(FILE *out, const struct mw_suggestion *s, int why, const c
 	}
 }
 
-static void count_left(FILE *out, const struct mw_suggestion *s, int why, const char *what)
+static void count_left(FILE *out, const struct mw_suggestion *s, int why, const char *what,
+		       const char *who)
 {
 	uint64_t pk;
 	size_t n = count_why(s, why, &pk);
 
-	if (n)
-		fprintf(out, "    # no rule needed: %s (%zu flow%s, %llu packet%s)\n", what, n,
-			plural(n), (unsigned long long)pk, plural(pk));
+	if (!n)
+		return;
+	fprintf(out, "    # no rule needed: ");
+	fprintf(out, what, who);
+	fprintf(out, " (%zu flow%s, %llu packet%s)\n", n, plural(n), (unsigned long long)pk,
+		plural(pk));
 }
 
 char *mw_suggest_text(const struct mw_suggestion *s, const struct mw_suggest_meta *m)
@@ -171,15 +178,15 @@ char *mw_suggest_text(const struct mw_suggestion *s, const struct mw_suggest_met
 	if (!s->nrules)
 		fprintf(out, "    %-*s # the %s sent nothing that passed\n", RULE_COL, "drop", what);
 	fprintf(out, "    %-*s # keep watching: modwall flows %s\n", RULE_COL, "flows", m->subject);
-	list_left(out, s, MW_SUG_DROPPED,
-		  "left out: every packet the device sent was dropped (a rule would widen today's policy)");
+	list_left(out, s, MW_SUG_DROPPED, "left out: every packet the %s sent was dropped (a "
+		  "rule would widen today's policy)", what);
 	list_left(out, s, MW_SUG_NOT_IP, "left out: neither IP nor ARP, which no allow rule names "
-		  "(an allow list drops them)");
+		  "(an allow list drops them)", what);
 	list_left(out, s, MW_SUG_ODD, "left out: ICMP over IPv6 or ICMPv6 over IPv4, which no "
-		  "allow rule names");
-	count_left(out, s, MW_SUG_ARP, "ARP, which modwall always allows");
-	count_left(out, s, MW_SUG_ND, "neighbour discovery on the link, always allowed");
-	count_left(out, s, MW_SUG_INBOUND, "flows the device sent nothing on");
+		  "allow rule names", what);
+	count_left(out, s, MW_SUG_ARP, "ARP, which modwall always allows", what);
+	count_left(out, s, MW_SUG_ND, "neighbour discovery on the link, always allowed", what);
+	count_left(out, s, MW_SUG_INBOUND, "flows the %s sent nothing on", what);
 	fprintf(out, "}\n# Give it to the %s in place of its policy:\n#   %s %s ... policy %s\n",
 		what, what, m->subject, m->policy);
 	if (fclose(out)) {

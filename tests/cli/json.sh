@@ -237,7 +237,7 @@ both 2 error capture -w "$TMP/c.pcap" --snaplen 0
 both 1 error capture -w "$TMP/no/such/dir/c.pcap" --count 1
 
 # daemon: usage errors, and a run (no value while it serves; stopped by timeout)
-both 2 error daemon --listen none
+both 2 error daemon --listen none --no-dns-learn
 both 2 error daemon --listen none --ipfix nohost
 both 2 error daemon --flow-idle-timeout 3
 both 2 error daemon --max-series 0

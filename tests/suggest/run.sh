@@ -15,6 +15,7 @@
 # The five: UDP to the DNS server (port 53), to A 198.18.201.10 port 7001
 # and B 198.18.201.11 port 7002, ICMP echo to P 198.18.201.20, UDP to
 # broker.test (198.18.201.1) port 7000. The sixth: 198.18.201.66 port 7001.
+# SUGGEST_KEEP=DIR keeps the suggestion, its MUD file and their import in DIR.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib.sh"

@@ -56,7 +56,7 @@ DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(O)/%.o)
 ASAN_LIB_OBJS := $(LIB_SRCS:%.c=$(O)/asan/%.o) $(DAEMON_SRCS:%.c=$(O)/asan/%.o)
 
 UNIT_TESTS := $(O)/tests/test_addr $(O)/tests/test_file $(O)/tests/test_geo $(O)/tests/test_ieee $(O)/tests/test_policy $(O)/tests/test_mud $(O)/tests/test_observe $(O)/tests/test_metrics $(O)/tests/test_radius \
-	      $(O)/tests/test_dns $(O)/tests/test_namecache
+	      $(O)/tests/test_dns $(O)/tests/test_namecache $(O)/tests/test_suggest
 PKT_TESTS  := $(O)/tests/test_pkt $(O)/tests/test_tables $(O)/tests/test_registry $(O)/tests/test_gtp \
 	      $(O)/tests/test_flows
 FUZZ_SECONDS ?= 60
@@ -72,7 +72,7 @@ msg = @printf '  %-8s %s\n' $(1) $(2);
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps check test unit pkttest difftest fuzz applytest e2e enforcetest observetest flowstest namestest gtptest daemontest ipfixtest radiustest linkwatchtest coexisttest vmtest policytest clitest installtest statetest demotest soak soaktest demo bench geobench clean install
+.PHONY: all deps check test unit pkttest difftest fuzz applytest e2e enforcetest observetest flowstest namestest suggesttest gtptest daemontest ipfixtest radiustest linkwatchtest coexisttest vmtest policytest clitest installtest statetest demotest soak soaktest demo bench geobench clean install
 
 all: $(O)/modwall $(O)/modwalld
 
@@ -330,6 +330,9 @@ flowstest: $(O)/modwall
 # Allow by name: dnsmasq, modwalld learning, 1000 fresh lookups.
 namestest: $(O)/modwall $(O)/modwalld
 	@tests/names/run.sh $(O)/modwall
+# suggest: watch a device, learn its policy (and its MUD file), apply it, exact counts.
+suggesttest: $(O)/modwall $(O)/modwalld
+	@tests/suggest/run.sh $(O)/modwall
 # GTP-U on an n3 interface: a base station namespace, RADIUS, exact counts.
 gtptest: $(O)/modwall $(O)/modwalld
 	@tests/gtp/run.sh $(O)/modwall
@@ -373,7 +376,7 @@ test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(PKT_TESTS) $(O)/tests/diff $(O)/tests/test_enforce \
 		$(O)/tests/radiusd_test $(O)/tests/watch_test
 	@$(MAKE) --no-print-directory unit pkttest difftest policytest clitest installtest applytest e2e statetest \
-		demotest enforcetest observetest flowstest namestest gtptest daemontest ipfixtest radiustest \
+		demotest enforcetest observetest flowstest namestest suggesttest gtptest daemontest ipfixtest radiustest \
 		linkwatchtest soaktest coexisttest vmtest
 
 # The demo as a test: its own namespace names and pin directory, so it can

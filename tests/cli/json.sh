@@ -119,6 +119,7 @@ both 1 error show
 both 1 error discovered
 both 1 error names
 both 1 error flows
+both 1 error suggest meter-c
 both 1 error events --stats
 
 # The program itself and usage errors that reach no command.
@@ -220,6 +221,19 @@ nsx "$DEV" ping -q -c 12 -i 0.05 -W 1 198.18.20.1 >/dev/null 2>&1
 both 0 value events --stats
 both 0 value flows meter-c
 both 0 "ndjson 2" events --backlog --count 2
+
+# suggest (meter-c's flows are all dropped: a drop policy; tracker sent nothing)
+both 0 value suggest meter-c
+both 0 value suggest meter-c --since 5m --name q-learned
+both 0 value suggest meter-c --mud --mud-url https://mud.example/m.json
+both 1 error suggest tracker
+both 2 error suggest no-such-device
+both 2 error suggest
+both 2 error suggest meter-c tracker
+both 2 error suggest meter-c --name drop
+both 2 error suggest meter-c --mud-url https://mud.example/m.json
+both 2 error suggest meter-c --since 0s
+both 2 error suggest meter-c --bogus
 both 2 error events --count 0
 both 2 error events --rate fast
 both 2 error events extra

@@ -106,6 +106,7 @@ int cmd_mud(int argc, char **argv);
 int cmd_discovered(int argc, char **argv);
 int cmd_names(int argc, char **argv);
 int cmd_flows(int argc, char **argv);
+int cmd_suggest(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 /* Runs modwalld (the daemon is a program of its own). */

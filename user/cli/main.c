@@ -28,6 +28,7 @@ static const struct {
 	{ "discovered",	cmd_discovered,	"untagged MACs of watched vendor classes, with counters" },
 	{ "flows",	cmd_flows,	"where devices talk: remote, protocol, port, packets and bytes each way" },
 	{ "names",	cmd_names,	"DNS names learned from the answers devices receive, and what each asked" },
+	{ "suggest",	cmd_suggest,	"an allow-list (or MUD file) learned from a device's flows" },
 	{ "events",	cmd_events,	"stream of sampled drop events (--stats: their counters)" },
 	{ "capture",	cmd_capture,	"write dropped frames to a pcap file" },
 	{ "daemon",	cmd_daemon,	"serve Prometheus /metrics and a textfile; re-apply the policy on SIGHUP" },

@@ -157,10 +157,11 @@ $(O)/tests/test_observe: tests/observe/test_observe.c $(O)/libmodwall-asan.a
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
-$(O)/tests/test_metrics: tests/daemon/test_metrics.c $(O)/libmodwall-asan.a
+$(O)/tests/test_metrics: tests/daemon/test_metrics.c $(O)/libmodwall-asan.a $(GEO_DBS)
 	@mkdir -p $(@D)
 	$(call msg,CC-TEST,$@)
-	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -DGEO_DATA='"$(O)/tests/geo"' -o $@ $< \
+		$(O)/libmodwall-asan.a $(LDLIBS) -lcmocka
 
 $(O)/tests/test_radius: tests/radius/test_radius.c $(O)/libmodwall-asan.a
 	@mkdir -p $(@D)

@@ -24,6 +24,9 @@ MAC_A=02:11:22:33:44:55
 MAC_Q=34:87:3d:00:00:01
 SENT_A=40
 SENT_Q=12
+# MW_GEO_DB: the test country database (make daemontest), 198.18.0.0/16 in DE
+GEO=()
+[ -n "${MW_GEO_DB:-}" ] && [ -f "$MW_GEO_DB" ] && GEO=(--geoip-db "$MW_GEO_DB")
 
 # start_daemon LOG ARGS...: run `modwall daemon ARGS` in the background;
 # sets DPID and, when it serves HTTP, URL (read from its log)
@@ -83,7 +86,7 @@ setup() {
 # (a) the endpoint: promtool accepts it, and it says what the maps hold
 test_endpoint() {
 	local out code v6 fo fi
-	start_daemon "$TMP/d1.log" --listen 127.0.0.1:0 --policy "$TMP/site.mwp"
+	start_daemon "$TMP/d1.log" --listen 127.0.0.1:0 --policy "$TMP/site.mwp" "${GEO[@]}"
 	expect "daemon starts on a loopback port" $? 0
 	D1=$DPID
 	URL1=$URL
@@ -115,9 +118,23 @@ test_endpoint() {
 	expect "quectel's flows: in == replies" "$fi" $SENT_Q
 	expect "quectel's flows sum to its counters" "$((fo + fi))" \
 		"$(metric "$out" 'modwall_device_packets_total{device="quectel",kind="class",reason="observe"}')"
-	expect "quectel's busiest remote: bytes out == 12 x 98" \
-		"$(metric "$out" 'modwall_flow_remote_bytes{device="quectel",remote="198.18.2.1",direction="out"}')" \
+	expect "quectel's busiest remote: bytes out == 12 x 98, no name learned" \
+		"$(metric "$out" 'modwall_flow_remote_bytes{device="quectel",remote="198.18.2.1",name="",direction="out"}')" \
 		$((SENT_Q * 98))
+	if [ ${#GEO[@]} = 0 ]; then
+		skip "quectel's bytes by country" "no test country database (MW_GEO_DB)"
+	else
+		grep -q "^modwall: daemon: countries from $MW_GEO_DB (modwall-Test-Country" "$TMP/d1.log"
+		expect "the daemon's log names its country database" $? 0
+		expect "quectel's bytes by country: 198.18.2.1 is DE, out == 12 x 98" \
+			"$(metric "$out" 'modwall_flow_country_bytes{device="quectel",country="DE",direction="out"}')" \
+			$((SENT_Q * 98))
+		expect "quectel's bytes by country: in == 12 x 98" \
+			"$(metric "$out" 'modwall_flow_country_bytes{device="quectel",country="DE",direction="in"}')" \
+			$((SENT_Q * 98))
+		expect "quectel: one country, two directions" \
+			"$(grep -c '^modwall_flow_country_bytes{device="quectel"' <<<"$out")" 2
+	fi
 	expect "meter-a (drop, no flows statement) has no flow series" \
 		"$(grep -c '^modwall_flow[a-z_]*{device="meter-a"' <<<"$out")" 0
 	expect "flow table size exported" "$(metric "$out" 'modwall_flow_table_max ')" 65536

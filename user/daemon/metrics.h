@@ -34,7 +34,9 @@
  *   modwall_flow_remote_bytes{device,remote,name,direction}
  *        the subject's busiest remotes (--flow-top N, bytes both ways)
  *        and their bytes; name: the DNS name the remote was learned as
- *        (mw_dns, the answer that lasts longest), "" when none. The flow
+ *        (mw_dns, the answer that lasts longest), "" when none; a reading
+ *        with remote rows reads mw_dns whole (at most its 65536 pairs,
+ *        in batches), one label per row, so no series are added. The flow
  *        families are gauges: they sum the
  *        flows in the table now, and a flow taken out (exported after
  *        its idle time) leaves the sums. Only subjects with flows in the

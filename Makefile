@@ -157,10 +157,11 @@ $(O)/tests/test_observe: tests/observe/test_observe.c $(O)/libmodwall-asan.a
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
-$(O)/tests/test_metrics: tests/daemon/test_metrics.c $(O)/libmodwall-asan.a
+$(O)/tests/test_metrics: tests/daemon/test_metrics.c $(O)/libmodwall-asan.a $(GEO_DBS)
 	@mkdir -p $(@D)
 	$(call msg,CC-TEST,$@)
-	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -DGEO_DATA='"$(O)/tests/geo"' -o $@ $< \
+		$(O)/libmodwall-asan.a $(LDLIBS) -lcmocka
 
 $(O)/tests/test_radius: tests/radius/test_radius.c $(O)/libmodwall-asan.a
 	@mkdir -p $(@D)
@@ -321,8 +322,8 @@ enforcetest: $(O)/tests/test_enforce $(O)/modwall
 	@$(O)/tests/test_enforce
 	@tests/enforce/e2e.sh $(O)/modwall
 
-observetest: $(O)/modwall
-	@tests/observe/run.sh $(O)/modwall
+observetest: $(O)/modwall $(GEO_DBS)
+	@MW_GEO_DB=$(O)/tests/geo/geo4.mmdb tests/observe/run.sh $(O)/modwall
 
 # Flows on a NAT gateway: uploads by XDP, downloads by tc egress after de-NAT, exact counts.
 flowstest: $(O)/modwall
@@ -337,8 +338,8 @@ suggesttest: $(O)/modwall $(O)/modwalld
 gtptest: $(O)/modwall $(O)/modwalld
 	@tests/gtp/run.sh $(O)/modwall
 
-daemontest: $(O)/modwall
-	@tests/daemon/run.sh $(O)/modwall
+daemontest: $(O)/modwall $(GEO_DBS)
+	@MW_GEO_DB=$(O)/tests/geo/geo4.mmdb tests/daemon/run.sh $(O)/modwall
 
 # IPFIX export to nfcapd; nfdump reads back exact per-direction counts.
 ipfixtest: $(O)/modwall $(O)/modwalld
@@ -381,14 +382,15 @@ test: deps
 
 # The demo as a test: its own namespace names and pin directory, so it can
 # run beside a deployed modwall or a `make demo` in progress.
-demotest: $(O)/modwall
-	@if DEMO_PREFIX=mwdt DEMO_PIN_DIR=/sys/fs/bpf/modwall-demotest tests/demo.sh $(O)/modwall \
+demotest: $(O)/modwall $(GEO_DBS)
+	@if DEMO_PREFIX=mwdt DEMO_PIN_DIR=/sys/fs/bpf/modwall-demotest \
+		DEMO_GEOIP_DB=$(O)/tests/geo/geo4.mmdb tests/demo.sh $(O)/modwall \
 		>$(O)/demo.log 2>&1; then echo "demo: 1 passed, 0 failed"; \
 	else tail -20 $(O)/demo.log; echo "demo: 0 passed, 1 failed"; exit 1; fi
 
 demo: deps
-	@$(MAKE) --no-print-directory all
-	@tests/demo.sh $(O)/modwall
+	@$(MAKE) --no-print-directory all $(GEO_DBS)
+	@DEMO_GEOIP_DB=$(O)/tests/geo/geo4.mmdb tests/demo.sh $(O)/modwall
 
 # Benchmark tool: modwall's data path beside anchor programs (tests/bench/run.sh).
 XDPBENCH_SRCS := tests/bench/xdpbench.c tests/bench/flowbench.c

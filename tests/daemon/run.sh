@@ -24,6 +24,9 @@ MAC_A=02:11:22:33:44:55
 MAC_Q=34:87:3d:00:00:01
 SENT_A=40
 SENT_Q=12
+# MW_GEO_DB: the test country database (make daemontest), 198.18.0.0/16 in DE
+GEO=()
+[ -n "${MW_GEO_DB:-}" ] && [ -f "$MW_GEO_DB" ] && GEO=(--geoip-db "$MW_GEO_DB")
 
 # start_daemon LOG ARGS...: run `modwall daemon ARGS` in the background;
 # sets DPID and, when it serves HTTP, URL (read from its log)
@@ -83,7 +86,7 @@ setup() {
 # (a) the endpoint: promtool accepts it, and it says what the maps hold
 test_endpoint() {
 	local out code v6 fo fi
-	start_daemon "$TMP/d1.log" --listen 127.0.0.1:0 --policy "$TMP/site.mwp"
+	start_daemon "$TMP/d1.log" --listen 127.0.0.1:0 --policy "$TMP/site.mwp" "${GEO[@]}"
 	expect "daemon starts on a loopback port" $? 0
 	D1=$DPID
 	URL1=$URL
@@ -115,9 +118,23 @@ test_endpoint() {
 	expect "quectel's flows: in == replies" "$fi" $SENT_Q
 	expect "quectel's flows sum to its counters" "$((fo + fi))" \
 		"$(metric "$out" 'modwall_device_packets_total{device="quectel",kind="class",reason="observe"}')"
-	expect "quectel's busiest remote: bytes out == 12 x 98" \
-		"$(metric "$out" 'modwall_flow_remote_bytes{device="quectel",remote="198.18.2.1",direction="out"}')" \
+	expect "quectel's busiest remote: bytes out == 12 x 98, no name learned" \
+		"$(metric "$out" 'modwall_flow_remote_bytes{device="quectel",remote="198.18.2.1",name="",direction="out"}')" \
 		$((SENT_Q * 98))
+	if [ ${#GEO[@]} = 0 ]; then
+		skip "quectel's bytes by country" "no test country database (MW_GEO_DB)"
+	else
+		grep -q "^modwall: daemon: countries from $MW_GEO_DB (modwall-Test-Country" "$TMP/d1.log"
+		expect "the daemon's log names its country database" $? 0
+		expect "quectel's bytes by country: 198.18.2.1 is DE, out == 12 x 98" \
+			"$(metric "$out" 'modwall_flow_country_bytes{device="quectel",country="DE",direction="out"}')" \
+			$((SENT_Q * 98))
+		expect "quectel's bytes by country: in == 12 x 98" \
+			"$(metric "$out" 'modwall_flow_country_bytes{device="quectel",country="DE",direction="in"}')" \
+			$((SENT_Q * 98))
+		expect "quectel: one country, two directions" \
+			"$(grep -c '^modwall_flow_country_bytes{device="quectel"' <<<"$out")" 2
+	fi
 	expect "meter-a (drop, no flows statement) has no flow series" \
 		"$(grep -c '^modwall_flow[a-z_]*{device="meter-a"' <<<"$out")" 0
 	expect "flow table size exported" "$(metric "$out" 'modwall_flow_table_max ')" 65536
@@ -287,10 +304,10 @@ test_series_cap() {
 	local out fixed
 	# never left out (no --policy, so no reload series): 7 about the daemon,
 	# 6 process_*, 4 policy, 3 events, 5 flow table, 2 interfaces x 7 reasons
-	# x 2 = 53; then room for one subject (7 reasons x 2 series)
-	# (no DNS learner: its families are fixed series too)
+	# x 2 = 53; then room for one subject (7 reasons x 2 series). Without
+	# the DNS learner, whose modwall_dns_* series are never left out either.
 	fixed=53
-	start_daemon "$TMP/dc.log" --listen 127.0.0.1:0 --no-dns-learn --max-series $((fixed + 14))
+	start_daemon "$TMP/dc.log" --listen 127.0.0.1:0 --max-series $((fixed + 14)) --no-dns-learn
 	out=$(curl -sf "$URL")
 	promtool check metrics <<<"$out" >/dev/null 2>&1
 	expect "capped output passes promtool" $? 0

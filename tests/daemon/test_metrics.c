@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +15,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dnsallow.h"
+#include "flows.h"
+#include "geo.h"
 #include "health.h"
 #include "metrics.h"
+#include "remote_info.h"
+
+#ifndef GEO_DATA
+#define GEO_DATA "build/tests/geo"
+#endif
 
 static char *label(const char *v)
 {
@@ -267,13 +276,13 @@ static char *section(const char *text, const char *from, const char *to)
 
 /* meter-17 and quectel keep flows; the table has seven frames that missed it */
 static struct mw_mremote top17[2] = {
-	{ "198.51.100.7", { 2000, 1000 } },
-	{ "2001:db8::1", { 1000, 500 } },
+	{ .addr = "198.51.100.7", .bytes = { 2000, 1000 } },
+	{ .addr = "2001:db8::1", .bytes = { 1000, 500 } },
 };
 static struct mw_mremote topq[3] = {
-	{ "0x0806", { 120, 60 } },
-	{ "198.51.100.53", { 100, 0 } },
-	{ "198.51.100.9", { 10, 0 } },
+	{ .addr = "0x0806", .bytes = { 120, 60 } },
+	{ .addr = "198.51.100.53", .bytes = { 100, 0 } },
+	{ .addr = "198.51.100.9", .bytes = { 10, 0 } },
 };
 
 static void flow_snapshot(struct mw_msnap *s)
@@ -301,6 +310,18 @@ static void flow_snapshot(struct mw_msnap *s)
 	s->flow_missed = (struct mw_counter){ 9, 900 };
 }
 
+#define COUNTRY_HEAD \
+	"# HELP modwall_flow_country_bytes Bytes of the flows of a device or class in the flow " \
+	"table now, by the country of the remote address (\"\": not in the country database, " \
+	"or not IP) and direction; only rows with bytes. A sum over the flows in the table: it " \
+	"falls when idle flows are taken out (exported).\n" \
+	"# TYPE modwall_flow_country_bytes gauge\n"
+#define REMOTE_HEAD \
+	"# HELP modwall_flow_remote_bytes Bytes exchanged with one of the busiest remote " \
+	"addresses of a device or class (--flow-top), by direction, summed over its flows in " \
+	"the table now; name: the DNS name the address was learned as, \"\" when none.\n" \
+	"# TYPE modwall_flow_remote_bytes gauge\n"
+
 static const char flows_text[] =
 	"# HELP modwall_flows Flows of a device or class (all its members) in the flow table now.\n"
 	"# TYPE modwall_flows gauge\n"
@@ -327,17 +348,16 @@ static const char flows_text[] =
 	"modwall_flow_bytes{device=\"meter-17\",direction=\"in\"} 1500\n"
 	"modwall_flow_bytes{device=\"quectel\",direction=\"out\"} 230\n"
 	"modwall_flow_bytes{device=\"quectel\",direction=\"in\"} 60\n"
-	"# HELP modwall_flow_remote_bytes Bytes exchanged with one of the busiest remote addresses "
-	"of a device or class (--flow-top), by direction, summed over its flows in the table now.\n"
-	"# TYPE modwall_flow_remote_bytes gauge\n"
-	"modwall_flow_remote_bytes{device=\"meter-17\",remote=\"198.51.100.7\",direction=\"out\"} 2000\n"
-	"modwall_flow_remote_bytes{device=\"meter-17\",remote=\"198.51.100.7\",direction=\"in\"} 1000\n"
-	"modwall_flow_remote_bytes{device=\"meter-17\",remote=\"2001:db8::1\",direction=\"out\"} 1000\n"
-	"modwall_flow_remote_bytes{device=\"meter-17\",remote=\"2001:db8::1\",direction=\"in\"} 500\n"
-	"modwall_flow_remote_bytes{device=\"quectel\",remote=\"0x0806\",direction=\"out\"} 120\n"
-	"modwall_flow_remote_bytes{device=\"quectel\",remote=\"0x0806\",direction=\"in\"} 60\n"
-	"modwall_flow_remote_bytes{device=\"quectel\",remote=\"198.51.100.53\",direction=\"out\"} 100\n"
-	"modwall_flow_remote_bytes{device=\"quectel\",remote=\"198.51.100.53\",direction=\"in\"} 0\n";
+	COUNTRY_HEAD
+	REMOTE_HEAD
+	"modwall_flow_remote_bytes{device=\"meter-17\",remote=\"198.51.100.7\",name=\"\",direction=\"out\"} 2000\n"
+	"modwall_flow_remote_bytes{device=\"meter-17\",remote=\"198.51.100.7\",name=\"\",direction=\"in\"} 1000\n"
+	"modwall_flow_remote_bytes{device=\"meter-17\",remote=\"2001:db8::1\",name=\"\",direction=\"out\"} 1000\n"
+	"modwall_flow_remote_bytes{device=\"meter-17\",remote=\"2001:db8::1\",name=\"\",direction=\"in\"} 500\n"
+	"modwall_flow_remote_bytes{device=\"quectel\",remote=\"0x0806\",name=\"\",direction=\"out\"} 120\n"
+	"modwall_flow_remote_bytes{device=\"quectel\",remote=\"0x0806\",name=\"\",direction=\"in\"} 60\n"
+	"modwall_flow_remote_bytes{device=\"quectel\",remote=\"198.51.100.53\",name=\"\",direction=\"out\"} 100\n"
+	"modwall_flow_remote_bytes{device=\"quectel\",remote=\"198.51.100.53\",name=\"\",direction=\"in\"} 0\n";
 
 static const char flow_table_text[] =
 	"# HELP modwall_flow_table_entries Flows in the flow table now, every device and class.\n"
@@ -415,7 +435,7 @@ static void test_flows_cap(void **state)
 	assert_int_equal(mw_metrics_render(&s, &st, &b), 0);
 	/* meter-17 is the busiest subject: its busiest remote is the one row kept */
 	assert_int_equal(count_lines(b.s, "modwall_flow_remote_bytes{"), 2);
-	assert_line(b.s, "modwall_flow_remote_bytes{device=\"meter-17\",remote=\"198.51.100.7\",direction=\"in\"} 1000");
+	assert_line(b.s, "modwall_flow_remote_bytes{device=\"meter-17\",remote=\"198.51.100.7\",name=\"\",direction=\"in\"} 1000");
 	assert_non_null(strstr(b.s, "modwall_discovered_devices{"));
 	assert_line(b.s, "modwall_series_limit_reached 1");
 	assert_line(b.s, "modwall_series_dropped_total 8");	/* 1 + 3 remote rows of 2 */
@@ -443,6 +463,196 @@ static void test_flows_cap(void **state)
 	assert_line(b.s, "modwall_series_dropped_total 39");
 	assert_line(b.s, "modwall_flow_table_entries 6");	/* never left out */
 	mw_sbuf_free(&b);
+}
+
+/* ---- countries and names, from flow records through the test country database ---- */
+
+static struct mw_flow_rec frec(uint32_t subject, int family, const char *addr, uint8_t proto,
+			       uint16_t port, uint64_t pout, uint64_t bout, uint64_t pin,
+			       uint64_t bin)
+{
+	struct mw_flow_rec r;
+
+	memset(&r, 0, sizeof(r));
+	r.k.subject = subject;
+	r.k.family = (uint8_t)family;
+	r.k.proto = proto;
+	r.k.port = port;
+	if (family)
+		assert_int_equal(inet_pton(family, addr, r.k.addr), 1);
+	r.v.packets[MW_FDIR_OUT] = pout;
+	r.v.bytes[MW_FDIR_OUT] = bout;
+	r.v.packets[MW_FDIR_IN] = pin;
+	r.v.bytes[MW_FDIR_IN] = bin;
+	return r;
+}
+
+static struct mw_learned learned(const char *addr, const char *name, uint64_t expires)
+{
+	struct mw_learned l;
+
+	memset(&l, 0, sizeof(l));
+	l.k.family = AF_INET;
+	assert_int_equal(inet_pton(AF_INET, addr, l.k.addr), 1);
+	snprintf(l.k.name, sizeof(l.k.name), "%s", name);
+	l.v.expires_ns = expires;
+	return l;
+}
+
+/*
+ * meter-17 (id 1) and quectel (id 2) in the networks of mkmmdb.pl:
+ * 198.18.0.0/16 DE, 198.18.5.0/24 AT, 198.19.0.0/17 JP, 2001:db8:1::/48
+ * DE, 203.0.113.128/25 US (registered country only), 192.0.2.0/24 no
+ * country. Learned names: 198.18.1.1 is broker.test (old.test ran out
+ * sooner), 198.18.5.9 dns.test.
+ */
+static struct mw_remote_info *country_snapshot(struct mw_msnap *s, struct mw_geo **geo)
+{
+	struct mw_flow_rec r[] = {
+		frec(1, AF_INET, "198.18.1.1", 17, 5001, 3, 300, 2, 200),
+		frec(1, AF_INET, "198.18.5.9", 17, 53, 1, 70, 1, 90),
+		frec(1, AF_INET, "198.19.0.5", 17, 123, 1, 90, 0, 0),
+		frec(1, AF_INET, "192.0.2.1", 17, 7, 1, 50, 0, 0),
+		frec(1, AF_INET6, "2001:db8:1::5", 17, 9, 1, 60, 1, 60),
+		frec(1, AF_INET, "198.18.1.1", 6, 443, 1, 100, 1, 1000),
+		frec(2, 0, NULL, 0, 0x0806, 1, 60, 1, 60),
+		frec(2, AF_INET, "203.0.113.200", 17, 5000, 2, 200, 0, 0),
+		frec(7, AF_INET, "198.18.1.1", 17, 1, 1, 1, 1, 1),	/* no such subject */
+	};
+	struct mw_learned *l = calloc(3, sizeof(*l));
+	struct mw_remote_info *ri;
+	char err[256];
+
+	assert_non_null(l);
+	l[0] = learned("198.18.1.1", "old.test", 1000);
+	l[1] = learned("198.18.5.9", "dns.test", 3000);
+	l[2] = learned("198.18.1.1", "broker.test", 2000);
+	if (geo)
+		assert_int_equal(mw_geo_open(GEO_DATA "/geo6.mmdb", geo, err, sizeof(err)), 0);
+	ri = mw_remote_info_new(geo ? *geo : NULL);
+	assert_non_null(ri);
+	mw_remote_info_set_names(ri, l, 3);
+	snapshot(s);
+	assert_int_equal(mw_metrics_flows(s, r, sizeof(r) / sizeof(r[0]), ri), 0);
+	return ri;
+}
+
+static void free_flows(struct mw_msnap *s, struct mw_remote_info *ri, struct mw_geo *geo)
+{
+	size_t i;
+
+	for (i = 0; i < s->nsubj; i++) {
+		free(s->subj[i].top);
+		free(s->subj[i].cc);
+	}
+	mw_remote_info_close(ri);
+	if (geo)
+		mw_geo_close(geo);
+}
+
+static const char country_text[] =
+	"# HELP modwall_flow_bytes Bytes of the flows of a device or class in the flow table now, "
+	"by direction (out: from the device, in: to it). A sum over the flows in the table: it "
+	"falls when idle flows are taken out (exported).\n"
+	"# TYPE modwall_flow_bytes gauge\n"
+	"modwall_flow_bytes{device=\"meter-17\",direction=\"out\"} 670\n"
+	"modwall_flow_bytes{device=\"meter-17\",direction=\"in\"} 1350\n"
+	"modwall_flow_bytes{device=\"quectel\",direction=\"out\"} 260\n"
+	"modwall_flow_bytes{device=\"quectel\",direction=\"in\"} 60\n"
+	COUNTRY_HEAD
+	"modwall_flow_country_bytes{device=\"meter-17\",country=\"\",direction=\"out\"} 50\n"
+	"modwall_flow_country_bytes{device=\"meter-17\",country=\"AT\",direction=\"out\"} 70\n"
+	"modwall_flow_country_bytes{device=\"meter-17\",country=\"AT\",direction=\"in\"} 90\n"
+	"modwall_flow_country_bytes{device=\"meter-17\",country=\"DE\",direction=\"out\"} 460\n"
+	"modwall_flow_country_bytes{device=\"meter-17\",country=\"DE\",direction=\"in\"} 1260\n"
+	"modwall_flow_country_bytes{device=\"meter-17\",country=\"JP\",direction=\"out\"} 90\n"
+	"modwall_flow_country_bytes{device=\"quectel\",country=\"\",direction=\"out\"} 60\n"
+	"modwall_flow_country_bytes{device=\"quectel\",country=\"\",direction=\"in\"} 60\n"
+	"modwall_flow_country_bytes{device=\"quectel\",country=\"US\",direction=\"out\"} 200\n"
+	REMOTE_HEAD
+	"modwall_flow_remote_bytes{device=\"meter-17\",remote=\"198.18.1.1\",name=\"broker.test\",direction=\"out\"} 400\n"
+	"modwall_flow_remote_bytes{device=\"meter-17\",remote=\"198.18.1.1\",name=\"broker.test\",direction=\"in\"} 1200\n"
+	"modwall_flow_remote_bytes{device=\"meter-17\",remote=\"198.18.5.9\",name=\"dns.test\",direction=\"out\"} 70\n"
+	"modwall_flow_remote_bytes{device=\"meter-17\",remote=\"198.18.5.9\",name=\"dns.test\",direction=\"in\"} 90\n"
+	"modwall_flow_remote_bytes{device=\"quectel\",remote=\"203.0.113.200\",name=\"\",direction=\"out\"} 200\n"
+	"modwall_flow_remote_bytes{device=\"quectel\",remote=\"203.0.113.200\",name=\"\",direction=\"in\"} 0\n"
+	"modwall_flow_remote_bytes{device=\"quectel\",remote=\"0x0806\",name=\"\",direction=\"out\"} 60\n"
+	"modwall_flow_remote_bytes{device=\"quectel\",remote=\"0x0806\",name=\"\",direction=\"in\"} 60\n";
+
+/* bytes by country (sums of the flows' bytes, "" for unknown and non-IP), and names */
+static void test_flow_countries(void **state)
+{
+	struct mw_mstate st = { .max_series = 10000, .flow_top = 2 };
+	struct mw_sbuf b = { 0 };
+	struct mw_remote_info *ri;
+	struct mw_geo *geo;
+	struct mw_msnap s;
+
+	(void)state;
+	ri = country_snapshot(&s, &geo);
+	assert_int_equal(s.subj[1].flows, 6);
+	assert_int_equal(s.subj[1].remotes, 5);
+	assert_int_equal(s.subj[2].flows, 2);
+	assert_int_equal(s.subj[0].flows, 0);
+	assert_int_equal(mw_metrics_render(&s, &st, &b), 0);
+	assert_section(b.s, "modwall_flow_bytes", "modwall_interface_packets_total",
+		       country_text);
+	assert_line(b.s, "modwall_series_limit_reached 0");
+	mw_sbuf_free(&b);
+	free_flows(&s, ri, geo);
+
+	/* no country database: no country rows, the names still there */
+	ri = country_snapshot(&s, NULL);
+	assert_int_equal(mw_metrics_render(&s, &st, &b), 0);
+	assert_int_equal(count_lines(b.s, "modwall_flow_country_bytes{"), 0);
+	assert_int_equal(count_lines(b.s, "# TYPE modwall_flow_country_bytes gauge"), 1);
+	assert_line(b.s, "modwall_flow_remote_bytes{device=\"meter-17\",remote=\"198.18.1.1\",name=\"broker.test\",direction=\"in\"} 1200");
+	mw_sbuf_free(&b);
+	free_flows(&s, ri, NULL);
+}
+
+/* a device's country rows are kept whole or left out whole, before any remote row */
+static void test_countries_cap(void **state)
+{
+	/* every subject, two with flow series, the vendor row: then country and remote rows */
+	const uint32_t base = FIXED_UP + 3 * 14 + 2 * 6 + 1;
+	struct mw_mstate st = { .max_series = base + 6 + 2, .flow_top = 2 };
+	struct mw_sbuf b = { 0 };
+	struct mw_remote_info *ri;
+	struct mw_geo *geo;
+	struct mw_msnap s;
+
+	(void)state;
+	ri = country_snapshot(&s, &geo);
+	/* meter-17's 6 country rows, not quectel's 3; meter-17's busiest remote */
+	assert_int_equal(mw_metrics_render(&s, &st, &b), 0);
+	assert_int_equal(count_lines(b.s, "modwall_flow_country_bytes{"), 6);
+	assert_int_equal(count_lines(b.s, "modwall_flow_country_bytes{device=\"meter-17\""), 6);
+	assert_int_equal(count_lines(b.s, "modwall_flow_remote_bytes{"), 2);
+	assert_int_equal(count_lines(b.s, "modwall_flow_remote_bytes{device=\"meter-17\",remote=\"198.18.1.1\""), 2);
+	assert_line(b.s, "modwall_series_limit_reached 1");
+	assert_line(b.s, "modwall_series_dropped_total 9");	/* quectel's 3, 3 remote rows of 2 */
+	mw_sbuf_free(&b);
+
+	/* one row less: meter-17's do not fit, quectel's 3 do, and one remote row */
+	st.max_series = base + 5;
+	st.series_dropped = 0;
+	assert_int_equal(mw_metrics_render(&s, &st, &b), 0);
+	assert_int_equal(count_lines(b.s, "modwall_flow_country_bytes{"), 3);
+	assert_int_equal(count_lines(b.s, "modwall_flow_country_bytes{device=\"quectel\""), 3);
+	assert_int_equal(count_lines(b.s, "modwall_flow_remote_bytes{"), 2);
+	assert_line(b.s, "modwall_series_dropped_total 12");	/* meter-17's 6, 3 remote rows */
+	mw_sbuf_free(&b);
+
+	/* no room past the subjects: every country and remote row left out */
+	st.max_series = base;
+	st.series_dropped = 0;
+	assert_int_equal(mw_metrics_render(&s, &st, &b), 0);
+	assert_int_equal(count_lines(b.s, "modwall_flow_country_bytes{"), 0);
+	assert_int_equal(count_lines(b.s, "modwall_flows{"), 2);
+	assert_line(b.s, "modwall_series_dropped_total 17");	/* 6 + 3 + 4 remote rows of 2 */
+	mw_sbuf_free(&b);
+	free_flows(&s, ri, geo);
 }
 
 /* the process_* families: what mw_proc_read() finds, rendered exactly */
@@ -550,6 +760,8 @@ int main(void)
 		cmocka_unit_test(test_series_cap),
 		cmocka_unit_test(test_render_flows),
 		cmocka_unit_test(test_flows_cap),
+		cmocka_unit_test(test_flow_countries),
+		cmocka_unit_test(test_countries_cap),
 		cmocka_unit_test(test_textfile),
 		cmocka_unit_test(test_process),
 	};

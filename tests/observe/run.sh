@@ -25,6 +25,9 @@ MAC_D=02:11:22:33:44:d1
 MAC_E=02:11:22:33:44:e1
 RATE=50
 BURST=10
+# MW_GEO_DB: the test country database (make observetest), 198.18.0.0/16 in DE
+GEO=()
+[ -n "${MW_GEO_DB:-}" ] && [ -f "$MW_GEO_DB" ] && GEO=(--geoip-db "$MW_GEO_DB")
 
 now() { date +%s.%N; }
 
@@ -258,7 +261,7 @@ test_events() {
 
 	# a fresh reader skips the rest of the backlog and shows new drops only
 	t0=$(date +%s)
-	timeout 25 "$MODWALL" -j events --count 5 > "$TMP/ev.json" 2>"$TMP/ev.err" &
+	timeout 25 "$MODWALL" -j "${GEO[@]}" events --count 5 > "$TMP/ev.json" 2>"$TMP/ev.err" &
 	pid=$!
 	MW_PIDS+=("$pid")
 	ping_until $pid "$D" 198.18.11.1
@@ -270,11 +273,18 @@ test_events() {
 	expect "events --json: 5 valid objects, each a decoded ping of meter-d" "$out" "5 True"
 	out=$(json_lines "$TMP/ev.json" 'abs(calendar.timegm(time.strptime(e["time"][:19], "%Y-%m-%dT%H:%M:%S")) - '"$t0"') < 60')
 	expect "events --json: times are wall clock" "$out" "5 True"
+	# the remote end of a ping the device sent (lan, XDP side): its destination
+	if [ ${#GEO[@]} = 0 ]; then
+		skip "events --json: the remote end's country" "no test country database (MW_GEO_DB)"
+	else
+		out=$(json_lines "$TMP/ev.json" 'e["name"] is None and e["country"] == "DE"')
+		expect "events --json: remote 198.18.11.1 has no name, country DE" "$out" "5 True"
+	fi
 	grep -q "^5 events shown" "$TMP/ev.err"
 	expect "events: summary on stderr" $? 0
 
 	# text mode, and SIGINT ends a stream cleanly
-	timeout 25 "$MODWALL" events > "$TMP/ev.txt" 2>"$TMP/evt.err" &
+	timeout 25 "$MODWALL" "${GEO[@]}" events > "$TMP/ev.txt" 2>"$TMP/evt.err" &
 	pid=$!
 	MW_PIDS+=("$pid")
 	sleep 0.5
@@ -289,8 +299,8 @@ test_events() {
 	kill -INT $pid
 	wait $pid
 	expect "events: SIGINT ends the stream with exit 0" $? 0
-	grep -q " gw-d meter-d drop len 98: $MAC_D > $GWD_MAC ipv4 198.18.11.2 > 198.18.11.1 icmp type 8 code 0" "$TMP/ev.txt"
-	expect "events: text line (time, interface, subject, reason, length, decode)" $? 0
+	grep -q " gw-d meter-d drop len 98: $MAC_D > $GWD_MAC ipv4 198.18.11.2 > 198.18.11.1 icmp type 8 code 0${GEO[0]:+ (DE)}\$" "$TMP/ev.txt"
+	expect "events: text line (time, interface, subject, reason, length, decode${GEO[0]:+, country})" $? 0
 	case "$(cat "$TMP/evt.err")" in
 	*" shown"*"; since load: emitted "*", suppressed "*", ring full "*) ok "events: counters printed on exit" ;;
 	*) bad "events: counters printed on exit" "$(cat "$TMP/evt.err")" ;;

@@ -189,6 +189,95 @@ static void test_truncated(void **state)
 	}
 }
 
+/* the remote end: destination of what a device sends, source of what goes to it */
+static void test_frame_remote(void **state)
+{
+	/* device -> gateway MAC (XDP on lan), 198.18.10.2 -> 198.18.20.7 */
+	static const uint8_t up[] = {
+		GW, DEV, 0x08, 0x00,
+		0x45, 0, 0, 28, 0, 0, 0x40, 0, 64, 17, 0, 0,
+		198, 18, 10, 2, 198, 18, 20, 7,
+		0x9c, 0x40, 0x13, 0x89, 0, 8, 0, 0,
+	};
+	/* gateway -> device (tc egress on lan, after de-NAT), 198.18.20.7 -> 198.18.10.2 */
+	static const uint8_t down[] = {
+		DEV, GW, 0x08, 0x00,
+		0x45, 0, 0, 28, 0, 0, 0x40, 0, 64, 17, 0, 0,
+		198, 18, 20, 7, 198, 18, 10, 2,
+		0x13, 0x89, 0x9c, 0x40, 0, 8, 0, 0,
+	};
+	/* a device to a group address, and a bridged frame between two others */
+	static const uint8_t group[] = {
+		0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb, DEV, 0x08, 0x00,
+		0x45, 0, 0, 28, 0, 0, 0x40, 0, 64, 17, 0, 0,
+		198, 18, 10, 2, 224, 0, 0, 251,
+		0x14, 0xe9, 0x14, 0xe9, 0, 8, 0, 0,
+	};
+	static const uint8_t bridged[] = {
+		DEV, 0x02, 0x00, 0x00, 0x00, 0x00, 0x99, 0x08, 0x00,
+		0x45, 0, 0, 28, 0, 0, 0x40, 0, 64, 17, 0, 0,
+		198, 18, 20, 7, 198, 18, 10, 2,
+		0x13, 0x89, 0x9c, 0x40, 0, 8, 0, 0,
+	};
+	static const uint8_t arp[] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, DEV, 0x08, 0x06,
+		0, 1, 0x08, 0, 6, 4, 0, 1,
+		DEV, 198, 18, 11, 2,
+		0, 0, 0, 0, 0, 0, 198, 18, 11, 1,
+	};
+	static const uint8_t gw[6] = { GW };
+	static const uint8_t far[4] = { 198, 18, 20, 7 }, mdns[4] = { 224, 0, 0, 251 };
+	struct mw_frame f;
+	const uint8_t *a;
+	int fam = 0;
+
+	(void)state;
+	mw_decode_frame(up, sizeof(up), &f);
+	a = mw_frame_remote(&f, MW_ROLE_LAN, gw, &fam);
+	assert_non_null(a);
+	assert_int_equal(fam, AF_INET);
+	assert_memory_equal(a, far, 4);
+	assert_null(mw_frame_remote(&f, MW_ROLE_LAN, NULL, &fam));	/* MAC not known */
+	assert_null(mw_frame_remote(&f, MW_ROLE_N3, gw, &fam));
+
+	mw_decode_frame(down, sizeof(down), &f);
+	a = mw_frame_remote(&f, MW_ROLE_LAN, gw, &fam);
+	assert_non_null(a);
+	assert_memory_equal(a, far, 4);
+	/* wan: always to the device, whatever the MACs */
+	a = mw_frame_remote(&f, MW_ROLE_WAN, NULL, &fam);
+	assert_non_null(a);
+	assert_memory_equal(a, far, 4);
+
+	mw_decode_frame(group, sizeof(group), &f);
+	a = mw_frame_remote(&f, MW_ROLE_LAN, gw, &fam);
+	assert_non_null(a);
+	assert_memory_equal(a, mdns, 4);
+
+	mw_decode_frame(bridged, sizeof(bridged), &f);
+	assert_null(mw_frame_remote(&f, MW_ROLE_LAN, gw, &fam));
+	mw_decode_frame(arp, sizeof(arp), &f);
+	assert_null(mw_frame_remote(&f, MW_ROLE_WAN, NULL, &fam));
+}
+
+/* what follows the summary in `modwall events` */
+static void test_remote_note(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(mw_remote_note("broker.test", "DE", buf, sizeof(buf)), 18);
+	assert_string_equal(buf, " (broker.test, DE)");
+	mw_remote_note("broker.test", "", buf, sizeof(buf));
+	assert_string_equal(buf, " (broker.test)");
+	mw_remote_note(NULL, "JP", buf, sizeof(buf));
+	assert_string_equal(buf, " (JP)");
+	mw_remote_note("", NULL, buf, sizeof(buf));
+	assert_string_equal(buf, "");
+	assert_int_equal(mw_remote_note(NULL, NULL, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+}
+
 static void test_event_rate(void **state)
 {
 	uint64_t r, b;
@@ -257,6 +346,8 @@ int main(void)
 		cmocka_unit_test(test_icmpv6),
 		cmocka_unit_test(test_arp_and_other),
 		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_frame_remote),
+		cmocka_unit_test(test_remote_note),
 		cmocka_unit_test(test_event_rate),
 		cmocka_unit_test(test_time),
 		cmocka_unit_test(test_names),

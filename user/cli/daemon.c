@@ -21,7 +21,7 @@ int cmd_daemon(int argc, char **argv)
 	ssize_t n;
 	int i, k = 0;
 
-	args = calloc((size_t)argc + 4, sizeof(*args));
+	args = calloc((size_t)argc + 6, sizeof(*args));
 	if (!args) {
 		mw_err("daemon: out of memory");
 		return MW_EXIT_FAIL;
@@ -33,6 +33,11 @@ int cmd_daemon(int argc, char **argv)
 		args[k++] = "--json";
 	if (mw_opts.quiet)
 		args[k++] = "--quiet";
+	/* the country database: policy country rules and the flow metrics */
+	if (mw_opts.geoip_db) {
+		args[k++] = "--geoip-db";
+		args[k++] = (char *)mw_opts.geoip_db;
+	}
 	for (i = 1; i < argc; i++)
 		args[k++] = argv[i];
 	args[k] = NULL;

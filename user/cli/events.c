@@ -6,6 +6,8 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include "cli.h"
+#include "netns.h"
+#include "remote_info.h"
 #include "ring.h"
 #include "values.h"
 
@@ -50,8 +52,52 @@ static int events_opt(const struct mw_opt *opt, const char *arg, void *ctx)
 	return 0;
 }
 
+/* Names and countries of the events' remote ends. */
+struct remotes {
+	struct mw_remote_info *ri;
+	uint64_t names_mono;	/* when the learned names were read */
+};
+
+#define NAMES_RETRY_NS	1000000000ull	/* a remote without a name: read again after 1 s */
+#define NAMES_MAX_AGE_NS	30000000000ull	/* and every 30 s: names change */
+
+/* The remote address of @f (dropped on @e's interface), or NULL. */
+static const uint8_t *event_remote(struct reader *r, const struct mw_event *e,
+				   const struct mw_frame *f, int *family)
+{
+	struct mw_ifnames *t = &r->ifc.t;
+	int i = mw_ifnames_slot(t, e->ifindex);
+
+	if (i < 0)
+		return NULL;
+	if (t->role[i] == MW_ROLE_LAN && t->mac_state[i] == MW_IFMAC_UNREAD)
+		t->mac_state[i] = mw_iface_hwaddr(t->ifindex[i], t->netns[i], t->mac[i]) ?
+				  MW_IFMAC_NONE : MW_IFMAC_OK;
+	return mw_frame_remote(f, t->role[i], t->mac_state[i] == MW_IFMAC_OK ? t->mac[i] : NULL,
+			       family);
+}
+
+static const char *remote_name(struct reader *r, struct remotes *x, int family,
+			       const uint8_t *addr)
+{
+	const char *name = mw_remote_name(x->ri, family, addr);
+	uint64_t age = mw_mono_ns() - x->names_mono;
+
+	if ((!name && age >= NAMES_RETRY_NS) || age >= NAMES_MAX_AGE_NS) {
+		x->names_mono = mw_mono_ns();
+		mw_remote_info_read_names(x->ri, &r->m);
+		name = mw_remote_name(x->ri, family, addr);
+	}
+	return name;
+}
+
 static int print_event(struct reader *r, const struct mw_event *e)
 {
+	struct remotes *x = r->ctx;
+	const char *rname = NULL;
+	const uint8_t *raddr;
+	char cc[3] = "", note[300];
+	int rfam = 0;
 	size_t cap = e->caplen < MW_EVENT_SNAP ? e->caplen : MW_EVENT_SNAP;
 	const char *ifname = ifn_get(&r->ifc, e->ifindex);
 	const char *subj = names_get(&r->nm, e->subject);
@@ -60,6 +106,12 @@ static int print_event(struct reader *r, const struct mw_event *e)
 
 	mw_decode_frame(e->data, cap, &f);
 	mw_frame_summary(&f, sum, sizeof(sum));
+	raddr = event_remote(r, e, &f, &rfam);
+	if (raddr) {
+		rname = remote_name(r, x, rfam, raddr);
+		if (mw_remote_country(x->ri, rfam, raddr, cc))
+			cc[0] = 0;
+	}
 	mw_format_iso((uint64_t)((int64_t)e->ts_ns + r->off), 6, when, sizeof(when));
 	if (mw_opts.json) {
 		struct json_object *o = json_object_new_object(), *vl = json_object_new_array();
@@ -108,6 +160,8 @@ static int print_event(struct reader *r, const struct mw_event *e)
 				f.later_frag ? "later" : "first"));
 		json_object_object_add(o, "truncated", json_object_new_boolean(f.truncated));
 		json_object_object_add(o, "summary", json_object_new_string(sum));
+		json_object_object_add(o, "name", str_or_null(rname));
+		json_object_object_add(o, "country", str_or_null(cc[0] ? cc : NULL));
 		mw_json_print(o);	/* a stream: one line per event */
 	} else {
 		char ifx[24], sx[16];
@@ -116,8 +170,9 @@ static int print_event(struct reader *r, const struct mw_event *e)
 			snprintf(ifx, sizeof(ifx), "ifindex:%u", e->ifindex);
 		if (!subj)
 			snprintf(sx, sizeof(sx), "#%u", e->subject);
-		printf("%s %s %s %s len %u: %s\n", when, ifname ? ifname : ifx, subj ? subj : sx,
-		       mw_reason_name(e->reason), e->len, sum);
+		mw_remote_note(rname, cc, note, sizeof(note));
+		printf("%s %s %s %s len %u: %s%s\n", when, ifname ? ifname : ifx, subj ? subj : sx,
+		       mw_reason_name(e->reason), e->len, sum, note);
 	}
 	errno = 0;
 	if (fflush(stdout) || ferror(stdout))
@@ -183,6 +238,7 @@ int cmd_events(int argc, char **argv)
 {
 	struct events_args a = { 0 };
 	struct reader r = { 0 };
+	struct remotes x = { 0 };
 	uint64_t before[MW_EV_NR] = { 0 }, after[MW_EV_NR] = { 0 };
 	int rc = MW_EXIT_FAIL, ix;
 
@@ -206,8 +262,15 @@ int cmd_events(int argc, char **argv)
 		goto out;
 	}
 	warn_if_off(&r);
+	x.ri = mw_remote_info_open(&r.m, mw_opts.geoip_db);
+	if (!x.ri) {
+		mw_err("events: out of memory");
+		goto out;
+	}
+	x.names_mono = mw_mono_ns();
 	mw_json_stream();
 	r.fn = print_event;
+	r.ctx = &x;
 	r.limit = a.count;
 	r.backlog = a.backlog;
 	mw_read_evstats(&r.m, before);
@@ -231,6 +294,7 @@ int cmd_events(int argc, char **argv)
 		mw_err("events: writing: %s", strerror(r.out_err));
 	rc = r.out_err && r.out_err != EPIPE ? MW_EXIT_FAIL : MW_EXIT_OK;
 out:
+	mw_remote_info_close(x.ri);
 	reader_close(&r);
 	return rc;
 }

@@ -358,6 +358,17 @@ int cmd_daemon(int argc, char **argv)
 		else
 			dlog("%s; discovered devices are exported with vendor \"unknown\"", err);
 	}
+	/* countries of remote addresses (flow metrics): one database for the daemon's life */
+	if (mw_geo_open(mw_opts.geoip_db, &d.geo, err, sizeof(err))) {
+		d.geo = NULL;
+		dlog("countries off (no modwall_flow_country_bytes): %s", err);
+	} else {
+		const struct mw_geo_info *gi = mw_geo_info(d.geo);
+
+		dlog("countries from %s%s%s (%s%s%s)", gi->path, gi->path6 ? " and " : "",
+		     gi->path6 ? gi->path6 : "", gi->type[0] ? gi->type : gi->backend_name,
+		     gi->build_date[0] ? ", built " : "", gi->build_date);
+	}
 
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
@@ -454,5 +465,7 @@ out:
 		close(sfd);
 	if (d.have_db)
 		mw_ieee_free(&d.db);
+	if (d.geo)
+		mw_geo_close(d.geo);
 	return rc;
 }

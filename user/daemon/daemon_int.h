@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <microhttpd.h>
 #include "flowexport.h"
+#include "geo.h"
 #include "health.h"
 #include "ieee.h"
 #include "dnslearn.h"
@@ -56,6 +57,7 @@ struct daemon {
 	struct mw_mstate st;
 	struct mw_ieee db;		/* vendor names of discovered devices */
 	int have_db;
+	struct mw_geo *geo;		/* countries of remote addresses; NULL: off */
 	int was_up;			/* -1 before the first reading */
 	int textfile_ok;		/* -1 before the first write */
 	char listen_url[128];

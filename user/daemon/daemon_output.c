@@ -7,10 +7,12 @@
 
 int collect(struct daemon *d, struct mw_sbuf *out)
 {
+	struct mw_mread_opts o = { .db = d->have_db ? &d->db : NULL, .geo = d->geo,
+				   .names = d->st.flow_top > 0 };
 	struct mw_msnap s;
 	int rc;
 
-	mw_metrics_read(mw_opts.pin_dir, d->have_db ? &d->db : NULL, &s);
+	mw_metrics_read(mw_opts.pin_dir, &o, &s);
 	if (s.up != d->was_up) {
 		if (!s.up)
 			dlog("pinned maps unavailable: %s", s.err);

@@ -9,6 +9,7 @@
 #include "flows.h"
 #include "metrics.h"
 #include "observe.h"
+#include "remote_info.h"
 #include "state.h"
 
 /* ---- reading the maps ---- */
@@ -142,12 +143,16 @@ void mw_msnap_free(struct mw_msnap *s)
 {
 	size_t i;
 
-	for (i = 0; s->subj && i < s->nsubj; i++)
+	for (i = 0; s->subj && i < s->nsubj; i++) {
 		free(s->subj[i].top);
+		free(s->subj[i].cc);
+	}
 	free(s->subj);
 	free(s->disc);
+	mw_remote_info_close(s->ri);
 	s->subj = NULL;
 	s->disc = NULL;
+	s->ri = NULL;
 	s->nsubj = s->ndisc = 0;
 }
 
@@ -206,20 +211,97 @@ static int cmp_remote(const void *a, const void *b)
 }
 
 /*
- * One subject's flows, recs[0..n) sorted by remote end: counts, sums and
- * its busiest remotes.
+ * Bytes by country while one subject's flows are summed: a cell per code
+ * (two of A-Z0-9, so the cells are in the codes' byte order) and one for
+ * "" before them; the cells in use are listed, and cleared when taken.
  */
-static int subject_flows(struct mw_msubj *o, const struct mw_flow_rec *recs, size_t n)
+#define CC_CELLS	(1 + 36 * 36)
+
+struct cc_acc {
+	uint64_t bytes[CC_CELLS][2];
+	uint16_t used[CC_CELLS];
+	uint32_t nused;
+};
+
+static int c36(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'Z')
+		return 10 + c - 'A';
+	return -1;
+}
+
+static void cc_add(struct cc_acc *a, const char *cc, const uint64_t bytes[2])
+{
+	int x = cc[0] ? c36(cc[0]) : -1, y = cc[0] ? c36(cc[1]) : -1;
+	unsigned cell = x >= 0 && y >= 0 && !cc[2] ? 1u + (unsigned)(x * 36 + y) : 0;
+
+	if (!a->bytes[cell][0] && !a->bytes[cell][1] && (bytes[0] || bytes[1]))
+		a->used[a->nused++] = (uint16_t)cell;
+	a->bytes[cell][0] += bytes[0];
+	a->bytes[cell][1] += bytes[1];
+}
+
+static int cmp_u16(const void *a, const void *b)
+{
+	uint16_t x = *(const uint16_t *)a, y = *(const uint16_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cc_take(struct cc_acc *a, struct mw_msubj *o)
+{
+	static const char digits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+	uint32_t i;
+
+	if (!a->nused)
+		return 0;
+	o->cc = calloc(a->nused, sizeof(*o->cc));
+	if (!o->cc)
+		return -ENOMEM;
+	qsort(a->used, a->nused, sizeof(a->used[0]), cmp_u16);
+	for (i = 0; i < a->nused; i++) {
+		struct mw_mcountry *c = &o->cc[o->ncc++];
+		unsigned cell = a->used[i];
+
+		if (cell) {
+			c->cc[0] = digits[(cell - 1) / 36];
+			c->cc[1] = digits[(cell - 1) % 36];
+		}
+		c->bytes[0] = a->bytes[cell][0];
+		c->bytes[1] = a->bytes[cell][1];
+		a->bytes[cell][0] = a->bytes[cell][1] = 0;
+	}
+	a->nused = 0;
+	return 0;
+}
+
+/*
+ * One subject's flows, recs[0..n) sorted by remote end: counts, sums, bytes
+ * by country (@acc: NULL without a country database) and its busiest
+ * remotes with their names.
+ */
+static int subject_flows(struct mw_msubj *o, const struct mw_flow_rec *recs, size_t n,
+			 const struct mw_remote_info *ri, struct cc_acc *acc)
 {
 	struct mw_mremote *rem = calloc(n, sizeof(*rem));
 	size_t i, nrem = 0;
+	uint32_t t;
 	int d;
 
 	if (!rem)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		if (!i || cmp_rec_remote(&recs[i - 1], &recs[i]))
-			mw_flow_remote(&recs[i].k, rem[nrem++].addr, sizeof(rem[0].addr));
+		if (!i || cmp_rec_remote(&recs[i - 1], &recs[i])) {
+			struct mw_mremote *r = &rem[nrem++];
+
+			mw_flow_remote(&recs[i].k, r->addr, sizeof(r->addr));
+			if (recs[i].k.family == AF_INET || recs[i].k.family == AF_INET6) {
+				r->family = recs[i].k.family;
+				memcpy(r->raw, recs[i].k.addr, sizeof(r->raw));
+			}
+		}
 		for (d = 0; d < 2; d++) {
 			rem[nrem - 1].bytes[d] += recs[i].v.bytes[d];
 			o->flow_packets[d] += recs[i].v.packets[d];
@@ -228,26 +310,79 @@ static int subject_flows(struct mw_msubj *o, const struct mw_flow_rec *recs, siz
 	}
 	o->flows = (uint32_t)n;
 	o->remotes = (uint32_t)nrem;
+	/* one country lookup per remote address */
+	for (i = 0; acc && i < nrem; i++) {
+		char cc[3] = "";
+
+		if (!rem[i].family || mw_remote_country(ri, rem[i].family, rem[i].raw, cc))
+			cc[0] = 0;
+		cc_add(acc, cc, rem[i].bytes);
+	}
+	if (acc && cc_take(acc, o)) {
+		free(rem);
+		return -ENOMEM;
+	}
 	qsort(rem, nrem, sizeof(*rem), cmp_remote);
 	o->ntop = nrem < MW_METRICS_FLOW_TOP_MAX ? (uint32_t)nrem : MW_METRICS_FLOW_TOP_MAX;
 	o->top = rem;
 	if (o->ntop < n) {	/* n >= 1: give back what is not kept; a failed shrink keeps all */
-		struct mw_mremote *t = realloc(rem, o->ntop * sizeof(*rem));
+		struct mw_mremote *p = realloc(rem, o->ntop * sizeof(*rem));
 
-		if (t)
-			o->top = t;
+		if (p)
+			o->top = p;
 	}
+	for (t = 0; t < o->ntop; t++)
+		if (o->top[t].family)
+			o->top[t].name = mw_remote_name(ri, o->top[t].family, o->top[t].raw);
 	return 0;
 }
 
-/* The flow table: per-subject sums and remotes, the table's own numbers. */
-static int read_flows(const struct mw_maps *m, uint32_t nsub, struct mw_msnap *s)
+int mw_metrics_flows(struct mw_msnap *s, struct mw_flow_rec *r, size_t n,
+		     const struct mw_remote_info *ri)
+{
+	struct cc_acc *acc = NULL;
+	int32_t *idx = NULL;
+	uint32_t nsub = 0;
+	size_t i, j, k;
+	int rc = 0;
+
+	for (k = 0; k < s->nsubj; k++)
+		if (s->subj[k].id >= nsub)
+			nsub = s->subj[k].id + 1;
+	idx = malloc((nsub ? nsub : 1) * sizeof(*idx));
+	if (mw_remote_have_countries(ri))
+		acc = calloc(1, sizeof(*acc));
+	if (!idx || (mw_remote_have_countries(ri) && !acc)) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < nsub; i++)
+		idx[i] = -1;
+	for (k = 0; k < s->nsubj; k++)
+		idx[s->subj[k].id] = (int32_t)k;
+	qsort(r, n, sizeof(*r), cmp_rec_remote);
+	/* flows of a subject no longer in the policy count in the table, not per device */
+	for (i = 0; i < n && !rc; i = j) {
+		uint32_t id = r[i].k.subject;
+
+		for (j = i; j < n && r[j].k.subject == id; j++)
+			;
+		if (id < nsub && idx[id] >= 0)
+			rc = subject_flows(&s->subj[idx[id]], &r[i], j - i, ri, acc);
+	}
+out:
+	free(acc);
+	free(idx);
+	return rc;
+}
+
+/* The flow table: per-subject sums, countries and remotes, the table's own numbers. */
+static int read_flows(const struct mw_maps *m, const struct mw_mread_opts *o, struct mw_msnap *s)
 {
 	struct mw_flow_rec *r = NULL;
 	struct mw_counter *miss = NULL;
 	uint64_t fs[MW_FS_NR];
-	int32_t *idx = NULL;
-	size_t i, j, k;
+	size_t i;
 	ssize_t n;
 	int rc;
 
@@ -257,11 +392,8 @@ static int read_flows(const struct mw_maps *m, uint32_t nsub, struct mw_msnap *s
 	s->flow_full = fs[MW_FS_FULL];
 	s->flow_max = m->max_flows;
 	miss = calloc(m->max_subjects, sizeof(*miss));
-	idx = malloc(nsub * sizeof(*idx));
-	if (!miss || !idx) {
-		rc = -ENOMEM;
-		goto out;
-	}
+	if (!miss)
+		return -ENOMEM;
 	rc = mw_flowmiss_read(m, miss);
 	if (rc)
 		goto out;
@@ -275,34 +407,30 @@ static int read_flows(const struct mw_maps *m, uint32_t nsub, struct mw_msnap *s
 		goto out;
 	}
 	s->flow_entries = (uint64_t)n;
-	for (i = 0; i < nsub; i++)
-		idx[i] = -1;
-	for (k = 0; k < s->nsubj; k++)
-		idx[s->subj[k].id] = (int32_t)k;
-	qsort(r, (size_t)n, sizeof(*r), cmp_rec_remote);
-	/* flows of a subject no longer in the policy count in the table, not per device */
-	for (i = 0; i < (size_t)n && !rc; i = j) {
-		uint32_t id = r[i].k.subject;
-
-		for (j = i; j < (size_t)n && r[j].k.subject == id; j++)
-			;
-		if (id < nsub && idx[id] >= 0)
-			rc = subject_flows(&s->subj[idx[id]], &r[i], j - i);
+	if (!n)
+		goto out;
+	s->ri = mw_remote_info_new(o ? o->geo : NULL);
+	if (!s->ri) {
+		rc = -ENOMEM;
+		goto out;
 	}
+	/* names are known or not: a table that cannot be read leaves them "" */
+	if (o && o->names)
+		mw_remote_info_read_names(s->ri, m);
+	rc = mw_metrics_flows(s, r, (size_t)n, s->ri);
 out:
 	free(r);
-	free(idx);
 	free(miss);
 	return rc;
 }
 
-int mw_metrics_read(const char *pin_dir, const struct mw_ieee *db, struct mw_msnap *s)
+int mw_metrics_read(const char *pin_dir, const struct mw_mread_opts *opts, struct mw_msnap *s)
 {
 	struct mw_subject_info *tab = NULL;
 	struct mw_counter *cnt = NULL;
 	struct mw_iface ifs[MW_MAX_IFACES];
 	struct mw_counter ifc[MW_MAX_IFACES * MW_NR_REASONS];
-	struct disc_list dl = { .db = db };
+	struct disc_list dl = { .db = opts ? opts->db : NULL };
 	struct mw_disc_entry *de = NULL;
 	struct mw_config cfg;
 	ssize_t nd;
@@ -372,7 +500,7 @@ int mw_metrics_read(const char *pin_dir, const struct mw_ieee *db, struct mw_msn
 		goto fail;
 
 	what = MW_MAP_FLOWS;
-	rc = read_flows(&m, nsub, s);
+	rc = read_flows(&m, opts, s);
 	if (rc)
 		goto fail;
 

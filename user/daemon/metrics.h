@@ -25,9 +25,19 @@
  *   modwall_flow_remotes{device}                distinct remote addresses among them
  *   modwall_flow_packets{device,direction}      their packets, direction "out" or "in"
  *   modwall_flow_bytes{device,direction}        their bytes
- *   modwall_flow_remote_bytes{device,remote,direction}
+ *   modwall_flow_country_bytes{device,country,direction}
+ *        their bytes by the country of the remote address ("DE"; "" when
+ *        the database does not know it, and for non-IP flows, so a
+ *        subject's rows add up to its modwall_flow_bytes): one series per
+ *        country and direction with bytes. None without a country
+ *        database (the daemon opens --geoip-db, else Debian's, at start).
+ *   modwall_flow_remote_bytes{device,remote,name,direction}
  *        the subject's busiest remotes (--flow-top N, bytes both ways)
- *        and their bytes. The flow families are gauges: they sum the
+ *        and their bytes; name: the DNS name the remote was learned as
+ *        (mw_dns, the answer that lasts longest), "" when none; a reading
+ *        with remote rows reads mw_dns whole (at most its 65536 pairs,
+ *        in batches), one label per row, so no series are added. The flow
+ *        families are gauges: they sum the
  *        flows in the table now, and a flow taken out (exported after
  *        its idle time) leaves the sums. Only subjects with flows in the
  *        table have them; they give way with the subject's series.
@@ -61,10 +71,13 @@
  * series; the per-subject families give way first: subjects are ranked by
  * packets, then bytes (both summed over reasons), then id, and the lowest
  * are left out whole. Discovered-vendor rows go next, fewest devices first.
+ * Then the country rows of modwall_flow_country_bytes: a subject's rows
+ * are shown whole or not at all, the busiest subjects' first (a subject
+ * whose rows do not fit leaves room for a later, smaller one).
  * The remote rows of modwall_flow_remote_bytes come last and go first:
  * every shown subject's busiest remote before any subject's second, and
- * so on; a subject left out takes its remote rows with it (they are not
- * counted as dropped then, only the subject's own series are).
+ * so on; a subject left out takes its country and remote rows with it
+ * (they are not counted as dropped then, only the subject's own series are).
  * The families that do not grow with the policy are never left out.
  */
 #ifndef MW_METRICS_H
@@ -72,6 +85,9 @@
 
 struct mw_radius_stats;
 struct mw_flowexp_stats;
+struct mw_flow_rec;
+struct mw_geo;
+struct mw_remote_info;
 struct mw_proc;
 struct mw_dnslearn_stats;
 
@@ -93,6 +109,15 @@ struct mw_dnslearn_stats;
 struct mw_mremote {
 	char addr[48];			/* "198.18.0.1", "fd00::1", or an EtherType "0x0806" */
 	uint64_t bytes[2];		/* by enum mw_fdir */
+	uint8_t family;			/* AF_INET, AF_INET6; 0: not IP */
+	uint8_t raw[16];		/* the address */
+	const char *name;		/* learned name (in mw_msnap.ri); NULL: none */
+};
+
+/* A subject's flow bytes with the remotes of one country. */
+struct mw_mcountry {
+	char cc[3];			/* "DE"; "": not known, or not IP */
+	uint64_t bytes[2];		/* by enum mw_fdir; not both 0 */
 };
 
 struct mw_msubj {
@@ -109,6 +134,8 @@ struct mw_msubj {
 	uint64_t flow_bytes[2];
 	struct mw_mremote *top;		/* busiest remotes first (bytes both ways, then */
 	uint32_t ntop;			/* address), at most MW_METRICS_FLOW_TOP_MAX */
+	struct mw_mcountry *cc;		/* by code, "" first; none without a database */
+	uint32_t ncc;
 };
 
 struct mw_miface {
@@ -139,6 +166,7 @@ struct mw_msnap {
 	uint64_t flow_max;		/* its size */
 	uint64_t flow_full;		/* MW_FS_FULL */
 	struct mw_counter flow_missed;	/* mw_flowmiss summed over subjects */
+	struct mw_remote_info *ri;	/* the learned names the top rows point into */
 	struct timespec t0;		/* CLOCK_MONOTONIC at the start of the reading */
 	struct timespec wall;		/* CLOCK_REALTIME, the same moment */
 };
@@ -158,12 +186,28 @@ struct mw_mstate {
 	const struct mw_dnslearn_stats *dns;	/* NULL: no DNS learner */
 };
 
+/* What a reading looks up besides the pinned maps; every member optional. */
+struct mw_mread_opts {
+	const struct mw_ieee *db;	/* vendor names of discovered devices */
+	const struct mw_geo *geo;	/* countries of remote addresses (country rows) */
+	int names;			/* read the learned names (name of the top rows) */
+};
+
 /*
- * Read the pinned maps under @pin_dir. @db (optional) names the vendors of
- * discovered devices; it must outlive @s. Returns 0, or a negative errno
- * with s->up 0 and s->err set (the snapshot still renders).
+ * Read the pinned maps under @pin_dir. @o->db and @o->geo must outlive
+ * @s. Returns 0, or a negative errno with s->up 0 and s->err set (the
+ * snapshot still renders).
  */
-int mw_metrics_read(const char *pin_dir, const struct mw_ieee *db, struct mw_msnap *s);
+int mw_metrics_read(const char *pin_dir, const struct mw_mread_opts *o, struct mw_msnap *s);
+
+/*
+ * The flow families of @s's subjects from the flow records @recs (@n, in
+ * any order: sorted here), with the names and countries @ri knows (NULL:
+ * none): what mw_metrics_read does with the flow table. @ri must outlive
+ * @s; records of subjects not in @s are skipped. 0 or -ENOMEM.
+ */
+int mw_metrics_flows(struct mw_msnap *s, struct mw_flow_rec *recs, size_t n,
+		     const struct mw_remote_info *ri);
 void mw_msnap_free(struct mw_msnap *s);
 
 /* Render @s; updates st->series_dropped. Returns 0 or -ENOMEM. */

@@ -162,8 +162,19 @@ static void flow_device(struct mw_sbuf *b, const char *name, const struct mw_msu
 	mw_sbuf_printf(b, "\"");
 }
 
+/* Rows of modwall_flow_country_bytes: one per country and direction with bytes. */
+static uint64_t country_rows(const struct mw_msubj *o)
+{
+	uint64_t n = 0;
+	uint32_t c;
+
+	for (c = 0; c < o->ncc; c++)
+		n += (o->cc[c].bytes[0] != 0) + (o->cc[c].bytes[1] != 0);
+	return n;
+}
+
 static void flow_families(struct mw_sbuf *b, const struct mw_msnap *s, const uint8_t *keep,
-			  const uint32_t *rkeep)
+			  const uint8_t *ckeep, const uint32_t *rkeep)
 {
 	static const char *const dirs[2] = { "out", "in" };
 	size_t i;
@@ -209,9 +220,29 @@ static void flow_families(struct mw_sbuf *b, const struct mw_msnap *s, const uin
 			}
 		}
 	}
+	family(b, "modwall_flow_country_bytes", "gauge",
+	       "Bytes of the flows of a device or class in the flow table now, by the country "
+	       "of the remote address (\"\": not in the country database, or not IP) and "
+	       "direction; only rows with bytes. A sum over the flows in the table: it falls "
+	       "when idle flows are taken out (exported).");
+	for (i = 0; i < s->nsubj; i++) {
+		const struct mw_msubj *o = &s->subj[i];
+
+		for (t = 0; keep[i] && ckeep[i] && t < o->ncc; t++)
+			for (d = 0; d < 2; d++) {
+				if (!o->cc[t].bytes[d])
+					continue;
+				flow_device(b, "modwall_flow_country_bytes", o);
+				mw_sbuf_printf(b, ",country=\"");
+				mw_sbuf_label(b, o->cc[t].cc);
+				mw_sbuf_printf(b, "\",direction=\"%s\"} %llu\n", dirs[d],
+					       (unsigned long long)o->cc[t].bytes[d]);
+			}
+	}
 	family(b, "modwall_flow_remote_bytes", "gauge",
 	       "Bytes exchanged with one of the busiest remote addresses of a device or class "
-	       "(--flow-top), by direction, summed over its flows in the table now.");
+	       "(--flow-top), by direction, summed over its flows in the table now; name: the "
+	       "DNS name the address was learned as, \"\" when none.");
 	for (i = 0; i < s->nsubj; i++) {
 		const struct mw_msubj *o = &s->subj[i];
 
@@ -220,6 +251,8 @@ static void flow_families(struct mw_sbuf *b, const struct mw_msnap *s, const uin
 				flow_device(b, "modwall_flow_remote_bytes", o);
 				mw_sbuf_printf(b, ",remote=\"");
 				mw_sbuf_label(b, o->top[t].addr);
+				mw_sbuf_printf(b, "\",name=\"");
+				mw_sbuf_label(b, o->top[t].name ? o->top[t].name : "");
 				mw_sbuf_printf(b, "\",direction=\"%s\"} %llu\n", dirs[d],
 					       (unsigned long long)o->top[t].bytes[d]);
 			}
@@ -281,7 +314,7 @@ static void iface_family(struct mw_sbuf *b, const struct mw_msnap *s, int bytes)
 int mw_metrics_render(const struct mw_msnap *s, struct mw_mstate *st, struct mw_sbuf *b)
 {
 	static const char *const outcome[3] = { "emitted", "suppressed", "ring_full" };
-	uint8_t *keep = NULL, *dkeep = NULL;
+	uint8_t *keep = NULL, *dkeep = NULL, *ckeep = NULL;
 	uint32_t *rkeep = NULL, top, pos;
 	uint64_t fixed, budget, dropped = 0, used;
 	struct rank *rk = NULL;
@@ -304,12 +337,14 @@ int mw_metrics_render(const struct mw_msnap *s, struct mw_mstate *st, struct mw_
 
 	keep = calloc(s->nsubj ? s->nsubj : 1, 1);
 	dkeep = calloc(s->ndisc ? s->ndisc : 1, 1);
+	ckeep = calloc(s->nsubj ? s->nsubj : 1, 1);
 	rkeep = calloc(s->nsubj ? s->nsubj : 1, sizeof(*rkeep));
 	order = calloc(s->nsubj ? s->nsubj : 1, sizeof(*order));
 	rk = calloc((s->nsubj > s->ndisc ? s->nsubj : s->ndisc) + 1, sizeof(*rk));
-	if (!keep || !dkeep || !rkeep || !order || !rk) {
+	if (!keep || !dkeep || !ckeep || !rkeep || !order || !rk) {
 		free(keep);
 		free(dkeep);
+		free(ckeep);
 		free(rkeep);
 		free(order);
 		free(rk);
@@ -349,6 +384,20 @@ int mw_metrics_render(const struct mw_msnap *s, struct mw_mstate *st, struct mw_
 			dropped++;
 		}
 	}
+	/* country rows: a shown subject's all or none, busiest subjects first */
+	for (i = 0; i < s->nsubj; i++) {
+		size_t x = order[i];
+		uint64_t cost = country_rows(&s->subj[x]);
+
+		if (!keep[x] || !cost)
+			continue;
+		if (used + cost <= budget) {
+			ckeep[x] = 1;
+			used += cost;
+		} else {
+			dropped += cost;
+		}
+	}
 	/* remote rows: every shown subject's busiest remote, then every second one, ... */
 	top = st->flow_top < MW_METRICS_FLOW_TOP_MAX ? st->flow_top : MW_METRICS_FLOW_TOP_MAX;
 	for (pos = 0; pos < top; pos++)
@@ -379,7 +428,7 @@ int mw_metrics_render(const struct mw_msnap *s, struct mw_mstate *st, struct mw_
 		subject_family(b, s, keep, 0);
 		subject_family(b, s, keep, 1);
 		tunnel_families(b, s, keep);
-		flow_families(b, s, keep, rkeep);
+		flow_families(b, s, keep, ckeep, rkeep);
 		iface_family(b, s, 0);
 		iface_family(b, s, 1);
 
@@ -422,6 +471,7 @@ int mw_metrics_render(const struct mw_msnap *s, struct mw_mstate *st, struct mw_
 	}
 	free(keep);
 	free(dkeep);
+	free(ckeep);
 	free(rkeep);
 
 	if (st->reload_enabled) {

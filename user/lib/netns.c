@@ -10,6 +10,9 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "netns.h"
@@ -110,4 +113,40 @@ int mw_netns_check(const struct mw_iface *v, const char *ifname, char *err, size
 int mw_netns_other(const struct mw_iface *v)
 {
 	return mw_iface_foreign(v) ? mw_netns_open(v->netns) : -1;
+}
+
+/* A socket lives in the namespace it was made in: make it there, ask it here. */
+int mw_iface_hwaddr(uint32_t ifindex, uint32_t netns, uint8_t mac[6])
+{
+	struct ifreq ifr;
+	int fd, rc = 0;
+
+	if (netns && netns != mw_netns_ino()) {
+		int nsfd = mw_netns_open(netns), home;
+
+		if (nsfd < 0)
+			return -ENOENT;
+		home = mw_netns_enter(nsfd);
+		close(nsfd);
+		if (home < 0)
+			return -EPERM;
+		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			rc = -errno;
+		mw_netns_leave(home);
+	} else {
+		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			rc = -errno;
+	}
+	if (rc)
+		return rc;
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_ifindex = (int)ifindex;
+	if (ioctl(fd, SIOCGIFNAME, &ifr) || ioctl(fd, SIOCGIFHWADDR, &ifr))
+		rc = -errno;
+	else
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	close(fd);
+	return rc;
 }

@@ -25,5 +25,11 @@ int mw_netns_other(const struct mw_iface *v);
 int mw_netns_enter(int nsfd);
 /* Go back (and close @home); -1 is a no-op. */
 void mw_netns_leave(int home);
+/*
+ * The MAC of interface @ifindex of network namespace @netns (an inode as
+ * struct mw_iface keeps it; 0: the caller's), read there. 0, or -errno
+ * (-ENOENT: the namespace is gone).
+ */
+int mw_iface_hwaddr(uint32_t ifindex, uint32_t netns, uint8_t mac[6]);
 
 #endif /* MW_NETNS_H */

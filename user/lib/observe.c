@@ -228,6 +228,8 @@ int mw_ifnames_load(const struct mw_maps *m, struct mw_ifnames *t)
 		if (!v.ifindex)
 			continue;
 		t->ifindex[t->n] = v.ifindex;
+		t->role[t->n] = v.role;
+		t->netns[t->n] = v.netns;
 		memcpy(t->name[t->n], v.name, MW_IFNAME_LEN);
 		t->name[t->n][MW_IFNAME_LEN - 1] = 0;
 		t->n++;
@@ -235,14 +237,21 @@ int mw_ifnames_load(const struct mw_maps *m, struct mw_ifnames *t)
 	return 0;
 }
 
-const char *mw_ifnames_find(const struct mw_ifnames *t, uint32_t ifindex)
+int mw_ifnames_slot(const struct mw_ifnames *t, uint32_t ifindex)
 {
 	int i;
 
 	for (i = 0; t && i < t->n; i++)
 		if (t->ifindex[i] == ifindex)
-			return t->name[i];
-	return NULL;
+			return i;
+	return -1;
+}
+
+const char *mw_ifnames_find(const struct mw_ifnames *t, uint32_t ifindex)
+{
+	int i = mw_ifnames_slot(t, ifindex);
+
+	return i < 0 ? NULL : t->name[i];
 }
 
 /* Frame decoder. */
@@ -534,4 +543,47 @@ int mw_frame_summary(const struct mw_frame *f, char *buf, size_t len)
 	if (f->truncated)
 		add(buf, len, &pos, " [truncated]");
 	return pos;
+}
+
+/* The remote end of a dropped frame. */
+
+const uint8_t *mw_frame_remote(const struct mw_frame *f, int role, const uint8_t *ifmac,
+			       int *family)
+{
+	int to_device;
+
+	if (!f->family || f->ethertype == 0x0806 || !f->l2_ok)
+		return NULL;
+	switch (role) {
+	case MW_ROLE_WAN:
+		to_device = 1;
+		break;
+	case MW_ROLE_LAN:
+		if (!ifmac)
+			return NULL;
+		if (!memcmp(f->src, ifmac, 6))
+			to_device = 1;		/* the gateway sent it: tc egress */
+		else if (!memcmp(f->dst, ifmac, 6) || (f->dst[0] & 1))
+			to_device = 0;		/* a device sent it: XDP */
+		else
+			return NULL;
+		break;
+	default:
+		return NULL;
+	}
+	*family = f->family;
+	return to_device ? f->saddr : f->daddr;
+}
+
+int mw_remote_note(const char *name, const char *cc, char *buf, size_t len)
+{
+	int n = name && *name, c = cc && *cc;
+
+	if (n && c)
+		return snprintf(buf, len, " (%s, %s)", name, cc);
+	if (n || c)
+		return snprintf(buf, len, " (%s)", n ? name : cc);
+	if (len)
+		buf[0] = 0;
+	return 0;
 }

@@ -71,11 +71,19 @@ struct mw_ifnames {
 	int n;
 	uint32_t ifindex[MW_MAX_IFACES];
 	char name[MW_MAX_IFACES][MW_IFNAME_LEN];
+	uint8_t role[MW_MAX_IFACES];		/* enum mw_role */
+	uint32_t netns[MW_MAX_IFACES];		/* the loader's namespace (struct mw_iface) */
+	uint8_t mac[MW_MAX_IFACES][6];		/* the interface's own MAC ... */
+	uint8_t mac_state[MW_MAX_IFACES];	/* ... MW_IFMAC_*: left to the caller to read */
 };
+
+enum { MW_IFMAC_UNREAD, MW_IFMAC_OK, MW_IFMAC_NONE };
 
 int mw_ifnames_load(const struct mw_maps *m, struct mw_ifnames *t);
 /* The name, or NULL when no attached interface has @ifindex. */
 const char *mw_ifnames_find(const struct mw_ifnames *t, uint32_t ifindex);
+/* Its index in @t, or -1. */
+int mw_ifnames_slot(const struct mw_ifnames *t, uint32_t ifindex);
 
 /*
  * A decoded frame. Decoding stops where the captured bytes end; fields
@@ -116,5 +124,28 @@ const char *mw_proto_name(uint8_t proto);
  * Returns what snprintf returns.
  */
 int mw_frame_summary(const struct mw_frame *f, char *buf, size_t len);
+
+/*
+ * The remote end of a dropped frame (its address; *@family AF_INET or
+ * AF_INET6), seen from the device it was attributed to: the source of a
+ * frame going to the device (interface role @role wan, or the tc egress
+ * side of a lan interface), the destination of one the device sent (the
+ * XDP side of a lan interface). A drop event does not say which side of a
+ * lan interface dropped it; the frame does, by the interface's own MAC
+ * @ifmac: the gateway sends with it as the source, and a device sends to
+ * it, or to a group address. NULL when there is no remote address: not IP
+ * (ARP included), an n3 interface (the frame is the tunnel's outer one),
+ * or a lan frame whose side cannot be told (@ifmac NULL: not known; or a
+ * bridged frame with neither MAC the interface's).
+ */
+const uint8_t *mw_frame_remote(const struct mw_frame *f, int role, const uint8_t *ifmac,
+			       int *family);
+
+/*
+ * What is known of a remote end, for after a frame summary: " (broker.test,
+ * DE)", " (broker.test)", " (DE)", or "" when neither (@name, @cc NULL or
+ * empty). Returns what snprintf returns.
+ */
+int mw_remote_note(const char *name, const char *cc, char *buf, size_t len);
 
 #endif /* MW_USER_OBSERVE_H */

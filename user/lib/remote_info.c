@@ -11,7 +11,8 @@
 struct mw_remote_info {
 	struct mw_learned *l;	/* sorted by address, then longest-lasting first */
 	size_t n;
-	struct mw_geo *geo;
+	const struct mw_geo *geo;
+	struct mw_geo *own_geo;	/* opened here: closed with @ri */
 };
 
 static int cmp_learned(const void *a, const void *b)
@@ -29,23 +30,46 @@ static int cmp_learned(const void *a, const void *b)
 	return strcmp(x->k.name, y->k.name);
 }
 
-struct mw_remote_info *mw_remote_info_open(const struct mw_maps *m, const char *geoip_db)
+struct mw_remote_info *mw_remote_info_new(const struct mw_geo *geo)
 {
 	struct mw_remote_info *ri = calloc(1, sizeof(*ri));
-	ssize_t n;
+
+	if (ri)
+		ri->geo = geo;
+	return ri;
+}
+
+void mw_remote_info_set_names(struct mw_remote_info *ri, struct mw_learned *l, size_t n)
+{
+	free(ri->l);
+	ri->l = l;
+	ri->n = l ? n : 0;
+	if (ri->n > 1)
+		qsort(ri->l, ri->n, sizeof(*ri->l), cmp_learned);
+}
+
+int mw_remote_info_read_names(struct mw_remote_info *ri, const struct mw_maps *m)
+{
+	struct mw_learned *l = NULL;
+	ssize_t n = mw_dns_read(m, &l);
+
+	if (n < 0)
+		return (int)n;
+	mw_remote_info_set_names(ri, l, (size_t)n);
+	return 0;
+}
+
+struct mw_remote_info *mw_remote_info_open(const struct mw_maps *m, const char *geoip_db)
+{
+	struct mw_remote_info *ri = mw_remote_info_new(NULL);
+	char err[256];
 
 	if (!ri)
 		return NULL;
-	n = mw_dns_read(m, &ri->l);
-	ri->n = n > 0 ? (size_t)n : 0;
-	if (ri->n)
-		qsort(ri->l, ri->n, sizeof(*ri->l), cmp_learned);
-	{
-		char err[256];
-
-		if (mw_geo_open(geoip_db, &ri->geo, err, sizeof(err)))
-			ri->geo = NULL;	/* countries unknown */
-	}
+	mw_remote_info_read_names(ri, m);	/* none readable: names unknown */
+	if (mw_geo_open(geoip_db, &ri->own_geo, err, sizeof(err)))
+		ri->own_geo = NULL;	/* countries unknown */
+	ri->geo = ri->own_geo;
 	return ri;
 }
 
@@ -54,8 +78,8 @@ void mw_remote_info_close(struct mw_remote_info *ri)
 	if (!ri)
 		return;
 	free(ri->l);
-	if (ri->geo)
-		mw_geo_close(ri->geo);
+	if (ri->own_geo)
+		mw_geo_close(ri->own_geo);
 	free(ri);
 }
 

@@ -12,6 +12,8 @@
 #include "maps.h"
 
 struct mw_remote_info;
+struct mw_geo;
+struct mw_learned;
 
 /*
  * Read the learned names of @m, and open the country database @geoip_db
@@ -19,6 +21,18 @@ struct mw_remote_info;
  * only when out of memory.
  */
 struct mw_remote_info *mw_remote_info_open(const struct mw_maps *m, const char *geoip_db);
+/*
+ * No names yet, and the country database @geo that the caller opened and
+ * keeps open (NULL: countries unknown); for a reader that opens the
+ * database once and reads the names again and again. NULL when out of
+ * memory.
+ */
+struct mw_remote_info *mw_remote_info_new(const struct mw_geo *geo);
+/* Read the learned names of @m again: 0, or -errno (the names read before are kept). */
+int mw_remote_info_read_names(struct mw_remote_info *ri, const struct mw_maps *m);
+/* Use the names of @l (@n entries, malloc'd: @ri frees them) instead of those it had. */
+void mw_remote_info_set_names(struct mw_remote_info *ri, struct mw_learned *l, size_t n);
+/* Closes the database only when mw_remote_info_open opened it. */
 void mw_remote_info_close(struct mw_remote_info *ri);
 
 /* The name of an address (family AF_INET/AF_INET6), or NULL. */

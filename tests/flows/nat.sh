@@ -239,7 +239,7 @@ test_sort_top_since() {
 	expect "flows --since 5x: exit 2" $? 2
 	"$MODWALL" flows phone >"$TMP/table"
 	expect "flows table: header" "$(head -1 "$TMP/table" | tr -s ' ')" \
-		"DEVICE REMOTE PROTO PORT PKTS_OUT BYTES_OUT PKTS_IN BYTES_IN DROPPED FIRST_SEEN LAST_SEEN"
+		"DEVICE REMOTE NAME CC PROTO PORT PKTS_OUT BYTES_OUT PKTS_IN BYTES_IN DROPPED FIRST_SEEN LAST_SEEN"
 	"$MODWALL" flows cams | grep -q "^cams/$MAC_CAM " && ok "flows table: a class flow is CLASS/MAC" ||
 		bad "flows table" "no cams/$MAC_CAM row"
 }

@@ -10,10 +10,13 @@
 # Loads maps sized for DEVICES devices (default 1000000; generic XDP on a
 # veth in a namespace), applies a policy of that many devices by MAC (as
 # tests/bench/apply.sh writes them) plus two vendor classes and a
-# rate-limited policy, then runs show, show -j, stats, stats -j and
+# rate-limited policy, an allow-list, IMEI devices bound to addresses and
+# a TAC table, then runs show, show -j, stats, stats -j and
 # stats --all -j with each binary given, RUNS times each (default 3):
 # median wall clock and the largest maximum RSS (/usr/bin/time). With two
 # binaries, their outputs of every command are compared byte for byte.
+# PRETTY=1 adds show -p, show --tac and stats --all -p; KEEP=DIR keeps the
+# outputs there (out.COMMAND.BINARY).
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/lib.sh"
@@ -34,14 +37,18 @@ trap 'exit 130' INT TERM
 RUNS=${RUNS:-3}
 DEVICES=${DEVICES:-1000000}
 
+# a gateway and one device (d0000006, observed: it has counters and flows)
 NS=${MW_PREFIX}-breadout
+DEV=${MW_PREFIX}-breadout-dev
 mw_ns "$NS"
-nsx "$NS" ip link add b0 type veth peer name b1
-nsx "$NS" ip link set b0 up
-nsx "$NS" ip link set b1 up
+mw_ns "$DEV"
+mw_link "$NS" b0 198.18.9.1 "$DEV" b1 198.18.9.2 02:4d:00:00:00:06
 
 {
-	echo 'policy slow { rate 50 pps burst 20 }'
+	echo 'policy slow { rate 50 pps 256 kbit burst 20 }'
+	printf 'policy broker {\n allow udp to 198.18.100.10 port 5001\n allow tcp to 198.18.100.0/24 port 80-90\n}\n'
+	echo 'device tracker-1 imei 356938035643809 policy broker'
+	echo 'device tracker-2 imei 356938035643817 policy slow'
 	echo 'class quectel vendor "Quectel" policy observe'
 	echo 'class fibocom vendor "Fibocom Wireless" policy slow'
 	awk -v n="$DEVICES" 'BEGIN {
@@ -63,7 +70,11 @@ fi
 
 median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
+nsx "$NS" "$MODWALL" bind 356938035643809 198.18.3.2 fd00::3:2 198.18.64.0/20 >/dev/null
+send "$DEV" 198.18.9.1 5 >/dev/null
+printf '35693803,Some Maker "quoted"\n' > "$TMP/tac.csv"
 CMDS=("show" "show -j" "stats" "stats -j" "stats --all -j")
+[ "${PRETTY:-0}" = 1 ] && CMDS+=("show -p" "show -j --tac $TMP/tac.csv" "stats --all -p")
 echo "modwall show/stats: $DEVICES devices, $(nproc) CPUs, $RUNS runs per command"
 printf '%-16s' command
 for b in "${!BINS[@]}"; do
@@ -91,6 +102,7 @@ for c in "${!CMDS[@]}"; do
 	done
 	echo
 done
+[ -n "${KEEP:-}" ] && mkdir -p "$KEEP" && cp "$TMP"/out.* "$KEEP"/
 if [ "${#BINS[@]}" -gt 1 ]; then
 	for c in "${!CMDS[@]}"; do
 		if cmp -s "$TMP/out.$c.0" "$TMP/out.$c.1"; then

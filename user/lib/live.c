@@ -15,12 +15,12 @@ struct walk {
 	int layout;		/* ip_fn: its key layout */
 };
 
-static void emit_tab(const struct mw_slot *h, unsigned bits, int prefixes, struct walk *w)
+static void emit_slots(const struct mw_slot *h, size_t n, int prefixes, struct walk *w)
 {
 	struct mw_live_ident e;
 	size_t x;
 
-	for (x = 0; x < (1ul << bits); x++) {
+	for (x = 0; x < n; x++) {
 		if (!(h[x].key & MW_SLOT_VALID) || (prefixes && !h[x].v.id))
 			continue;
 		memset(&e, 0, sizeof(e));
@@ -30,6 +30,45 @@ static void emit_tab(const struct mw_slot *h, unsigned bits, int prefixes, struc
 		e.bits = prefixes ? (int)((h[x].key >> 48) & 0x3f) : 48;
 		w->fn(&e, w->ctx);
 	}
+}
+
+struct tab_walk {
+	struct walk *w;
+	int prefixes;
+};
+
+static void tab_sink(void *ctx, uint32_t first, uint32_t cnt, const void *vals)
+{
+	struct tab_walk *t = ctx;
+
+	(void)first;
+	emit_slots(vals, cnt, t->prefixes, t->w);
+}
+
+/*
+ * One generation's half of a table: from the mapping when there is one,
+ * else read in batches (a read-only fd cannot be mapped, and a copy of
+ * both halves is 256 MiB at a million devices).
+ */
+static int emit_tab(int fd, const struct mw_slot *mapped, unsigned bits, int prefixes,
+		    struct walk *w)
+{
+	struct tab_walk t = { w, prefixes };
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (mapped) {
+		emit_slots(mapped + ((size_t)w->gen << bits), 1ul << bits, prefixes, w);
+		return 0;
+	}
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	for (bits = 0; (2u << bits) < info.max_entries; bits++)
+		;
+	if ((2u << bits) != info.max_entries)
+		return -EPROTO;
+	return mw_map_read_range(fd, w->gen << bits, 1u << bits, sizeof(struct mw_slot),
+				 tab_sink, &t);
 }
 
 /* MAC (gen in bits 48+), IMEI and vendor prefix (gen in bit 63) spill maps */
@@ -108,19 +147,18 @@ static int ip_fn(const void *key, const void *val, void *ctx)
 	return 0;
 }
 
-int mw_live_idents(struct mw_maps *m, unsigned gen, mw_live_fn fn, void *ctx)
+int mw_live_idents(const struct mw_maps *m, unsigned gen, mw_live_fn fn, void *ctx)
 {
 	struct walk w = { .gen = gen, .fn = fn, .ctx = ctx };
 	const size_t vs = sizeof(struct mw_subject);
 	int rc;
 
-	rc = mw_maps_tables(m, NULL, 0);
-	if (rc)
-		return rc;
-	emit_tab(m->mactab_m + ((size_t)gen << m->mac_bits), m->mac_bits, 0, &w);
-	emit_tab(m->ouitab_m + ((size_t)gen << m->oui_bits), m->oui_bits, 1, &w);
+	rc = emit_tab(m->mactab, m->mactab_m, m->mac_bits, 0, &w);
+	if (!rc)
+		rc = emit_tab(m->ouitab, m->ouitab_m, m->oui_bits, 1, &w);
 	w.kind = MW_LIVE_MAC;
-	rc = mw_map_scan(m->mac, sizeof(__u64), vs, u64_fn, &w);
+	if (!rc)
+		rc = mw_map_scan(m->mac, sizeof(__u64), vs, u64_fn, &w);
 	w.kind = MW_LIVE_IMEI;
 	if (!rc)
 		rc = mw_map_scan(m->imei, sizeof(__u64), vs, u64_fn, &w);

@@ -81,6 +81,8 @@ int mw_map_read_range(int fd, uint32_t first, uint32_t n, size_t vsz, mw_sink_fn
 
 /* All @n values (@vsz bytes each) of an array map into @out. */
 int mw_read_array(int fd, uint32_t n, size_t vsz, void *out);
+/* Values [@first, @first + @n) of an array map into @out. */
+int mw_read_array_range(int fd, uint32_t first, uint32_t n, size_t vsz, void *out);
 
 /* Per-CPU counter cells [0, @n) of @fd, summed over CPUs into @out. */
 int mw_read_counters(const struct mw_maps *m, int fd, uint32_t n, struct mw_counter *out);

@@ -96,9 +96,14 @@ static void copy_sink(void *ctx, uint32_t first, uint32_t cnt, const void *vals)
 
 int mw_read_array(int fd, uint32_t n, size_t vsz, void *out)
 {
+	return mw_read_array_range(fd, 0, n, vsz, out);
+}
+
+int mw_read_array_range(int fd, uint32_t first, uint32_t n, size_t vsz, void *out)
+{
 	struct copy_ctx c = { out, vsz };
 
-	return mw_map_read(fd, n, vsz, copy_sink, &c);
+	return mw_map_read_range(fd, first, n, vsz, copy_sink, &c);
 }
 
 struct sum_ctx {

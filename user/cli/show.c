@@ -52,7 +52,15 @@ static int show_opt(const struct mw_opt *opt, const char *arg, void *ctx)
 	return 0;
 }
 
-static int tac_cmp(const void *a, const void *b);
+/* by TAC, then by line: a lookup finds a TAC's first line */
+static int tac_cmp(const void *a, const void *b)
+{
+	const struct tac_entry *x = a, *y = b;
+
+	if (x->tac != y->tac)
+		return x->tac < y->tac ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
 
 static int load_tac(const char *path, struct tac_entry **out, size_t *n)
 {
@@ -105,16 +113,6 @@ static int load_tac(const char *path, struct tac_entry **out, size_t *n)
 	if (*n)
 		qsort(*out, *n, sizeof(**out), tac_cmp);
 	return 0;
-}
-
-/* by TAC, then by line: a lookup finds a TAC's first line */
-static int tac_cmp(const void *a, const void *b)
-{
-	const struct tac_entry *x = a, *y = b;
-
-	if (x->tac != y->tac)
-		return x->tac < y->tac ? -1 : 1;
-	return x->line < y->line ? -1 : x->line > y->line;
 }
 
 static const char *tac_maker(const struct tac_entry *t, size_t n, uint64_t body)
@@ -363,7 +361,7 @@ static void subject(struct out_ctx *o, uint32_t i, const struct mw_tunnel *tun)
 }
 
 /* Subjects at a time: their mw_tunnels cells are read (and summed over CPUs) by the chunk. */
-#define SHOW_CHUNK	4096
+#define SHOW_CHUNK	65536
 
 int cmd_show(int argc, char **argv)
 {

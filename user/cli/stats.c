@@ -99,40 +99,18 @@ static int take(const struct mw_maps *m, struct snap *s)
 	return 0;
 }
 
-/* Subjects read at a time by a single report. */
-#define STATS_CHUNK	4096
-
-/* Subjects [first, first + n) of a report. */
-struct rows {
-	uint32_t first, n;
-	const struct mw_counter *c, *p;	/* n * MW_NR_REASONS; p: the previous reading */
-	const struct mw_counter *miss;	/* n */
-	const struct mw_tunnel *tun;	/* n, or NULL */
-};
+/*
+ * Subjects read at a time by a single report: their counters, then the
+ * table-full misses and tunnel cells of the ones listed (the span from the
+ * first to the last of them).
+ */
+#define STATS_CHUNK	16384
 
 struct chunk_buf {
 	struct mw_counter c[STATS_CHUNK * MW_NR_REASONS];
 	struct mw_counter miss[STATS_CHUNK];
 	struct mw_tunnel tun[STATS_CHUNK];
 };
-
-/* A single report's next rows, from the maps. 0 or -errno. */
-static int read_rows(const struct mw_maps *m, struct chunk_buf *b, uint32_t first, uint32_t n,
-		     struct rows *r)
-{
-	int rc = mw_sum_percpu(m->counters, m->ncpus, first * MW_NR_REASONS, n * MW_NR_REASONS,
-			       b->c);
-
-	if (!rc)
-		rc = mw_read_array_range(m->flowmiss, first, n, sizeof(*b->miss), b->miss);
-	if (rc)
-		return rc;
-	*r = (struct rows){ first, n, b->c, NULL, b->miss, b->tun };
-	/* devices inside GTP-U tunnels: a failed read leaves them out, as if never seen */
-	if (mw_fold_tunnels(m->tunnels, m->ncpus, first, n, b->tun))
-		r->tun = NULL;
-	return 0;
-}
 
 static void reasons_jw(struct mw_jw *w, const struct mw_counter *c, const struct mw_counter *p,
 		       double secs)
@@ -196,29 +174,48 @@ static int nonzero(const struct mw_counter *c)
 	return 0;
 }
 
-/* Subjects seen in GTP-U tunnels, for the table after the totals. */
-struct tun_rows {
-	struct {
-		uint32_t id;
-		struct mw_tunnel t;
-	} *v;
-	size_t n, cap;
-};
-
-static void tun_row(struct tun_rows *t, uint32_t id, const struct mw_tunnel *tun)
+/* Is subject @i a row of the report? */
+static int listed(const struct mw_subject_info *tab, uint32_t i, const struct mw_counter *c,
+		  const char *only, int all)
 {
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		void *p = realloc(t->v, cap * sizeof(*t->v));
+	if (tab[i].kind == MW_KIND_FREE)
+		return 0;
+	if (only)
+		return !strcmp(only, tab[i].name);
+	return all || !i || nonzero(c);
+}
 
-		if (!p)
-			return;		/* the text table loses rows, the counters stand */
-		t->v = p;
-		t->cap = cap;
+/*
+ * The table of subjects seen in GTP-U tunnels (text, after the totals):
+ * every subject of the report's selection with G-PDUs, listed or not.
+ */
+static int tunnel_table(const struct mw_maps *m, const struct mw_subject_info *tab,
+			uint32_t nsubj, const char *only, struct mw_tunnel *tun)
+{
+	int heading = 0, rc;
+
+	for (uint32_t first = 0; first < nsubj; first += STATS_CHUNK) {
+		uint32_t n = nsubj - first < STATS_CHUNK ? nsubj - first : STATS_CHUNK;
+
+		rc = mw_fold_tunnels(m->tunnels, m->ncpus, first, n, tun);
+		if (rc)
+			return rc;
+		for (uint32_t i = first; i < first + n; i++) {
+			const struct mw_tunnel *t = &tun[i - first];
+			char peer[64];
+
+			if (tab[i].kind == MW_KIND_FREE || !t->frames ||
+			    (only && strcmp(only, tab[i].name)))
+				continue;
+			if (!heading++)
+				printf("\n%-24s %12s %-39s %-9s %s\n", "IN GTP-U TUNNELS", "G-PDUS",
+				       "LAST PEER", "DIRECTION", "TEID");
+			printf("%-24s %12llu %-39s %-9s 0x%08x\n", tab[i].name,
+			       (unsigned long long)t->frames, mw_tunnel_peer(t, peer, sizeof(peer)),
+			       mw_dir_name(t->dir), t->teid);
+		}
 	}
-	t->v[t->n].id = id;
-	t->v[t->n].t = *tun;
-	t->n++;
+	return 0;
 }
 
 /*
@@ -233,7 +230,6 @@ static int report(const struct mw_maps *m, const struct mw_subject_info *tab,
 {
 	struct mw_counter total[MW_NR_REASONS] = { 0 }, ptotal[MW_NR_REASONS] = { 0 };
 	struct chunk_buf *buf = NULL;
-	struct tun_rows tr = { NULL, 0, 0 };
 	struct mw_jw w;
 	long long nflows = 0;
 	unsigned gen = m->ctlm->gen & 1;
@@ -247,17 +243,42 @@ static int report(const struct mw_maps *m, const struct mw_subject_info *tab,
 	}
 	for (uint32_t first = 0; first < cur->nsubj; first += STATS_CHUNK) {
 		uint32_t n = cur->nsubj - first < STATS_CHUNK ? cur->nsubj - first : STATS_CHUNK;
-		struct rows rs;
+		uint32_t lo = UINT32_MAX, hi = 0, base = 0;
+		const struct mw_counter *cc, *pc, *miss;
+		const struct mw_tunnel *tun = NULL;
 
 		if (buf) {
-			rc = read_rows(m, buf, first, n, &rs);
+			rc = mw_sum_percpu(m->counters, m->ncpus, first * MW_NR_REASONS,
+					   n * MW_NR_REASONS, buf->c);
 			if (rc)
 				break;
+			cc = buf->c;
+			pc = NULL;
 		} else {
-			/* devices inside GTP-U tunnels: totals, so not in the --interval rates */
-			rs = (struct rows){ first, n, &cur->subj[(size_t)first * MW_NR_REASONS],
-					    prev ? &prev->subj[(size_t)first * MW_NR_REASONS] : NULL,
-					    &cur->miss[first], NULL };
+			cc = &cur->subj[(size_t)first * MW_NR_REASONS];
+			pc = prev ? &prev->subj[(size_t)first * MW_NR_REASONS] : NULL;
+		}
+		for (i = first; i < first + n; i++)
+			if (listed(tab, i, &cc[(size_t)(i - first) * MW_NR_REASONS], only, all)) {
+				lo = lo == UINT32_MAX ? i : lo;
+				hi = i;
+			}
+		if (buf) {
+			/* buf->miss[k], buf->tun[k]: subject base + k */
+			if (lo <= hi && mw_opts.json)
+				rc = mw_read_array_range(m->flowmiss, lo, hi - lo + 1,
+							 sizeof(*buf->miss), buf->miss);
+			if (rc)
+				break;
+			miss = buf->miss;
+			base = lo;
+			/* devices inside GTP-U tunnels: a failed read leaves them out */
+			if (lo <= hi && !mw_fold_tunnels(m->tunnels, m->ncpus, lo, hi - lo + 1,
+							 buf->tun))
+				tun = buf->tun;
+		} else {
+			/* rates: devices inside GTP-U tunnels are totals, so not here */
+			miss = cur->miss;
 		}
 		if (!first && mw_opts.json) {
 			mw_json_begin(&w);
@@ -271,13 +292,13 @@ static int report(const struct mw_maps *m, const struct mw_subject_info *tab,
 			printf(" %14s %8s\n", prev ? "bits/s" : "bytes", "FLOWS");
 		}
 		for (i = first; i < first + n; i++) {
-			const struct mw_counter *c = &rs.c[(size_t)(i - first) * MW_NR_REASONS];
-			const struct mw_counter *p = rs.p ? &rs.p[(size_t)(i - first) * MW_NR_REASONS]
-							  : NULL;
-			const struct mw_tunnel *tun = rs.tun ? &rs.tun[i - first] : NULL;
+			const struct mw_counter *c = &cc[(size_t)(i - first) * MW_NR_REASONS];
+			const struct mw_counter *p = pc ? &pc[(size_t)(i - first) * MW_NR_REASONS]
+							: NULL;
 			const char *kind = tab[i].kind == MW_KIND_CLASS ? "class" :
 					   tab[i].kind == MW_KIND_DEVICE ? "device" : "-";
 			const char *action = i == 0 ? "default" : mw_action_name(tab[i].action[gen]);
+			const struct mw_tunnel *t;
 
 			for (r = 0; r < MW_NR_REASONS; r++) {
 				total[r].packets += c[r].packets;
@@ -288,15 +309,10 @@ static int report(const struct mw_maps *m, const struct mw_subject_info *tab,
 				}
 			}
 			nflows += cur->flows[i];
-			if (tab[i].kind == MW_KIND_FREE)
+			if (i < lo || i > hi || !listed(tab, i, c, only, all))
 				continue;
-			if (only && strcmp(only, tab[i].name))
-				continue;
-			if (tun && tun->frames && !mw_opts.json)
-				tun_row(&tr, i, tun);
-			if (!only && !all && i && !nonzero(c))
-				continue;
-			if (tun && tun->frames)
+			t = tun && tun[i - base].frames ? &tun[i - base] : NULL;
+			if (t)
 				ntun++;
 			if (!mw_opts.json) {
 				row(tab[i].name, kind, action, c, p, secs, cur->flows[i]);
@@ -312,20 +328,19 @@ static int report(const struct mw_maps *m, const struct mw_subject_info *tab,
 			mw_jw_kint(&w, "flows", cur->flows[i]);
 			mw_jw_key(&w, "flows_table_full");
 			mw_jw_object(&w);
-			mw_jw_kint(&w, "packets", (int64_t)rs.miss[i - first].packets);
-			mw_jw_kint(&w, "bytes", (int64_t)rs.miss[i - first].bytes);
+			mw_jw_kint(&w, "packets", (int64_t)miss[i - base].packets);
+			mw_jw_kint(&w, "bytes", (int64_t)miss[i - base].bytes);
 			mw_jw_end(&w);
-			if (tun && tun->frames) {
+			if (t) {
 				mw_jw_key(&w, "tunnel");
-				mw_tunnel_jw(&w, tun);
+				mw_tunnel_jw(&w, t);
 			}
 			mw_jw_end(&w);
 		}
 	}
-	free(buf);
 	if (rc) {
+		free(buf);
 		mw_err("stats: reading counters: %s", strerror(-rc));
-		free(tr.v);
 		return -1;
 	}
 	if (mw_opts.json) {
@@ -337,18 +352,10 @@ static int report(const struct mw_maps *m, const struct mw_subject_info *tab,
 		printf(" %14s %8s\n", "--------------", "--------");
 		row("total", "", "", total, prev ? ptotal : NULL, secs, nflows);
 	}
-	for (size_t k = 0; ntun && k < tr.n; k++) {
-		const struct mw_tunnel *t = &tr.v[k].t;
-		char peer[64];
-
-		if (!k)
-			printf("\n%-24s %12s %-39s %-9s %s\n", "IN GTP-U TUNNELS", "G-PDUS",
-			       "LAST PEER", "DIRECTION", "TEID");
-		printf("%-24s %12llu %-39s %-9s 0x%08x\n", tab[tr.v[k].id].name,
-		       (unsigned long long)t->frames, mw_tunnel_peer(t, peer, sizeof(peer)),
-		       mw_dir_name(t->dir), t->teid);
-	}
-	free(tr.v);
+	/* a listed subject was seen in a tunnel: the table of all that were */
+	if (ntun && !mw_opts.json)
+		tunnel_table(m, tab, cur->nsubj, only, buf->tun);
+	free(buf);
 	if (mw_opts.json) {
 		mw_jw_key(&w, "interfaces");
 		mw_jw_array(&w);

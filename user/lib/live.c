@@ -2,6 +2,7 @@
 /* The live policy's identity entries: see live.h. */
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <bpf/bpf.h>
@@ -32,30 +33,20 @@ static void emit_slots(const struct mw_slot *h, size_t n, int prefixes, struct w
 	}
 }
 
-struct tab_walk {
-	struct walk *w;
-	int prefixes;
-};
-
-static void tab_sink(void *ctx, uint32_t first, uint32_t cnt, const void *vals)
-{
-	struct tab_walk *t = ctx;
-
-	(void)first;
-	emit_slots(vals, cnt, t->prefixes, t->w);
-}
-
 /*
  * One generation's half of a table: from the mapping when there is one,
- * else read in batches (a read-only fd cannot be mapped, and a copy of
+ * else read by the chunk (a read-only fd cannot be mapped, and a copy of
  * both halves is 256 MiB at a million devices).
  */
+#define TAB_CHUNK	(1u << 18)	/* slots: 4 MiB */
+
 static int emit_tab(int fd, const struct mw_slot *mapped, unsigned bits, int prefixes,
 		    struct walk *w)
 {
-	struct tab_walk t = { w, prefixes };
 	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
+	__u32 len = sizeof(info), n, k;
+	struct mw_slot *buf;
+	int rc = 0;
 
 	if (mapped) {
 		emit_slots(mapped + ((size_t)w->gen << bits), 1ul << bits, prefixes, w);
@@ -67,8 +58,19 @@ static int emit_tab(int fd, const struct mw_slot *mapped, unsigned bits, int pre
 		;
 	if ((2u << bits) != info.max_entries)
 		return -EPROTO;
-	return mw_map_read_range(fd, w->gen << bits, 1u << bits, sizeof(struct mw_slot),
-				 tab_sink, &t);
+	n = 1u << bits;
+	buf = malloc((n < TAB_CHUNK ? n : TAB_CHUNK) * sizeof(*buf));
+	if (!buf)
+		return -ENOMEM;
+	for (k = 0; k < n && !rc; k += TAB_CHUNK) {
+		uint32_t cnt = n - k < TAB_CHUNK ? n - k : TAB_CHUNK;
+
+		rc = mw_read_array_range(fd, (w->gen << bits) + k, cnt, sizeof(*buf), buf);
+		if (!rc)
+			emit_slots(buf, cnt, prefixes, w);
+	}
+	free(buf);
+	return rc;
 }
 
 /* MAC (gen in bits 48+), IMEI and vendor prefix (gen in bit 63) spill maps */

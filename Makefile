@@ -45,10 +45,10 @@ DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev bpftool libelf-dev zlib1g-
 
 # user/lib: the library (maps, loader, policy, compile, apply, bindings,
 # registry, MUD); user/cli: the modwall command; user/daemon: modwalld.
-# user/cli/out.c (diagnostics, JSON, option tables) and values.c (option
-# values) serve both programs.
-LIB_SRCS    := $(sort $(wildcard user/lib/*.c)) user/cli/out.c user/cli/values.c
-CLI_SRCS    := $(filter-out user/cli/out.c user/cli/values.c,$(sort $(wildcard user/cli/*.c)))
+# user/cli/out.c (diagnostics, JSON, option tables), jsonw.c (the streaming
+# JSON writer) and values.c (option values) serve both programs.
+LIB_SRCS    := $(sort $(wildcard user/lib/*.c)) user/cli/out.c user/cli/values.c user/cli/jsonw.c
+CLI_SRCS    := $(filter-out user/cli/out.c user/cli/values.c user/cli/jsonw.c,$(sort $(wildcard user/cli/*.c)))
 DAEMON_SRCS := $(filter-out user/daemon/modwalld.c,$(sort $(wildcard user/daemon/*.c)))
 LIB_OBJS    := $(LIB_SRCS:%.c=$(O)/%.o)
 CLI_OBJS    := $(CLI_SRCS:%.c=$(O)/%.o)
@@ -56,7 +56,7 @@ DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(O)/%.o)
 ASAN_LIB_OBJS := $(LIB_SRCS:%.c=$(O)/asan/%.o) $(DAEMON_SRCS:%.c=$(O)/asan/%.o)
 
 UNIT_TESTS := $(O)/tests/test_addr $(O)/tests/test_file $(O)/tests/test_geo $(O)/tests/test_ieee $(O)/tests/test_policy $(O)/tests/test_mud $(O)/tests/test_observe $(O)/tests/test_metrics $(O)/tests/test_radius \
-	      $(O)/tests/test_dns $(O)/tests/test_namecache $(O)/tests/test_suggest
+	      $(O)/tests/test_dns $(O)/tests/test_namecache $(O)/tests/test_suggest $(O)/tests/test_jsonw
 PKT_TESTS  := $(O)/tests/test_pkt $(O)/tests/test_tables $(O)/tests/test_registry $(O)/tests/test_gtp \
 	      $(O)/tests/test_flows
 FUZZ_SECONDS ?= 60

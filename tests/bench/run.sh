@@ -9,7 +9,8 @@
 #      a bare drop and nftables doing the same jobs
 #   4. map memory of the 1M-device load, at this machine's CPUs and at 64
 #   5. where the time goes: perf profile of modwall by source line
-#   6. tests/bench/apply.sh and tests/bench/rate.sh, when present
+#   6. tests/bench/apply.sh and tests/bench/rate.sh, when present, and
+#      tests/bench/readout.sh (show and stats with 1M devices)
 #   7. flows: ns/pkt with flows off and on (a tagged device, a vendor-class
 #      member; warm and with 64k remotes), and the tc egress program beside
 #      a bare tc program (tests/bench/bare_tc.bpf.c)
@@ -163,6 +164,9 @@ if [ -f "$ROOT/tests/bench/rate.sh" ]; then
 else
 	na "tests/bench/rate.sh is not there"
 fi
+echo
+DEVICES=$([ "$QUICK" = 1 ] && echo 100000 || echo 1000000) \
+	bash "$ROOT/tests/bench/readout.sh" "$MODWALL" || na "readout.sh failed (exit $?)"
 
 section "7. Flows: cost with flows off and on, tc egress"
 if [ -z "$XB" ]; then

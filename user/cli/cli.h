@@ -55,6 +55,16 @@ void mw_print_diag(const struct mw_diag *d, const char *kind);
  */
 void mw_json_print(struct json_object *obj);
 /*
+ * The same value written as it goes (struct mw_jw, jsonw.h): begin counts
+ * it as the command's value, so validate and open everything first, as an
+ * error after it can no longer be a JSON value; end writes the newline
+ * and returns 0 when the value came out whole. After an error value the
+ * writer discards everything.
+ */
+struct mw_jw;
+void mw_json_begin(struct mw_jw *w);
+int mw_json_end(struct mw_jw *w);
+/*
  * The command streams (stats --interval, events): one value per line
  * (NDJSON) whatever --pretty says, and an error after some values ends the
  * stream as its last line.

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "jsonw.h"
 #include "modwall.h"
 #include "policy.h"
 
@@ -102,6 +103,25 @@ void mw_json_print(struct json_object *obj)
 		out.values++;
 	}
 	json_object_put(obj);
+}
+
+void mw_json_begin(struct mw_jw *w)
+{
+	if (out.error) {
+		mw_jw_init(w, NULL, 0);
+		return;
+	}
+	mw_jw_init(w, stdout, mw_opts.pretty && !out.stream);
+	out.values++;
+}
+
+int mw_json_end(struct mw_jw *w)
+{
+	int rc = mw_jw_error(w);
+
+	if (w->f)
+		putchar('\n');
+	return rc;
 }
 
 void mw_json_stream(void)

@@ -14,27 +14,11 @@
 #include "compile.h"
 #include "file.h"
 #include "ieee.h"
+#include "jsonw.h"
 #include "policy.h"
 #include "live.h"
 #include "state.h"
 #include "tunnels.h"
-
-struct show_subj {
-	struct json_object *ids;
-	int nprefix[3];
-};
-
-static void add_ident(struct show_subj *ss, uint32_t id, uint32_t nsub, const char *what,
-		      const char *val)
-{
-	struct json_object *o;
-
-	if (id >= nsub)
-		return;
-	o = json_object_new_object();
-	json_object_object_add(o, what, json_object_new_string(val));
-	json_object_array_add(ss[id].ids, o);
-}
 
 /*
  * TAC -> maker: an optional operator-supplied table (no TAC database ships
@@ -42,6 +26,7 @@ static void add_ident(struct show_subj *ss, uint32_t id, uint32_t nsub, const ch
  */
 struct tac_entry {
 	unsigned tac;
+	unsigned line;		/* order in the file: the first line of a TAC wins */
 	char maker[96];
 };
 
@@ -65,6 +50,16 @@ static int show_opt(const struct mw_opt *opt, const char *arg, void *ctx)
 		break;
 	}
 	return 0;
+}
+
+/* by TAC, then by line: a lookup finds a TAC's first line */
+static int tac_cmp(const void *a, const void *b)
+{
+	const struct tac_entry *x = a, *y = b;
+
+	if (x->tac != y->tac)
+		return x->tac < y->tac ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
 }
 
 static int load_tac(const char *path, struct tac_entry **out, size_t *n)
@@ -106,6 +101,7 @@ static int load_tac(const char *path, struct tac_entry **out, size_t *n)
 			*out = realloc(*out, cap * sizeof(**out));
 		}
 		(*out)[*n].tac = (unsigned)tac;
+		(*out)[*n].line = (unsigned)lineno;
 		mw_escape((*out)[*n].maker, sizeof((*out)[*n].maker), end + 1, strlen(end + 1));
 		for (char *c = (*out)[*n].maker; *c; c++)
 			if (*c == ',')
@@ -114,76 +110,274 @@ static int load_tac(const char *path, struct tac_entry **out, size_t *n)
 	}
 	fclose(f);
 	free(text);
+	if (*n)
+		qsort(*out, *n, sizeof(**out), tac_cmp);
 	return 0;
 }
 
 static const char *tac_maker(const struct tac_entry *t, size_t n, uint64_t body)
 {
 	unsigned tac = (unsigned)(body / 1000000);
-	size_t i;
+	size_t lo = 0, hi = n;
 
-	for (i = 0; i < n; i++)
-		if (t[i].tac == tac)
-			return t[i].maker;
-	return NULL;
+	while (lo < hi) {		/* the first entry not below @tac */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t[mid].tac < tac)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && t[lo].tac == tac ? t[lo].maker : NULL;
 }
 
-struct live_ctx {
-	struct show_subj *ss;
-	uint32_t nsub;
-	const struct tac_entry *tacs;
-	size_t ntac;
+/*
+ * The live generation's identity entries, grouped by subject: a compact
+ * record each (a million devices: 24 MiB), in the order the maps were
+ * walked, then an index sorted by subject (counting sort, so each
+ * subject's entries keep that order).
+ */
+struct ident {
+	uint32_t id;
+	uint8_t kind;		/* enum mw_live_kind */
+	uint8_t bits;		/* vendor prefix: 24, 28, 36; address: prefix length */
+	uint8_t family;		/* address: AF_INET or AF_INET6 */
+	uint8_t pad;
+	union {
+		uint64_t v;	/* MAC, vendor prefix or IMEI body */
+		uint8_t addr[16];
+	};
 };
 
-static void add_live(const struct mw_live_ident *e, void *ctx)
-{
-	struct live_ctx *c = ctx;
-	char buf[128];
-	size_t l;
+struct idents {
+	struct ident *e;
+	size_t n, cap;
+	uint32_t nsub;
+	int nomem;
+	uint32_t *start;	/* nsub + 1: subject i's entries are order[start[i]..start[i + 1]) */
+	uint32_t *order;
+};
 
-	switch (e->kind) {
+static void add_live(const struct mw_live_ident *le, void *ctx)
+{
+	struct idents *c = ctx;
+	struct ident *e;
+
+	if (le->id >= c->nsub || c->nomem)
+		return;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 4096;
+		struct ident *p = realloc(c->e, cap * sizeof(*p));
+
+		if (!p) {
+			c->nomem = 1;
+			return;
+		}
+		c->e = p;
+		c->cap = cap;
+	}
+	e = &c->e[c->n++];
+	memset(e, 0, sizeof(*e));
+	e->id = le->id;
+	e->kind = (uint8_t)le->kind;
+	switch (le->kind) {
 	case MW_LIVE_MAC:
-		mw_format_mac(e->mac, buf);
-		add_ident(c->ss, e->id, c->nsub, "mac", buf);
+		e->v = le->mac;
 		break;
 	case MW_LIVE_PREFIX:
-		if (e->id < c->nsub)
-			c->ss[e->id].nprefix[e->bits == 24 ? 0 : e->bits == 28 ? 1 : 2]++;
-		mw_ieee_format_prefix(e->mac, e->bits, buf);
-		add_ident(c->ss, e->id, c->nsub, "prefix", buf);
+		e->v = le->mac;
+		e->bits = (uint8_t)le->bits;
 		break;
 	case MW_LIVE_IMEI:
-		mw_format_imei(e->imei, buf);
-		if (c->ntac) {
-			const char *mk = tac_maker(c->tacs, c->ntac, e->imei);
-
-			l = strlen(buf);
-			snprintf(buf + l, sizeof(buf) - l, " (%.40s)", mk ? mk : "TAC not in table");
-		}
-		add_ident(c->ss, e->id, c->nsub, "imei", buf);
+		e->v = le->imei;
 		break;
 	case MW_LIVE_IP:
-		mw_format_prefix(&e->ip, buf, sizeof(buf));	/* a host without "/32" */
-		add_ident(c->ss, e->id, c->nsub, "ip", buf);
+		e->family = (uint8_t)le->ip.family;
+		e->bits = (uint8_t)le->ip.len;
+		memcpy(e->addr, le->ip.addr, sizeof(e->addr));
 		break;
 	}
 }
 
+static int group(struct idents *c)
+{
+	size_t i;
+	uint32_t s;
+
+	c->start = calloc((size_t)c->nsub + 1, sizeof(*c->start));
+	c->order = malloc((c->n ? c->n : 1) * sizeof(*c->order));
+	if (!c->start || !c->order || c->n > UINT32_MAX)
+		return -ENOMEM;
+	for (i = 0; i < c->n; i++)
+		c->start[c->e[i].id + 1]++;
+	for (s = 0; s < c->nsub; s++)
+		c->start[s + 1] += c->start[s];
+	/* place, then start[] is shifted by one subject: put it back */
+	for (i = 0; i < c->n; i++)
+		c->order[c->start[c->e[i].id]++] = (uint32_t)i;
+	for (s = c->nsub; s > 0; s--)
+		c->start[s] = c->start[s - 1];
+	c->start[0] = 0;
+	return 0;
+}
+
+/* An entry as show prints it: its key ("mac", "prefix", "imei", "ip") and text. */
+static const char *ident_text(const struct ident *e, const struct tac_entry *tacs, size_t ntac,
+			      char *buf, size_t len)
+{
+	struct mw_prefix p;
+	size_t l;
+
+	switch (e->kind) {
+	case MW_LIVE_MAC:
+		mw_format_mac(e->v, buf);
+		return "mac";
+	case MW_LIVE_PREFIX:
+		mw_ieee_format_prefix(e->v, e->bits, buf);
+		return "prefix";
+	case MW_LIVE_IMEI:
+		mw_format_imei(e->v, buf);
+		if (ntac) {
+			const char *mk = tac_maker(tacs, ntac, e->v);
+
+			l = strlen(buf);
+			snprintf(buf + l, len - l, " (%.40s)", mk ? mk : "TAC not in table");
+		}
+		return "imei";
+	default:
+		memset(&p, 0, sizeof(p));
+		p.family = e->family;
+		p.len = e->bits;
+		memcpy(p.addr, e->addr, sizeof(p.addr));
+		mw_format_prefix(&p, buf, len);	/* a host without "/32" */
+		return "ip";
+	}
+}
+
+struct out_ctx {
+	struct mw_jw w;
+	const struct mw_maps *m;
+	const struct mw_subject_info *tab;
+	const struct idents *id;
+	const struct tac_entry *tacs;
+	size_t ntac;
+	const struct mw_policy_cfg *pol;	/* the live generation's MW_MAX_POLICIES */
+	const unsigned *allow_n;
+	unsigned gen;
+};
+
+/* One subject: a member of "subjects", or its lines of the table. */
+static void subject(struct out_ctx *o, uint32_t i, const struct mw_tunnel *tun)
+{
+	const struct mw_subject_info *t = &o->tab[i];
+	const struct mw_policy_cfg *pc = &o->pol[t->policy[o->gen] & (MW_MAX_POLICIES - 1)];
+	unsigned allow = o->allow_n[t->policy[o->gen] & (MW_MAX_POLICIES - 1)];
+	const char *kind = t->kind == MW_KIND_CLASS ? "class" : "device";
+	const char *action = mw_action_name(t->action[o->gen]);
+	uint32_t first = o->id->start[i], end = o->id->start[i + 1], x;
+	unsigned long long pburst = 0, bburst = 0;
+	char buf[128], enf[160];
+	int nprefix[3] = { 0, 0, 0 };
+
+	if (pc->pkt_cost)
+		pburst = pc->pkt_tau / pc->pkt_cost + 1;
+	if (pc->byte_cost)
+		bburst = (pc->byte_tau << MW_BYTE_COST_SHIFT) / pc->byte_cost;
+	if (mw_opts.json) {
+		struct mw_jw *w = &o->w;
+
+		mw_jw_object(w);
+		mw_jw_kstr(w, "name", t->name);
+		mw_jw_kint(w, "id", (int)i);
+		mw_jw_kstr(w, "kind", kind);
+		mw_jw_kstr(w, "action", action);
+		mw_jw_key(w, "identities");
+		mw_jw_array(w);
+		for (x = first; x < end; x++) {
+			const char *key = ident_text(&o->id->e[o->id->order[x]], o->tacs, o->ntac,
+						     buf, sizeof(buf));
+
+			mw_jw_object(w);
+			mw_jw_kstr(w, key, buf);
+			mw_jw_end(w);
+		}
+		mw_jw_end(w);
+		mw_jw_kint(w, "policy", t->policy[o->gen]);
+		mw_jw_kint(w, "allow_prefixes", (int)allow);
+		if (pc->pkt_cost) {
+			mw_jw_kint(w, "rate_pps", (int64_t)pc->pps);
+			mw_jw_kint(w, "burst_packets", (int64_t)pburst);
+		}
+		if (pc->byte_cost) {
+			mw_jw_kint(w, "rate_bps", (int64_t)pc->bps);
+			mw_jw_kint(w, "burst_bytes", (int64_t)bburst);
+		}
+		if (tun && tun->frames) {
+			mw_jw_key(w, "tunnel");
+			mw_tunnel_jw(w, tun);
+		}
+		mw_jw_end(w);
+		return;
+	}
+	printf("%-24s %-6u %-7s %-8s ", t->name, i, kind, action);
+	if (t->kind == MW_KIND_CLASS) {
+		for (x = first; x < end; x++) {
+			const struct ident *e = &o->id->e[o->id->order[x]];
+
+			if (e->kind == MW_LIVE_PREFIX)
+				nprefix[e->bits == 24 ? 0 : e->bits == 28 ? 1 : 2]++;
+		}
+		printf("%u prefixes (%d /24, %d /28, %d /36)\n", end - first, nprefix[0],
+		       nprefix[1], nprefix[2]);
+	} else {
+		for (x = first; x < end; x++) {
+			const char *key = ident_text(&o->id->e[o->id->order[x]], o->tacs, o->ntac,
+						     buf, sizeof(buf));
+
+			printf("%s%s %s", x > first ? ", " : "", key, buf);
+		}
+		printf("%s\n", end > first ? "" : "(no address bound)");
+	}
+	enf[0] = 0;
+	if (allow)
+		snprintf(enf, sizeof(enf), "allow-list of %u prefixes", allow);
+	if (pc->pkt_cost) {
+		size_t l = strlen(enf);
+
+		snprintf(enf + l, sizeof(enf) - l, "%srate %llu pps burst %llu", l ? ", " : "",
+			 (unsigned long long)pc->pps, pburst);
+	}
+	if (pc->byte_cost) {
+		size_t l = strlen(enf);
+
+		snprintf(enf + l, sizeof(enf) - l, "%srate %llu bit/s burst %llu bytes",
+			 l ? ", " : "", (unsigned long long)pc->bps, bburst);
+	}
+	if (enf[0])
+		printf("%-24s %-6s %-7s %-8s %s\n", "", "", "", "", enf);
+	if (tun && tun->frames)
+		printf("%-24s %-6s %-7s %-8s in GTP-U tunnels: %s\n", "", "", "", "",
+		       mw_tunnel_text(tun, enf, sizeof(enf)));
+}
+
+/* Subjects at a time: their mw_tunnels cells are read (and summed over CPUs) by the chunk. */
+#define SHOW_CHUNK	65536
+
 int cmd_show(int argc, char **argv)
 {
 	struct show_ctx sc = { NULL };
-	struct live_ctx lc;
 	struct tac_entry *tacs = NULL;
 	size_t ntac = 0;
 	struct mw_subject_info *tab = NULL;
 	struct mw_tunnel *tun = NULL;
+	struct idents id = { 0 };
+	struct out_ctx o;
 	uint32_t ntun;
-	struct show_subj *ss = NULL;
-	struct json_object *j, *arr;
 	struct mw_config cfg;
 	struct mw_maps m;
 	unsigned gen;
-	char err[1024], enf[160];
+	char err[1024];
+	static struct mw_policy_cfg pol[MW_MAX_POLICIES];
 	static unsigned allow_n[MW_MAX_POLICIES];
 	__u32 i;
 	int rc;
@@ -200,136 +394,91 @@ int cmd_show(int argc, char **argv)
 	rc = mw_maps_open_ro(&m, mw_opts.pin_dir, err, sizeof(err));
 	if (rc) {
 		mw_err("show: %s", err);
+		free(tacs);
 		return MW_EXIT_FAIL;
 	}
+	/* everything is read before the first byte is printed, but the tunnel cells */
 	gen = m.ctlm->gen & 1;
 	tab = calloc(m.max_subjects, sizeof(*tab));
-	ss = calloc(m.max_subjects, sizeof(*ss));
-	if (!tab || !ss || mw_read_subjects(&m, tab) ||
-	    bpf_map_lookup_elem(m.config, &gen, &cfg)) {
+	tun = calloc(SHOW_CHUNK, sizeof(*tun));
+	id.nsub = m.max_subjects;
+	errno = ENOMEM;
+	if (!tab || !tun || mw_read_subjects(&m, tab) ||
+	    bpf_map_lookup_elem(m.config, &gen, &cfg) ||
+	    mw_read_array_range(m.policies, gen * MW_MAX_POLICIES, MW_MAX_POLICIES, sizeof(*pol),
+				pol)) {
 		mw_err("show: reading maps: %s", strerror(errno));
 		rc = MW_EXIT_FAIL;
 		goto out;
 	}
-	for (i = 0; i < m.max_subjects; i++)
-		ss[i].ids = json_object_new_array();
+	/* every identity entry and allow-list prefix of the live generation */
+	rc = mw_live_idents(&m, gen, add_live, &id);
+	if (!rc)
+		rc = mw_live_allow_counts(&m, gen, allow_n);
+	if (!rc && (id.nomem || group(&id)))
+		rc = -ENOMEM;
+	if (rc) {
+		mw_err("show: reading maps: %s", strerror(-rc));
+		rc = MW_EXIT_FAIL;
+		goto out;
+	}
 	/* devices seen inside GTP-U tunnels (n3 interfaces), up to the last subject in use */
 	for (ntun = m.max_subjects; ntun > 1 && tab[ntun - 1].kind == MW_KIND_FREE; ntun--)
 		;
-	tun = mw_cli_tunnels(&m, ntun);
-	lc.ss = ss;
-	lc.nsub = m.max_subjects;
-	lc.tacs = tacs;
-	lc.ntac = ntac;
 
-	/* every identity entry and allow-list prefix of the live generation */
-	if (mw_live_idents(&m, gen, add_live, &lc) || mw_live_allow_counts(&m, gen, allow_n)) {
-		mw_err("show: reading maps: %s", strerror(errno));
-		rc = MW_EXIT_FAIL;
-		goto out;
-	}
-
-	j = json_object_new_object();
-	arr = json_object_new_array();
-	json_object_object_add(j, "applied", json_object_new_boolean(m.ctlm->applied));
-	json_object_object_add(j, "generation", json_object_new_int((int)gen));
-	json_object_object_add(j, "apply", json_object_new_int64((int64_t)m.ctlm->seq));
-	json_object_object_add(j, "default", json_object_new_string(
-		mw_action_name(cfg.default_action)));
-	if (!mw_opts.json) {
-		if (!m.ctlm->applied)
-			printf("no policy applied\n");
-		else
-			printf("generation %u (apply #%llu), default %s\n\n%-24s %-6s %-7s %-8s "
-			       "%s\n", gen, (unsigned long long)m.ctlm->seq,
-			       mw_action_name(cfg.default_action), "NAME", "ID", "KIND", "ACTION",
-			       "IDENTITIES");
+	o.m = &m;
+	o.tab = tab;
+	o.id = &id;
+	o.tacs = tacs;
+	o.ntac = ntac;
+	o.pol = pol;
+	o.allow_n = allow_n;
+	o.gen = gen;
+	if (mw_opts.json) {
+		mw_json_begin(&o.w);
+		mw_jw_object(&o.w);
+		mw_jw_kbool(&o.w, "applied", (int)m.ctlm->applied);
+		mw_jw_kint(&o.w, "generation", (int)gen);
+		mw_jw_kint(&o.w, "apply", (int64_t)m.ctlm->seq);
+		mw_jw_kstr(&o.w, "default", mw_action_name(cfg.default_action));
+		mw_jw_key(&o.w, "subjects");
+		mw_jw_array(&o.w);
+	} else if (!m.ctlm->applied) {
+		printf("no policy applied\n");
+	} else {
+		printf("generation %u (apply #%llu), default %s\n\n%-24s %-6s %-7s %-8s %s\n", gen,
+		       (unsigned long long)m.ctlm->seq, mw_action_name(cfg.default_action), "NAME",
+		       "ID", "KIND", "ACTION", "IDENTITIES");
 	}
 	for (i = 1; m.ctlm->applied && i < m.max_subjects; i++) {
-		struct json_object *o;
-		size_t n, x;
+		uint32_t c = i % SHOW_CHUNK;
 
+		/* a failed read of the tunnel cells leaves them out, as if never seen */
+		if ((c == 0 || i == 1) && i < ntun) {
+			uint32_t n = ntun - (i - c) < SHOW_CHUNK ? ntun - (i - c) : SHOW_CHUNK;
+
+			if (mw_fold_tunnels(m.tunnels, m.ncpus, i - c, n, tun))
+				memset(tun, 0, SHOW_CHUNK * sizeof(*tun));
+		}
 		if (!(tab[i].gens & (1u << gen)))
 			continue;
-		o = json_object_new_object();
-		json_object_object_add(o, "name", json_object_new_string(tab[i].name));
-		json_object_object_add(o, "id", json_object_new_int((int)i));
-		json_object_object_add(o, "kind", json_object_new_string(
-			tab[i].kind == MW_KIND_CLASS ? "class" : "device"));
-		json_object_object_add(o, "action", json_object_new_string(
-			mw_action_name(tab[i].action[gen])));
-		json_object_object_add(o, "identities", json_object_get(ss[i].ids));
-		{
-			__u32 pk = gen * MW_MAX_POLICIES + tab[i].policy[gen];
-			struct mw_policy_cfg pc = { 0 };
-
-			bpf_map_lookup_elem(m.policies, &pk, &pc);
-			enf[0] = 0;
-			json_object_object_add(o, "policy", json_object_new_int(tab[i].policy[gen]));
-			json_object_object_add(o, "allow_prefixes",
-					       json_object_new_int((int)allow_n[tab[i].policy[gen] &
-										(MW_MAX_POLICIES - 1)]));
-			if (allow_n[tab[i].policy[gen] & (MW_MAX_POLICIES - 1)])
-				snprintf(enf, sizeof(enf), "allow-list of %u prefixes",
-					 allow_n[tab[i].policy[gen] & (MW_MAX_POLICIES - 1)]);
-			if (pc.pkt_cost) {
-				unsigned long long burst = pc.pkt_tau / pc.pkt_cost + 1;
-				size_t l = strlen(enf);
-
-				json_object_object_add(o, "rate_pps", json_object_new_int64((int64_t)pc.pps));
-				json_object_object_add(o, "burst_packets", json_object_new_int64((int64_t)burst));
-				snprintf(enf + l, sizeof(enf) - l, "%srate %llu pps burst %llu",
-					 l ? ", " : "", (unsigned long long)pc.pps, burst);
-			}
-			if (pc.byte_cost) {
-				unsigned long long burst = (pc.byte_tau << MW_BYTE_COST_SHIFT) / pc.byte_cost;
-				size_t l = strlen(enf);
-
-				json_object_object_add(o, "rate_bps", json_object_new_int64((int64_t)pc.bps));
-				json_object_object_add(o, "burst_bytes", json_object_new_int64((int64_t)burst));
-				snprintf(enf + l, sizeof(enf) - l, "%srate %llu bit/s burst %llu bytes",
-					 l ? ", " : "", (unsigned long long)pc.bps, burst);
-			}
-		}
-		if (tun && i < ntun && tun[i].frames)
-			json_object_object_add(o, "tunnel", mw_tunnel_json(&tun[i]));
-		json_object_array_add(arr, o);
-		if (mw_opts.json)
-			continue;
-		printf("%-24s %-6u %-7s %-8s ", tab[i].name, i,
-		       tab[i].kind == MW_KIND_CLASS ? "class" : "device",
-		       mw_action_name(tab[i].action[gen]));
-		n = json_object_array_length(ss[i].ids);
-		if (tab[i].kind == MW_KIND_CLASS) {
-			printf("%zu prefixes (%d /24, %d /28, %d /36)\n", n, ss[i].nprefix[0],
-			       ss[i].nprefix[1], ss[i].nprefix[2]);
-		} else {
-			for (x = 0; x < n; x++) {
-				struct json_object *id = json_object_array_get_idx(ss[i].ids, x);
-
-				json_object_object_foreach(id, key, val)
-					printf("%s%s %s", x ? ", " : "", key,
-					       json_object_get_string(val));
-			}
-			printf("%s\n", n ? "" : "(no address bound)");
-		}
-		if (enf[0])
-			printf("%-24s %-6s %-7s %-8s %s\n", "", "", "", "", enf);
-		if (tun && i < ntun && tun[i].frames)
-			printf("%-24s %-6s %-7s %-8s in GTP-U tunnels: %s\n", "", "", "", "",
-			       mw_tunnel_text(&tun[i], enf, sizeof(enf)));
+		subject(&o, i, i < ntun ? &tun[c] : NULL);
 	}
-	json_object_object_add(j, "subjects", arr);
-	if (mw_opts.json)
-		mw_json_print(j);
-	else
-		json_object_put(j);
 	rc = MW_EXIT_OK;
+	if (mw_opts.json) {
+		mw_jw_end(&o.w);
+		mw_jw_end(&o.w);
+		if (mw_json_end(&o.w))
+			rc = MW_EXIT_FAIL;
+	}
+	if (fflush(stdout) || ferror(stdout)) {
+		mw_err("show: writing the output: %s", strerror(errno));
+		rc = MW_EXIT_FAIL;
+	}
 out:
-	if (ss)
-		for (i = 0; i < m.max_subjects; i++)
-			json_object_put(ss[i].ids);
-	free(ss);
+	free(id.e);
+	free(id.start);
+	free(id.order);
 	free(tab);
 	free(tun);
 	free(tacs);

@@ -11,6 +11,7 @@
 #include "apply.h"
 #include "cli.h"
 #include "flows.h"
+#include "jsonw.h"
 #include "state.h"
 #include "tunnels.h"
 #include "values.h"
@@ -59,7 +60,9 @@ static void on_signal(int sig)
  * One reading. Interface cells: the XDP side of slot i at i *
  * MW_NR_REASONS, its tc egress side at MW_IFC_EGRESS(i) * MW_NR_REASONS.
  * Flows are a gauge (entries now) and the table-full misses a total: both
- * are shown as read, in the --interval reports too.
+ * are shown as read, in the --interval reports too. A single report keeps
+ * no copy of the subjects' counters (subj and miss NULL): it reads them
+ * by the chunk as it prints.
  */
 struct snap {
 	struct mw_counter *subj;	/* nsubj * MW_NR_REASONS */
@@ -73,17 +76,19 @@ static int take(const struct mw_maps *m, struct snap *s)
 {
 	struct mw_flow_rec *recs = NULL;
 	ssize_t n;
-	int rc = mw_read_counters(m, m->counters, s->nsubj * MW_NR_REASONS, s->subj);
+	int rc = 0;
 
+	if (s->subj)
+		rc = mw_read_counters(m, m->counters, s->nsubj * MW_NR_REASONS, s->subj);
 	if (!rc)
 		rc = mw_read_counters(m, m->ifcounters, 2 * MW_MAX_IFACES * MW_NR_REASONS,
 				      s->iface);
-	if (!rc) {
+	if (!rc && s->miss)
 		rc = mw_flowmiss_read(m, s->miss);
+	if (rc) {
 		errno = -rc;
-	}
-	if (rc)
 		return rc;
+	}
 	n = mw_flows_read(m, MW_FLOWS_ALL, &recs);
 	if (n < 0) {
 		errno = (int)-n;
@@ -94,28 +99,38 @@ static int take(const struct mw_maps *m, struct snap *s)
 	return 0;
 }
 
-static struct json_object *reasons_json(const struct mw_counter *c, const struct mw_counter *p,
-					double secs)
+/*
+ * Subjects read at a time by a single report: their counters, then the
+ * table-full misses and tunnel cells of the ones listed (the span from the
+ * first to the last of them).
+ */
+#define STATS_CHUNK	16384
+
+struct chunk_buf {
+	struct mw_counter c[STATS_CHUNK * MW_NR_REASONS];
+	struct mw_counter miss[STATS_CHUNK];
+	struct mw_tunnel tun[STATS_CHUNK];
+};
+
+static void reasons_jw(struct mw_jw *w, const struct mw_counter *c, const struct mw_counter *p,
+		       double secs)
 {
-	struct json_object *o = json_object_new_object();
 	int r;
 
+	mw_jw_object(w);
 	for (r = 0; r < MW_NR_REASONS; r++) {
-		struct json_object *x;
-
-		x = json_object_new_object();
+		mw_jw_key(w, mw_reason_name(r));
+		mw_jw_object(w);
 		if (p) {
-			json_object_object_add(x, "pps", json_object_new_double(
-				(double)(c[r].packets - p[r].packets) / secs));
-			json_object_object_add(x, "bps", json_object_new_double(
-				8.0 * (double)(c[r].bytes - p[r].bytes) / secs));
+			mw_jw_kdouble(w, "pps", (double)(c[r].packets - p[r].packets) / secs);
+			mw_jw_kdouble(w, "bps", 8.0 * (double)(c[r].bytes - p[r].bytes) / secs);
 		} else {
-			json_object_object_add(x, "packets", json_object_new_int64((int64_t)c[r].packets));
-			json_object_object_add(x, "bytes", json_object_new_int64((int64_t)c[r].bytes));
+			mw_jw_kint(w, "packets", (int64_t)c[r].packets);
+			mw_jw_kint(w, "bytes", (int64_t)c[r].bytes);
 		}
-		json_object_object_add(o, mw_reason_name(r), x);
+		mw_jw_end(w);
 	}
-	return o;
+	mw_jw_end(w);
 }
 
 static const int shown[] = { MW_R_PASS, MW_R_DROP, MW_R_OBSERVE, MW_R_NOT_ALLOWED,
@@ -159,111 +174,216 @@ static int nonzero(const struct mw_counter *c)
 	return 0;
 }
 
-static void report(const struct mw_maps *m, const struct mw_subject_info *tab,
-		   const struct snap *cur, const struct snap *prev, double secs,
-		   const char *only, int all)
+/* Is subject @i a row of the report? */
+static int listed(const struct mw_subject_info *tab, uint32_t i, const struct mw_counter *c,
+		  const char *only, int all)
 {
-	struct json_object *j = json_object_new_object(), *subs = json_object_new_array(),
-			   *ifs = json_object_new_array();
+	if (tab[i].kind == MW_KIND_FREE)
+		return 0;
+	if (only)
+		return !strcmp(only, tab[i].name);
+	return all || !i || nonzero(c);
+}
+
+/*
+ * The table of subjects seen in GTP-U tunnels (text, after the totals):
+ * every subject of the report's selection with G-PDUs, listed or not.
+ */
+static int tunnel_table(const struct mw_maps *m, const struct mw_subject_info *tab,
+			uint32_t nsubj, const char *only, struct mw_tunnel *tun)
+{
+	int heading = 0, rc;
+
+	for (uint32_t first = 0; first < nsubj; first += STATS_CHUNK) {
+		uint32_t n = nsubj - first < STATS_CHUNK ? nsubj - first : STATS_CHUNK;
+
+		rc = mw_fold_tunnels(m->tunnels, m->ncpus, first, n, tun);
+		if (rc)
+			return rc;
+		for (uint32_t i = first; i < first + n; i++) {
+			const struct mw_tunnel *t = &tun[i - first];
+			char peer[64];
+
+			if (tab[i].kind == MW_KIND_FREE || !t->frames ||
+			    (only && strcmp(only, tab[i].name)))
+				continue;
+			if (!heading++)
+				printf("\n%-24s %12s %-39s %-9s %s\n", "IN GTP-U TUNNELS", "G-PDUS",
+				       "LAST PEER", "DIRECTION", "TEID");
+			printf("%-24s %12llu %-39s %-9s 0x%08x\n", tab[i].name,
+			       (unsigned long long)t->frames, mw_tunnel_peer(t, peer, sizeof(peer)),
+			       mw_dir_name(t->dir), t->teid);
+		}
+	}
+	return 0;
+}
+
+/*
+ * One report. @cur without subject counters: a single report, which reads
+ * them by the chunk while it prints (no copy of a million subjects'
+ * counters). 0, or -1 after an error message: a read that failed (before
+ * anything was printed if it was the first chunk's), or a failed write.
+ */
+static int report(const struct mw_maps *m, const struct mw_subject_info *tab,
+		  const struct snap *cur, const struct snap *prev, double secs,
+		  const char *only, int all)
+{
 	struct mw_counter total[MW_NR_REASONS] = { 0 }, ptotal[MW_NR_REASONS] = { 0 };
+	struct chunk_buf *buf = NULL;
+	struct mw_jw w;
 	long long nflows = 0;
 	unsigned gen = m->ctlm->gen & 1;
-	/* devices inside GTP-U tunnels: totals, so not in the --interval rates */
-	struct mw_tunnel *tun = prev ? NULL : mw_cli_tunnels(m, cur->nsubj);
-	uint32_t i, ntun = 0;
-	int r, heading = 0;
+	uint32_t i, ntun = 0, nif = 0;
+	int r, rc = 0;
 
-	if (!mw_opts.json) {
-		printf("%-24s %-7s %-8s", "SUBJECT", "KIND", "ACTION");
-		for (r = 0; r < NSHOWN; r++)
-			printf(" %12s", mw_reason_name(shown[r]));
-		printf(" %14s %8s\n", prev ? "bits/s" : "bytes", "FLOWS");
+	mw_jw_init(&w, NULL, 0);
+	if (!cur->subj && !(buf = malloc(sizeof(*buf)))) {
+		mw_err("stats: %s", strerror(ENOMEM));
+		return -1;
 	}
-	for (i = 0; i < cur->nsubj; i++) {
-		const struct mw_counter *c = &cur->subj[i * MW_NR_REASONS];
-		const struct mw_counter *p = prev ? &prev->subj[i * MW_NR_REASONS] : NULL;
-		const char *kind = tab[i].kind == MW_KIND_CLASS ? "class" :
-				   tab[i].kind == MW_KIND_DEVICE ? "device" : "-";
-		const char *action = i == 0 ? "default" : mw_action_name(tab[i].action[gen]);
-		struct json_object *o, *full;
+	for (uint32_t first = 0; first < cur->nsubj; first += STATS_CHUNK) {
+		uint32_t n = cur->nsubj - first < STATS_CHUNK ? cur->nsubj - first : STATS_CHUNK;
+		uint32_t lo = UINT32_MAX, hi = 0, base = 0;
+		const struct mw_counter *cc, *pc, *miss;
+		const struct mw_tunnel *tun = NULL;
 
-		for (r = 0; r < MW_NR_REASONS; r++) {
-			total[r].packets += c[r].packets;
-			total[r].bytes += c[r].bytes;
-			if (p) {
-				ptotal[r].packets += p[r].packets;
-				ptotal[r].bytes += p[r].bytes;
+		if (buf) {
+			rc = mw_sum_percpu(m->counters, m->ncpus, first * MW_NR_REASONS,
+					   n * MW_NR_REASONS, buf->c);
+			if (rc)
+				break;
+			cc = buf->c;
+			pc = NULL;
+		} else {
+			cc = &cur->subj[(size_t)first * MW_NR_REASONS];
+			pc = prev ? &prev->subj[(size_t)first * MW_NR_REASONS] : NULL;
+		}
+		for (i = first; i < first + n; i++)
+			if (listed(tab, i, &cc[(size_t)(i - first) * MW_NR_REASONS], only, all)) {
+				lo = lo == UINT32_MAX ? i : lo;
+				hi = i;
 			}
+		if (buf) {
+			/* buf->miss[k], buf->tun[k]: subject base + k */
+			if (lo <= hi && mw_opts.json)
+				rc = mw_read_array_range(m->flowmiss, lo, hi - lo + 1,
+							 sizeof(*buf->miss), buf->miss);
+			if (rc)
+				break;
+			miss = buf->miss;
+			base = lo;
+			/* devices inside GTP-U tunnels: a failed read leaves them out */
+			if (lo <= hi && !mw_fold_tunnels(m->tunnels, m->ncpus, lo, hi - lo + 1,
+							 buf->tun))
+				tun = buf->tun;
+		} else {
+			/* rates: devices inside GTP-U tunnels are totals, so not here */
+			miss = cur->miss;
 		}
-		nflows += cur->flows[i];
-		if (tab[i].kind == MW_KIND_FREE)
-			continue;
-		if (only && strcmp(only, tab[i].name))
-			continue;
-		if (!only && !all && i && !nonzero(c))
-			continue;
-		o = json_object_new_object();
-		json_object_object_add(o, "name", json_object_new_string(tab[i].name));
-		json_object_object_add(o, "id", json_object_new_int((int)i));
-		json_object_object_add(o, "kind", json_object_new_string(kind));
-		json_object_object_add(o, "action", json_object_new_string(action));
-		json_object_object_add(o, "reasons", reasons_json(c, p, secs));
-		json_object_object_add(o, "flows", json_object_new_int64(cur->flows[i]));
-		full = json_object_new_object();
-		json_object_object_add(full, "packets",
-				       json_object_new_int64((int64_t)cur->miss[i].packets));
-		json_object_object_add(full, "bytes",
-				       json_object_new_int64((int64_t)cur->miss[i].bytes));
-		json_object_object_add(o, "flows_table_full", full);
-		if (tun && tun[i].frames) {
-			json_object_object_add(o, "tunnel", mw_tunnel_json(&tun[i]));
-			ntun++;
+		if (!first && mw_opts.json) {
+			mw_json_begin(&w);
+			mw_jw_object(&w);
+			mw_jw_key(&w, "subjects");
+			mw_jw_array(&w);
+		} else if (!first) {
+			printf("%-24s %-7s %-8s", "SUBJECT", "KIND", "ACTION");
+			for (r = 0; r < NSHOWN; r++)
+				printf(" %12s", mw_reason_name(shown[r]));
+			printf(" %14s %8s\n", prev ? "bits/s" : "bytes", "FLOWS");
 		}
-		json_object_array_add(subs, o);
-		if (!mw_opts.json)
-			row(tab[i].name, kind, action, c, p, secs, cur->flows[i]);
+		for (i = first; i < first + n; i++) {
+			const struct mw_counter *c = &cc[(size_t)(i - first) * MW_NR_REASONS];
+			const struct mw_counter *p = pc ? &pc[(size_t)(i - first) * MW_NR_REASONS]
+							: NULL;
+			const char *kind = tab[i].kind == MW_KIND_CLASS ? "class" :
+					   tab[i].kind == MW_KIND_DEVICE ? "device" : "-";
+			const char *action = i == 0 ? "default" : mw_action_name(tab[i].action[gen]);
+			const struct mw_tunnel *t;
+
+			for (r = 0; r < MW_NR_REASONS; r++) {
+				total[r].packets += c[r].packets;
+				total[r].bytes += c[r].bytes;
+				if (p) {
+					ptotal[r].packets += p[r].packets;
+					ptotal[r].bytes += p[r].bytes;
+				}
+			}
+			nflows += cur->flows[i];
+			if (i < lo || i > hi || !listed(tab, i, c, only, all))
+				continue;
+			t = tun && tun[i - base].frames ? &tun[i - base] : NULL;
+			if (t)
+				ntun++;
+			if (!mw_opts.json) {
+				row(tab[i].name, kind, action, c, p, secs, cur->flows[i]);
+				continue;
+			}
+			mw_jw_object(&w);
+			mw_jw_kstr(&w, "name", tab[i].name);
+			mw_jw_kint(&w, "id", (int)i);
+			mw_jw_kstr(&w, "kind", kind);
+			mw_jw_kstr(&w, "action", action);
+			mw_jw_key(&w, "reasons");
+			reasons_jw(&w, c, p, secs);
+			mw_jw_kint(&w, "flows", cur->flows[i]);
+			mw_jw_key(&w, "flows_table_full");
+			mw_jw_object(&w);
+			mw_jw_kint(&w, "packets", (int64_t)miss[i - base].packets);
+			mw_jw_kint(&w, "bytes", (int64_t)miss[i - base].bytes);
+			mw_jw_end(&w);
+			if (t) {
+				mw_jw_key(&w, "tunnel");
+				mw_tunnel_jw(&w, t);
+			}
+			mw_jw_end(&w);
+		}
 	}
-	if (!mw_opts.json && !only) {
+	if (rc) {
+		free(buf);
+		mw_err("stats: reading counters: %s", strerror(-rc));
+		return -1;
+	}
+	if (mw_opts.json) {
+		mw_jw_end(&w);
+	} else if (!only) {
 		printf("%-24s %-7s %-8s", "", "", "");
 		for (r = 0; r < NSHOWN; r++)
 			printf(" %12s", "------------");
 		printf(" %14s %8s\n", "--------------", "--------");
 		row("total", "", "", total, prev ? ptotal : NULL, secs, nflows);
 	}
-	for (i = 0; ntun && !mw_opts.json && i < cur->nsubj; i++) {
-		char peer[64];
-
-		if (tab[i].kind == MW_KIND_FREE || !tun[i].frames || (only && strcmp(only, tab[i].name)))
-			continue;
-		if (!heading++)
-			printf("\n%-24s %12s %-39s %-9s %s\n", "IN GTP-U TUNNELS", "G-PDUS",
-			       "LAST PEER", "DIRECTION", "TEID");
-		printf("%-24s %12llu %-39s %-9s 0x%08x\n", tab[i].name,
-		       (unsigned long long)tun[i].frames, mw_tunnel_peer(&tun[i], peer, sizeof(peer)),
-		       mw_dir_name(tun[i].dir), tun[i].teid);
+	/* a listed subject was seen in a tunnel: the table of all that were */
+	if (ntun && !mw_opts.json)
+		tunnel_table(m, tab, cur->nsubj, only, buf->tun);
+	free(buf);
+	if (mw_opts.json) {
+		mw_jw_key(&w, "interfaces");
+		mw_jw_array(&w);
 	}
-	free(tun);
 	for (i = 0; i < MW_MAX_IFACES && !only; i++) {
 		uint32_t eg = MW_IFC_EGRESS(i) * MW_NR_REASONS;
 		struct mw_iface v;
-		struct json_object *o;
 
 		if (bpf_map_lookup_elem(m->ifaces, &i, &v) || !v.ifindex)
 			continue;
-		o = json_object_new_object();
-		json_object_object_add(o, "interface", json_object_new_string(v.name));
-		json_object_object_add(o, "role", json_object_new_string(mw_role_name(v.role)));
-		json_object_object_add(o, "reasons", reasons_json(&cur->iface[i * MW_NR_REASONS],
-			prev ? &prev->iface[i * MW_NR_REASONS] : NULL, secs));
-		/* downloads judged by the tc egress program, after de-NAT */
-		if (v.tc_prog_id)
-			json_object_object_add(o, "egress", reasons_json(&cur->iface[eg],
-				prev ? &prev->iface[eg] : NULL, secs));
-		json_object_array_add(ifs, o);
-		if (!mw_opts.json) {
+		nif++;
+		if (mw_opts.json) {
+			mw_jw_object(&w);
+			mw_jw_kstr(&w, "interface", v.name);
+			mw_jw_kstr(&w, "role", mw_role_name(v.role));
+			mw_jw_key(&w, "reasons");
+			reasons_jw(&w, &cur->iface[i * MW_NR_REASONS],
+				   prev ? &prev->iface[i * MW_NR_REASONS] : NULL, secs);
+			/* downloads judged by the tc egress program, after de-NAT */
+			if (v.tc_prog_id) {
+				mw_jw_key(&w, "egress");
+				reasons_jw(&w, &cur->iface[eg], prev ? &prev->iface[eg] : NULL, secs);
+			}
+			mw_jw_end(&w);
+		} else {
 			char label[32];
 
-			if (json_object_array_length(ifs) == 1) {
+			if (nif == 1) {
 				printf("\n%-24s %-7s %-8s", "INTERFACE", "ROLE", "");
 				for (r = 0; r < NSHOWN; r++)
 					printf(" %12s", mw_reason_name(shown[r]));
@@ -280,16 +400,20 @@ static void report(const struct mw_maps *m, const struct mw_subject_info *tab,
 			}
 		}
 	}
-	json_object_object_add(j, "subjects", subs);
-	json_object_object_add(j, "interfaces", ifs);
-	json_object_object_add(j, "total", reasons_json(total, prev ? ptotal : NULL, secs));
-	if (prev)
-		json_object_object_add(j, "interval", json_object_new_double(secs));
-	if (mw_opts.json)
-		mw_json_print(j);
-	else
-		json_object_put(j);
-	fflush(stdout);
+	if (mw_opts.json) {
+		mw_jw_end(&w);
+		mw_jw_key(&w, "total");
+		reasons_jw(&w, total, prev ? ptotal : NULL, secs);
+		if (prev)
+			mw_jw_kdouble(&w, "interval", secs);
+		mw_jw_end(&w);
+		rc = mw_json_end(&w);
+	}
+	if (fflush(stdout) || ferror(stdout) || rc) {
+		mw_err("stats: writing the report failed");
+		return -1;
+	}
+	return 0;
 }
 
 int cmd_stats(int argc, char **argv)
@@ -346,20 +470,27 @@ int cmd_stats(int argc, char **argv)
 			goto out;
 		}
 	}
+	a.flows = calloc(m.max_subjects, sizeof(*a.flows));
+	errno = ENOMEM;
+	if (!c.interval) {
+		/* one report: the subjects' counters are read as they are printed */
+		if (!a.flows || take(&m, &a)) {
+			mw_err("stats: reading counters: %s", strerror(errno));
+			goto out;
+		}
+		if (!report(&m, tab, &a, NULL, 1, only, c.all))
+			rc = MW_EXIT_OK;
+		goto out;
+	}
+	/* rates: two whole readings, the previous one and the current one */
 	a.subj = calloc((size_t)a.nsubj * MW_NR_REASONS, sizeof(*a.subj));
 	b.subj = calloc((size_t)b.nsubj * MW_NR_REASONS, sizeof(*b.subj));
-	a.flows = calloc(m.max_subjects, sizeof(*a.flows));
 	b.flows = calloc(m.max_subjects, sizeof(*b.flows));
 	a.miss = calloc(m.max_subjects, sizeof(*a.miss));
 	b.miss = calloc(m.max_subjects, sizeof(*b.miss));
 	errno = ENOMEM;
 	if (!a.subj || !b.subj || !a.flows || !b.flows || !a.miss || !b.miss || take(&m, &a)) {
 		mw_err("stats: reading counters: %s", strerror(errno));
-		goto out;
-	}
-	if (!c.interval) {
-		report(&m, tab, &a, NULL, 1, only, c.all);
-		rc = MW_EXIT_OK;
 		goto out;
 	}
 	mw_json_stream();
@@ -382,7 +513,8 @@ int cmd_stats(int argc, char **argv)
 		secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 		if (!mw_opts.json && n)
 			printf("\n");
-		report(&m, tab, &b, &a, secs, only, 1);
+		if (report(&m, tab, &b, &a, secs, only, 1))
+			goto out;
 		tmp = a;
 		a = b;
 		b = tmp;

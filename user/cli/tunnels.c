@@ -10,24 +10,9 @@
 #include <sys/socket.h>
 #include <time.h>
 #include "cli.h"
+#include "jsonw.h"
 #include "state.h"
 #include "tunnels.h"
-
-struct mw_tunnel *mw_cli_tunnels(const struct mw_maps *m, uint32_t n)
-{
-	struct mw_tunnel *t = calloc(n ? n : 1, sizeof(*t));
-	int rc;
-
-	if (!t)
-		return NULL;
-	rc = mw_fold_tunnels(m->tunnels, m->ncpus, 0, n, t);
-	if (rc) {
-		free(t);
-		errno = -rc;
-		return NULL;
-	}
-	return t;
-}
 
 const char *mw_tunnel_peer(const struct mw_tunnel *t, char *buf, size_t len)
 {
@@ -47,22 +32,18 @@ static double seen_ago(const struct mw_tunnel *t)
 	return d < 0 ? 0 : d;
 }
 
-struct json_object *mw_tunnel_json(const struct mw_tunnel *t)
+void mw_tunnel_jw(struct mw_jw *w, const struct mw_tunnel *t)
 {
-	struct json_object *o;
 	char peer[INET6_ADDRSTRLEN];
 
-	if (!t->frames)
-		return NULL;
-	o = json_object_new_object();
-	json_object_object_add(o, "frames", json_object_new_int64((int64_t)t->frames));
-	json_object_object_add(o, "peer", json_object_new_string(mw_tunnel_peer(t, peer,
-										sizeof(peer))));
-	json_object_object_add(o, "direction", json_object_new_string(mw_dir_name(t->dir)));
-	json_object_object_add(o, "teid", json_object_new_int64(t->teid));
-	json_object_object_add(o, "ifindex", json_object_new_int((int)t->ifindex));
-	json_object_object_add(o, "seconds_ago", json_object_new_double(seen_ago(t)));
-	return o;
+	mw_jw_object(w);
+	mw_jw_kint(w, "frames", (int64_t)t->frames);
+	mw_jw_kstr(w, "peer", mw_tunnel_peer(t, peer, sizeof(peer)));
+	mw_jw_kstr(w, "direction", mw_dir_name(t->dir));
+	mw_jw_kint(w, "teid", t->teid);
+	mw_jw_kint(w, "ifindex", (int)t->ifindex);
+	mw_jw_kdouble(w, "seconds_ago", seen_ago(t));
+	mw_jw_end(w);
 }
 
 const char *mw_tunnel_text(const struct mw_tunnel *t, char *buf, size_t len)

@@ -2,6 +2,7 @@
 /* The live policy's identity entries: see live.h. */
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <bpf/bpf.h>
@@ -15,12 +16,12 @@ struct walk {
 	int layout;		/* ip_fn: its key layout */
 };
 
-static void emit_tab(const struct mw_slot *h, unsigned bits, int prefixes, struct walk *w)
+static void emit_slots(const struct mw_slot *h, size_t n, int prefixes, struct walk *w)
 {
 	struct mw_live_ident e;
 	size_t x;
 
-	for (x = 0; x < (1ul << bits); x++) {
+	for (x = 0; x < n; x++) {
 		if (!(h[x].key & MW_SLOT_VALID) || (prefixes && !h[x].v.id))
 			continue;
 		memset(&e, 0, sizeof(e));
@@ -30,6 +31,46 @@ static void emit_tab(const struct mw_slot *h, unsigned bits, int prefixes, struc
 		e.bits = prefixes ? (int)((h[x].key >> 48) & 0x3f) : 48;
 		w->fn(&e, w->ctx);
 	}
+}
+
+/*
+ * One generation's half of a table: from the mapping when there is one,
+ * else read by the chunk (a read-only fd cannot be mapped, and a copy of
+ * both halves is 256 MiB at a million devices).
+ */
+#define TAB_CHUNK	(1u << 18)	/* slots: 4 MiB */
+
+static int emit_tab(int fd, const struct mw_slot *mapped, unsigned bits, int prefixes,
+		    struct walk *w)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), n, k;
+	struct mw_slot *buf;
+	int rc = 0;
+
+	if (mapped) {
+		emit_slots(mapped + ((size_t)w->gen << bits), 1ul << bits, prefixes, w);
+		return 0;
+	}
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	for (bits = 0; (2u << bits) < info.max_entries; bits++)
+		;
+	if ((2u << bits) != info.max_entries)
+		return -EPROTO;
+	n = 1u << bits;
+	buf = malloc((n < TAB_CHUNK ? n : TAB_CHUNK) * sizeof(*buf));
+	if (!buf)
+		return -ENOMEM;
+	for (k = 0; k < n && !rc; k += TAB_CHUNK) {
+		uint32_t cnt = n - k < TAB_CHUNK ? n - k : TAB_CHUNK;
+
+		rc = mw_read_array_range(fd, (w->gen << bits) + k, cnt, sizeof(*buf), buf);
+		if (!rc)
+			emit_slots(buf, cnt, prefixes, w);
+	}
+	free(buf);
+	return rc;
 }
 
 /* MAC (gen in bits 48+), IMEI and vendor prefix (gen in bit 63) spill maps */
@@ -108,19 +149,18 @@ static int ip_fn(const void *key, const void *val, void *ctx)
 	return 0;
 }
 
-int mw_live_idents(struct mw_maps *m, unsigned gen, mw_live_fn fn, void *ctx)
+int mw_live_idents(const struct mw_maps *m, unsigned gen, mw_live_fn fn, void *ctx)
 {
 	struct walk w = { .gen = gen, .fn = fn, .ctx = ctx };
 	const size_t vs = sizeof(struct mw_subject);
 	int rc;
 
-	rc = mw_maps_tables(m, NULL, 0);
-	if (rc)
-		return rc;
-	emit_tab(m->mactab_m + ((size_t)gen << m->mac_bits), m->mac_bits, 0, &w);
-	emit_tab(m->ouitab_m + ((size_t)gen << m->oui_bits), m->oui_bits, 1, &w);
+	rc = emit_tab(m->mactab, m->mactab_m, m->mac_bits, 0, &w);
+	if (!rc)
+		rc = emit_tab(m->ouitab, m->ouitab_m, m->oui_bits, 1, &w);
 	w.kind = MW_LIVE_MAC;
-	rc = mw_map_scan(m->mac, sizeof(__u64), vs, u64_fn, &w);
+	if (!rc)
+		rc = mw_map_scan(m->mac, sizeof(__u64), vs, u64_fn, &w);
 	w.kind = MW_LIVE_IMEI;
 	if (!rc)
 		rc = mw_map_scan(m->imei, sizeof(__u64), vs, u64_fn, &w);

@@ -25,8 +25,12 @@ struct mw_live_ident {
 
 typedef void (*mw_live_fn)(const struct mw_live_ident *e, void *ctx);
 
-/* Call @fn on every identity entry of generation @gen (reads the tables in if needed). */
-int mw_live_idents(struct mw_maps *m, unsigned gen, mw_live_fn fn, void *ctx);
+/*
+ * Call @fn on every identity entry of generation @gen: the MAC and vendor
+ * tables slot by slot (through their mappings, or read in batches from a
+ * read-only opening), then the spill, IMEI and address maps. 0 or -errno.
+ */
+int mw_live_idents(const struct mw_maps *m, unsigned gen, mw_live_fn fn, void *ctx);
 
 /* Allow-list prefixes per policy index in generation @gen, added to @counts[MW_MAX_POLICIES]. */
 int mw_live_allow_counts(const struct mw_maps *m, unsigned gen, unsigned *counts);

@@ -79,8 +79,14 @@ int mw_map_read(int fd, uint32_t n, size_t vsz, mw_sink_fn sink, void *ctx);
 int mw_map_read_range(int fd, uint32_t first, uint32_t n, size_t vsz, mw_sink_fn sink,
 		      void *ctx);
 
+/*
+ * The readers below fill each cell's own place, so a large read is split
+ * among threads (one per online CPU, up to 4, each 32768 cells or more).
+ */
 /* All @n values (@vsz bytes each) of an array map into @out. */
 int mw_read_array(int fd, uint32_t n, size_t vsz, void *out);
+/* Values [@first, @first + @n) of an array map into @out. */
+int mw_read_array_range(int fd, uint32_t first, uint32_t n, size_t vsz, void *out);
 
 /* Per-CPU counter cells [0, @n) of @fd, summed over CPUs into @out. */
 int mw_read_counters(const struct mw_maps *m, int fd, uint32_t n, struct mw_counter *out);

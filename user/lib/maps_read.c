@@ -5,8 +5,10 @@
  * walked in batches. stats, show, /metrics and the tests all read here.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "maps.h"
@@ -82,6 +84,79 @@ out:
 	return rc;
 }
 
+/*
+ * Large reads of arrays whose sink writes each cell's own place (copies,
+ * per-CPU sums, tunnel folds) are split among threads: the kernel copies
+ * every cell one by one (about 0.3 us each), so a million subjects'
+ * counters are seconds on one CPU. Below MW_PAR_MIN cells a part, or on
+ * one CPU, it stays one read.
+ */
+#define MW_PAR_MIN	32768u
+#define MW_PAR_MAX	4
+
+struct part {
+	pthread_t t;
+	int started;		/* in a thread of its own */
+	int fd;
+	uint32_t first, n, off;	/* cells [first, first + n), at @off in the whole read */
+	size_t vsz;
+	mw_sink_fn sink;
+	void *ctx;
+	int rc;
+};
+
+static void part_sink(void *ctx, uint32_t first, uint32_t cnt, const void *vals)
+{
+	struct part *p = ctx;
+
+	p->sink(p->ctx, p->off + first, cnt, vals);
+}
+
+static void *part_run(void *arg)
+{
+	struct part *p = arg;
+
+	p->rc = mw_map_read_range(p->fd, p->first, p->n, p->vsz, part_sink, p);
+	return NULL;
+}
+
+/* mw_map_read_range for a sink that may run in several threads at once, on disjoint cells */
+static int read_par(int fd, uint32_t first, uint32_t n, size_t vsz, mw_sink_fn sink, void *ctx)
+{
+	struct part p[MW_PAR_MAX];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	uint32_t k, np = n / MW_PAR_MIN, off = 0;
+	int rc = 0;
+
+	if (cpus > 0 && np > (uint32_t)cpus)
+		np = (uint32_t)cpus;
+	if (np > MW_PAR_MAX)
+		np = MW_PAR_MAX;
+	if (np < 2)
+		return mw_map_read_range(fd, first, n, vsz, sink, ctx);
+	for (k = 0; k < np; k++) {
+		uint32_t cnt = n / np + (k < n % np);
+
+		p[k] = (struct part){ .fd = fd, .first = first + off, .n = cnt, .off = off,
+				      .vsz = vsz, .sink = sink, .ctx = ctx };
+		off += cnt;
+	}
+	/* part 0 in this thread; a part whose thread cannot start runs here too */
+	for (k = 1; k < np; k++) {
+		p[k].started = !pthread_create(&p[k].t, NULL, part_run, &p[k]);
+		if (!p[k].started)
+			part_run(&p[k]);
+	}
+	part_run(&p[0]);
+	for (k = 0; k < np; k++) {
+		if (p[k].started)
+			pthread_join(p[k].t, NULL);
+		if (!rc)
+			rc = p[k].rc;
+	}
+	return rc;
+}
+
 struct copy_ctx {
 	void *out;
 	size_t vsz;
@@ -96,9 +171,14 @@ static void copy_sink(void *ctx, uint32_t first, uint32_t cnt, const void *vals)
 
 int mw_read_array(int fd, uint32_t n, size_t vsz, void *out)
 {
+	return mw_read_array_range(fd, 0, n, vsz, out);
+}
+
+int mw_read_array_range(int fd, uint32_t first, uint32_t n, size_t vsz, void *out)
+{
 	struct copy_ctx c = { out, vsz };
 
-	return mw_map_read(fd, n, vsz, copy_sink, &c);
+	return read_par(fd, first, n, vsz, copy_sink, &c);
 }
 
 struct sum_ctx {
@@ -133,8 +213,7 @@ int mw_sum_percpu(int fd, int ncpus, uint32_t first, uint32_t n, struct mw_count
 {
 	struct sum_ctx c = { out, ncpus };
 
-	return mw_map_read_range(fd, first, n, (size_t)ncpus * sizeof(struct mw_counter),
-				 sum_sink, &c);
+	return read_par(fd, first, n, (size_t)ncpus * sizeof(struct mw_counter), sum_sink, &c);
 }
 
 struct tun_ctx {
@@ -167,8 +246,7 @@ int mw_fold_tunnels(int fd, int ncpus, uint32_t first, uint32_t n, struct mw_tun
 {
 	struct tun_ctx c = { out, ncpus };
 
-	return mw_map_read_range(fd, first, n, (size_t)ncpus * sizeof(struct mw_tunnel),
-				 tun_sink, &c);
+	return read_par(fd, first, n, (size_t)ncpus * sizeof(struct mw_tunnel), tun_sink, &c);
 }
 
 int mw_read_subjects(const struct mw_maps *m, struct mw_subject_info *out)

@@ -49,10 +49,12 @@ static void usage(FILE *f)
 		   "                 commands (stats --interval, events) print one per line\n"
 		   "  -p, --pretty   indent JSON (implies --json)\n"
 		   "  -q, --quiet    no warnings\n"
+		   "  --geoip-db FILE  country database (default: Debian's geoip-database)\n"
 		   "  -V, --version  print version and schema (first, before the command)\n"
 		   "\n'modwall COMMAND --help' describes a command. Environment:\n"
 		   "  MODWALL_PIN_DIR   pin directory (default " MW_PIN_DIR ")\n"
-		   "  MODWALL_IEEE_DIR  IEEE registry CSVs (default /usr/share/ieee-data)\n");
+		   "  MODWALL_IEEE_DIR  IEEE registry CSVs (default /usr/share/ieee-data)\n"
+		   "  MODWALL_GEOIP_DB  country database, as --geoip-db\n");
 }
 
 static int version(void)

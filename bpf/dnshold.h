@@ -33,7 +33,13 @@ static __always_inline int dns_kind(const struct mw_pkt *pkt, __u64 len)
 	if (pkt->l4 != IPPROTO_UDP || pkt->sport != 53 || (pkt->flags & MW_PF_NO_L4))
 		return MW_DNS_NONE;
 	c = bpf_map_lookup_elem(&mw_dnsctl, &zero);
-	if (!c || !c->alive_ns || bpf_ktime_get_coarse_ns() - c->alive_ns > MW_DNS_ALIVE_NS)
+	/*
+	 * Signed: the learner stamps its beat with the precise clock, which
+	 * runs up to a tick ahead of the coarse one read here; right after a
+	 * beat the difference is negative, and the learner is alive.
+	 */
+	if (!c || !c->alive_ns ||
+	    (__s64)(bpf_ktime_get_coarse_ns() - c->alive_ns) > (__s64)MW_DNS_ALIVE_NS)
 		return MW_DNS_NONE;
 	if (len > MW_DNS_SNAP || (pkt->flags & MW_PF_FRAG) || (c->flags & MW_DNSCTL_NO_HOLD))
 		return MW_DNS_COPY;

@@ -14,96 +14,16 @@
 #include <sys/socket.h>
 
 #include "namecache.h"
-
-#define NIL	UINT32_MAX
-
-struct link {
-	uint32_t prev, next;
-};
-
-struct list {
-	uint32_t head, tail;
-};
-
-struct name_e {
-	char *s;		/* NULL: free slot */
-	uint32_t len;
-	uint32_t refs;		/* pairs and asked records naming it */
-	uint64_t hash;
-	struct link bucket;	/* free slots: the free list through .next */
-	struct list pairs;	/* its pairs, most recently answered first */
-};
-
-struct pair_e {
-	uint32_t name;		/* NIL: free slot */
-	uint32_t heap;		/* position in c->heap */
-	uint8_t family;
-	uint8_t addr[16];
-	uint64_t expires, leaves, seen;
-	struct link bucket;	/* by (name, address) */
-	struct link by_addr;	/* by address, most recently answered first */
-	struct link by_name;	/* in its name's list */
-};
-
-struct dev_e {
-	uint32_t id;
-	uint32_t n;		/* 0: free slot */
-	struct link bucket;
-	struct list names;	/* asked records, most recent first */
-};
-
-struct asked_e {
-	uint32_t dev;		/* NIL: free slot */
-	uint32_t name;
-	uint32_t count;
-	uint64_t first, last;
-	struct link bucket;	/* by (device, name) */
-	struct link in_dev;
-	struct link lru;	/* all records, most recent first */
-};
-
-struct mw_namecache {
-	struct mw_nc_cfg cfg;
-	uint64_t seed;
-	struct mw_nc_stats st;
-
-	struct name_e *names;
-	uint32_t names_cap, names_free;
-	struct list *name_b;
-	uint32_t name_mask;
-
-	struct pair_e *pairs;
-	uint32_t pairs_free;
-	uint32_t *heap;
-	struct list *pair_b, *addr_b;
-	uint32_t pair_mask;
-
-	struct dev_e *devs;
-	uint32_t devs_free;
-	struct asked_e *asked;
-	uint32_t asked_free;
-	struct list *dev_b, *asked_b;
-	uint32_t asked_mask;
-	struct list lru;
-};
+#include "namecache_int.h"
 
 /* ---- index-linked lists ---- */
-
-/* Where the struct link of entry i sits: entries of @stride bytes, link at @off. */
-struct chain {
-	void *base;
-	size_t stride, off;
-};
-
-#define CHAIN(arr, field) \
-	((struct chain){ (arr), sizeof(*(arr)), offsetof(__typeof__(*(arr)), field) })
 
 static struct link *L(struct chain ch, uint32_t i)
 {
 	return (struct link *)((char *)ch.base + (size_t)i * ch.stride + ch.off);
 }
 
-static void push_head(struct chain ch, struct list *l, uint32_t i)
+void nc_push_head(struct chain ch, struct list *l, uint32_t i)
 {
 	struct link *k = L(ch, i);
 
@@ -116,7 +36,7 @@ static void push_head(struct chain ch, struct list *l, uint32_t i)
 	l->head = i;
 }
 
-static void unlink_(struct chain ch, struct list *l, uint32_t i)
+void nc_unlink(struct chain ch, struct list *l, uint32_t i)
 {
 	struct link *k = L(ch, i);
 
@@ -131,12 +51,12 @@ static void unlink_(struct chain ch, struct list *l, uint32_t i)
 	k->prev = k->next = NIL;
 }
 
-static void to_head(struct chain ch, struct list *l, uint32_t i)
+void nc_to_head(struct chain ch, struct list *l, uint32_t i)
 {
 	if (l->head == i)
 		return;
-	unlink_(ch, l, i);
-	push_head(ch, l, i);
+	nc_unlink(ch, l, i);
+	nc_push_head(ch, l, i);
 }
 
 static void list_init(struct list *l, size_t n)
@@ -149,29 +69,29 @@ static void list_init(struct list *l, size_t n)
 
 /* ---- hashing (seeded: names come from the network) ---- */
 
-static uint64_t mix(uint64_t h, uint64_t v)
+uint64_t nc_mix(uint64_t h, uint64_t v)
 {
 	h = (h ^ v) * 0x9e3779b97f4a7c15ull;
 	return h ^ (h >> 31);
 }
 
-static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
+uint64_t nc_hash_bytes(uint64_t h, const void *p, size_t n)
 {
 	const uint8_t *b = p;
 	uint64_t v;
 
 	for (; n >= 8; n -= 8, b += 8) {
 		memcpy(&v, b, 8);
-		h = mix(h, v);
+		h = nc_mix(h, v);
 	}
 	v = 0;
 	memcpy(&v, b, n);
-	return mix(mix(h, v), n);
+	return nc_mix(nc_mix(h, v), n);
 }
 
 static uint64_t addr_hash(const struct mw_namecache *c, int family, const uint8_t *addr)
 {
-	return hash_bytes(mix(c->seed, 0xad00 + family), addr, family == AF_INET ? 4 : 16);
+	return nc_hash_bytes(nc_mix(c->seed, 0xad00 + family), addr, family == AF_INET ? 4 : 16);
 }
 
 static uint32_t pow2_at_least(uint32_t n)
@@ -185,63 +105,7 @@ static uint32_t pow2_at_least(uint32_t n)
 
 /* ---- names ---- */
 
-int mw_name_norm(const char *name, char out[MW_DNS_NAME_MAX + 1])
-{
-	size_t n = strlen(name), i;
-
-	if (n && name[n - 1] == '.')
-		n--;
-	if (n == 0 || n > MW_DNS_NAME_MAX)
-		return -EINVAL;
-	for (i = 0; i < n; i++) {
-		char ch = name[i];
-
-		if (ch >= 'A' && ch <= 'Z')
-			ch += 'a' - 'A';
-		if (ch == '.') {
-			if (i == 0 || out[i - 1] == '.' || i == n - 1)
-				return -EINVAL;
-		} else if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-			     ch == '-' || ch == '_')) {
-			return -EINVAL;
-		}
-		out[i] = ch;
-	}
-	out[n] = '\0';
-	return 0;
-}
-
-int mw_name_pattern_valid(const char *p)
-{
-	char buf[MW_DNS_NAME_MAX + 1];
-
-	if (p[0] == '*' && p[1] == '.')
-		p += 2;
-	return mw_name_norm(p, buf) == 0;
-}
-
-static size_t len_nodot(const char *s)
-{
-	size_t n = strlen(s);
-
-	return n && s[n - 1] == '.' ? n - 1 : n;
-}
-
-int mw_name_match(const char *pattern, const char *name)
-{
-	size_t pl = len_nodot(pattern), nl = len_nodot(name);
-
-	if (pl >= 2 && pattern[0] == '*' && pattern[1] == '.') {
-		/* the ".b.c" of "*.b.c" ends the name, with a label before it */
-		const char *suffix = pattern + 1;
-		size_t sl = pl - 1;
-
-		return nl > sl && strncasecmp(name + nl - sl, suffix, sl) == 0;
-	}
-	return pl == nl && strncasecmp(pattern, name, pl) == 0;
-}
-
-static uint32_t name_find(const struct mw_namecache *c, const char *s, size_t len, uint64_t h)
+uint32_t nc_name_find(const struct mw_namecache *c, const char *s, size_t len, uint64_t h)
 {
 	uint32_t i;
 
@@ -252,11 +116,11 @@ static uint32_t name_find(const struct mw_namecache *c, const char *s, size_t le
 }
 
 /* @s normalised; a new reference to it, or NIL when out of memory */
-static uint32_t name_get(struct mw_namecache *c, const char *s)
+uint32_t nc_name_get(struct mw_namecache *c, const char *s)
 {
 	size_t len = strlen(s);
-	uint64_t h = hash_bytes(c->seed, s, len);
-	uint32_t i = name_find(c, s, len, h);
+	uint64_t h = nc_hash_bytes(c->seed, s, len);
+	uint32_t i = nc_name_find(c, s, len, h);
 	struct name_e *e;
 
 	if (i != NIL) {
@@ -277,18 +141,18 @@ static uint32_t name_get(struct mw_namecache *c, const char *s)
 	e->hash = h;
 	e->refs = 1;
 	e->pairs.head = e->pairs.tail = NIL;
-	push_head(CHAIN(c->names, bucket), &c->name_b[h & c->name_mask], i);
+	nc_push_head(CHAIN(c->names, bucket), &c->name_b[h & c->name_mask], i);
 	c->st.names++;
 	return i;
 }
 
-static void name_put(struct mw_namecache *c, uint32_t i)
+void nc_name_put(struct mw_namecache *c, uint32_t i)
 {
 	struct name_e *e = &c->names[i];
 
 	if (--e->refs)
 		return;
-	unlink_(CHAIN(c->names, bucket), &c->name_b[e->hash & c->name_mask], i);
+	nc_unlink(CHAIN(c->names, bucket), &c->name_b[e->hash & c->name_mask], i);
 	free(e->s);
 	e->s = NULL;
 	e->bucket.next = c->names_free;
@@ -344,7 +208,7 @@ static void heap_down(struct mw_namecache *c, uint32_t i)
 static uint64_t pair_hash(const struct mw_namecache *c, uint32_t name, int family,
 			  const uint8_t *addr)
 {
-	return mix(addr_hash(c, family, addr), name);
+	return nc_mix(addr_hash(c, family, addr), name);
 }
 
 static uint32_t pair_find(const struct mw_namecache *c, uint32_t name, int family,
@@ -385,11 +249,11 @@ static void pair_remove(struct mw_namecache *c, uint32_t i, int kind, mw_nc_cb c
 	uint32_t pos = p->heap, last = c->st.pairs - 1;
 
 	emit(cb, ctx, kind, c, p);
-	unlink_(CHAIN(c->pairs, bucket),
+	nc_unlink(CHAIN(c->pairs, bucket),
 		&c->pair_b[pair_hash(c, p->name, p->family, p->addr) & c->pair_mask], i);
-	unlink_(CHAIN(c->pairs, by_addr),
+	nc_unlink(CHAIN(c->pairs, by_addr),
 		&c->addr_b[addr_hash(c, p->family, p->addr) & c->pair_mask], i);
-	unlink_(CHAIN(c->pairs, by_name), &c->names[p->name].pairs, i);
+	nc_unlink(CHAIN(c->pairs, by_name), &c->names[p->name].pairs, i);
 	if (pos != last) {
 		heap_swap(c, pos, last);
 		c->st.pairs--;
@@ -398,7 +262,7 @@ static void pair_remove(struct mw_namecache *c, uint32_t i, int kind, mw_nc_cb c
 	} else {
 		c->st.pairs--;
 	}
-	name_put(c, p->name);
+	nc_name_put(c, p->name);
 	p->name = NIL;
 	p->bucket.next = c->pairs_free;
 	c->pairs_free = i;
@@ -431,7 +295,7 @@ static int add_pair(struct mw_namecache *c, const char *name, int family, const 
 {
 	uint64_t expires = now + clamp_ttl(c, ttl), leaves = expires + c->cfg.grace;
 	size_t len = strlen(name);
-	uint32_t ni = name_find(c, name, len, hash_bytes(c->seed, name, len));
+	uint32_t ni = nc_name_find(c, name, len, nc_hash_bytes(c->seed, name, len));
 	uint32_t i = ni == NIL ? NIL : pair_find(c, ni, family, addr);
 	struct pair_e *p;
 
@@ -451,8 +315,8 @@ static int add_pair(struct mw_namecache *c, const char *name, int family, const 
 			heap_down(c, p->heap);
 		}
 		p->seen = now;
-		to_head(CHAIN(c->pairs, by_name), &c->names[ni].pairs, i);
-		to_head(CHAIN(c->pairs, by_addr),
+		nc_to_head(CHAIN(c->pairs, by_name), &c->names[ni].pairs, i);
+		nc_to_head(CHAIN(c->pairs, by_addr),
 			&c->addr_b[addr_hash(c, family, addr) & c->pair_mask], i);
 		c->st.refreshed++;
 		return 0;
@@ -461,7 +325,7 @@ static int add_pair(struct mw_namecache *c, const char *name, int family, const 
 		pair_remove(c, c->heap[0], MW_NC_EVICTED, cb, ctx);
 		c->st.evicted++;
 	}
-	ni = name_get(c, name);
+	ni = nc_name_get(c, name);
 	if (ni == NIL)
 		return -ENOMEM;
 	i = c->pairs_free;
@@ -474,10 +338,10 @@ static int add_pair(struct mw_namecache *c, const char *name, int family, const 
 	p->expires = expires;
 	p->leaves = leaves;
 	p->seen = now;
-	push_head(CHAIN(c->pairs, bucket),
+	nc_push_head(CHAIN(c->pairs, bucket),
 		  &c->pair_b[pair_hash(c, ni, family, addr) & c->pair_mask], i);
-	push_head(CHAIN(c->pairs, by_addr), &c->addr_b[addr_hash(c, family, addr) & c->pair_mask], i);
-	push_head(CHAIN(c->pairs, by_name), &c->names[ni].pairs, i);
+	nc_push_head(CHAIN(c->pairs, by_addr), &c->addr_b[addr_hash(c, family, addr) & c->pair_mask], i);
+	nc_push_head(CHAIN(c->pairs, by_name), &c->names[ni].pairs, i);
 	p->heap = c->st.pairs;
 	c->heap[c->st.pairs++] = i;
 	heap_up(c, p->heap);
@@ -564,7 +428,7 @@ int mw_namecache_lookup(const struct mw_namecache *c, const char *name, uint64_t
 	if (mw_name_norm(name, n))
 		return -EINVAL;
 	len = strlen(n);
-	ni = name_find(c, n, len, hash_bytes(c->seed, n, len));
+	ni = nc_name_find(c, n, len, nc_hash_bytes(c->seed, n, len));
 	if (ni == NIL)
 		return 0;
 	for (i = c->names[ni].pairs.head; i != NIL; i = c->pairs[i].by_name.next) {
@@ -630,7 +494,7 @@ int mw_namecache_match(const struct mw_namecache *c, const char *pattern, uint64
 	if (pattern[0] != '*') {
 		mw_name_norm(pattern, n);
 		len = strlen(n);
-		ni = name_find(c, n, len, hash_bytes(c->seed, n, len));
+		ni = nc_name_find(c, n, len, nc_hash_bytes(c->seed, n, len));
 		return ni == NIL ? 0 : match_name(c, ni, now, cb, ctx);
 	}
 	for (ni = 0; ni < c->names_cap; ni++)
@@ -638,147 +502,6 @@ int mw_namecache_match(const struct mw_namecache *c, const char *pattern, uint64
 		    mw_name_match(pattern, c->names[ni].s))
 			cnt += match_name(c, ni, now, cb, ctx);
 	return cnt;
-}
-
-/* ---- what devices asked for ---- */
-
-static uint32_t dev_find(const struct mw_namecache *c, uint32_t id)
-{
-	uint32_t i;
-
-	for (i = c->dev_b[mix(c->seed, id) & c->asked_mask].head; i != NIL;
-	     i = c->devs[i].bucket.next)
-		if (c->devs[i].id == id)
-			return i;
-	return NIL;
-}
-
-static uint64_t asked_hash(const struct mw_namecache *c, uint32_t dev_id, uint32_t name)
-{
-	return mix(mix(c->seed ^ 0xa5, dev_id), name);
-}
-
-static uint32_t asked_find(const struct mw_namecache *c, uint32_t dev, uint32_t name)
-{
-	uint32_t id = c->devs[dev].id, i;
-
-	for (i = c->asked_b[asked_hash(c, id, name) & c->asked_mask].head; i != NIL;
-	     i = c->asked[i].bucket.next)
-		if (c->asked[i].dev == dev && c->asked[i].name == name)
-			return i;
-	return NIL;
-}
-
-static void asked_remove(struct mw_namecache *c, uint32_t i)
-{
-	struct asked_e *a = &c->asked[i];
-	struct dev_e *d = &c->devs[a->dev];
-
-	unlink_(CHAIN(c->asked, bucket),
-		&c->asked_b[asked_hash(c, d->id, a->name) & c->asked_mask], i);
-	unlink_(CHAIN(c->asked, in_dev), &d->names, i);
-	unlink_(CHAIN(c->asked, lru), &c->lru, i);
-	name_put(c, a->name);
-	c->st.asked--;
-	if (--d->n == 0) {
-		unlink_(CHAIN(c->devs, bucket), &c->dev_b[mix(c->seed, d->id) & c->asked_mask],
-			a->dev);
-		d->bucket.next = c->devs_free;
-		c->devs_free = a->dev;
-		c->st.devices--;
-	}
-	a->dev = NIL;
-	a->bucket.next = c->asked_free;
-	c->asked_free = i;
-}
-
-int mw_namecache_asked(struct mw_namecache *c, uint32_t device, const char *name, uint64_t now)
-{
-	char n[MW_DNS_NAME_MAX + 1];
-	uint32_t d, ni, i;
-	size_t len;
-	struct asked_e *a;
-
-	if (mw_name_norm(name, n))
-		return -EINVAL;
-	len = strlen(n);
-	d = dev_find(c, device);
-	ni = name_find(c, n, len, hash_bytes(c->seed, n, len));
-	i = d == NIL || ni == NIL ? NIL : asked_find(c, d, ni);
-	if (i != NIL) {
-		a = &c->asked[i];
-		a->last = now;
-		a->count++;
-		to_head(CHAIN(c->asked, in_dev), &c->devs[d].names, i);
-		to_head(CHAIN(c->asked, lru), &c->lru, i);
-		return 0;
-	}
-	if (d != NIL && c->devs[d].n >= c->cfg.max_asked_per_device) {
-		asked_remove(c, c->devs[d].names.tail);
-		c->st.asked_evicted++;
-	} else if (c->st.asked >= c->cfg.max_asked) {
-		asked_remove(c, c->lru.tail);
-		c->st.asked_evicted++;
-	}
-	d = dev_find(c, device);	/* it may have left with its last name */
-	ni = name_get(c, n);
-	if (ni == NIL)
-		return -ENOMEM;
-	if (d == NIL) {
-		/* devices <= records < max_asked here: a slot is free */
-		d = c->devs_free;
-		c->devs_free = c->devs[d].bucket.next;
-		c->devs[d].id = device;
-		c->devs[d].n = 0;
-		c->devs[d].names.head = c->devs[d].names.tail = NIL;
-		push_head(CHAIN(c->devs, bucket), &c->dev_b[mix(c->seed, device) & c->asked_mask], d);
-		c->st.devices++;
-	}
-	i = c->asked_free;
-	a = &c->asked[i];
-	c->asked_free = a->bucket.next;
-	memset(a, 0, sizeof(*a));
-	a->dev = d;
-	a->name = ni;
-	a->first = a->last = now;
-	a->count = 1;
-	push_head(CHAIN(c->asked, bucket), &c->asked_b[asked_hash(c, device, ni) & c->asked_mask], i);
-	push_head(CHAIN(c->asked, in_dev), &c->devs[d].names, i);
-	push_head(CHAIN(c->asked, lru), &c->lru, i);
-	c->devs[d].n++;
-	c->st.asked++;
-	return 0;
-}
-
-size_t mw_namecache_device_names(const struct mw_namecache *c, uint32_t device,
-				 struct mw_nc_asked *out, size_t max)
-{
-	uint32_t d = dev_find(c, device), i;
-	size_t cnt = 0;
-
-	if (d == NIL)
-		return 0;
-	for (i = c->devs[d].names.head; i != NIL; i = c->asked[i].in_dev.next) {
-		const struct asked_e *a = &c->asked[i];
-
-		if (cnt < max) {
-			strcpy(out[cnt].name, c->names[a->name].s);
-			out[cnt].first = a->first;
-			out[cnt].last = a->last;
-			out[cnt].count = a->count;
-		}
-		cnt++;
-	}
-	return cnt;
-}
-
-void mw_namecache_forget_device(struct mw_namecache *c, uint32_t device)
-{
-	uint32_t d = dev_find(c, device);
-
-	/* the device's slot is freed with its last record */
-	while (d != NIL && c->devs[d].n)
-		asked_remove(c, c->devs[d].names.head);
 }
 
 void mw_namecache_stats(const struct mw_namecache *c, struct mw_nc_stats *s)
@@ -796,7 +519,7 @@ static uint64_t random_seed(void)
 	if (getrandom(&s, sizeof(s), GRND_NONBLOCK) == sizeof(s) && s)
 		return s;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return mix((uint64_t)ts.tv_nsec, (uintptr_t)&s) | 1;
+	return nc_mix((uint64_t)ts.tv_nsec, (uintptr_t)&s) | 1;
 }
 
 struct mw_namecache *mw_namecache_new(const struct mw_nc_cfg *cfg)

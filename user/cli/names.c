@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,34 +22,6 @@ struct asked {
 	struct mw_asked_key k;
 	struct mw_asked_val v;
 };
-
-struct asked_list {
-	struct asked *v;
-	size_t n, cap;
-	uint32_t subject;	/* UINT32_MAX: every device */
-};
-
-static int take_asked(const void *key, const void *val, void *ctx)
-{
-	struct asked_list *l = ctx;
-	const struct mw_asked_key *k = key;
-
-	if (l->subject != UINT32_MAX && k->subject != l->subject)
-		return 0;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 64;
-		struct asked *nv = realloc(l->v, cap * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		l->v = nv;
-		l->cap = cap;
-	}
-	memcpy(&l->v[l->n].k, key, sizeof(l->v[l->n].k));
-	memcpy(&l->v[l->n].v, val, sizeof(l->v[l->n].v));
-	l->n++;
-	return 0;
-}
 
 static int cmp_asked(const void *a, const void *b)
 {
@@ -88,7 +61,9 @@ int cmd_names(int argc, char **argv)
 {
 	struct mw_subject_info *tab = NULL;
 	struct mw_learned *l = NULL;
-	struct asked_list al = { .subject = UINT32_MAX };
+	struct asked *asked = NULL;
+	uint32_t subject = UINT32_MAX;	/* every device */
+	ssize_t na;
 	struct mw_maps m;
 	char err[1024], who[MW_NAME_LEN + 16];
 	uint64_t now;
@@ -125,16 +100,28 @@ int cmd_names(int argc, char **argv)
 			rc = MW_EXIT_USAGE;
 			goto out;
 		}
-		al.subject = k;
+		subject = k;
 	}
 	nl = mw_dns_read(&m, &l);
-	if (nl < 0 || mw_map_scan(m.asked, sizeof(struct mw_asked_key),
-				  sizeof(struct mw_asked_val), take_asked, &al) < 0) {
-		mw_err("names: reading the learned names: %s", strerror(nl < 0 ? (int)-nl : errno));
+	na = nl < 0 ? 0 : mw_map_collect(m.asked, sizeof(struct mw_asked_key),
+					 sizeof(struct mw_asked_val), sizeof(struct asked),
+					 offsetof(struct asked, v), (void **)&asked);
+	if (nl < 0 || na < 0) {
+		mw_err("names: reading the learned names: %s",
+		       strerror(nl < 0 ? (int)-nl : (int)-na));
 		goto out;
 	}
+	{
+		/* one device's */
+		size_t w = 0;
+
+		for (i = 0; i < (size_t)na; i++)
+			if (subject == UINT32_MAX || asked[i].k.subject == subject)
+				asked[w++] = asked[i];
+		na = (ssize_t)w;
+	}
 	qsort(l, (size_t)nl, sizeof(*l), cmp_learned);
-	qsort(al.v, al.n, sizeof(*al.v), cmp_asked);
+	qsort(asked, (size_t)na, sizeof(*asked), cmp_asked);
 	now = mw_mono_ns();
 	off = mw_clock_offset();
 	if (mw_opts.json) {
@@ -145,7 +132,7 @@ int cmd_names(int argc, char **argv)
 			struct json_object *o;
 			char addr[INET6_ADDRSTRLEN];
 
-			if (al.subject != UINT32_MAX && l[i].v.subject != al.subject)
+			if (subject != UINT32_MAX && l[i].v.subject != subject)
 				continue;
 			o = json_object_new_object();
 			inet_ntop(l[i].k.family, l[i].k.addr, addr, sizeof(addr));
@@ -159,18 +146,18 @@ int cmd_names(int argc, char **argv)
 				subject_name(tab, m.max_subjects, l[i].v.subject, who, sizeof(who))));
 			json_object_array_add(ja, o);
 		}
-		for (i = 0; i < al.n; i++) {
+		for (i = 0; i < (size_t)na; i++) {
 			struct json_object *o = json_object_new_object();
 			char t[32];
 
 			json_object_object_add(o, "device", json_object_new_string(
-				subject_name(tab, m.max_subjects, al.v[i].k.subject, who, sizeof(who))));
-			json_object_object_add(o, "name", json_object_new_string(al.v[i].k.name));
+				subject_name(tab, m.max_subjects, asked[i].k.subject, who, sizeof(who))));
+			json_object_object_add(o, "name", json_object_new_string(asked[i].k.name));
 			json_object_object_add(o, "count", json_object_new_int64(
-				(int64_t)al.v[i].v.count));
-			mw_format_iso(al.v[i].v.first_ns + (uint64_t)off, 3, t, sizeof(t));
+				(int64_t)asked[i].v.count));
+			mw_format_iso(asked[i].v.first_ns + (uint64_t)off, 3, t, sizeof(t));
 			json_object_object_add(o, "first_asked", json_object_new_string(t));
-			mw_format_iso(al.v[i].v.last_ns + (uint64_t)off, 3, t, sizeof(t));
+			mw_format_iso(asked[i].v.last_ns + (uint64_t)off, 3, t, sizeof(t));
 			json_object_object_add(o, "last_asked", json_object_new_string(t));
 			json_object_array_add(jk, o);
 		}
@@ -182,7 +169,7 @@ int cmd_names(int argc, char **argv)
 		for (i = 0; i < (size_t)nl; i++) {
 			char addr[INET6_ADDRSTRLEN];
 
-			if (al.subject != UINT32_MAX && l[i].v.subject != al.subject)
+			if (subject != UINT32_MAX && l[i].v.subject != subject)
 				continue;
 			inet_ntop(l[i].k.family, l[i].k.addr, addr, sizeof(addr));
 			printf("%-40s  %-39s  %6llus  %s\n", l[i].k.name, addr,
@@ -191,19 +178,19 @@ int cmd_names(int argc, char **argv)
 			       subject_name(tab, m.max_subjects, l[i].v.subject, who, sizeof(who)));
 		}
 		printf("\n%-24s  %-40s  %7s  %s\n", "DEVICE", "ASKED FOR", "ANSWERS", "LAST");
-		for (i = 0; i < al.n; i++) {
+		for (i = 0; i < (size_t)na; i++) {
 			char t[32];
 
-			mw_format_iso(al.v[i].v.last_ns + (uint64_t)off, 0, t, sizeof(t));
+			mw_format_iso(asked[i].v.last_ns + (uint64_t)off, 0, t, sizeof(t));
 			printf("%-24s  %-40s  %7llu  %s\n",
-			       subject_name(tab, m.max_subjects, al.v[i].k.subject, who, sizeof(who)),
-			       al.v[i].k.name, (unsigned long long)al.v[i].v.count, t);
+			       subject_name(tab, m.max_subjects, asked[i].k.subject, who, sizeof(who)),
+			       asked[i].k.name, (unsigned long long)asked[i].v.count, t);
 		}
 	}
 	rc = MW_EXIT_OK;
 out:
 	free(l);
-	free(al.v);
+	free(asked);
 	free(tab);
 	mw_maps_close(&m);
 	return rc;

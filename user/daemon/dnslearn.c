@@ -21,14 +21,6 @@
 #define DL_MAX_PAIRS	65536	/* as many as mw_dns holds */
 #define DL_MAX_NAMES	64	/* names of one address considered */
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void touch(struct mw_dnslearn *dl, uint8_t family, const uint8_t *addr)
 {
 	size_t i, n = family == AF_INET ? 4 : 16;
@@ -216,7 +208,7 @@ static void asked(struct mw_dnslearn *dl, uint32_t subject, const char *name)
 {
 	struct mw_asked_key k;
 	struct mw_asked_val v;
-	uint64_t now = mono_ns();
+	uint64_t now = mw_mono_ns();
 
 	memset(&k, 0, sizeof(k));
 	k.subject = subject;
@@ -286,11 +278,11 @@ static int on_record(void *ctx, void *data, size_t size)
 		if (rc == MW_DNS_OK && msg.response && msg.qname[0])
 			asked(dl, r->subject, msg.qname);
 		if (rc == MW_DNS_OK && msg.response) {
-			uint64_t t0 = mono_ns(), now_s;
+			uint64_t t0 = mw_mono_ns(), now_s;
 
 			lock = mw_lock(dl->pin_dir);
-			dl->st.lock_ms += (mono_ns() - t0) / 1000000;
-			now_s = mono_ns() / 1000000000ull;
+			dl->st.lock_ms += (mw_mono_ns() - t0) / 1000000;
+			now_s = mw_mono_ns() / 1000000000ull;
 			follow_applies(dl);	/* an apply since the last tick: its generation */
 			mw_namecache_insert(dl->nc, &msg, r->subject, now_s, nc_event, dl);
 			for (uint32_t i = 0; i < msg.n_addrs; i++)
@@ -367,7 +359,7 @@ static void follow_maps(struct mw_dnslearn *dl, uint64_t now_s)
 
 static void tick(struct mw_dnslearn *dl)
 {
-	uint64_t now = mono_ns(), now_s = now / 1000000000ull;
+	uint64_t now = mw_mono_ns(), now_s = now / 1000000000ull;
 	struct mw_dnsctl c = { .alive_ns = now, .pid = (uint32_t)getpid(),
 				.flags = dl->no_hold ? MW_DNSCTL_NO_HOLD : 0 };
 	__u32 zero = 0;
@@ -425,7 +417,7 @@ int mw_dnslearn_init(struct mw_dnslearn *dl, const char *pin_dir, uint32_t grace
 		return e;
 	}
 	tick(dl);
-	dl->next_tick = (double)mono_ns() / 1e9 + 1;
+	dl->next_tick = (double)mw_mono_ns() / 1e9 + 1;
 	return 0;
 }
 
@@ -436,7 +428,7 @@ int mw_dnslearn_fd(const struct mw_dnslearn *dl)
 
 int mw_dnslearn_timeout(const struct mw_dnslearn *dl)
 {
-	double left = dl->next_tick - (double)mono_ns() / 1e9;
+	double left = dl->next_tick - (double)mw_mono_ns() / 1e9;
 
 	return left <= 0 ? 0 : (int)(left * 1000) + 1;
 }
@@ -445,9 +437,9 @@ void mw_dnslearn_handle(struct mw_dnslearn *dl)
 {
 	if (dl->open)
 		ring_buffer__consume(dl->rb);
-	if ((double)mono_ns() / 1e9 >= dl->next_tick) {
+	if ((double)mw_mono_ns() / 1e9 >= dl->next_tick) {
 		tick(dl);
-		dl->next_tick = (double)mono_ns() / 1e9 + 1;
+		dl->next_tick = (double)mw_mono_ns() / 1e9 + 1;
 	}
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* Name rules, learned names and the allow entries that follow from them. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -10,44 +11,11 @@
 #include "dnsallow.h"
 #include "namecache.h"
 
-struct collect {
-	struct mw_learned *v;
-	size_t n, cap;
-};
-
-static int collect_one(const void *key, const void *val, void *ctx)
-{
-	struct collect *c = ctx;
-
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? 2 * c->cap : 64;
-		struct mw_learned *nv = realloc(c->v, cap * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		c->v = nv;
-		c->cap = cap;
-	}
-	memcpy(&c->v[c->n].k, key, sizeof(c->v[c->n].k));
-	memcpy(&c->v[c->n].v, val, sizeof(c->v[c->n].v));
-	c->n++;
-	return 0;
-}
-
 ssize_t mw_dns_read(const struct mw_maps *m, struct mw_learned **out)
 {
-	struct collect c = { 0 };
-	int rc;
-
-	*out = NULL;
-	rc = mw_map_scan(m->dns, sizeof(struct mw_dns_key), sizeof(struct mw_dns_val),
-			 collect_one, &c);
-	if (rc < 0) {
-		free(c.v);
-		return rc;
-	}
-	*out = c.v;
-	return (ssize_t)c.n;
+	return mw_map_collect(m->dns, sizeof(struct mw_dns_key), sizeof(struct mw_dns_val),
+			      sizeof(struct mw_learned), offsetof(struct mw_learned, v),
+			      (void **)out);
 }
 
 int mw_name_value(const struct mw_namerule *rules, size_t nrules, uint16_t policy,

@@ -2,6 +2,7 @@
 /* The flow table: read, take, miss counters, text of keys. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,34 +10,6 @@
 #include <bpf/bpf.h>
 #include "flows.h"
 #include "observe.h"
-
-struct collect {
-	uint32_t subject;
-	struct mw_flow_rec *v;
-	size_t n, cap;
-};
-
-static int collect_one(const void *key, const void *val, void *ctx)
-{
-	const struct mw_flow_key *k = key;
-	struct collect *c = ctx;
-
-	if (c->subject != MW_FLOWS_ALL && k->subject != c->subject)
-		return 0;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? 2 * c->cap : 256;
-		struct mw_flow_rec *nv = realloc(c->v, cap * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		c->v = nv;
-		c->cap = cap;
-	}
-	memcpy(&c->v[c->n].k, key, sizeof(c->v[c->n].k));
-	memcpy(&c->v[c->n].v, val, sizeof(c->v[c->n].v));
-	c->n++;
-	return 0;
-}
 
 static int key_cmp(const void *a, const void *b)
 {
@@ -46,29 +19,30 @@ static int key_cmp(const void *a, const void *b)
 
 ssize_t mw_flows_read(const struct mw_maps *m, uint32_t subject, struct mw_flow_rec **out)
 {
-	struct collect c = { .subject = subject };
+	struct mw_flow_rec *v = NULL;
+	ssize_t n = mw_map_collect(m->flows, sizeof(v->k), sizeof(v->v), sizeof(*v),
+				   offsetof(struct mw_flow_rec, v), (void **)&v);
 	size_t i, w;
-	int rc;
 
 	*out = NULL;
-	rc = mw_map_scan(m->flows, sizeof(struct mw_flow_key), sizeof(struct mw_flow),
-			 collect_one, &c);
-	if (rc < 0) {
-		free(c.v);
-		return rc;
-	}
-	/* a walk under insertions may meet a key twice: keep the later copy */
-	qsort(c.v, c.n, sizeof(*c.v), key_cmp);
-	for (i = w = 0; i < c.n; i++) {
-		if (w && !key_cmp(&c.v[w - 1], &c.v[i]))
+	if (n < 0)
+		return n;
+	/* one subject's; a walk under insertions may meet a key twice: keep the later copy */
+	for (i = w = 0; i < (size_t)n; i++)
+		if (subject == MW_FLOWS_ALL || v[i].k.subject == subject)
+			v[w++] = v[i];
+	n = (ssize_t)w;
+	qsort(v, (size_t)n, sizeof(*v), key_cmp);
+	for (i = w = 0; i < (size_t)n; i++) {
+		if (w && !key_cmp(&v[w - 1], &v[i]))
 			w--;
-		c.v[w++] = c.v[i];
+		v[w++] = v[i];
 	}
 	if (!w) {
-		free(c.v);
-		c.v = NULL;
+		free(v);
+		v = NULL;
 	}
-	*out = c.v;
+	*out = v;
 	return (ssize_t)w;
 }
 

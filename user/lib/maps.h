@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "modwall.h"
 
 struct modwall_bpf;
@@ -114,5 +115,12 @@ int mw_zero_percpu(const struct mw_maps *m, int fd, uint32_t from, uint32_t n);
  */
 typedef int (*mw_scan_fn)(const void *key, const void *val, void *ctx);
 int mw_map_scan(int fd, size_t ksz, size_t vsz, mw_scan_fn fn, void *ctx);
+
+/*
+ * Every entry of hash map @fd into a malloc'd array (*@out, NULL when
+ * empty) of records of @rsz bytes: the key (@ksz bytes) at offset 0, the
+ * value (@vsz bytes) at @voff. Returns the number of records or -errno.
+ */
+ssize_t mw_map_collect(int fd, size_t ksz, size_t vsz, size_t rsz, size_t voff, void **out);
 
 #endif /* MW_MAPS_H */

@@ -342,3 +342,45 @@ by_key:
 		return left == UINT64_MAX || errno == ENOENT ? 0 : -errno;
 	}
 }
+
+struct collect {
+	size_t ksz, vsz, rsz, voff, n, cap;
+	unsigned char *v;
+};
+
+static int collect_one(const void *key, const void *val, void *ctx)
+{
+	struct collect *c = ctx;
+
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 256;
+		unsigned char *nv = realloc(c->v, cap * c->rsz);
+
+		if (!nv)
+			return -ENOMEM;
+		c->v = nv;
+		c->cap = cap;
+	}
+	memcpy(c->v + c->n * c->rsz, key, c->ksz);
+	memcpy(c->v + c->n * c->rsz + c->voff, val, c->vsz);
+	c->n++;
+	return 0;
+}
+
+ssize_t mw_map_collect(int fd, size_t ksz, size_t vsz, size_t rsz, size_t voff, void **out)
+{
+	struct collect c = { .ksz = ksz, .vsz = vsz, .rsz = rsz, .voff = voff };
+	int rc = mw_map_scan(fd, ksz, vsz, collect_one, &c);
+
+	*out = NULL;
+	if (rc < 0) {
+		free(c.v);
+		return rc;
+	}
+	if (!c.n) {
+		free(c.v);
+		return 0;
+	}
+	*out = c.v;
+	return (ssize_t)c.n;
+}

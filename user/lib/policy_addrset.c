@@ -15,15 +15,8 @@ int pol_parse_addrset(struct lexer *lx, struct mw_policy *pol)
 	struct mw_perr e;
 	int t;
 
-	if (pol_expect_name(lx, pol, "address set name", s.name, &s.loc))
+	if (pol_open_block(lx, pol, "addrset", "address set name", s.name, &s.loc))
 		return -1;
-	t = pol_lex_next(lx, pol);
-	if (t != T_LBRACE) {
-		mw_diag_add(&pol->errors, &lx->tloc, "expected '{' after addrset %s, found %s",
-			    s.name, pol_tok_desc(lx));
-		pol_lex_unget(lx);
-		return -1;
-	}
 	for (;;) {
 		struct mw_prefix p;
 

@@ -46,6 +46,12 @@ void *pol_grow(void *arr, int n, size_t sz);
 /* Expect a NAME token; copy it to @out. */
 int pol_expect_name(struct lexer *lx, struct mw_policy *pol, const char *what,
 		    char *out, struct mw_loc *loc);
+/*
+ * "KEYWORD NAME {": the name (@what names it in errors) into @name and
+ * @loc, then the opening brace. 0, or -1 with the error recorded.
+ */
+int pol_open_block(struct lexer *lx, struct mw_policy *pol, const char *keyword,
+		   const char *what, char *name, struct mw_loc *loc);
 int pol_expect_word(struct lexer *lx, struct mw_policy *pol, const char *what);
 /* Take back the messages added to @d since it had @n (and @dropped past its cap). */
 void pol_diag_restore(struct mw_diag *d, int n, int dropped);

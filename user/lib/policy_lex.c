@@ -268,6 +268,20 @@ int mw_policy_name_ok(const char *s)
 }
 
 /* Expect a NAME token; copy it to @out. */
+int pol_open_block(struct lexer *lx, struct mw_policy *pol, const char *keyword,
+		   const char *what, char *name, struct mw_loc *loc)
+{
+	if (pol_expect_name(lx, pol, what, name, loc))
+		return -1;
+	if (pol_lex_next(lx, pol) != T_LBRACE) {
+		mw_diag_add(&pol->errors, &lx->tloc, "expected '{' after %s %s, found %s", keyword,
+			    name, pol_tok_desc(lx));
+		pol_lex_unget(lx);
+		return -1;
+	}
+	return 0;
+}
+
 int pol_expect_name(struct lexer *lx, struct mw_policy *pol, const char *what,
 		       char *out, struct mw_loc *loc)
 {

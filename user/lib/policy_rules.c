@@ -399,15 +399,8 @@ int pol_parse_policy(struct lexer *lx, struct mw_policy *pol)
 	struct mw_loc drop_loc = { 0 };
 	int t;
 
-	if (pol_expect_name(lx, pol, "policy name", p.name, &p.loc))
+	if (pol_open_block(lx, pol, "policy", "policy name", p.name, &p.loc))
 		return -1;
-	t = pol_lex_next(lx, pol);
-	if (t != T_LBRACE) {
-		mw_diag_add(&pol->errors, &lx->tloc, "expected '{' after policy %s, found %s",
-			    p.name, pol_tok_desc(lx));
-		pol_lex_unget(lx);
-		return -1;
-	}
 	for (;;) {
 		int a;
 

@@ -206,15 +206,8 @@ int pol_parse_vendorset(struct lexer *lx, struct mw_policy *pol)
 	struct mw_class c = { 0 };
 	int t;
 
-	if (pol_expect_name(lx, pol, "vendor set name", c.name, &c.loc))
+	if (pol_open_block(lx, pol, "vendorset", "vendor set name", c.name, &c.loc))
 		return -1;
-	t = pol_lex_next(lx, pol);
-	if (t != T_LBRACE) {
-		mw_diag_add(&pol->errors, &lx->tloc, "expected '{' after vendorset %s, found %s",
-			    c.name, pol_tok_desc(lx));
-		pol_lex_unget(lx);
-		return -1;
-	}
 	for (;;) {
 		t = pol_lex_next(lx, pol);
 		if (t == T_RBRACE)

@@ -229,19 +229,38 @@ static __always_inline void gtp_swap_ends(struct mw_pkt *pkt)
  * per CPU: no cache line is shared, so writing it on every frame costs a
  * few stores.
  */
+static __always_inline int same16(const __u8 *a, const __u8 *b)
+{
+	__u64 a0, a1, b0, b1;
+
+	__builtin_memcpy(&a0, a, 8);
+	__builtin_memcpy(&a1, a + 8, 8);
+	__builtin_memcpy(&b0, b, 8);
+	__builtin_memcpy(&b1, b + 8, 8);
+	return a0 == b0 && a1 == b1;
+}
+
 static __always_inline void tunnel_seen(__u32 id, const struct mw_tun *t, __u32 ifindex)
 {
 	struct mw_tunnel *v = bpf_map_lookup_elem(&mw_tunnels, &id);
 
+	__u64 now;
+
 	if (!v)
 		return;
-	v->frames++;
-	v->seen_ns = mw_now();
-	v->teid = t->teid;
-	v->ifindex = ifindex;
-	v->dir = t->dir;
-	v->family = t->family;
-	__builtin_memcpy(v->peer, t->peer, 16);
+	__sync_fetch_and_add(&v->frames, 1);
+	/* shared by all CPUs: store only what changed, so a steady tunnel only reads */
+	now = mw_now();
+	if (v->seen_ns != now)
+		v->seen_ns = now;
+	if (v->teid != t->teid || v->ifindex != ifindex || v->dir != t->dir ||
+	    v->family != t->family || !same16(v->peer, t->peer)) {
+		v->teid = t->teid;
+		v->ifindex = ifindex;
+		v->dir = t->dir;
+		v->family = t->family;
+		__builtin_memcpy(v->peer, t->peer, 16);
+	}
 }
 
 #endif /* MW_GTP_H */

@@ -128,21 +128,34 @@ struct {
 	__type(value, struct mw_allow_val);
 } mw_allow6 SEC(".maps");
 
-/* Token buckets by subject id; survive applies while the limit is unchanged. */
+/*
+ * Token buckets by subject id; survive applies while the limit is
+ * unchanged. They also hold two counters of each device (struct mw_bucket).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, MW_DEFAULT_SUBJECTS);	/* set by the loader */
 	__type(key, __u32);
 	__type(value, struct mw_bucket);
 } mw_buckets SEC(".maps");
 
-/* Per-CPU counters, index id * MW_NR_REASONS + reason. */
+/* Per-CPU counters of ids below MW_PCPU_IDS, index id * MW_NR_REASONS + reason. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, MW_DEFAULT_SUBJECTS * MW_NR_REASONS);	/* set by the loader */
+	__uint(max_entries, MW_PCPU_IDS * MW_NR_REASONS);	/* set by the loader */
 	__type(key, __u32);
 	__type(value, struct mw_counter);
 } mw_counters SEC(".maps");
+
+/* Devices' counters, one shared line each (struct mw_devctr), index id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, MW_DEFAULT_SUBJECTS);	/* set by the loader */
+	__type(key, __u32);
+	__type(value, struct mw_devctr);
+} mw_devcounters SEC(".maps");
 
 /*
  * Per-CPU counters per interface slot, index slot * MW_NR_REASONS + reason;
@@ -183,9 +196,9 @@ struct {
 	__type(value, struct mw_evgate);
 } mw_evgate SEC(".maps");
 
-/* Per subject: G-PDUs seen on n3 interfaces and their last outer peer. */
+/* Per subject: G-PDUs seen on n3 interfaces and their last outer peer (shared). */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, MW_DEFAULT_SUBJECTS);	/* set by the loader */
 	__type(key, __u32);
 	__type(value, struct mw_tunnel);
@@ -291,9 +304,10 @@ struct {
 	__type(value, struct mw_disc_val);
 } mw_discovered SEC(".maps");
 
-/* Subject names and kinds: written by userspace, never read by the data path. */
+/* Subject names and kinds: written by userspace (through mmap), never read by the data path. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, MW_DEFAULT_SUBJECTS);	/* set by the loader */
 	__type(key, __u32);
 	__type(value, struct mw_subject_info);

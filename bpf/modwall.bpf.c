@@ -44,6 +44,40 @@ static __always_inline void count(__u32 idx, void *map, __u64 bytes, __u64 packe
 	}
 }
 
+/*
+ * Count a frame under its subject: per CPU below MW_PCPU_IDS, else in the
+ * device's shared line, or its bucket line for the two reasons the line
+ * has no cell for (see "Counters" in modwall.h).
+ */
+static __always_inline void add_shared(struct mw_counter *c, __u64 bytes, __u64 packets)
+{
+	__sync_fetch_and_add(&c->packets, packets);
+	__sync_fetch_and_add(&c->bytes, bytes);
+}
+
+static __always_inline void count_subject(__u32 id, __u32 reason, __u64 bytes, __u64 packets)
+{
+	int cell;
+
+	if (id < MW_PCPU_IDS) {
+		count(id * MW_NR_REASONS + reason, &mw_counters, bytes, packets);
+		return;
+	}
+	cell = MW_DEV_CELL(reason);
+	if (cell >= 0) {
+		struct mw_devctr *d = bpf_map_lookup_elem(&mw_devcounters, &id);
+
+		if (d)
+			add_shared(&d->c[cell & (MW_DEV_CELLS - 1)], bytes, packets);
+	} else {
+		struct mw_bucket *b = bpf_map_lookup_elem(&mw_buckets, &id);
+
+		if (b)
+			add_shared(reason == MW_R_RATE_LIMITED ? &b->limited : &b->malformed,
+				   bytes, packets);
+	}
+}
+
 static __always_inline __u32 action_reason(__u8 action)
 {
 	switch (action) {
@@ -149,9 +183,11 @@ static __always_inline void decide(struct mw_verdict *v, void *ctx, struct mw_pk
 		__u32 pidx = gen * MW_MAX_POLICIES + (s->policy & (MW_MAX_POLICIES - 1));
 		struct mw_policy_cfg *pc = bpf_map_lookup_elem(&mw_policies, &pidx);
 
-		if (!pc) {
+		if (!pc) {	/* never once applied: the frame is nobody's, as before a policy */
+			v->id = MW_SUBJECT_NONE;
 			v->reason = MW_R_NO_POLICY;
-			action = mw_fail_action;
+			v->action = mw_fail_action;
+			return;
 		} else if ((s->flags & MW_SF_ALLOW) && !allowed(gen, s->policy, pkt, wan, s->flags & MW_SF_NAMES)) {
 			v->reason = MW_R_NOT_ALLOWED;
 			action = MW_ACT_DROP;
@@ -192,7 +228,7 @@ __noinline int mw_judge(struct xdp_md *ctx, struct mw_pkt *pkt, struct mw_tun *t
 		return XDP_PASS;
 	decide(&v, ctx, pkt, tun, rc, mw_role == MW_ROLE_WAN, 0, 0, ctx->ingress_ifindex, bytes, 1);
 	/* the single exit: count under (subject, reason) and the interface */
-	count(v.id * MW_NR_REASONS + v.reason, &mw_counters, bytes, 1);
+	count_subject(v.id, v.reason, bytes, 1);
 	count(mw_slot * MW_NR_REASONS + v.reason, &mw_ifcounters, bytes, 1);
 	if (v.action != MW_ACT_DROP)
 		return XDP_PASS;
@@ -250,7 +286,7 @@ __noinline int mw_judge_tc(struct __sk_buff *skb, struct mw_pkt *pkt, int rc, __
 	decide(&v, skb, pkt, &tun, rc, 1, 1, dns, skb->ifindex, bytes, packets);
 	if (v.action == MW_ACT_HELD)
 		return TC_ACT_SHOT;
-	count(v.id * MW_NR_REASONS + v.reason, &mw_counters, bytes, packets);
+	count_subject(v.id, v.reason, bytes, packets);
 	count(MW_IFC_EGRESS(mw_slot) * MW_NR_REASONS + v.reason, &mw_ifcounters, bytes, packets);
 	if (v.action != MW_ACT_DROP)
 		return TC_ACT_UNSPEC;	/* on to the next filter, if any */

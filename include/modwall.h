@@ -15,7 +15,7 @@
 
 #include <linux/types.h>
 
-#define MW_SCHEMA_VERSION	5
+#define MW_SCHEMA_VERSION	6
 #define MW_VERSION		"0.1.0"
 
 /* Where the loader pins links and maps (a bpffs mount). */
@@ -36,7 +36,9 @@
 /*
  * Subject ids. A subject is what counters are kept for: a tagged device or a
  * vendor class. Id 0 is the "unattributed" subject (nothing matched); ids
- * are dense and stable across applies for the same name.
+ * are stable across applies for the same name. Classes take ids below
+ * MW_PCPU_IDS, devices ids from MW_PCPU_IDS up (then below it, when the
+ * loaded maps are full): see "Counters".
  */
 #define MW_SUBJECT_NONE		0
 
@@ -68,7 +70,8 @@ enum mw_action {
 
 /*
  * Verdict reasons: why a frame got its verdict. Counters are kept per
- * subject x reason (per CPU) and per interface slot x reason.
+ * subject x reason (see "Counters" below) and per interface slot x reason
+ * (per CPU).
  */
 #define MW_REASONS(X)							\
 	/* passed by policy (or by default, subject 0) */		\
@@ -324,6 +327,39 @@ enum mw_dnsstat {		/* mw_dnsstats[] (per CPU) */
 };
 
 /*
+ * Counters. Every frame is counted once, under (subject, reason), in one
+ * of three places:
+ *
+ *  - ids below MW_PCPU_IDS: the unattributed subject 0 and the vendor
+ *    classes, which many devices share and which every CPU may count at
+ *    once, per CPU: mw_counters[id * MW_NR_REASONS + reason];
+ *  - devices (apply gives them ids from MW_PCPU_IDS up): one 64-byte line
+ *    each, shared by all CPUs (atomic adds), mw_devcounters[id], with a
+ *    cell for each reason a device's frames get in normal operation:
+ *    MW_DEV_CELL(reason) for pass, drop, observe and not_allowed;
+ *  - a device's rate_limited and malformed frames in its mw_buckets[id]
+ *    line (struct mw_bucket). A device never gets no_policy (a frame
+ *    whose policy entry is missing is unattributed) nor tunnel_signal
+ *    (signalling belongs to nobody).
+ *
+ * So a device's memory does not multiply by the CPU count, and a frame
+ * touches one counter line. Readers add the per-CPU cells and read the
+ * shared ones (user/lib/maps_read.c, mw_read_subject_counters).
+ */
+#define MW_PCPU_IDS		1024
+#define MW_DEV_CELLS		4
+#define MW_DEV_CELL(r)		((r) == MW_R_NOT_ALLOWED ? 3 : (r) <= MW_R_OBSERVE ? (int)(r) : -1)
+
+struct mw_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+
+struct mw_devctr {		/* mw_devcounters[id], id >= MW_PCPU_IDS */
+	struct mw_counter c[MW_DEV_CELLS];
+};
+
+/*
  * Rate limits: GCRA ("virtual scheduling") on a theoretical arrival time
  * per device, direction and unit, in MW_RATE_SHIFT fractions of a
  * nanosecond of bpf_ktime_get_ns(). A frame conforms when the bucket's
@@ -342,10 +378,18 @@ struct mw_policy_cfg {		/* mw_policies[gen * MW_MAX_POLICIES + policy] */
 	__u64 bps;
 };
 
-struct mw_bucket {		/* mw_buckets[id]: one cache line */
+/*
+ * mw_buckets[id]: one cache line per subject. Besides the GCRA state it
+ * holds a device's counters of the two reasons its hot line (struct
+ * mw_devctr) has no cell for: rate_limited (the frame has just touched
+ * this line) and malformed (rare). Userspace resets the state through
+ * mmap and leaves the counters alone.
+ */
+struct mw_bucket {
 	__u64 pkt_tat[2];	/* by role: lan (uploads), wan (downloads) */
 	__u64 byte_tat[2];
-	__u64 pad[4];
+	struct mw_counter limited;	/* MW_R_RATE_LIMITED, ids >= MW_PCPU_IDS */
+	struct mw_counter malformed;	/* MW_R_MALFORMED, ids >= MW_PCPU_IDS */
 };
 
 /*
@@ -476,11 +520,11 @@ struct mw_disc_val {
 
 /*
  * Tunnels: on an n3 interface, every G-PDU judged puts its subject's
- * mw_tunnels[id] cell (per CPU) up by one and records the outer peer (the
- * base station: the outer source on uplink, the outer destination on
- * downlink), the TEID and the time. Per CPU, so the data path never
- * shares a cache line; the peer bytes are written only when they change.
- * Readers sum frames over CPUs and take the peer of the most recent cell.
+ * mw_tunnels[id] record up by one (an atomic add: one record per subject,
+ * shared by all CPUs) and records the outer peer (the base station: the
+ * outer source on uplink, the outer destination on downlink), the TEID
+ * and the time; those are written only when they change, and the last
+ * writer wins.
  */
 #define MW_DIRS(X)							\
 	X(MW_DIR_UP,	0, "uplink")	/* outer UDP destination port 2152 */	\
@@ -586,11 +630,6 @@ enum mw_flowstat {
 #define MW_TC_PRIO		1
 #define MW_IFC_EGRESS(slot)	(MW_MAX_IFACES + (slot))
 
-/* Counter cell (per CPU): mw_counters[id * MW_NR_REASONS + reason]. */
-struct mw_counter {
-	__u64 packets;
-	__u64 bytes;
-};
 
 /* Subject table (userspace bookkeeping, read by show/stats). */
 struct mw_subject_info {
@@ -683,6 +722,7 @@ enum mw_attach {
 #define MW_MAP_LPM4		"mw_lpm4"
 #define MW_MAP_LPM6		"mw_lpm6"
 #define MW_MAP_COUNTERS		"mw_counters"
+#define MW_MAP_DEVCOUNTERS	"mw_devcounters"
 #define MW_MAP_IFCOUNTERS	"mw_ifcounters"
 #define MW_MAP_SUBJECTS		"mw_subjects"
 #define MW_MAP_IFACES		"mw_ifaces"
@@ -721,6 +761,7 @@ _Static_assert(sizeof(struct mw_ip6_key) == 20, "mw_ip6_key ABI");
 _Static_assert(sizeof(struct mw_lpm4_key) == 12, "mw_lpm4_key ABI");
 _Static_assert(sizeof(struct mw_lpm6_key) == 24, "mw_lpm6_key ABI");
 _Static_assert(sizeof(struct mw_counter) == 16, "mw_counter ABI");
+_Static_assert(sizeof(struct mw_devctr) == 64, "mw_devctr ABI: one cache line");
 _Static_assert(sizeof(struct mw_subject_info) == 40, "mw_subject_info ABI");
 _Static_assert(sizeof(struct mw_iface) == 56, "mw_iface ABI");
 _Static_assert(sizeof(struct mw_bind_key) == 32, "mw_bind_key ABI");

@@ -266,6 +266,12 @@ static void read_percpu(int fd, uint32_t n, struct mw_counter *out)
 	assert_int_equal(fx_read_counters(fd, 0, n, out), 0);
 }
 
+/* Every subject's counters, wherever they are kept (modwall.h "Counters"). */
+static void read_subjects(uint32_t ncells, struct mw_counter *out)
+{
+	assert_int_equal(mw_read_subject_counters(&w.m, 0, ncells / MW_NR_REASONS, out), 0);
+}
+
 static struct snap *take_snap(void)
 {
 	struct snap *s = calloc(1, sizeof(*s));
@@ -273,7 +279,7 @@ static struct snap *take_snap(void)
 	assert_non_null(s);
 	s->subj = calloc(w.ncells, sizeof(*s->subj));
 	assert_non_null(s->subj);
-	read_percpu(w.m.counters, w.ncells, s->subj);
+	read_subjects(w.ncells, s->subj);
 	read_percpu(w.m.ifcounters, MW_MAX_IFACES * MW_NR_REASONS, s->ifc);
 	return s;
 }
@@ -712,11 +718,17 @@ static void test_apply_a(void **state)
 	assert_int_equal(w.m.ctlm->gen, 1);
 	assert_int_equal(w.m.ctlm->applied, 1);
 
-	/* ids: dense, distinct, never 0 */
+	/* ids: never 0; classes below MW_PCPU_IDS (per-CPU counters), devices from it up, dense */
 	for (k = 0; k < w.plan.nsubj; k++) {
-		assert_int_not_equal(w.plan.subj[k].id, MW_SUBJECT_NONE);
-		assert_true(w.plan.subj[k].id <= w.plan.nsubj);
-		w.ids_a[k] = w.plan.subj[k].id;
+		const struct mw_plan_subj *ps = &w.plan.subj[k];
+
+		assert_int_not_equal(ps->id, MW_SUBJECT_NONE);
+		if (ps->kind == MW_KIND_CLASS)
+			assert_true(ps->id <= NCLASSES);
+		else
+			assert_true(ps->id >= MW_PCPU_IDS &&
+				    ps->id < MW_PCPU_IDS + NDEV + NSPECIALS);
+		w.ids_a[k] = ps->id;
 	}
 	check_plan_in_maps();
 	check_subject_table();
@@ -863,8 +875,6 @@ static void test_remove_c(void **state)
 
 static int group_setup(void **state)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
 	char err[512] = "";
 	int rc;
 
@@ -896,9 +906,7 @@ static int group_setup(void **state)
 		fprintf(stderr, "mw_maps_init: %s\n", strerror(-rc));
 		return -1;
 	}
-	if (bpf_obj_get_info_by_fd(w.m.counters, &info, &len))
-		return -1;
-	w.ncells = info.max_entries;
+	w.ncells = w.m.max_subjects * MW_NR_REASONS;
 	if (w.m.max_subjects < NDEV + NSPECIALS + NCLASSES + 1) {
 		fprintf(stderr, "the skeleton's maps hold %u subjects; the test needs %zu\n",
 			w.m.max_subjects, NDEV + NSPECIALS + NCLASSES + 1);

@@ -57,11 +57,11 @@ static int run(uint64_t src, __u32 *verdict)
 
 static uint64_t packets(uint32_t id, uint32_t reason)
 {
-	struct mw_counter *all = calloc((size_t)(id + 1) * MW_NR_REASONS, sizeof(*all));
+	struct mw_counter *all = calloc(MW_NR_REASONS, sizeof(*all));
 	uint64_t v = UINT64_MAX;
 
-	if (all && !mw_read_counters(&maps, maps.counters, (id + 1) * MW_NR_REASONS, all))
-		v = all[id * MW_NR_REASONS + reason].packets;
+	if (all && !mw_read_subject_counters(&maps, id, 1, all))
+		v = all[reason].packets;
 	free(all);
 	return v;
 }

@@ -166,7 +166,12 @@ static uint32_t apply_limit(const char *rate_stmt, struct mw_policy_cfg *cfg)
 
 static int read_cell(uint32_t idx, struct mw_counter *sum)
 {
-	return fx_read_counters(w.m.counters, idx, 1, sum);
+	struct mw_counter c[MW_NR_REASONS];
+	int rc = mw_read_subject_counters(&w.m, idx / MW_NR_REASONS, 1, c);
+
+	if (!rc)
+		*sum = c[idx % MW_NR_REASONS];
+	return rc;
 }
 
 /* ------------------------------------------------------------------ */

@@ -263,7 +263,7 @@ static __u32 id_of(const char *name)
 		return MW_SUBJECT_NONE;
 	for (i = 0; i < w.plan.nsubj; i++)
 		if (!strcmp(w.plan.subj[i].name, name)) {
-			assert_true(w.plan.subj[i].id < SNAP_SUBJ);
+			assert_true(FX_SIDX(w.plan.subj[i].id, SNAP_SUBJ) < SNAP_SUBJ);
 			return w.plan.subj[i].id;
 		}
 	fail_msg("no subject '%s' in the applied policy", name);
@@ -297,7 +297,7 @@ static void read_cells(int fd, struct mw_counter *out, __u32 n)
 
 static void take_snap(struct snap *s)
 {
-	read_cells(w.m.counters, s->subj, SUBJ_CELLS);
+	assert_int_equal(fx_read_subjects(&w.m, SNAP_SUBJ, s->subj), 0);
 	read_cells(w.m.ifcounters, s->ifc, IF_CELLS);
 }
 
@@ -347,7 +347,7 @@ static void run_many(int inst, const struct fx_frame *f, __u32 count, int batch,
 	assert_non_null(ws);
 	assert_non_null(wi);
 	for (k = 0; k < nmv; k++) {
-		__u32 cs = id_of(mv[k].subj) * MW_NR_REASONS + mv[k].reason;
+		__u32 cs = FX_SIDX(id_of(mv[k].subj), SNAP_SUBJ) * MW_NR_REASONS + mv[k].reason;
 		__u32 ci = in->slot * MW_NR_REASONS + mv[k].reason;
 
 		ws[cs].packets += mv[k].n;
@@ -926,10 +926,10 @@ static void test_rate_refund(void **state)
 	if (n2 != 4 - n1)
 		fail_msg("after the byte bucket refilled, %u frames passed; the packet bucket "
 			 "had %u tokens left if the refused frame's token came back", n2, 4 - n1);
-	assert_int_equal(b->subj[id * MW_NR_REASONS + R_PASS].packets -
-			 a->subj[id * MW_NR_REASONS + R_PASS].packets, n2);
-	assert_int_equal(b->subj[id * MW_NR_REASONS + R_RL].packets -
-			 a->subj[id * MW_NR_REASONS + R_RL].packets, 1);
+	assert_int_equal(b->subj[FX_SIDX(id, SNAP_SUBJ) * MW_NR_REASONS + R_PASS].packets -
+			 a->subj[FX_SIDX(id, SNAP_SUBJ) * MW_NR_REASONS + R_PASS].packets, n2);
+	assert_int_equal(b->subj[FX_SIDX(id, SNAP_SUBJ) * MW_NR_REASONS + R_RL].packets -
+			 a->subj[FX_SIDX(id, SNAP_SUBJ) * MW_NR_REASONS + R_RL].packets, 1);
 	free(a);
 	free(b);
 	free(f);

@@ -168,6 +168,20 @@ int fx_read_counters(int fd, __u32 first, __u32 n, struct mw_counter *out)
 	return mw_sum_percpu(fd, ncpus, first, n, out);
 }
 
+int fx_read_subjects(const struct mw_maps *m, __u32 n, struct mw_counter *out)
+{
+	__u32 half = n / 2;
+	int rc;
+
+	if (m->max_subjects < MW_PCPU_IDS + half)
+		return -ERANGE;
+	rc = mw_read_subject_counters(m, 0, half, out);
+	if (!rc)
+		rc = mw_read_subject_counters(m, MW_PCPU_IDS, n - half,
+					      out + (size_t)half * MW_NR_REASONS);
+	return rc;
+}
+
 /* ---- frames ----------------------------------------------------------- */
 
 void fx_mac_put(uint8_t *p, uint64_t mac)

@@ -104,6 +104,16 @@ const char *fx_verdict_name(__u32 verdict);
  */
 int fx_read_counters(int fd, __u32 first, __u32 n, struct mw_counter *out);
 
+/*
+ * Snapshots of subject counters over @n subjects: ids [0, n/2) (classes,
+ * and subjects tests write by hand) and [MW_PCPU_IDS, MW_PCPU_IDS + n/2)
+ * (devices, as apply numbers them), read the way stats reads them. Cell
+ * of (id, reason): FX_SIDX(id, n) * MW_NR_REASONS + reason.
+ */
+#define FX_SIDX(id, n)	((id) < MW_PCPU_IDS ? (id) : (n) / 2 + ((id) - MW_PCPU_IDS))
+struct mw_maps;
+int fx_read_subjects(const struct mw_maps *m, __u32 n, struct mw_counter *out);
+
 /* ---- frames ----------------------------------------------------------- */
 
 #define FX_FRAME_MAX	2048

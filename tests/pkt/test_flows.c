@@ -358,7 +358,7 @@ static __u32 id_in(const struct world *x, const char *name)
 		return MW_SUBJECT_NONE;
 	for (i = 0; i < x->plan.nsubj; i++)
 		if (!strcmp(x->plan.subj[i].name, name)) {
-			assert_true(x->plan.subj[i].id < SNAP_SUBJ);
+			assert_true(FX_SIDX(x->plan.subj[i].id, SNAP_SUBJ) < SNAP_SUBJ);
 			return x->plan.subj[i].id;
 		}
 	fail_msg("no subject '%s' in the applied policy", name);
@@ -381,7 +381,7 @@ struct snap {
 
 static void take_snap(const struct world *x, struct snap *s)
 {
-	assert_int_equal(fx_read_counters(x->m.counters, 0, SUBJ_CELLS, s->subj), 0);
+	assert_int_equal(fx_read_subjects(&x->m, SNAP_SUBJ, s->subj), 0);
 	assert_int_equal(fx_read_counters(x->m.ifcounters, 0, IF_CELLS, s->ifc), 0);
 }
 
@@ -486,7 +486,7 @@ static void run_in(struct world *x, int prog_fd, int where, const struct fx_fram
 		bad++;
 	}
 	bad += diff("mw_counters", before->subj, after->subj, SUBJ_CELLS,
-		    id * MW_NR_REASONS + reason, packets, bytes);
+		    FX_SIDX(id, SNAP_SUBJ) * MW_NR_REASONS + reason, packets, bytes);
 	bad += diff("mw_ifcounters", before->ifc, after->ifc, IF_CELLS,
 		    ifslot_of(where) * MW_NR_REASONS + reason, packets, bytes);
 	free(before);
@@ -630,8 +630,12 @@ static void flows_reset(struct world *x)
 	assert_non_null(zs);
 	while (bpf_map_get_next_key(x->m.flows, NULL, &k) == 0)
 		assert_int_equal(bpf_map_delete_elem(x->m.flows, &k), 0);
-	for (i = 0; i < SNAP_SUBJ; i++)
+	for (i = 0; i < SNAP_SUBJ; i++) {
+		__u32 dev = MW_PCPU_IDS + i;
+
 		assert_int_equal(bpf_map_update_elem(x->m.flowmiss, &i, &zc, BPF_ANY), 0);
+		assert_int_equal(bpf_map_update_elem(x->m.flowmiss, &dev, &zc, BPF_ANY), 0);
+	}
 	for (i = 0; i < MW_FS_NR; i++)
 		assert_int_equal(bpf_map_update_elem(x->m.flowstats, &i, zs, BPF_ANY), 0);
 	free(zs);
@@ -909,10 +913,10 @@ static struct mw_counter judged(const struct snap *a, const struct snap *b, __u3
 	for (r = 0; r < MW_NR_REASONS; r++) {
 		if (r == MW_R_MALFORMED)
 			continue;
-		t.packets += b->subj[id * MW_NR_REASONS + r].packets -
-			     a->subj[id * MW_NR_REASONS + r].packets;
-		t.bytes += b->subj[id * MW_NR_REASONS + r].bytes -
-			   a->subj[id * MW_NR_REASONS + r].bytes;
+		__u32 c = FX_SIDX(id, SNAP_SUBJ) * MW_NR_REASONS + r;
+
+		t.packets += b->subj[c].packets - a->subj[c].packets;
+		t.bytes += b->subj[c].bytes - a->subj[c].bytes;
 	}
 	return t;
 }
@@ -1024,10 +1028,10 @@ static void test_invariant(void **state)
 	for (i = 0; i < sizeof(subjects) / sizeof(subjects[0]); i++)
 		check_invariant(&w, a, b, subjects[i], 3);
 	/* the malformed frames were counted, and made no flow of their own */
-	assert_int_equal(b->subj[id_of("meter-m") * MW_NR_REASONS + R_MAL].packets -
-			 a->subj[id_of("meter-m") * MW_NR_REASONS + R_MAL].packets, 3);
-	assert_int_equal(b->subj[id_of("modules") * MW_NR_REASONS + R_MAL].packets -
-			 a->subj[id_of("modules") * MW_NR_REASONS + R_MAL].packets, 3);
+	assert_int_equal(b->subj[FX_SIDX(id_of("meter-m"), SNAP_SUBJ) * MW_NR_REASONS + R_MAL].packets -
+			 a->subj[FX_SIDX(id_of("meter-m"), SNAP_SUBJ) * MW_NR_REASONS + R_MAL].packets, 3);
+	assert_int_equal(b->subj[FX_SIDX(id_of("modules"), SNAP_SUBJ) * MW_NR_REASONS + R_MAL].packets -
+			 a->subj[FX_SIDX(id_of("modules"), SNAP_SUBJ) * MW_NR_REASONS + R_MAL].packets, 3);
 	assert_nflows(id_of("meter-m"), 2);	/* arp, tc download, nothing malformed */
 	free(a);
 	free(b);

@@ -457,7 +457,7 @@ int cmd_show(int argc, char **argv)
 		if ((c == 0 || i == 1) && i < ntun) {
 			uint32_t n = ntun - (i - c) < SHOW_CHUNK ? ntun - (i - c) : SHOW_CHUNK;
 
-			if (mw_fold_tunnels(m.tunnels, m.ncpus, i - c, n, tun))
+			if (mw_read_tunnels(&m, i - c, n, tun))
 				memset(tun, 0, SHOW_CHUNK * sizeof(*tun));
 		}
 		if (!(tab[i].gens & (1u << gen)))

@@ -79,7 +79,7 @@ static int take(const struct mw_maps *m, struct snap *s)
 	int rc = 0;
 
 	if (s->subj)
-		rc = mw_read_counters(m, m->counters, s->nsubj * MW_NR_REASONS, s->subj);
+		rc = mw_read_subject_counters(m, 0, s->nsubj, s->subj);
 	if (!rc)
 		rc = mw_read_counters(m, m->ifcounters, 2 * MW_MAX_IFACES * MW_NR_REASONS,
 				      s->iface);
@@ -197,7 +197,7 @@ static int tunnel_table(const struct mw_maps *m, const struct mw_subject_info *t
 	for (uint32_t first = 0; first < nsubj; first += STATS_CHUNK) {
 		uint32_t n = nsubj - first < STATS_CHUNK ? nsubj - first : STATS_CHUNK;
 
-		rc = mw_fold_tunnels(m->tunnels, m->ncpus, first, n, tun);
+		rc = mw_read_tunnels(m, first, n, tun);
 		if (rc)
 			return rc;
 		for (uint32_t i = first; i < first + n; i++) {
@@ -248,8 +248,7 @@ static int report(const struct mw_maps *m, const struct mw_subject_info *tab,
 		const struct mw_tunnel *tun = NULL;
 
 		if (buf) {
-			rc = mw_sum_percpu(m->counters, m->ncpus, first * MW_NR_REASONS,
-					   n * MW_NR_REASONS, buf->c);
+			rc = mw_read_subject_counters(m, first, n, buf->c);
 			if (rc)
 				break;
 			cc = buf->c;
@@ -273,7 +272,7 @@ static int report(const struct mw_maps *m, const struct mw_subject_info *tab,
 			miss = buf->miss;
 			base = lo;
 			/* devices inside GTP-U tunnels: a failed read leaves them out */
-			if (lo <= hi && !mw_fold_tunnels(m->tunnels, m->ncpus, lo, hi - lo + 1,
+			if (lo <= hi && !mw_read_tunnels(m, lo, hi - lo + 1,
 							 buf->tun))
 				tun = buf->tun;
 		} else {

@@ -165,7 +165,7 @@ static int read_tunnels(const struct mw_maps *m, uint32_t nsub, struct mw_msnap 
 
 	if (!t)
 		return -ENOMEM;
-	rc = mw_fold_tunnels(m->tunnels, m->ncpus, 0, nsub, t);
+	rc = mw_read_tunnels(m, 0, nsub, t);
 	for (k = 0; k < s->nsubj && !rc; k++) {
 		struct mw_msubj *o = &s->subj[k];
 		const struct mw_tunnel *x = &t[o->id];
@@ -473,7 +473,7 @@ int mw_metrics_read(const char *pin_dir, const struct mw_mread_opts *opts, struc
 		rc = -ENOMEM;
 		goto fail;
 	}
-	rc = mw_read_counters(&m, m.counters, nsub * MW_NR_REASONS, cnt);
+	rc = mw_read_subject_counters(&m, 0, nsub, cnt);
 	if (rc)
 		goto fail;
 	s->subj = calloc(nsub, sizeof(*s->subj));

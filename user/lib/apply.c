@@ -89,7 +89,9 @@ static int assign_ids(const struct mw_maps *m, struct mw_plan *plan,
 		      char *err, size_t errlen)
 {
 	struct name_slot *live = calloc(m->max_subjects + 1, sizeof(*live));
-	uint32_t nlive = 0, i, next_free = 1;
+	/* classes below pcpu_ids (counted per CPU), devices from there up (shared lines) */
+	uint32_t nlive = 0, i, next_class = 1;
+	uint32_t next_free = m->pcpu_ids < m->max_subjects ? m->pcpu_ids : 1;
 
 	if (!live)
 		return -ENOMEM;
@@ -112,13 +114,27 @@ static int assign_ids(const struct mw_maps *m, struct mw_plan *plan,
 	}
 	for (i = 0; i < plan->nsubj; i++) {
 		struct mw_plan_subj *s = &plan->subj[i];
+		uint32_t *next = s->kind == MW_KIND_CLASS ? &next_class : &next_free;
+		uint32_t end = s->kind == MW_KIND_CLASS ? m->pcpu_ids : m->max_subjects;
 
 		if (s->id)
 			continue;
-		while (next_free < m->max_subjects && (tab[next_free].kind != MW_KIND_FREE ||
-						       fresh[next_free]))
-			next_free++;
-		if (next_free >= m->max_subjects) {
+		while (*next < end && (tab[*next].kind != MW_KIND_FREE || fresh[*next]))
+			(*next)++;
+		/* devices past the end of the map take what classes left below MW_PCPU_IDS */
+		if (*next >= end && next == &next_free && m->pcpu_ids < m->max_subjects) {
+			next = &next_class;
+			end = m->pcpu_ids;
+			while (*next < end && (tab[*next].kind != MW_KIND_FREE || fresh[*next]))
+				(*next)++;
+		}
+		if (*next >= end && s->kind == MW_KIND_CLASS && m->pcpu_ids < m->max_subjects) {
+			SETERR("the policy has more vendor classes than the %u ids counted per CPU "
+			       "leave room for", m->pcpu_ids - 1);
+			free(live);
+			return -ENOSPC;
+		}
+		if (*next >= end) {
 			uint32_t nfree = 0, nnew = 0, k;
 
 			for (k = 1; k < m->max_subjects; k++)
@@ -132,38 +148,11 @@ static int assign_ids(const struct mw_maps *m, struct mw_plan *plan,
 			free(live);
 			return -ENOSPC;
 		}
-		s->id = next_free;
-		fresh[next_free] = 1;
+		s->id = *next;
+		fresh[*next] = 1;
 	}
 	free(live);
 	return 0;
-}
-
-/* Zero the counter cells of a subject id (one batch call). */
-static int zero_counters(const struct mw_maps *m, uint32_t id)
-{
-	struct mw_counter *z = calloc((size_t)m->ncpus * MW_NR_REASONS, sizeof(*z));
-	__u32 keys[MW_NR_REASONS], n = MW_NR_REASONS, r;
-	LIBBPF_OPTS(bpf_map_batch_opts, o);
-	int rc = 0;
-
-	if (!z)
-		return -ENOMEM;
-	for (r = 0; r < MW_NR_REASONS; r++)
-		keys[r] = id * MW_NR_REASONS + r;
-	if (bpf_map_update_batch(m->counters, keys, z, &n, &o)) {
-		for (r = 0; r < MW_NR_REASONS && !rc; r++)
-			if (bpf_map_update_elem(m->counters, &keys[r], z, BPF_ANY))
-				rc = -errno;
-	}
-	free(z);
-	if (!rc) {
-		struct mw_counter none = { 0 };
-
-		if (bpf_map_update_elem(m->flowmiss, &id, &none, BPF_ANY))
-			rc = -errno;
-	}
-	return rc;
 }
 
 /*
@@ -189,10 +178,28 @@ static int reset_buckets(const struct mw_maps *m, const struct mw_plan *plan,
 			    !memcmp(&was, &plan->pcfg[s->policy], sizeof(was)))
 				continue;
 		}
+		if (m->buckets_m) {	/* the state only: the bucket line's counters stay */
+			struct mw_bucket *b = &m->buckets_m[s->id];
+
+			memset(b->pkt_tat, 0, sizeof(b->pkt_tat));
+			memset(b->byte_tat, 0, sizeof(b->byte_tat));
+			continue;
+		}
 		if (bpf_map_update_elem(m->buckets, &s->id, &zero, BPF_ANY))
 			return -errno;
 	}
 	return 0;
+}
+
+/* Subject @id's entry, written only when it changed: through mmap, or one update. */
+static int put_subject(const struct mw_maps *m, uint32_t id, const struct mw_subject_info *t)
+{
+	if (m->subjects_m) {
+		if (memcmp(&m->subjects_m[id], t, sizeof(*t)))
+			memcpy(&m->subjects_m[id], t, sizeof(*t));
+		return 0;
+	}
+	return bpf_map_update_elem(m->subjects, &id, t, BPF_ANY) ? -errno : 0;
 }
 
 static uint64_t now_ns(void)
@@ -228,12 +235,15 @@ int mw_apply(struct mw_maps *m, struct mw_plan *plan, struct mw_apply_result *re
 		struct bpf_map_info info = {};
 		__u32 len = sizeof(info);
 
+		__u32 cap;
+
 		if (bpf_obj_get_info_by_fd(mw_apply_map_fd(m, map), &info, &len))
 			return -errno;
-		if (plan->count[map] > info.max_entries / 2) {
+		/* MACs live in the table (half full at most); its hash only takes spills */
+		cap = map == MW_PM_MAC ? m->max_subjects : info.max_entries / 2;
+		if (plan->count[map] > cap) {
 			SETERR("the policy has %zu %s entries; the loaded maps hold %u per "
-			       "generation (--max-devices)", plan->count[map], map_what[map],
-			       info.max_entries / 2);
+			       "generation (--max-devices)", plan->count[map], map_what[map], cap);
 			return -ENOSPC;
 		}
 	}
@@ -265,9 +275,9 @@ int mw_apply(struct mw_maps *m, struct mw_plan *plan, struct mw_apply_result *re
 		t->gens &= (uint8_t)~(1u << nxt);
 		if (!t->gens) {
 			memset(t, 0, sizeof(*t));
-			zero_counters(m, i);
+			mw_zero_subject(m, i);
 		}
-		bpf_map_update_elem(m->subjects, &i, t, BPF_ANY);
+		put_subject(m, i, t);
 		memcpy(&saved[i], t, sizeof(*t));
 	}
 	rc = assign_ids(m, plan, tab, fresh, &res->kept, err, errlen);
@@ -340,8 +350,8 @@ int mw_apply(struct mw_maps *m, struct mw_plan *plan, struct mw_apply_result *re
 		t->gens |= (uint8_t)(1u << nxt);
 		t->action[nxt] = s->action;
 		t->policy[nxt] = s->policy;
-		if (bpf_map_update_elem(m->subjects, &s->id, t, BPF_ANY)) {
-			rc = -errno;
+		rc = put_subject(m, s->id, t);
+		if (rc) {
 			SETERR("writing %s: %s", MW_MAP_SUBJECTS, strerror(-rc));
 			goto rollback;
 		}
@@ -438,10 +448,10 @@ int mw_apply(struct mw_maps *m, struct mw_plan *plan, struct mw_apply_result *re
 		t->gens &= (uint8_t)~(1u << live);
 		if (!t->gens) {
 			memset(t, 0, sizeof(*t));
-			zero_counters(m, i);	/* nothing counts under it any more */
+			mw_zero_subject(m, i);	/* nothing counts under it any more */
 			res->removed++;
 		}
-		bpf_map_update_elem(m->subjects, &i, t, BPF_ANY);
+		put_subject(m, i, t);
 	}
 	res->added = plan->nsubj - res->kept;
 	/* the flows of subjects that are gone go with them (ids are reused) */
@@ -458,7 +468,7 @@ rollback:
 	tab_clear(m->ouitab_m, m->oui_bits, nxt);
 	for (i = 0; i < m->max_subjects; i++)
 		if (memcmp(&tab[i], &saved[i], sizeof(*tab)))
-			bpf_map_update_elem(m->subjects, &i, &saved[i], BPF_ANY);
+			put_subject(m, i, &saved[i]);
 out:
 	free(tab);
 	free(saved);

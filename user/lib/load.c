@@ -338,11 +338,14 @@ int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_re
 	skel->rodata->mw_role = (uint8_t)o->role;
 	skel->rodata->mw_fail_action = (uint8_t)o->fail_action;
 	skel->rodata->mw_malformed_action = (uint8_t)o->malformed_action;
-	bpf_map__set_max_entries(skel->maps.mw_mac, 2 * maxs);
+	/* exact MACs spill to the hash only past a full window of their table: rare */
+	bpf_map__set_max_entries(skel->maps.mw_mac, 2 * (maxs / 8 > 1024 ? maxs / 8 : 1024));
 	bpf_map__set_max_entries(skel->maps.mw_ip4, 2 * maxs);
 	bpf_map__set_max_entries(skel->maps.mw_ip6, 2 * maxs);
 	bpf_map__set_max_entries(skel->maps.mw_imei, 2 * maxs);
-	bpf_map__set_max_entries(skel->maps.mw_counters, maxs * MW_NR_REASONS);
+	bpf_map__set_max_entries(skel->maps.mw_counters,
+				 (maxs < MW_PCPU_IDS ? maxs : MW_PCPU_IDS) * MW_NR_REASONS);
+	bpf_map__set_max_entries(skel->maps.mw_devcounters, maxs);
 	bpf_map__set_max_entries(skel->maps.mw_subjects, maxs);
 	bpf_map__set_max_entries(skel->maps.mw_buckets, maxs);
 	bpf_map__set_max_entries(skel->maps.mw_tunnels, maxs);

@@ -15,7 +15,8 @@
 
 const char *const mw_map_names[] = {
 	MW_MAP_CTL, MW_MAP_CONFIG, MW_MAP_MAC, MW_MAP_OUI, MW_MAP_IP4, MW_MAP_IP6,
-	MW_MAP_LPM4, MW_MAP_LPM6, MW_MAP_COUNTERS, MW_MAP_IFCOUNTERS, MW_MAP_SUBJECTS,
+	MW_MAP_LPM4, MW_MAP_LPM6, MW_MAP_COUNTERS, MW_MAP_DEVCOUNTERS, MW_MAP_IFCOUNTERS,
+	MW_MAP_SUBJECTS,
 	MW_MAP_IFACES, MW_MAP_SYNC, MW_MAP_BINDS, MW_MAP_IMEI, MW_MAP_POLICIES, MW_MAP_ALLOW4,
 	MW_MAP_ALLOW6, MW_MAP_BUCKETS, MW_MAP_MACTAB, MW_MAP_OUITAB, MW_MAP_EVENTS,
 	MW_MAP_EVCTL, MW_MAP_EVSTATS, MW_MAP_DISCOVERED, MW_MAP_EVGATE, MW_MAP_TUNNELS,
@@ -31,7 +32,7 @@ static int *map_slot(struct mw_maps *m, size_t i)
 {
 	int *slots[NMAPS] = {
 		&m->ctl, &m->config, &m->mac, &m->oui, &m->ip4, &m->ip6, &m->lpm4, &m->lpm6,
-		&m->counters, &m->ifcounters, &m->subjects, &m->ifaces, &m->sync, &m->binds,
+		&m->counters, &m->devcounters, &m->ifcounters, &m->subjects, &m->ifaces, &m->sync, &m->binds,
 		&m->imei, &m->policies, &m->allow4, &m->allow6, &m->buckets, &m->mactab,
 		&m->ouitab, &m->events, &m->evctl, &m->evstats, &m->discovered, &m->evgate,
 		&m->tunnels, &m->flows, &m->flowmiss, &m->flowstats,
@@ -45,7 +46,7 @@ unsigned mw_tab_bits(uint64_t n)
 {
 	unsigned bits = MW_TAB_MIN_BITS;
 
-	while (bits < MW_TAB_MAX_BITS && (1ull << bits) < 4 * n)
+	while (bits < MW_TAB_MAX_BITS && (1ull << bits) < 2 * n)
 		bits++;
 	return bits;
 }
@@ -133,6 +134,39 @@ static int maps_sizes(struct mw_maps *m, char *err, size_t errlen)
 	}
 	m->max_flows = info.max_entries;
 	m->ncpus = libbpf_num_possible_cpus();
+	memset(&info, 0, sizeof(info));
+	len = sizeof(info);
+	if (bpf_obj_get_info_by_fd(m->counters, &info, &len)) {
+		SETERR("reading %s: %s", MW_MAP_COUNTERS, strerror(errno));
+		return -errno;
+	}
+	m->pcpu_ids = info.max_entries / MW_NR_REASONS;
+	if (m->pcpu_ids > MW_PCPU_IDS || m->pcpu_ids > m->max_subjects) {
+		SETERR("%s holds %u subjects: more than %u", MW_MAP_COUNTERS, m->pcpu_ids,
+		       MW_PCPU_IDS);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+static size_t arr_bytes(uint32_t n, size_t vsz)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	return ((size_t)n * vsz + page - 1) / page * page;
+}
+
+/* mmap the @n values of an mmapable array indexed by subject id. */
+static int map_subject_array(int fd, const char *name, uint32_t n, size_t vsz, void **out,
+			     char *err, size_t errlen)
+{
+	void *p = mmap(NULL, arr_bytes(n, vsz), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	if (p == MAP_FAILED) {
+		SETERR("mmap of %s: %s", name, strerror(errno));
+		return -errno;
+	}
+	*out = p;
 	return 0;
 }
 
@@ -168,9 +202,18 @@ static int maps_finish(struct mw_maps *m, char *err, size_t errlen)
 	if (!rc)
 		rc = map_tab(m->ouitab, MW_MAP_OUITAB, &m->ouitab_m, &m->oui_bits, prot, err,
 			     errlen);
-	if (rc)
-		return rc;
-	return maps_sizes(m, err, errlen);
+	if (!rc)
+		rc = maps_sizes(m, err, errlen);
+	if (!rc)
+		rc = map_subject_array(m->subjects, MW_MAP_SUBJECTS, m->max_subjects,
+				       sizeof(*m->subjects_m), (void **)&m->subjects_m, err, errlen);
+	if (!rc)
+		rc = map_subject_array(m->devcounters, MW_MAP_DEVCOUNTERS, m->max_subjects,
+				       sizeof(*m->devctr_m), (void **)&m->devctr_m, err, errlen);
+	if (!rc)
+		rc = map_subject_array(m->buckets, MW_MAP_BUCKETS, m->max_subjects,
+				       sizeof(*m->buckets_m), (void **)&m->buckets_m, err, errlen);
+	return rc;
 }
 
 void mw_maps_close(struct mw_maps *m)
@@ -188,7 +231,16 @@ void mw_maps_close(struct mw_maps *m)
 			munmap(m->mactab_m, tab_bytes(m->mac_bits));
 		if (m->ouitab_m)
 			munmap(m->ouitab_m, tab_bytes(m->oui_bits));
+		if (m->subjects_m)
+			munmap(m->subjects_m, arr_bytes(m->max_subjects, sizeof(*m->subjects_m)));
+		if (m->devctr_m)
+			munmap(m->devctr_m, arr_bytes(m->max_subjects, sizeof(*m->devctr_m)));
+		if (m->buckets_m)
+			munmap(m->buckets_m, arr_bytes(m->max_subjects, sizeof(*m->buckets_m)));
 	}
+	m->subjects_m = NULL;
+	m->devctr_m = NULL;
+	m->buckets_m = NULL;
 	m->ctlm = NULL;
 	m->mactab_m = m->ouitab_m = NULL;
 	for (i = 0; i < NMAPS; i++) {
@@ -198,6 +250,27 @@ void mw_maps_close(struct mw_maps *m)
 			close(*fd);
 		*fd = -1;
 	}
+}
+
+static void schema_message(const char *pin_dir, unsigned schema, char *err, size_t errlen)
+{
+	SETERR("pinned state in %s has schema %u, this modwall speaks schema %d. "
+	       "To migrate: save what you need with the modwall that created it "
+	       "('modwall stats --json > counters.json'), then 'modwall unload --all' "
+	       "(its counters go), 'modwall load' each interface and 'modwall apply' "
+	       "the policy again with this one", pin_dir, schema, MW_SCHEMA_VERSION);
+}
+
+/* Pins of another schema may lack maps this one has: say so before "incomplete". */
+static int schema_mismatch(int ctl, const char *pin_dir, char *err, size_t errlen)
+{
+	struct mw_ctl c;
+	__u32 zero = 0;
+
+	if (ctl < 0 || bpf_map_lookup_elem(ctl, &zero, &c) || c.schema == MW_SCHEMA_VERSION)
+		return 0;
+	schema_message(pin_dir, c.schema, err, errlen);
+	return 1;
 }
 
 /* Is any of the maps pinned in @pin_dir? */
@@ -231,6 +304,10 @@ static int maps_open(struct mw_maps *m, const char *pin_dir, int readonly, char 
 		*map_slot(m, i) = bpf_obj_get_opts(path, &go);
 		if (*map_slot(m, i) < 0) {
 			rc = -errno;
+			if (rc == -ENOENT && i && schema_mismatch(m->ctl, pin_dir, err, errlen)) {
+				mw_maps_close(m);
+				return -EPROTO;
+			}
 			mw_maps_close(m);
 			if (rc == -ENOENT && (i || any_pin(pin_dir))) {
 				SETERR("pinned state in %s is incomplete: %s is missing (removed by "
@@ -245,16 +322,17 @@ static int maps_open(struct mw_maps *m, const char *pin_dir, int readonly, char 
 			return rc;
 		}
 	}
+	if (schema_mismatch(m->ctl, pin_dir, err, errlen)) {
+		mw_maps_close(m);
+		return -EPROTO;
+	}
 	rc = maps_finish(m, err, errlen);
 	if (rc) {
 		mw_maps_close(m);
 		return rc;
 	}
-	if (m->ctlm->schema != MW_SCHEMA_VERSION) {
-		SETERR("pinned state in %s has schema %u, this modwall speaks schema %d; "
-		       "use the modwall that created it, or 'modwall unload --all' to "
-		       "discard it (counters are lost)", pin_dir, m->ctlm->schema,
-		       MW_SCHEMA_VERSION);
+	if (m->ctlm->schema != MW_SCHEMA_VERSION) {	/* the same maps, other meanings */
+		schema_message(pin_dir, m->ctlm->schema, err, errlen);
 		mw_maps_close(m);
 		return -EPROTO;
 	}
@@ -295,6 +373,7 @@ int mw_maps_from_skel(struct mw_maps *m, struct modwall_bpf *skel, char *err, si
 	m->lpm4 = dup(bpf_map__fd(skel->maps.mw_lpm4));
 	m->lpm6 = dup(bpf_map__fd(skel->maps.mw_lpm6));
 	m->counters = dup(bpf_map__fd(skel->maps.mw_counters));
+	m->devcounters = dup(bpf_map__fd(skel->maps.mw_devcounters));
 	m->ifcounters = dup(bpf_map__fd(skel->maps.mw_ifcounters));
 	m->subjects = dup(bpf_map__fd(skel->maps.mw_subjects));
 	m->ifaces = dup(bpf_map__fd(skel->maps.mw_ifaces));

@@ -16,7 +16,7 @@ struct modwall_bpf;
 
 struct mw_maps {
 	int ctl, config, mac, oui, ip4, ip6, lpm4, lpm6;
-	int counters, ifcounters, subjects, ifaces, sync, binds, imei;
+	int counters, devcounters, ifcounters, subjects, ifaces, sync, binds, imei;
 	int policies, allow4, allow6, buckets;
 	int events, evctl, evstats, discovered, evgate, tunnels;
 	int mactab, ouitab;
@@ -25,6 +25,11 @@ struct mw_maps {
 	struct mw_ctl *ctlm;		/* mmap of mw_ctl[0] */
 	struct mw_slot *mactab_m, *ouitab_m;	/* mmaps of the tables, both halves */
 	unsigned mac_bits, oui_bits;	/* log2 of the slots per generation */
+	/* mmaps of arrays indexed by subject id (read-write opens only; NULL otherwise) */
+	struct mw_subject_info *subjects_m;
+	struct mw_devctr *devctr_m;
+	struct mw_bucket *buckets_m;
+	uint32_t pcpu_ids;		/* ids counted per CPU: min(MW_PCPU_IDS, max_subjects) */
 	int readonly;			/* opened with mw_maps_open_ro */
 	uint32_t max_subjects;
 	uint32_t max_flows;		/* size of mw_flows */
@@ -35,7 +40,7 @@ struct mw_maps {
 extern const char *const mw_map_names[];
 extern const size_t mw_nr_maps;
 
-/* Table size (log2 of slots per generation) for @n keys: load factor <= 1/4. */
+/* Table size (log2 of slots per generation) for @n keys: load factor <= 1/2. */
 unsigned mw_tab_bits(uint64_t n);
 
 /*
@@ -89,17 +94,23 @@ int mw_read_array(int fd, uint32_t n, size_t vsz, void *out);
 /* Values [@first, @first + @n) of an array map into @out. */
 int mw_read_array_range(int fd, uint32_t first, uint32_t n, size_t vsz, void *out);
 
-/* Per-CPU counter cells [0, @n) of @fd, summed over CPUs into @out. */
+/* Per-CPU counter cells [0, @n) of @fd (mw_ifcounters), summed over CPUs into @out. */
 int mw_read_counters(const struct mw_maps *m, int fd, uint32_t n, struct mw_counter *out);
+/*
+ * The counters of subjects [@first, @first + @n) into @out, MW_NR_REASONS
+ * cells per subject (out[(id - @first) * MW_NR_REASONS + reason]): per-CPU
+ * cells summed, devices' shared lines and bucket counters read (see
+ * "Counters" in modwall.h).
+ */
+int mw_read_subject_counters(const struct mw_maps *m, uint32_t first, uint32_t n,
+			     struct mw_counter *out);
+/* Zero every counter of subject @id (read-write maps; nothing may count under it). */
+int mw_zero_subject(const struct mw_maps *m, uint32_t id);
 /* Cells [@first, @first + @n) of a per-CPU counter map on @ncpus CPUs, summed (tests). */
 int mw_sum_percpu(int fd, int ncpus, uint32_t first, uint32_t n, struct mw_counter *out);
 
-/*
- * Cells [@first, @first + @n) of mw_tunnels on @ncpus CPUs, folded: frames
- * summed, the rest (peer, TEID, direction, interface, time) from the CPU
- * that saw the subject last. family 0: never seen in a tunnel.
- */
-int mw_fold_tunnels(int fd, int ncpus, uint32_t first, uint32_t n, struct mw_tunnel *out);
+/* Records [@first, @first + @n) of mw_tunnels; family 0: never seen in a tunnel. */
+int mw_read_tunnels(const struct mw_maps *m, uint32_t first, uint32_t n, struct mw_tunnel *out);
 
 /* The subject table (m->max_subjects entries). */
 int mw_read_subjects(const struct mw_maps *m, struct mw_subject_info *out);

@@ -216,41 +216,115 @@ int mw_sum_percpu(int fd, int ncpus, uint32_t first, uint32_t n, struct mw_count
 	return read_par(fd, first, n, (size_t)ncpus * sizeof(struct mw_counter), sum_sink, &c);
 }
 
-struct tun_ctx {
-	struct mw_tunnel *out;
-	int ncpus;
-};
-
-static void tun_sink(void *ctx, uint32_t first, uint32_t cnt, const void *vals)
+int mw_read_tunnels(const struct mw_maps *m, uint32_t first, uint32_t n, struct mw_tunnel *out)
 {
-	const struct tun_ctx *c = ctx;
-	const struct mw_tunnel *v = vals;
-	uint32_t i;
-	int k;
-
-	for (i = 0; i < cnt; i++) {
-		struct mw_tunnel *o = &c->out[first + i];
-		uint64_t frames = 0;
-
-		memset(o, 0, sizeof(*o));
-		for (k = 0; k < c->ncpus; k++, v++) {
-			frames += v->frames;
-			if (v->family && (!o->family || v->seen_ns > o->seen_ns))
-				*o = *v;
-		}
-		o->frames = frames;
-	}
+	return mw_read_array_range(m->tunnels, first, n, sizeof(*out), out);
 }
 
-int mw_fold_tunnels(int fd, int ncpus, uint32_t first, uint32_t n, struct mw_tunnel *out)
-{
-	struct tun_ctx c = { out, ncpus };
+/* Shared device counters of ids [first, first + n) into @out (all >= pcpu_ids). */
+#define DEV_CHUNK	65536u
 
-	return read_par(fd, first, n, (size_t)ncpus * sizeof(struct mw_tunnel), tun_sink, &c);
+static int read_dev_counters(const struct mw_maps *m, uint32_t first, uint32_t n,
+			     struct mw_counter *out)
+{
+	struct mw_devctr *dc = m->devctr_m ? m->devctr_m + first : NULL;
+	struct mw_bucket *bk = m->buckets_m ? m->buckets_m + first : NULL;
+	struct mw_devctr *dbuf = NULL;
+	struct mw_bucket *bbuf = NULL;
+	uint32_t done, i;
+	int rc = 0, r;
+
+	if (!dc || !bk) {	/* read-only: copies, a chunk at a time */
+		dbuf = malloc((size_t)(n < DEV_CHUNK ? n : DEV_CHUNK) * sizeof(*dbuf));
+		bbuf = malloc((size_t)(n < DEV_CHUNK ? n : DEV_CHUNK) * sizeof(*bbuf));
+		if (!dbuf || !bbuf) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
+	for (done = 0; done < n; done += DEV_CHUNK) {
+		uint32_t cnt = n - done < DEV_CHUNK ? n - done : DEV_CHUNK;
+		const struct mw_devctr *d = dc ? dc + done : dbuf;
+		const struct mw_bucket *b = bk ? bk + done : bbuf;
+
+		if (!dc) {
+			rc = mw_read_array_range(m->devcounters, first + done, cnt, sizeof(*dbuf),
+						 dbuf);
+			if (!rc)
+				rc = mw_read_array_range(m->buckets, first + done, cnt,
+							 sizeof(*bbuf), bbuf);
+			if (rc)
+				goto out;
+		}
+		for (i = 0; i < cnt; i++) {
+			struct mw_counter *o = out + (size_t)(done + i) * MW_NR_REASONS;
+
+			memset(o, 0, MW_NR_REASONS * sizeof(*o));
+			for (r = 0; r < MW_NR_REASONS; r++) {
+				int cell = MW_DEV_CELL(r);
+
+				if (cell >= 0)
+					o[r] = d[i].c[cell];
+			}
+			o[MW_R_RATE_LIMITED] = b[i].limited;
+			o[MW_R_MALFORMED] = b[i].malformed;
+		}
+	}
+out:
+	free(dbuf);
+	free(bbuf);
+	return rc;
+}
+
+int mw_read_subject_counters(const struct mw_maps *m, uint32_t first, uint32_t n,
+			     struct mw_counter *out)
+{
+	uint32_t end = first + n, pend = end < m->pcpu_ids ? end : m->pcpu_ids;
+	int rc = 0;
+
+	if (end < first || end > m->max_subjects)
+		return -EINVAL;
+	if (first < pend)
+		rc = mw_sum_percpu(m->counters, m->ncpus, first * MW_NR_REASONS,
+				   (pend - first) * MW_NR_REASONS, out);
+	if (!rc && end > (first > pend ? first : pend)) {
+		uint32_t s = first > pend ? first : pend;
+
+		rc = read_dev_counters(m, s, end - s, out + (size_t)(s - first) * MW_NR_REASONS);
+	}
+	return rc;
+}
+
+int mw_zero_subject(const struct mw_maps *m, uint32_t id)
+{
+	struct mw_counter none = { 0 };
+	struct mw_tunnel tnone = { 0 };
+	int rc = 0;
+
+	if (id >= m->max_subjects)
+		return -EINVAL;
+	if (id < m->pcpu_ids) {
+		rc = mw_zero_percpu(m, m->counters, id * MW_NR_REASONS, MW_NR_REASONS);
+	} else if (m->devctr_m && m->buckets_m) {
+		memset(&m->devctr_m[id], 0, sizeof(m->devctr_m[id]));
+		memset(&m->buckets_m[id].limited, 0, sizeof(m->buckets_m[id].limited));
+		memset(&m->buckets_m[id].malformed, 0, sizeof(m->buckets_m[id].malformed));
+	} else {
+		return -EPERM;
+	}
+	if (!rc && bpf_map_update_elem(m->flowmiss, &id, &none, BPF_ANY))
+		rc = -errno;
+	if (!rc && bpf_map_update_elem(m->tunnels, &id, &tnone, BPF_ANY))
+		rc = -errno;
+	return rc;
 }
 
 int mw_read_subjects(const struct mw_maps *m, struct mw_subject_info *out)
 {
+	if (m->subjects_m) {
+		memcpy(out, m->subjects_m, (size_t)m->max_subjects * sizeof(*out));
+		return 0;
+	}
 	return mw_read_array(m->subjects, m->max_subjects, sizeof(*out), out);
 }
 

@@ -178,7 +178,7 @@ static int reset_buckets(const struct mw_maps *m, const struct mw_plan *plan,
 			    !memcmp(&was, &plan->pcfg[s->policy], sizeof(was)))
 				continue;
 		}
-		if (m->buckets_m) {	/* the state only: the bucket line's counters stay */
+		if (m->buckets_m && !m->readonly) {	/* the state only: its counters stay */
 			struct mw_bucket *b = &m->buckets_m[s->id];
 
 			memset(b->pkt_tat, 0, sizeof(b->pkt_tat));
@@ -194,7 +194,7 @@ static int reset_buckets(const struct mw_maps *m, const struct mw_plan *plan,
 /* Subject @id's entry, written only when it changed: through mmap, or one update. */
 static int put_subject(const struct mw_maps *m, uint32_t id, const struct mw_subject_info *t)
 {
-	if (m->subjects_m) {
+	if (m->subjects_m && !m->readonly) {
 		if (memcmp(&m->subjects_m[id], t, sizeof(*t)))
 			memcpy(&m->subjects_m[id], t, sizeof(*t));
 		return 0;

@@ -25,11 +25,16 @@ struct mw_maps {
 	struct mw_ctl *ctlm;		/* mmap of mw_ctl[0] */
 	struct mw_slot *mactab_m, *ouitab_m;	/* mmaps of the tables, both halves */
 	unsigned mac_bits, oui_bits;	/* log2 of the slots per generation */
-	/* mmaps of arrays indexed by subject id (read-write opens only; NULL otherwise) */
+	/*
+	 * mmaps of arrays indexed by subject id: writable after mw_maps_open,
+	 * read-only (or NULL, when the caller may not map them) after
+	 * mw_maps_open_ro
+	 */
 	struct mw_subject_info *subjects_m;
 	struct mw_devctr *devctr_m;
 	struct mw_bucket *buckets_m;
 	uint32_t pcpu_ids;		/* ids counted per CPU: min(MW_PCPU_IDS, max_subjects) */
+	int viewed;			/* read-only: mw_maps_view() was called */
 	int readonly;			/* opened with mw_maps_open_ro */
 	uint32_t max_subjects;
 	uint32_t max_flows;		/* size of mw_flows */
@@ -61,6 +66,12 @@ int mw_maps_open_ro(struct mw_maps *m, const char *pin_dir, char *err, size_t er
  * stats and scrapes do not need). 0 or a negative errno with @err filled.
  */
 int mw_maps_tables(struct mw_maps *m, char *err, size_t errlen);
+/*
+ * After mw_maps_open_ro: map the arrays indexed by subject id read-only
+ * (subjects_m, devctr_m, buckets_m), once, for the readers below, which
+ * call it; where the caller may not map them they stay NULL and are copied.
+ */
+void mw_maps_view(const struct mw_maps *m);
 /* Take the map fds of a loaded skeleton (tests, and the loader itself). */
 int mw_maps_from_skel(struct mw_maps *m, struct modwall_bpf *skel, char *err, size_t errlen);
 void mw_maps_close(struct mw_maps *m);

@@ -227,14 +227,17 @@ int mw_read_tunnels(const struct mw_maps *m, uint32_t first, uint32_t n, struct 
 static int read_dev_counters(const struct mw_maps *m, uint32_t first, uint32_t n,
 			     struct mw_counter *out)
 {
-	struct mw_devctr *dc = m->devctr_m ? m->devctr_m + first : NULL;
-	struct mw_bucket *bk = m->buckets_m ? m->buckets_m + first : NULL;
+	struct mw_devctr *dc;
+	struct mw_bucket *bk;
 	struct mw_devctr *dbuf = NULL;
 	struct mw_bucket *bbuf = NULL;
 	uint32_t done, i;
 	int rc = 0, r;
 
-	if (!dc || !bk) {	/* read-only: copies, a chunk at a time */
+	mw_maps_view(m);
+	dc = m->devctr_m ? m->devctr_m + first : NULL;
+	bk = m->buckets_m ? m->buckets_m + first : NULL;
+	if (!dc || !bk) {	/* no view: copies, a chunk at a time */
 		dbuf = malloc((size_t)(n < DEV_CHUNK ? n : DEV_CHUNK) * sizeof(*dbuf));
 		bbuf = malloc((size_t)(n < DEV_CHUNK ? n : DEV_CHUNK) * sizeof(*bbuf));
 		if (!dbuf || !bbuf) {
@@ -305,7 +308,7 @@ int mw_zero_subject(const struct mw_maps *m, uint32_t id)
 		return -EINVAL;
 	if (id < m->pcpu_ids) {
 		rc = mw_zero_percpu(m, m->counters, id * MW_NR_REASONS, MW_NR_REASONS);
-	} else if (m->devctr_m && m->buckets_m) {
+	} else if (m->devctr_m && m->buckets_m && !m->readonly) {
 		memset(&m->devctr_m[id], 0, sizeof(m->devctr_m[id]));
 		memset(&m->buckets_m[id].limited, 0, sizeof(m->buckets_m[id].limited));
 		memset(&m->buckets_m[id].malformed, 0, sizeof(m->buckets_m[id].malformed));
@@ -321,6 +324,7 @@ int mw_zero_subject(const struct mw_maps *m, uint32_t id)
 
 int mw_read_subjects(const struct mw_maps *m, struct mw_subject_info *out)
 {
+	mw_maps_view(m);
 	if (m->subjects_m) {
 		memcpy(out, m->subjects_m, (size_t)m->max_subjects * sizeof(*out));
 		return 0;

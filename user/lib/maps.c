@@ -149,18 +149,13 @@ static int maps_sizes(struct mw_maps *m, char *err, size_t errlen)
 	return 0;
 }
 
-static size_t arr_bytes(uint32_t n, size_t vsz)
-{
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 
-	return ((size_t)n * vsz + page - 1) / page * page;
-}
 
 /* mmap the @n values of an mmapable array indexed by subject id. */
 static int map_subject_array(int fd, const char *name, uint32_t n, size_t vsz, void **out,
 			     char *err, size_t errlen)
 {
-	void *p = mmap(NULL, arr_bytes(n, vsz), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	void *p = mmap(NULL, mw_array_bytes(n, vsz), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 
 	if (p == MAP_FAILED) {
 		SETERR("mmap of %s: %s", name, strerror(errno));
@@ -168,29 +163,6 @@ static int map_subject_array(int fd, const char *name, uint32_t n, size_t vsz, v
 	}
 	*out = p;
 	return 0;
-}
-
-/*
- * The same, read-only, for readers. The kernel maps only a writable fd
- * (a shared mapping of a read-only file is not shared), so this takes one
- * by the map's id, which root may; anyone else gets NULL and the readers
- * copy instead (batched lookups: about 0.15 us a value).
- */
-static void *map_subject_array_ro(int fd, uint32_t n, size_t vsz)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	void *p;
-	int wfd;
-
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return NULL;
-	wfd = bpf_map_get_fd_by_id(info.id);
-	if (wfd < 0)
-		return NULL;
-	p = mmap(NULL, arr_bytes(n, vsz), PROT_READ, MAP_SHARED, wfd, 0);
-	close(wfd);
-	return p == MAP_FAILED ? NULL : p;
 }
 
 static int maps_finish_ro(struct mw_maps *m, char *err, size_t errlen)
@@ -206,18 +178,6 @@ static int maps_finish_ro(struct mw_maps *m, char *err, size_t errlen)
 	}
 	/* the tables (up to 256 MiB at 1M devices) are copied only for who walks them */
 	return maps_sizes(m, err, errlen);
-}
-
-void mw_maps_view(const struct mw_maps *cm)
-{
-	struct mw_maps *m = (struct mw_maps *)cm;	/* a cache of views, not state */
-
-	if (!m->readonly || m->viewed)
-		return;
-	m->viewed = 1;
-	m->subjects_m = map_subject_array_ro(m->subjects, m->max_subjects, sizeof(*m->subjects_m));
-	m->devctr_m = map_subject_array_ro(m->devcounters, m->max_subjects, sizeof(*m->devctr_m));
-	m->buckets_m = map_subject_array_ro(m->buckets, m->max_subjects, sizeof(*m->buckets_m));
 }
 
 static int maps_finish(struct mw_maps *m, char *err, size_t errlen)
@@ -256,11 +216,11 @@ void mw_maps_close(struct mw_maps *m)
 	size_t i;
 
 	if (m->subjects_m)
-		munmap(m->subjects_m, arr_bytes(m->max_subjects, sizeof(*m->subjects_m)));
+		munmap(m->subjects_m, mw_array_bytes(m->max_subjects, sizeof(*m->subjects_m)));
 	if (m->devctr_m)
-		munmap(m->devctr_m, arr_bytes(m->max_subjects, sizeof(*m->devctr_m)));
+		munmap(m->devctr_m, mw_array_bytes(m->max_subjects, sizeof(*m->devctr_m)));
 	if (m->buckets_m)
-		munmap(m->buckets_m, arr_bytes(m->max_subjects, sizeof(*m->buckets_m)));
+		munmap(m->buckets_m, mw_array_bytes(m->max_subjects, sizeof(*m->buckets_m)));
 	if (m->readonly) {
 		free(m->ctlm);
 		free(m->mactab_m);

@@ -72,6 +72,8 @@ int mw_maps_tables(struct mw_maps *m, char *err, size_t errlen);
  * call it; where the caller may not map them they stay NULL and are copied.
  */
 void mw_maps_view(const struct mw_maps *m);
+/* Bytes the mmap of @n values of @vsz bytes of an array map spans (whole pages). */
+size_t mw_array_bytes(uint32_t n, size_t vsz);
 /* Take the map fds of a loaded skeleton (tests, and the loader itself). */
 int mw_maps_from_skel(struct mw_maps *m, struct modwall_bpf *skel, char *err, size_t errlen);
 void mw_maps_close(struct mw_maps *m);

@@ -407,8 +407,14 @@ $(O)/tests/xdpbench: $(XDPBENCH_SRCS) tests/bench/xdpbench.h $(O)/tests/fixture.
 	$(Q)$(CC) $(CFLAGS) $(FIXTURE_CFLAGS) -DMULTIARCH='"$(shell $(CC) -dumpmachine)"' -o $@ \
 		$(XDPBENCH_SRCS) $(O)/tests/fixture.o $(O)/libmodwall.a $(LDLIBS)
 
+# Counter lines shared by CPUs: one device flooding from every CPU.
+$(O)/tests/contention: tests/bench/contention.c $(O)/tests/fixture.o $(O)/libmodwall.a $(O)/modwall.skel.h
+	@mkdir -p $(@D)
+	$(call msg,CC-BENCH,$@)
+	$(Q)$(CC) $(CFLAGS) $(FIXTURE_CFLAGS) -o $@ $< $(O)/tests/fixture.o $(O)/libmodwall.a $(LDLIBS) -lpthread
+
 bench: deps
-	@$(MAKE) --no-print-directory all $(O)/tests/xdpbench $(O)/tests/rate_accuracy
+	@$(MAKE) --no-print-directory all $(O)/tests/xdpbench $(O)/tests/rate_accuracy $(O)/tests/contention
 	@tests/bench/run.sh $(O)/modwall
 	@$(MAKE) --no-print-directory geobench
 

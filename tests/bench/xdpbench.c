@@ -54,6 +54,7 @@
 #include "modwall.skel.h"
 #include "entry.skel.h"
 #include "modwall.h"
+#include "load.h"
 #include "fixture.h"
 #include "addr.h"
 #include "apply.h"
@@ -363,19 +364,7 @@ int inst_open_flows(struct inst *in, uint32_t maxs, uint32_t maxf, char *why, si
 		snprintf(why, wl, "opening the modwall object: %s", strerror(errno));
 		return -1;
 	}
-	bpf_map__set_max_entries(in->skel->maps.mw_mac, 2 * maxs);
-	bpf_map__set_max_entries(in->skel->maps.mw_ip4, 2 * maxs);
-	bpf_map__set_max_entries(in->skel->maps.mw_ip6, 2 * maxs);
-	bpf_map__set_max_entries(in->skel->maps.mw_imei, 2 * maxs);
-	bpf_map__set_max_entries(in->skel->maps.mw_flowmiss, maxs);
-	if (maxf)
-		bpf_map__set_max_entries(in->skel->maps.mw_flows, maxf);
-	bpf_map__set_max_entries(in->skel->maps.mw_counters, maxs * MW_NR_REASONS);
-	bpf_map__set_max_entries(in->skel->maps.mw_subjects, maxs);
-	bpf_map__set_max_entries(in->skel->maps.mw_buckets, maxs);
-	bpf_map__set_max_entries(in->skel->maps.mw_tunnels, maxs);
-	bpf_map__set_max_entries(in->skel->maps.mw_mactab, 2u << mw_tab_bits(maxs));
-	bpf_map__set_max_entries(in->skel->maps.mw_ouitab, 2u << mw_tab_bits(65536));
+	mw_load_size_maps(in->skel, maxs, maxf);	/* as `modwall load` sizes them */
 	bpf_log[0] = 0;
 	rc = modwall_bpf__load(in->skel);
 	if (rc) {

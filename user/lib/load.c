@@ -186,6 +186,25 @@ static int attach_link(const char *pin_dir, const struct mw_load_opts *o, uint32
 	return 0;
 }
 
+void mw_load_size_maps(struct modwall_bpf *skel, uint32_t maxs, uint32_t maxf)
+{
+	/* exact MACs spill to the hash only past a full window of their table: rare */
+	bpf_map__set_max_entries(skel->maps.mw_mac, 2 * (maxs / 8 > 1024 ? maxs / 8 : 1024));
+	bpf_map__set_max_entries(skel->maps.mw_ip4, 2 * maxs);
+	bpf_map__set_max_entries(skel->maps.mw_ip6, 2 * maxs);
+	bpf_map__set_max_entries(skel->maps.mw_imei, 2 * maxs);
+	bpf_map__set_max_entries(skel->maps.mw_counters,
+				 (maxs < MW_PCPU_IDS ? maxs : MW_PCPU_IDS) * MW_NR_REASONS);
+	bpf_map__set_max_entries(skel->maps.mw_devcounters, maxs);
+	bpf_map__set_max_entries(skel->maps.mw_subjects, maxs);
+	bpf_map__set_max_entries(skel->maps.mw_buckets, maxs);
+	bpf_map__set_max_entries(skel->maps.mw_tunnels, maxs);
+	bpf_map__set_max_entries(skel->maps.mw_flowmiss, maxs);
+	bpf_map__set_max_entries(skel->maps.mw_flows, maxf ? maxf : MW_DEFAULT_FLOWS);
+	bpf_map__set_max_entries(skel->maps.mw_mactab, 2u << mw_tab_bits(maxs));
+	bpf_map__set_max_entries(skel->maps.mw_ouitab, 2u << mw_tab_bits(65536));
+}
+
 int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_result *r,
 	    char *err, size_t errlen)
 {
@@ -338,21 +357,7 @@ int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_re
 	skel->rodata->mw_role = (uint8_t)o->role;
 	skel->rodata->mw_fail_action = (uint8_t)o->fail_action;
 	skel->rodata->mw_malformed_action = (uint8_t)o->malformed_action;
-	/* exact MACs spill to the hash only past a full window of their table: rare */
-	bpf_map__set_max_entries(skel->maps.mw_mac, 2 * (maxs / 8 > 1024 ? maxs / 8 : 1024));
-	bpf_map__set_max_entries(skel->maps.mw_ip4, 2 * maxs);
-	bpf_map__set_max_entries(skel->maps.mw_ip6, 2 * maxs);
-	bpf_map__set_max_entries(skel->maps.mw_imei, 2 * maxs);
-	bpf_map__set_max_entries(skel->maps.mw_counters,
-				 (maxs < MW_PCPU_IDS ? maxs : MW_PCPU_IDS) * MW_NR_REASONS);
-	bpf_map__set_max_entries(skel->maps.mw_devcounters, maxs);
-	bpf_map__set_max_entries(skel->maps.mw_subjects, maxs);
-	bpf_map__set_max_entries(skel->maps.mw_buckets, maxs);
-	bpf_map__set_max_entries(skel->maps.mw_tunnels, maxs);
-	bpf_map__set_max_entries(skel->maps.mw_flowmiss, maxs);
-	bpf_map__set_max_entries(skel->maps.mw_flows, maxf);
-	bpf_map__set_max_entries(skel->maps.mw_mactab, 2u << mw_tab_bits(maxs));
-	bpf_map__set_max_entries(skel->maps.mw_ouitab, 2u << mw_tab_bits(65536));
+	mw_load_size_maps(skel, maxs, maxf);
 	{
 		struct bpf_map *map;
 

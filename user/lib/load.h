@@ -45,6 +45,13 @@ struct mw_load_result {
 	uint32_t tc_prog_id;	/* lan: the tc egress program; 0: none */
 };
 
+/*
+ * Size the maps of an opened skeleton for @maxs subject ids and @maxf (0:
+ * the default) flows, as the loader does (benchmarks load the same shapes).
+ */
+struct modwall_bpf;
+void mw_load_size_maps(struct modwall_bpf *skel, uint32_t maxs, uint32_t maxf);
+
 int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_result *r,
 	    char *err, size_t errlen);
 

@@ -113,10 +113,13 @@ struct mw_vlan_hdr {
 	_p;								\
 })
 
+/* Two loads, not six: packet loads need no alignment where XDP runs. */
 static __always_inline __u64 mw_mac48(const __u8 *p)
 {
-	return ((__u64)p[0] << 40) | ((__u64)p[1] << 32) | ((__u64)p[2] << 24) |
-	       ((__u64)p[3] << 16) | ((__u64)p[4] << 8) | (__u64)p[5];
+	__u16 hi = *(const __u16 *)p;
+	__u32 lo = *(const __u32 *)(p + 2);
+
+	return ((__u64)bpf_ntohs(hi) << 32) | bpf_ntohl(lo);
 }
 
 /*

@@ -46,7 +46,9 @@
 
 #define FMAX		2048
 #define H_CHUNK		1024
-#define ID_SPACE	512	/* subject ids in [1, ID_SPACE): counter rows checked */
+#define ID_SPACE	512	/* subject ids drawn from [1, ID_SPACE) ... */
+#define ID_SPLIT	256	/* ... those from here up become MW_PCPU_IDS + (id - ID_SPLIT) */
+#define ID_ROWS		(MW_PCPU_IDS + ID_SPACE - ID_SPLIT)	/* counter rows checked */
 
 /* ------------------------------------------------------------------ */
 /* Frame kinds (categories in the report)                              */
@@ -1153,7 +1155,7 @@ static void flows_check(struct run *rn)
 			for (j = 0; j < (size_t)ncpus; j++)
 				stat[c] += pc[j];
 		}
-		for (c = 0; c < ID_SPACE; c++) {
+		for (c = 0; c < ID_ROWS; c++) {
 			struct mw_counter mc;
 
 			if (bpf_map_lookup_elem(in->fd[HM_FLOWMISS], &c, &mc))
@@ -1178,6 +1180,7 @@ static void apply(struct run *rn, struct rng *r)
 	uint32_t next = !rn->live;
 	struct h_policy_shape shape = {
 		.id_space = ID_SPACE,
+		.split = ID_SPLIT,
 		.max_subjects = 1 + rng_below(r, 500),
 		.scale = 1 + rng_below(r, 4),
 	};
@@ -1321,7 +1324,7 @@ int main(int argc, char **argv)
 		err = h_inst_load(&insts[i]);
 		if (err)
 			die("load the skeleton (root? make?)", err);
-		err = h_counters_alloc(&rn.want[i], ID_SPACE);
+		err = h_counters_alloc(&rn.want[i], ID_ROWS);
 		if (err)
 			die("alloc", err);
 		err = h_counters_read(&insts[i], &rn.want[i]);
@@ -1333,13 +1336,13 @@ int main(int argc, char **argv)
 
 			if (bpf_obj_get_info_by_fd(insts[i].fd[HM_FLOWS], &info, &ilen))
 				die("mw_flows", errno);
-			err = ref_flows_init(&rn.flows[i], info.max_entries, ID_SPACE);
+			err = ref_flows_init(&rn.flows[i], info.max_entries, ID_ROWS);
 			if (err)
 				die("alloc", err);
 		}
 	}
-	if (h_counters_alloc(&rn.have, ID_SPACE) || h_counters_alloc(&rn.before, ID_SPACE) ||
-	    h_counters_alloc(&rn.after, ID_SPACE) || h_policy_alloc(&rn.pol[0]) ||
+	if (h_counters_alloc(&rn.have, ID_ROWS) || h_counters_alloc(&rn.before, ID_ROWS) ||
+	    h_counters_alloc(&rn.after, ID_ROWS) || h_policy_alloc(&rn.pol[0]) ||
 	    h_policy_alloc(&rn.pol[1]))
 		die("alloc", ENOMEM);
 

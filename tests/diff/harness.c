@@ -14,6 +14,7 @@
 #include "modwall.skel.h"
 #include "fixture.h"
 #include "harness.h"
+#include "maps.h"
 
 static const uint8_t actions[] = { MW_ACT_PASS, MW_ACT_DROP, MW_ACT_OBSERVE };
 
@@ -360,6 +361,8 @@ void h_policy_random(struct h_policy *hp, struct rng *r, const struct h_policy_s
 
 		do {
 			id = 1 + rng_below(r, shape->id_space - 1);
+			if (shape->split && id >= shape->split)
+				id = MW_PCPU_IDS + (id - shape->split);
 			dup = 0;
 			for (j = 0; j < i; j++)
 				dup |= ss.s[j].id == id;
@@ -608,11 +611,25 @@ void h_counters_free(struct h_counters *c)
 	c->cnt = NULL;
 }
 
+/* The subject counters' maps, for the library's reader (copies: no views). */
+static void subject_maps(struct h_inst *in, struct mw_maps *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->counters = in->fd[HM_COUNTERS];
+	m->devcounters = bpf_map__fd(in->skel->maps.mw_devcounters);
+	m->buckets = bpf_map__fd(in->skel->maps.mw_buckets);
+	m->ncpus = libbpf_num_possible_cpus();
+	m->max_subjects = bpf_map__max_entries(in->skel->maps.mw_subjects);
+	m->pcpu_ids = bpf_map__max_entries(in->skel->maps.mw_counters) / MW_NR_REASONS;
+}
+
 int h_counters_read(struct h_inst *in, struct h_counters *c)
 {
+	struct mw_maps m;
 	int err;
 
-	err = fx_read_counters(in->fd[HM_COUNTERS], 0, c->rows * MW_NR_REASONS, c->cnt);
+	subject_maps(in, &m);
+	err = mw_read_subject_counters(&m, 0, c->rows, c->cnt);
 	if (!err)
 		err = fx_read_counters(in->fd[HM_IFCOUNTERS], 0, H_IFCELLS, c->ifcnt);
 	return err;
@@ -620,7 +637,17 @@ int h_counters_read(struct h_inst *in, struct h_counters *c)
 
 int h_cell_read(struct h_inst *in, int map, uint32_t idx, struct mw_counter *out)
 {
-	return fx_read_counters(in->fd[map], idx, 1, out);
+	struct mw_counter row[MW_NR_REASONS];
+	struct mw_maps m;
+	int err;
+
+	if (map != HM_COUNTERS)
+		return fx_read_counters(in->fd[map], idx, 1, out);
+	subject_maps(in, &m);
+	err = mw_read_subject_counters(&m, idx / MW_NR_REASONS, 1, row);
+	if (!err)
+		*out = row[idx % MW_NR_REASONS];
+	return err;
 }
 
 void h_counters_add(struct h_counters *c, uint32_t slot, uint32_t subject, uint32_t reason,

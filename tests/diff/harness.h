@@ -91,7 +91,13 @@ struct h_policy {
 #define H_MAX_PFX	96
 
 struct h_policy_shape {
-	uint32_t id_space;	/* subject ids are drawn from [1, id_space) */
+	/*
+	 * subject ids are drawn from [1, id_space); with @split, those at or
+	 * above it become MW_PCPU_IDS + (id - split): the ids apply gives
+	 * devices, counted in shared lines, beside per-CPU ones below it
+	 */
+	uint32_t id_space;
+	uint32_t split;
 	uint32_t max_subjects;	/* subjects per policy */
 	int scale;		/* 1..4: how full the tables get */
 };

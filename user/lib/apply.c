@@ -16,6 +16,7 @@
 #include "apply_int.h"
 #include "dnsallow.h"
 #include "flows.h"
+#include "nameset.h"
 
 #define SETERR(...) do { if (err) snprintf(err, errlen, __VA_ARGS__); } while (0)
 
@@ -74,39 +75,27 @@ static uint64_t tab_key(const struct mw_plan_entry *e)
 
 /* ---- subject ids ---- */
 
-struct name_slot {
-	const char *name;
-	uint32_t id;
-};
-
-static int cmp_name_slot(const void *a, const void *b)
-{
-	return strcmp(((const struct name_slot *)a)->name, ((const struct name_slot *)b)->name);
-}
-
 static int assign_ids(const struct mw_maps *m, struct mw_plan *plan,
 		      const struct mw_subject_info *tab, uint8_t *fresh, uint32_t *kept,
 		      char *err, size_t errlen)
 {
-	struct name_slot *live = calloc(m->max_subjects + 1, sizeof(*live));
+	struct mw_nameset live;
 	/* classes below pcpu_ids (counted per CPU), devices from there up (shared lines) */
-	uint32_t nlive = 0, i, next_class = 1;
+	uint32_t i, next_class = 1;
 	uint32_t next_free = m->pcpu_ids < m->max_subjects ? m->pcpu_ids : 1;
 
-	if (!live)
+	if (mw_nameset_init(&live, m->max_subjects))
 		return -ENOMEM;
 	for (i = 1; i < m->max_subjects; i++)
 		if (tab[i].kind == MW_KIND_DEVICE || tab[i].kind == MW_KIND_CLASS)
-			live[nlive++] = (struct name_slot){ tab[i].name, i };
-	qsort(live, nlive, sizeof(*live), cmp_name_slot);
+			mw_nameset_add(&live, tab[i].name, i, NULL);
 	*kept = 0;
 	for (i = 0; i < plan->nsubj; i++) {
 		struct mw_plan_subj *s = &plan->subj[i];
-		struct name_slot key = { s->name, 0 }, *hit;
+		uint32_t id;
 
-		hit = bsearch(&key, live, nlive, sizeof(*live), cmp_name_slot);
-		if (hit && tab[hit->id].kind == s->kind) {
-			s->id = hit->id;
+		if (mw_nameset_get(&live, s->name, &id) && tab[id].kind == s->kind) {
+			s->id = id;
 			(*kept)++;
 			continue;
 		}
@@ -131,7 +120,7 @@ static int assign_ids(const struct mw_maps *m, struct mw_plan *plan,
 		if (*next >= end && s->kind == MW_KIND_CLASS && m->pcpu_ids < m->max_subjects) {
 			SETERR("the policy has more vendor classes than the %u ids counted per CPU "
 			       "leave room for", m->pcpu_ids - 1);
-			free(live);
+			mw_nameset_free(&live);
 			return -ENOSPC;
 		}
 		if (*next >= end) {
@@ -145,13 +134,13 @@ static int assign_ids(const struct mw_maps *m, struct mw_plan *plan,
 			       "of the %u modwall was loaded with (--max-devices): ids of the live "
 			       "policy stay taken until the flip, so renaming needs room for both",
 			       nnew, nfree, m->max_subjects - 1);
-			free(live);
+			mw_nameset_free(&live);
 			return -ENOSPC;
 		}
 		s->id = *next;
 		fresh[*next] = 1;
 	}
-	free(live);
+	mw_nameset_free(&live);
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include "nameset.h"
 #include "policy_int.h"
 #include "state.h"
 
@@ -76,55 +77,36 @@ static void dup_name(struct mw_policy *pol, const char *kind, const char *name,
 		    first->file, first->line, first->col);
 }
 
-struct name_ref {
-	const char *name;
-	const struct mw_loc *loc;
-	int order;		/* devices first, then classes, in file order */
-	int is_class;
-};
-
-static int cmp_name_ref(const void *a, const void *b)
-{
-	const struct name_ref *x = a, *y = b;
-	int c = strcmp(x->name, y->name);
-
-	return c ? c : x->order - y->order;
-}
-
 /* Devices and classes share one namespace (counters are keyed by name). */
 static void check_subject_names(struct mw_policy *pol)
 {
 	int n = pol->ndevs + pol->nclasses, i;
-	struct name_ref *v = calloc((size_t)n + 1, sizeof(*v));
+	struct mw_nameset set;
 
-	if (!v)
+	if (mw_nameset_init(&set, (size_t)n))
 		return;
+	/* devices first, then classes, in file order: the first one met is "first" */
 	for (i = 0; i < n; i++) {
-		v[i].is_class = i >= pol->ndevs;
-		v[i].name = v[i].is_class ? pol->classes[i - pol->ndevs].name : pol->devs[i].name;
-		v[i].loc = v[i].is_class ? &pol->classes[i - pol->ndevs].loc : &pol->devs[i].loc;
-		v[i].order = i;
-	}
-	qsort(v, (size_t)n, sizeof(*v), cmp_name_ref);
-	for (i = 1; i < n; i++) {
-		const struct name_ref *first;
-		int j = i - 1;
+		int is_class = i >= pol->ndevs;
+		const char *name = is_class ? pol->classes[i - pol->ndevs].name : pol->devs[i].name;
+		const struct mw_loc *loc = is_class ? &pol->classes[i - pol->ndevs].loc :
+						     &pol->devs[i].loc;
+		const struct mw_loc *floc;
+		uint32_t f;
+		int first_class;
 
-		if (strcmp(v[i].name, v[j].name))
+		if (mw_nameset_add(&set, name, (uint32_t)i, &f) != 1)
 			continue;
-		while (j > 0 && !strcmp(v[j - 1].name, v[i].name))
-			j--;
-		first = &v[j];
-		if (v[i].is_class == first->is_class)
-			dup_name(pol, v[i].is_class ? "class" : "device", v[i].name, v[i].loc,
-				 first->loc);
+		first_class = (int)f >= pol->ndevs;
+		floc = first_class ? &pol->classes[f - (uint32_t)pol->ndevs].loc : &pol->devs[f].loc;
+		if (is_class == first_class)
+			dup_name(pol, is_class ? "class" : "device", name, loc, floc);
 		else
-			mw_diag_add(&pol->errors, v[i].loc, "class '%s' has the name of device "
+			mw_diag_add(&pol->errors, loc, "class '%s' has the name of device "
 				    "'%s' (%s:%d:%d); devices and classes need distinct names",
-				    v[i].name, first->name, first->loc->file, first->loc->line,
-				    first->loc->col);
+				    name, name, floc->file, floc->line, floc->col);
 	}
-	free(v);
+	mw_nameset_free(&set);
 }
 
 void pol_check(struct mw_policy *pol)

@@ -126,6 +126,7 @@ CMDS=("status" "discovered" "show" "show -j" "stats" "stats -j" "stats --all -j"
 [ "${PRETTY:-0}" = 1 ] && CMDS+=("show -p" "show -j --tac $TMP/tac.csv" "stats --all -p")
 echo "modwall status/discovered/show/stats: $DEVICES devices, $(nproc) CPUs, $RUNS runs per command"
 echo "discovery table: $DISC"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other load makes numbers noisy)"
 printf '%-16s' command
 for b in "${!BINS[@]}"; do
 	printf ' %10s %8s %8s' "bin$b s" "RSS MB" "out MB"
@@ -201,13 +202,17 @@ acct() {
 		radclient -r 1 -t 30 -S "$TMP/secret" "127.0.0.1:$PORT" acct >>"$TMP/radclient.log" 2>&1
 }
 
-# idle: until the daemon's poll loop (its main thread) sleeps, 30 s at most:
-# a reading that outlasts its scrape must not spill into the next measure
+# idle: until the daemon's poll loop (its main thread) sleeps and its CPU
+# time stays put for 0.2 s, 60 s at most: a reading that outlasts its
+# scrape must not spill into the next measure
 idle() {
-	local i
-	for i in $(seq 1 600); do
-		[ "$(awk '{ print $3 }' "/proc/$DPID/stat" 2>/dev/null)" = S ] && return 0
-		sleep 0.05
+	local i a b
+	for i in $(seq 1 300); do
+		# state, utime + stime (the comm field has no spaces: modwalld)
+		a=$(awk '{ print $3, $14 + $15 }' "/proc/$DPID/stat" 2>/dev/null)
+		sleep 0.2
+		b=$(awk '{ print $3, $14 + $15 }' "/proc/$DPID/stat" 2>/dev/null)
+		[ "${a%% *}" = S ] && [ "$a" = "$b" ] && return 0
 	done
 	return 1
 }
@@ -272,6 +277,7 @@ daemon_bench() {
 	done
 	nser=$(grep -vc '^#' "$TMP/metrics")
 	sm=$(echo "$scr" | median)
+	ownm=$(echo "$own" | median)
 	for i in $(seq 1 "$RUNS"); do
 		idle
 		t1=$(date +%s.%N)
@@ -293,9 +299,12 @@ daemon_bench() {
 		wait "$cpid"
 		read -r start tot < "$TMP/during.$i"
 		t=$(secs "$t1" "$t2")
-		# sent (estimated: radclient's idle time after it started) before the scrape's end
+		# sent (estimated: radclient's idle time after it started) before the
+		# scrape's end, or before the end of the reading it asked for when
+		# the scrape got an older one (the daemon's median reading time)
 		into=$(awk -v s="$start" -v a="$t1" -v r="$rc_idle" 'BEGIN { printf "%.3f", a + r - s }')
-		if awk -v x="$into" -v tot="${tot:-0}" 'BEGIN { exit !(x < tot) }'; then
+		if awk -v x="$into" -v tot="${tot:-0}" -v own="$ownm" \
+			'BEGIN { exit !(x < tot || x < own) }'; then
 			during+="$t "
 			overlap=$((overlap + 1))
 		else
@@ -308,7 +317,6 @@ daemon_bench() {
 
 	echo
 	echo "modwall daemon with $DEVICES devices: /metrics (curl; --max-series default) and RADIUS"
-	ownm=$(echo "$own" | median)
 	echo "  scrape: median $sm s (runs: $scr), the daemon's own reading: median $ownm s (runs: $own)"
 	echo "  $nser series in the last scrape; readings older than their scrape: $stale of $RUNS"
 	echo "  radclient, one Accounting-Request, daemon idle: median $rc_idle s (runs: $alone)"

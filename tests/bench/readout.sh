@@ -232,7 +232,7 @@ series() { awk -v n="$2" '$1 == n { print $2; exit }' "$1"; }
 
 daemon_bench() {
 	local i t0 t own1 ts stale=0 scr="" own="" nser alone="" during="" worst="" ownm
-	local t1 t2 start tot sent into overlap=0 miss=0 delay rc_idle sm lines=""
+	local t1 t2 start tot into overlap=0 miss=0 delay rc_idle sm lines=""
 	if ! command -v curl >/dev/null || ! command -v radclient >/dev/null; then
 		echo "daemon: N/A: needs curl and radclient (Debian: curl, freeradius-utils)"
 		scale_row scrape "$DEVICES" N/A "<= 1 s" N/A "curl or radclient is not installed"

@@ -169,7 +169,7 @@ action() { nsx "$NS" "$MODWALL" show 2>/dev/null | awk -v n="$1" '$1 == n { prin
 # FILE again, RUNS times. Times, RSS and bpf() calls of one such apply.
 DIFF=()
 diff1() {
-	local name=$1 a=$2 max=$3 n=$4 b=$TMP/diff1.mwp i times="" med rss calls="" ncalls="" v note
+	local name=$1 a=$2 max=$3 n=$4 b=$TMP/diff1.mwp times="" med rss calls="" ncalls="" v note
 	sed '1s/ policy [a-z]*$/ policy pass/' "$a" > "$b"
 	if cmp -s "$a" "$b"; then
 		sed -i '1s/ policy [a-z]*$/ policy drop/' "$b"
@@ -180,7 +180,7 @@ diff1() {
 		scale_row apply1 "$n" N/A "<= 0.1 s" N/A "loading or applying the $n-device policy failed"
 		return
 	fi
-	for i in $(seq 1 "$RUNS"); do
+	for _ in $(seq 1 "$RUNS"); do
 		times+="$(timed "$MODWALL" apply "$b") $(timed "$MODWALL" apply "$a") "
 	done
 	med=$(echo "$times" | median)

@@ -168,19 +168,18 @@ fi
 
 # the scale goals' rows of the first binary: KEY COMMAND SECONDS [RSS_MB]
 for g in "status status 0.1" "discovered discovered 0.1" "stats stats 1 256" "show show 3 256"; do
-	set -- $g
+	read -r key cmd limit mb <<<"$g"
 	for c in "${!CMDS[@]}"; do
-		[ "${CMDS[$c]}" = "$2" ] || continue
-		goal="<= $3 s"
-		[ $# -gt 3 ] && goal+=", RSS <= $4 MB"
+		[ "${CMDS[$c]}" = "$cmd" ] || continue
+		goal="<= $limit s${mb:+, RSS <= $mb MB}"
 		if [ -n "${FAIL[$c.0]:-}" ]; then
-			scale_row "$1" "$DEVICES" N/A "$goal" N/A "a run failed: ${FAIL[$c.0]}"
+			scale_row "$key" "$DEVICES" N/A "$goal" N/A "a run failed: ${FAIL[$c.0]}"
 			continue
 		fi
 		note="median of $RUNS, largest RSS"
-		[ "$1" = discovered ] && note+="; discovery table: $DISC"
-		scale_row "$1" "$DEVICES" "${MED[$c.0]} s, ${RSS[$c.0]} MB" "$goal" \
-			"$(scale_le "${MED[$c.0]}" "$3" ${4:+"${RSS[$c.0]}" "$4"})" "$note"
+		[ "$key" = discovered ] && note+="; discovery table: $DISC"
+		scale_row "$key" "$DEVICES" "${MED[$c.0]} s, ${RSS[$c.0]} MB" "$goal" \
+			"$(scale_le "${MED[$c.0]}" "$limit" ${mb:+"${RSS[$c.0]}" "$mb"})" "$note"
 	done
 done
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # make bench's table of scale goals (issue "Scale"), sourced by the bench
 # scripts. Each measurement appends one line to the file $SCALE_ROWS names:
@@ -57,7 +58,7 @@ scale_le() {
 # written for it), notes under their row
 scale_table() {
 	local file=$1 spec key measure goal line value g verdict note
-	printf '%-58s %-26s %-22s %s\n' measure measured goal verdict
+	printf '%-58s %-30s %-22s %s\n' measure measured goal verdict
 	for spec in "${SCALE_KEYS[@]}"; do
 		IFS='|' read -r key measure goal <<<"$spec"
 		line=$(grep "^SCALE|$key|" "$file" 2>/dev/null | tail -1)
@@ -67,7 +68,7 @@ scale_table() {
 		else
 			IFS='|' read -r _ _ value g verdict note <<<"$line"
 		fi
-		printf '%-58s %-26s %-22s %s\n' "$measure" "$value" "$g" "$verdict"
+		printf '%-58s %-30s %-22s %s\n' "$measure" "$value" "$g" "$verdict"
 		[ -n "$note" ] && printf '    %s\n' "$note"
 	done
 	return 0

@@ -158,7 +158,7 @@ first_row() {
 	local v=N/A note="the apply failed"
 	[ "$FIRST" != fail ] && v=$(scale_le "$FIRST" 2) && note=""
 	scale_row apply1st "$1" "$FIRST s" "<= 2 s" "$v" \
-		"${note:-onto a fresh load, every subject new; the same file again: median $2 s}"
+		"${note:-onto a fresh load, every subject new; median of $RUNS applies of the file, this one the first: $2 s}"
 }
 
 # action NAME: the live policy's action for subject NAME (modwall show)

@@ -117,7 +117,8 @@ void __attribute__((format(printf, 2, 3))) sb_printf(struct sbuf *b, const char 
  * "SCALE|KEY|VALUE|GOAL|VERDICT|NOTE" appended to the file $SCALE_ROWS
  * names; nothing without it. @met: 1 met, 0 missed, -1 not measured
  * (VALUE N/A, NOTE says why). A row whose goal is for 1M devices but
- * measured at @ndev others says so, and its verdict is N/A.
+ * measured at @ndev others says so, and its verdict is N/A. A run with
+ * --only (the perf profiles) writes none: it leaves cases out.
  */
 void scale_row(const char *key, uint32_t ndev, const char *value, const char *goal, int met,
 	       const char *note)
@@ -126,7 +127,7 @@ void scale_row(const char *key, uint32_t ndev, const char *value, const char *go
 	const char *verdict = met < 0 ? "N/A" : met ? "MET" : "MISSED";
 	FILE *f;
 
-	if (!path || !*path || !(f = fopen(path, "a")))
+	if (opt.only || !path || !*path || !(f = fopen(path, "a")))
 		return;
 	if (ndev && ndev != 1000000 && met >= 0)
 		fprintf(f, "SCALE|%s|%s|%s|N/A|at %u devices, not 1M (would be %s)%s%s\n", key,

@@ -9,6 +9,9 @@
 #   vendors+10k  eleven module makers' whole IEEE assignments + 10,000 devices
 #   10k/100k/1M  devices by MAC
 #   10k on 1M    the 10k policy on maps sized for 1M devices
+#   1 of 1M      the 1M policy live, then the same file with one device's
+#                policy changed, and back, RUNS times each way (with
+#                BENCH_1M=0: 1 of 100k)
 #
 # Wall clock, RUNS runs (default 3): the first apply gives every subject a
 # new id; later ones keep them. "apply" is the median of the RUNS applies,
@@ -17,11 +20,13 @@
 # command.
 #
 # Environment: RUNS=N, BENCH_1M=0 to leave out the 1M cases (about 1 min),
-# BENCH_PERF=1 to profile the largest apply with perf record.
+# BENCH_PERF=1 to profile the largest apply with perf record, SCALE_ROWS=FILE
+# to write the rows of make bench's table of scale goals (scalerow.sh).
 set -u
 MODWALL=$(readlink -f "${1:?usage: apply.sh MODWALL}")
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/lib.sh"
+. "$ROOT/tests/bench/scalerow.sh"
 export MODWALL
 export MODWALL_PIN_DIR=/sys/fs/bpf/modwall-bench-apply-$$
 TMP=$(mktemp -d)
@@ -130,6 +135,7 @@ bench() {
 		"$((max))" "$load" "$c" "$first" "$a" \
 		"$(awk -v a="$a" -v c="$c" 'BEGIN { printf "%.3f", a - c }')" \
 		"$(awk -v k="$rss" 'BEGIN { printf "%.0f", k / 1024 }')")")
+	FIRST=$first APPLY_MED=$a
 	PERC+=("$name $(awk -v a="$a" -v n="$nsubj" 'BEGIN { printf "%.2f", a * 1e6 / n }')")
 	if [ "$HAVE_PERF" = 1 ]; then
 		CALLS+=("$(printf '%-16s again: %s' "$name" "$(bpfcalls "$file")")")
@@ -147,6 +153,63 @@ bench() {
 	nsx "$NS" "$MODWALL" unload --all >/dev/null 2>&1
 }
 
+# first_row N: the scale goals' row of the first apply of N devices (bench's FIRST)
+first_row() {
+	local v=N/A note="the apply failed"
+	[ "$FIRST" != fail ] && v=$(scale_le "$FIRST" 2) && note=""
+	scale_row apply1st "$1" "$FIRST s" "<= 2 s" "$v" \
+		"${note:-onto a fresh load, every subject new; median of $RUNS applies of the file, this one the first: $2 s}"
+}
+
+# action NAME: the live policy's action for subject NAME (modwall show)
+action() { nsx "$NS" "$MODWALL" show 2>/dev/null | awk -v n="$1" '$1 == n { print $4; exit }'; }
+
+# diff1 NAME FILE MAX_DEVICES N: FILE live, then applies that each change one
+# device's policy from the live one: FILE with d0000000's policy changed,
+# FILE again, RUNS times. Times, RSS and bpf() calls of one such apply.
+DIFF=()
+diff1() {
+	local name=$1 a=$2 max=$3 n=$4 b=$TMP/diff1.mwp times="" med rss calls="" ncalls="" v note
+	sed '1s/ policy [a-z]*$/ policy pass/' "$a" > "$b"
+	if cmp -s "$a" "$b"; then
+		sed -i '1s/ policy [a-z]*$/ policy drop/' "$b"
+	fi
+	nsx "$NS" "$MODWALL" unload --all >/dev/null 2>&1
+	if [ "$(timed "$MODWALL" load b0 --mode generic --max-devices "$max")" = fail ] ||
+	   [ "$(timed "$MODWALL" apply "$a")" = fail ]; then
+		scale_row apply1 "$n" N/A "<= 0.1 s" N/A "loading or applying the $n-device policy failed"
+		return
+	fi
+	for _ in $(seq 1 "$RUNS"); do
+		times+="$(timed "$MODWALL" apply "$b") $(timed "$MODWALL" apply "$a") "
+	done
+	med=$(echo "$times" | median)
+	rss=$(nsx "$NS" /usr/bin/time -f %M "$MODWALL" apply "$b" 2>&1 >/dev/null | tail -1)
+	# the change took: d0000000 has the policy of the file now live ($b)
+	local want got
+	want=$(sed -n '1s/.* policy //p' "$b")
+	got=$(action d0000000)
+	if [ "$HAVE_PERF" = 1 ]; then
+		calls=$(bpfcalls "$a")
+		ncalls=${calls##*; }
+		ncalls=${ncalls% in all}
+	fi
+	DIFF+=("$(printf '%-16s apply %s s (runs: %s), max RSS %s MB' "$name" "$med" "$times" \
+		"$(awk -v k="$rss" 'BEGIN { printf "%.0f", k / 1024 }')")")
+	DIFF+=("$(printf '%-16s d0000000 live after the change: %s (the file says %s)' "" "$got" "$want")")
+	[ -n "$calls" ] && DIFF+=("$(printf '%-16s bpf() calls of one: %s' "" "$calls")")
+	v=$(scale_le "$med" 0.1)
+	note="median of $((2 * RUNS)) applies${calls:+; bpf() calls: $calls}"
+	if [[ "$times" == *fail* ]]; then
+		v=N/A note="an apply failed"
+	elif [ "$got" != "$want" ]; then
+		v=N/A note="the change did not take: d0000000 is '$got', the file says '$want'"
+	fi
+	[ "$HAVE_PERF" = 1 ] || note+="; bpf() calls not counted (perf cannot count syscalls here)"
+	scale_row apply1 "$n" "$med s${ncalls:+, $ncalls bpf() calls}" "<= 0.1 s" "$v" "$note"
+	nsx "$NS" "$MODWALL" unload --all >/dev/null 2>&1
+}
+
 PERF_CASE=100k
 [ "$BENCH_1M" = 1 ] && PERF_CASE=1M
 echo "modwall apply benchmark: $(nproc) CPUs, $RUNS runs per case"
@@ -155,9 +218,13 @@ bench 10k "$TMP/dev10000.mwp" 16383 10000
 bench 100k "$TMP/dev100000.mwp" 100100 100000
 if [ "$BENCH_1M" = 1 ]; then
 	bench 1M "$TMP/dev1000000.mwp" 1000100 1000000
+	first_row 1000000 "$APPLY_MED"
 	bench "10k on 1M maps" "$TMP/dev10000.mwp" 1000100 10000
+	diff1 "1 of 1M" "$TMP/dev1000000.mwp" 1000100 1000000
 else
+	first_row 100000 "$APPLY_MED"
 	echo "  (1M cases left out: BENCH_1M=0)"
+	diff1 "1 of 100k" "$TMP/dev100000.mwp" 100100 100000
 fi
 
 echo
@@ -172,6 +239,11 @@ echo "apply cost per subject (median apply / subjects):"
 for p in "${PERC[@]}"; do
 	set -- $p
 	printf '  %-24s %8s us\n' "${*:1:$(($# - 1))}" "${!#}"
+done
+echo
+echo "one device changed against the live policy (that device's policy, and back):"
+for r in "${DIFF[@]}"; do
+	echo "  $r"
 done
 if [ "${#CALLS[@]}" -gt 0 ]; then
 	echo

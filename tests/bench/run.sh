@@ -4,18 +4,24 @@
 # programs, measured by tests/bench/xdpbench (BPF_PROG_TEST_RUN, warm-up
 # then interleaved rounds, medians):
 #   1. in-kernel cost per frame over thousands of distinct frames
-#   2. scale: 1 / 10k / 1M tagged devices, 0 / 1k / all vendor prefixes
+#   2. scale: 1 / 10k / 1M tagged devices, 0 / 1k / all vendor prefixes;
+#      every frame from another of 1M devices beside a reference program
+#      (tests/bench/ref_miss.bpf.c: one random line of a 128 MiB array)
 #   3. live frames (BPF_F_TEST_XDP_LIVE_FRAMES) on one core: modwall beside
 #      a bare drop and nftables doing the same jobs
 #   4. map memory of the 1M-device load, at this machine's CPUs and at 64
 #   5. where the time goes: perf profile of modwall by source line
 #   6. tests/bench/apply.sh and tests/bench/rate.sh, when present, and
-#      tests/bench/readout.sh (show and stats with 1M devices)
+#      tests/bench/readout.sh (status, discovered, show and stats with 1M
+#      devices; a /metrics scrape with RADIUS during it)
 #   7. flows: ns/pkt with flows off and on (a tagged device, a vendor-class
 #      member; warm and with 64k remotes), and the tc egress program beside
 #      a bare tc program (tests/bench/bare_tc.bpf.c)
 #   8. the memory of a real flow table of 1M flows, at this machine's CPUs
 #      and computed for 64
+#   9. the scale goals: every row gathered from the sections above
+#      (SCALE|... lines in $SCALE_ROWS, tests/bench/scalerow.sh), measured
+#      value, goal, MET or MISSED
 # Prints tables and never fails on time; what cannot run says N/A and why.
 #
 # Environment: ROUNDS=N (5); QUICK=1 (100k devices instead of 1M, 3 rounds,
@@ -25,8 +31,11 @@ set -u
 MODWALL=$(readlink -f "${1:?usage: run.sh MODWALL}")
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/lib.sh"
+. "$ROOT/tests/bench/scalerow.sh"
 export MODWALL
 TMP=$(mktemp -d)
+export SCALE_ROWS=$TMP/scale_rows
+: > "$SCALE_ROWS"
 trap 'mw_cleanup; rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
 QUICK=${QUICK:-0}
@@ -55,15 +64,16 @@ if [ ! -x "$XB" ] || [ "$ROOT/tests/bench/xdpbench.c" -nt "$XB" ] ||
 		XB=
 	fi
 fi
-# The anchors (bare_drop.bpf.c, bare_tc.bpf.c) and the driver that gives every run another
-# device or remote (rotate.bpf.c)
-for b in bare_drop bare_tc rotate; do
+# The anchors (bare_drop.bpf.c, bare_tc.bpf.c), the driver that gives every run another
+# device or remote (rotate.bpf.c) and the reference behind it (ref_miss.bpf.c)
+for b in bare_drop bare_tc rotate ref_miss; do
 	clang -O2 -g -target bpf -I/usr/include/"$(gcc -dumpmachine)" \
 		-c "$ROOT/tests/bench/$b.bpf.c" -o "$TMP/$b.o" || rm -f "$TMP/$b.o"
 done
 BARE=$TMP/bare_drop.o
 BARE_TC=$TMP/bare_tc.o
 ROT=$TMP/rotate.o
+REF=$TMP/ref_miss.o
 
 CS=/sys/devices/system/clocksource/clocksource0/current_clocksource
 echo "modwall benchmark: $(nproc) CPUs ($(uname -r)), $ROUNDS rounds$([ "$QUICK" = 1 ] &&
@@ -81,7 +91,7 @@ section "2. Scale: devices and vendor prefixes"
 if [ -z "$XB" ]; then
 	na "tests/bench/xdpbench did not build"
 else
-	"$XB" scale --bare "$BARE" --rotate "$ROT" --mem "$TMP/mem.txt" "${XOPT[@]}" ||
+	"$XB" scale --bare "$BARE" --rotate "$ROT" --ref "$REF" --mem "$TMP/mem.txt" "${XOPT[@]}" ||
 		na "xdpbench scale failed (exit $?)"
 fi
 
@@ -182,5 +192,11 @@ if [ -z "$XB" ]; then
 else
 	"$XB" flowmem --rotate "$ROT" "${XOPT[@]}" || na "xdpbench flowmem failed (exit $?)"
 fi
+
+section "9. Scale goals"
+echo "Every goal for 1M devices side by side, from the sections above$([ "$QUICK" = 1 ] &&
+	echo " (QUICK: 100k devices, so the 1M rows say N/A and what they would be)")."
+echo
+scale_table "$SCALE_ROWS"
 
 printf '\nmake bench took %d s\n' $(($(date +%s) - T0))

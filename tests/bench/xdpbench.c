@@ -8,10 +8,12 @@
  *	in-kernel ns per frame over thousands of distinct frames (one test
  *	run per frame, a modest repeat each, the kernel's average): every
  *	modwall case, a bare XDP_DROP, xdp-bench's drop and xdp-filter
- *   xdpbench scale --bare BARE.o [--rotate ROTATE.o] [--mem FILE]
+ *   xdpbench scale --bare BARE.o [--rotate ROTATE.o] [--ref REF.o] [--mem FILE]
  *	tagged and unknown frames with 1 / 10k / 1M tagged devices and
  *	0 / 1k / the whole registry of vendor prefixes, measured as cost does
- *	and with every run from another device (rotate.bpf.c in front); then
+ *	and with every run from another device (rotate.bpf.c in front), the
+ *	latter beside a reference program behind the same driver (REF.o,
+ *	ref_miss.bpf.c: one random line of a 128 MiB array per frame); then
  *	the map memory of the 1M-device load (to FILE)
  *   xdpbench live  --bare BARE.o --drop-if IF --allow-if IF --stack-if IF --stack-ip ADDR
  *	packets per second on one core with BPF_F_TEST_XDP_LIVE_FRAMES:
@@ -27,6 +29,8 @@
  *
  * Numbers are medians over interleaved rounds after a warm-up round. A
  * case that cannot run prints N/A and the reason; nothing fails on time.
+ * With SCALE_ROWS set, cost, scale and live also append their rows of
+ * make bench's table of scale goals to that file (scale_row()).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -107,6 +111,32 @@ void __attribute__((format(printf, 2, 3))) sb_printf(struct sbuf *b, const char 
 		if (!b->p)
 			abort();
 	}
+}
+
+/*
+ * One row of make bench's closing table of scale goals (run.sh, section 9):
+ * "SCALE|KEY|VALUE|GOAL|VERDICT|NOTE" appended to the file $SCALE_ROWS
+ * names; nothing without it. @met: 1 met, 0 missed, -1 not measured
+ * (VALUE N/A, NOTE says why). A row whose goal is for 1M devices but
+ * measured at @ndev others says so, and its verdict is N/A. A run with
+ * --only (the perf profiles) writes none: it leaves cases out.
+ */
+void scale_row(const char *key, uint32_t ndev, const char *value, const char *goal, int met,
+	       const char *note)
+{
+	const char *path = getenv("SCALE_ROWS");
+	const char *verdict = met < 0 ? "N/A" : met ? "MET" : "MISSED";
+	FILE *f;
+
+	if (opt.only || !path || !*path || !(f = fopen(path, "a")))
+		return;
+	if (ndev && ndev != 1000000 && met >= 0)
+		fprintf(f, "SCALE|%s|%s|%s|N/A|at %u devices, not 1M (would be %s)%s%s\n", key,
+			value, goal, ndev, verdict, note && *note ? "; " : "", note ? note : "");
+	else
+		fprintf(f, "SCALE|%s|%s|%s|%s|%s\n", key, met < 0 ? "N/A" : value, goal, verdict,
+			note ? note : "");
+	fclose(f);
 }
 
 double now_s(void)
@@ -450,14 +480,14 @@ void prog_na(struct prog *p, const char *fmt, ...)
 	p->fd = -1;
 }
 
-/* The bare anchor: XDP_DROP with one per-CPU counter (bare_drop.bpf.c). */
-void load_bare(struct prog *p, const char *path)
+/* An anchor object's program @name; @option names the object's option. */
+static void load_anchor(struct prog *p, const char *path, const char *name, const char *option)
 {
 	struct bpf_program *bp;
 
 	memset(p, 0, sizeof(*p));
 	if (!path)
-		return prog_na(p, "no --bare object given");
+		return prog_na(p, "no %s object given", option);
 	bpf_log[0] = 0;
 	p->obj = bpf_object__open_file(path, NULL);
 	if (!p->obj) {
@@ -466,10 +496,22 @@ void load_bare(struct prog *p, const char *path)
 	}
 	if (bpf_object__load(p->obj))
 		return prog_na(p, "loading %s: %s", path, bpf_last());
-	bp = bpf_object__find_program_by_name(p->obj, "bare_drop");
+	bp = bpf_object__find_program_by_name(p->obj, name);
 	if (!bp)
-		return prog_na(p, "%s has no program bare_drop", path);
+		return prog_na(p, "%s has no program %s", path, name);
 	p->fd = bpf_program__fd(bp);
+}
+
+/* The bare anchor: XDP_DROP with one per-CPU counter (bare_drop.bpf.c). */
+void load_bare(struct prog *p, const char *path)
+{
+	load_anchor(p, path, "bare_drop", "--bare");
+}
+
+/* The scale reference: one random line of a 128 MiB array per frame (ref_miss.bpf.c). */
+static void load_ref_miss(struct prog *p, const char *path)
+{
+	load_anchor(p, path, "ref_miss", "--ref");
 }
 
 /* XDP_PASS and nothing else: what the live cases pass to the stack with. */
@@ -1035,6 +1077,27 @@ void devices_by_mac(struct sbuf *b, const char *tag, uint16_t fam, uint32_t n,
 	}
 }
 
+/* A closing-table row: case @c against case @r, met when c / r <= @goal. */
+static void ratio_row(const char *key, const struct bcase *c, const struct bcase *r,
+		      double goal, const char *note)
+{
+	char value[64], g[32];
+	double m, b;
+
+	snprintf(g, sizeof(g), "<= %gx", goal);
+	if (!c->nv || !r->nv || c->wrong) {
+		snprintf(value, sizeof(value), "%s did not run",
+			 !c->nv || c->wrong ? c->label : r->label);
+		scale_row(key, 0, "N/A", g, -1, c->wrong ? "wrong verdicts" : !c->nv ?
+			  (c->why[0] ? c->why : value) : (r->why[0] ? r->why : value));
+		return;
+	}
+	m = median(c->v, c->nv);
+	b = median(r->v, r->nv);
+	snprintf(value, sizeof(value), "%.2fx (%.1f / %.1f ns)", m / b, m, b);
+	scale_row(key, 0, value, g, m / b <= goal, note);
+}
+
 static int cmd_cost(void)
 {
 	enum { C_BARE, C_XB, C_XBR, C_XF_MACDROP, C_XF_MACPASS, C_XF_WALK,
@@ -1217,6 +1280,19 @@ static int cmd_cost(void)
 	}
 	printf("\nThe kernel truncates each run's average to whole ns, so every figure reads "
 	       "about 0.5 ns low.\n");
+	{
+		char note[160] = "";
+		double b = median(cs[C_BARE].v, cs[C_BARE].nv);
+
+		if (cs[C_BARE].nv && cs[C_DROP_NOEV].nv && cs[C_PASS].nv)
+			snprintf(note, sizeof(note), "drop, events 100/s (the default); events off "
+				 "%.2fx, pass %.2fx", median(cs[C_DROP_NOEV].v, cs[C_DROP_NOEV].nv) / b,
+				 median(cs[C_PASS].v, cs[C_PASS].nv) / b);
+		ratio_row("tagged", &cs[C_DROP_EV], &cs[C_BARE], 1.5, note);
+		ratio_row("vendor", &cs[C_VENDOR], &cs[C_XF_WALK], 0.6,
+			  "xdp-filter all features, no match (every lookup)");
+		ratio_row("unknown", &cs[C_UNKNOWN], &cs[C_BARE], 1.6, "default pass");
+	}
 	if (have_inst) {
 		unsigned long long ev[MW_EV_NR] = { 0 };
 		uint64_t pc[ncpus];
@@ -1331,7 +1407,7 @@ static int is_percpu(__u32 t)
  * same computed for 64 CPUs: per-CPU maps keep one value per possible CPU
  * for every entry (preallocated), the rest do not depend on CPUs.
  */
-static void mem_table(FILE *out, struct inst *in, const char *what)
+static uint64_t mem_table(FILE *out, struct inst *in, const char *what)
 {
 	uint64_t tot = 0, tot64 = 0;
 	struct bpf_map *m;
@@ -1363,6 +1439,7 @@ static void mem_table(FILE *out, struct inst *in, const char *what)
 		(double)tot / 1048576.0, (double)tot64 / 1048576.0);
 	fprintf(out, "\nGoal: under 512 MiB at 64 CPUs: %s (%.0f MiB).\n",
 		tot64 <= 512ull << 20 ? "met" : "MISSED", (double)tot64 / 1048576.0);
+	return tot64;
 }
 
 #define SCALE_N		3
@@ -1445,9 +1522,46 @@ static void scale_verdict(const char *what, double res[SCALE_V][SCALE_N][S_K], i
 		printf("  %s: N/A\n", what);
 }
 
+/*
+ * Every frame from another of @ndev devices: modwall (@mw ns, whole
+ * registry) against the reference program (@ref ns: one random line of a
+ * 128 MiB array), both behind the same driver, whose cost with a bare drop
+ * behind it (@drv ns) is taken out of both.
+ */
+static void ref_verdict(double mw, double ref, double drv, uint32_t ndev, size_t nvend,
+			const char *refwhy)
+{
+	char value[96];
+
+	if (mw <= 0 || ref <= 0 || drv <= 0 || ref <= drv) {
+		const char *why = ref <= 0 ? (refwhy && refwhy[0] ? refwhy : "did not run") :
+				  mw <= 0 ? "modwall's rotating 1M row did not run" :
+				  drv <= 0 ? "the rotating bare drop did not run" :
+				  "the reference costs no more than the driver";
+
+		printf("  B, tagged, against the reference: N/A: %s\n", why);
+		scale_row("rotate", 0, "N/A", "<= 2x", -1, why);
+		return;
+	}
+	printf("  B, tagged %u, against the reference (tests/bench/ref_miss.bpf.c: one random\n"
+	       "    64-byte line of a 128 MiB array per frame) behind the same driver: %.1f vs "
+	       "%.1f ns;\n    the driver's cost taken out: %.1f vs %.1f ns: %.2fx (goal <= 2x): "
+	       "%s\n", ndev, mw, ref, mw - drv, ref - drv, (mw - drv) / (ref - drv),
+	       (mw - drv) / (ref - drv) <= 2 ? "met" : "MISSED");
+	snprintf(value, sizeof(value), "%.2fx (%.1f / %.1f ns)", (mw - drv) / (ref - drv),
+		 mw - drv, ref - drv);
+	{
+		char note[128];
+
+		snprintf(note, sizeof(note), "%zu vendor prefixes; with the driver's %.1f ns: "
+			 "%.1f / %.1f ns = %.2fx", nvend, drv, mw, ref, mw / ref);
+		scale_row("rotate", ndev, value, "<= 2x", (mw - drv) / (ref - drv) <= 2, note);
+	}
+}
+
 static int cmd_scale(void)
 {
-	enum { NC = 2 + 4 * SCALE_N };
+	enum { NC = 3 + 4 * SCALE_N, C_REF = NC - 1 };
 	uint32_t ndev[SCALE_N] = { 1, 10000, 1000000 };
 	size_t nvend[SCALE_V] = { 0, 1000, 0 };
 	static struct inst in[SCALE_N];
@@ -1455,9 +1569,9 @@ static int cmd_scale(void)
 	static char labels[SCALE_N][S_K][48];
 	static double res[SCALE_V][SCALE_N][S_K];
 	struct frames tagged[SCALE_N], unknown = { 0 }, rotf;
-	struct prog bare, rbare, mwp[SCALE_N], rot[SCALE_N][2];
+	struct prog bare, rbare, ref, rref, mwp[SCALE_N], rot[SCALE_N][2];
 	const struct mw_ieee_entry **pv = NULL;
-	double bare_ns[SCALE_V][2], applied[SCALE_V][SCALE_N];
+	double bare_ns[SCALE_V][2], applied[SCALE_V][SCALE_N], ref_ns = -1;
 	char vwhy[600] = "", why[600];
 	struct mw_ieee db;
 	size_t npv = 0;
@@ -1508,6 +1622,8 @@ static int cmd_scale(void)
 		}
 	}
 	load_rotate(&rbare, opt.rotate, &bare, FAM_SCALE, ndev[SCALE_N - 1]);
+	load_ref_miss(&ref, opt.ref);
+	load_rotate(&rref, opt.rotate, &ref, FAM_SCALE, ndev[SCALE_N - 1]);
 	rotf.n = opt.frames < ROT_FRAMES ? opt.frames : ROT_FRAMES;
 	rotf.d = tagged[SCALE_N - 1].d;
 	rotf.len = FRAME_LEN;
@@ -1562,6 +1678,9 @@ static int cmd_scale(void)
 		mkcase(&cs[0], "bare", NULL, &bare, &tagged[SCALE_N - 1], XDP_DROP, -1, NULL, -1);
 		mkcase(&cs[1], "rotating bare", NULL, &rbare, &rotf, XDP_DROP, -1, NULL, -1);
 		cs[1].repeat = ROT_REPEAT;
+		mkcase(&cs[C_REF], "rotating reference", NULL, &rref, &rotf, XDP_DROP, -1, NULL,
+		       -1);
+		cs[C_REF].repeat = ROT_REPEAT;
 		for (j = 0; j < SCALE_N; j++) {
 			static const char *const name[S_K] = {
 				"tagged", "unknown", "rotating tagged", "rotating unknown",
@@ -1585,6 +1704,7 @@ static int cmd_scale(void)
 		run_rounds(cs, NC, run_cost);
 		bare_ns[v][0] = cs[0].nv ? median(cs[0].v, cs[0].nv) : -1;
 		bare_ns[v][1] = cs[1].nv ? median(cs[1].v, cs[1].nv) : -1;
+		ref_ns = cs[C_REF].nv && !cs[C_REF].wrong ? median(cs[C_REF].v, cs[C_REF].nv) : -1;
 		for (j = 0; j < SCALE_N; j++)
 			for (k = 0; k < S_K; k++) {
 				struct bcase *c = &cs[2 + S_K * j + k];
@@ -1600,7 +1720,12 @@ static int cmd_scale(void)
 			snprintf(what, sizeof(what), "%u tagged devices (max_subjects %u) and %zu "
 				 "vendor prefixes applied", ndev[SCALE_N - 1], in[SCALE_N - 1].maxs,
 				 nvend[v]);
-			mem_table(memf, &in[SCALE_N - 1], what);
+			uint64_t t64 = mem_table(memf, &in[SCALE_N - 1], what);
+			char value[48];
+
+			snprintf(value, sizeof(value), "%.0f MiB", (double)t64 / 1048576.0);
+			scale_row("mem", ndev[SCALE_N - 1], value, "<= 512 MiB", t64 <= 512ull << 20,
+				  "memlock per map, per-CPU maps computed for 64 CPUs");
 			have_mem = 1;
 		}
 	}
@@ -1641,6 +1766,8 @@ static int cmd_scale(void)
 		if (a > 0 && z > 0 && b > 0 && a > b)
 			printf("  B, tagged, the driver's cost taken out: %.1f -> %.1f ns: "
 			       "%+.1f%%\n", a - b, z - b, 100.0 * (z - a) / (a - b));
+		ref_verdict(z, ref_ns, b, ndev[SCALE_N - 1], nvend[SCALE_V - 1],
+			    cs[C_REF].why[0] ? cs[C_REF].why : rref.why);
 	}
 	printf("Apply times (s, compile + apply through the library):");
 	for (v = 0; v < SCALE_V; v++)
@@ -1648,9 +1775,12 @@ static int cmd_scale(void)
 			if (applied[v][j] >= 0)
 				printf(" %zu/%u: %.1f", nvend[v], ndev[j], applied[v][j]);
 	printf("\n");
-	if (!have_mem)
+	if (!have_mem) {
 		fprintf(memf, "Map memory: N/A: the %u-device load did not run\n",
 			ndev[SCALE_N - 1]);
+		scale_row("mem", 0, "N/A", "<= 512 MiB", -1, !have_db ? vwhy :
+			  "the 1M-device load with the whole registry did not run");
+	}
 	if (memf != stdout)
 		fclose(memf);
 	for (j = 0; j < SCALE_N; j++)
@@ -1758,6 +1888,7 @@ static int cmd_live(void)
 	if (!if_drop || !if_allow || !if_stack || !stack_mac || !stack_ip) {
 		printf("Live frames: N/A: interfaces %s/%s/%s or address %s not found\n",
 		       opt.drop_if, opt.allow_if, opt.stack_if, opt.stack_ip);
+		scale_row("live", 0, "N/A", ">= 0.8x", -1, "the interfaces were not found");
 		return 0;
 	}
 	CPU_ZERO(&set);
@@ -1849,11 +1980,21 @@ static int cmd_live(void)
 		double n = median(cs[L_NFT].v, cs[L_NFT].nv);
 
 		printf("\nTargets, drop job (events 100/s, the default): ");
-		if (cs[L_BARE].nv && cs[L_MW].nv)
+		if (cs[L_BARE].nv && cs[L_MW].nv) {
+			char value[64];
+
 			printf(">= 0.8x bare drop: %.2fx %s; ", b / m,
 			       b / m >= 0.8 ? "met" : "MISSED");
-		else
+			snprintf(value, sizeof(value), "%.2fx (%.2f / %.2f Mpps)", b / m, 1e3 / m,
+				 1e3 / b);
+			scale_row("live", 0, value, ">= 0.8x", b / m >= 0.8,
+				  "drop job, events 100/s (the default), one core");
+		} else {
 			printf(">= 0.8x bare drop: N/A; ");
+			scale_row("live", 0, "N/A", ">= 0.8x", -1,
+				  !cs[L_MW].nv ? (cs[L_MW].why[0] ? cs[L_MW].why : "modwall did not run")
+				  : (cs[L_BARE].why[0] ? cs[L_BARE].why : "the bare drop did not run"));
+		}
 		if (cs[L_NFT].nv && cs[L_MW].nv)
 			printf(">= 4x nftables: %.2fx %s\n", n / m, n / m >= 4 ? "met" : "MISSED");
 		else
@@ -1878,7 +2019,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: xdpbench cost  --bare BARE.o [options]\n"
-		"       xdpbench scale --bare BARE.o [--rotate ROTATE.o] [--mem FILE] [options]\n"
+		"       xdpbench scale --bare BARE.o [--rotate ROTATE.o] [--ref REF.o] [--mem FILE] "
+		"[options]\n"
 		"       xdpbench live  --bare BARE.o --drop-if IF --allow-if IF --stack-if IF "
 		"--stack-ip ADDR [options]\n"
 		"       xdpbench nft   --drop-if IF --allow-if IF\n"
@@ -1897,6 +2039,7 @@ int main(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "bare", required_argument, NULL, 'b' },
 		{ "rotate", required_argument, NULL, 'R' },
+		{ "ref", required_argument, NULL, 'F' },
 		{ "bare-tc", required_argument, NULL, 'T' },
 		{ "mem", required_argument, NULL, 'm' },
 		{ "drop-if", required_argument, NULL, 'D' },
@@ -1929,6 +2072,9 @@ int main(int argc, char **argv)
 			break;
 		case 'R':
 			opt.rotate = optarg;
+			break;
+		case 'F':
+			opt.ref = optarg;
 			break;
 		case 'T':
 			opt.bare_tc = optarg;

@@ -48,6 +48,7 @@ struct xb_opt {
 	const char *bare;
 	const char *bare_tc;	/* bare_tc.bpf.c's object */
 	const char *rotate;	/* rotate.bpf.c's object */
+	const char *ref;	/* ref_miss.bpf.c's object */
 	const char *mem;
 	const char *drop_if, *allow_if, *stack_if, *stack_ip;
 	const char *only;	/* run only the cases whose label contains this */
@@ -69,6 +70,8 @@ struct sbuf {
 };
 
 void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void scale_row(const char *key, uint32_t ndev, const char *value, const char *goal, int met,
+	       const char *note);
 double now_s(void);
 double median(const double *v, int n);
 double vmin(const double *v, int n);

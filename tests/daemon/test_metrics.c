@@ -68,6 +68,17 @@ static void test_sbuf_grows(void **state)
 	assert_int_equal(strlen(b.s), 60000);
 	assert_memory_equal(b.s + 59994, "09999\n", 6);
 	mw_sbuf_free(&b);
+
+	/* the fast writers, beside printf */
+	mw_sbuf_u64(&b, 0);
+	mw_sbuf_put(&b, " ", 1);
+	mw_sbuf_u64(&b, UINT64_MAX);
+	mw_sbuf_puts(&b, " x");
+	mw_sbuf_printf(&b, " %d", 7);
+	assert_false(b.err);
+	assert_string_equal(b.s, "0 18446744073709551615 x 7");
+	assert_int_equal(b.len, strlen(b.s));
+	mw_sbuf_free(&b);
 }
 
 /* three subjects, one interface, one vendor row */

@@ -15,7 +15,7 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib.sh"
 mw_init daemon "$@"
-mw_need curl promtool prometheus python3
+mw_need curl promtool prometheus python3 radclient bpftool
 
 GW=${MW_PREFIX}-gw
 A=${MW_PREFIX}-a
@@ -29,7 +29,8 @@ GEO=()
 [ -n "${MW_GEO_DB:-}" ] && [ -f "$MW_GEO_DB" ] && GEO=(--geoip-db "$MW_GEO_DB")
 
 # start_daemon LOG ARGS...: run `modwall daemon ARGS` in the background;
-# sets DPID and, when it serves HTTP, URL (read from its log)
+# sets DPID and, when it serves HTTP, URL (read from its log); waits up to
+# START_WAIT tenths of a second (default 50) for it
 start_daemon() {
 	local log=$1 i
 	shift
@@ -37,7 +38,7 @@ start_daemon() {
 	DPID=$!
 	MW_PIDS+=("$DPID")
 	URL=
-	for i in $(seq 1 50); do
+	for i in $(seq 1 "${START_WAIT:-50}"); do
 		URL=$(sed -n 's/^modwall: daemon: serving //p' "$log")
 		[ -n "$URL" ] && return 0
 		grep -q "^modwall: daemon: writing" "$log" && return 0
@@ -554,6 +555,105 @@ test_unload_watched() {
 	fi
 }
 
+# (l) RADIUS beside scrapes of a large state: Accounting-Requests sent while
+# a scraper reads BIG_DEVICES devices back to back are all answered (the
+# loop that answers RADIUS never makes a reading) and their bindings stored
+BIG_DEVICES=${BIG_DEVICES:-500000}
+BIG_PINS=/sys/fs/bpf/modwall-daemon-big-$$
+BIG_IMEI=(356938035650002 356938035650010 356938035650028 356938035650036 356938035650044)
+
+big_cleanup() {
+	if [ -d "$BIG_PINS" ]; then
+		MODWALL_PIN_DIR=$BIG_PINS "$MODWALL" unload --all >/dev/null 2>&1
+		rm -rf "$BIG_PINS"
+	fi
+}
+
+# big_binds: "IMEI ADDRESS/LEN SOURCE" of every binding in the large state, sorted
+big_binds() {
+	bpftool -j map dump pinned "$BIG_PINS/mw_binds" | /usr/bin/python3 -c '
+import json, socket, struct, sys
+out = []
+for e in json.load(sys.stdin):
+    k = bytes(int(x, 16) for x in e["key"])
+    v = bytes(int(x, 16) for x in e["value"])
+    imei, fam, plen = struct.unpack_from("<QBB", k)
+    if fam == 2:
+        src = {0: "cli", 1: "radius"}.get(struct.unpack_from("<I", v, 8)[0], "?")
+        out.append("%014d %s/%d %s" % (imei, socket.inet_ntop(socket.AF_INET, k[16:20]), plen, src))
+print("\n".join(sorted(out)))'
+}
+
+test_radius_during_scrapes() {
+	local ns=${MW_PREFIX}-big dev=${MW_PREFIX}-bigd pins_was=$MODWALL_PIN_DIR port spid i
+	local answered=0 want="" n up
+	mw_atexit big_cleanup
+	mw_ns "$ns"
+	mw_ns "$dev"
+	mw_link "$ns" big0 198.18.20.1 "$dev" eth0 198.18.20.2 02:4d:ff:00:00:01
+	{
+		for i in "${!BIG_IMEI[@]}"; do
+			echo "device tracker-$i imei ${BIG_IMEI[$i]} policy drop"
+		done
+		awk -v n="$BIG_DEVICES" 'BEGIN {
+			for (i = 0; i < n; i++)
+				printf "device d%07d mac 02:4d:%02x:%02x:%02x:%02x policy pass\n", i,
+					int(i / 16777216) % 256, int(i / 65536) % 256,
+					int(i / 256) % 256, i % 256
+		}'
+		echo "default pass"
+	} > "$TMP/big.mwp"
+	MODWALL_PIN_DIR=$BIG_PINS
+	nsx "$ns" "$MODWALL" load big0 --mode generic --max-devices $((BIG_DEVICES + 100)) \
+		>/dev/null && "$MODWALL" apply "$TMP/big.mwp" >/dev/null
+	expect "large state: $BIG_DEVICES devices applied" $? 0
+	printf 'testing123\n' > "$TMP/big.secret"
+	chmod 600 "$TMP/big.secret"
+	port=$(mw_free_port udp)
+	START_WAIT=600 start_daemon "$TMP/dbig.log" --listen 127.0.0.1:0 --no-dns-learn \
+		--radius "127.0.0.1:$port" --radius-secret-file "$TMP/big.secret"
+	expect "large state: daemon with RADIUS starts" $? 0
+	MODWALL_PIN_DIR=$pins_was
+	# scrapes back to back until told to stop: one is always under way
+	/usr/bin/python3 - "$URL" "$TMP/big.stop" "$TMP/big.progress" >"$TMP/big.scrapes" <<-'PY' &
+	import os, sys, urllib.request
+	n = up = 0
+	while not n or not os.path.exists(sys.argv[2]):
+	    body = urllib.request.urlopen(sys.argv[1], timeout=120).read()
+	    n += 1
+	    up += b"\nmodwall_up 1\n" in body
+	    with open(sys.argv[3], "w") as f:
+	        f.write("%d\n" % n)
+	print(n, up)
+	PY
+	spid=$!
+	MW_PIDS+=("$spid")
+	wait_for test -s "$TMP/big.progress"	# the scraper is in its loop
+	for i in "${!BIG_IMEI[@]}"; do
+		printf '%s\n' "Acct-Status-Type = Start" "3GPP-IMEISV = \"${BIG_IMEI[$i]:0:14}01\"" \
+			"Framed-IP-Address = 198.18.21.$((i + 1))" "Acct-Session-Id = \"big-$i\"" |
+			radclient -r 1 -t 1 -S "$TMP/big.secret" "127.0.0.1:$port" acct \
+			>>"$TMP/big.radclient" 2>&1 && answered=$((answered + 1))
+		want+="${BIG_IMEI[$i]:0:14} 198.18.21.$((i + 1))/32 radius"$'\n'
+	done
+	touch "$TMP/big.stop"
+	wait "$spid"
+	read -r n up < "$TMP/big.scrapes"
+	expect "large state: ${#BIG_IMEI[@]} Accounting-Requests sent during scrapes, all answered" \
+		"$answered" "${#BIG_IMEI[@]}"
+	expect "large state: their bindings stored, source radius" "$(big_binds)" "${want%$'\n'}"
+	[ -n "$n" ] && [ "$n" -ge 1 ] && [ "$n" = "$up" ]
+	expect "large state: every scrape meanwhile complete (${n:-0} scrapes)" $? 0
+	kill "$DPID"
+	wait "$DPID"
+	expect "large state: daemon exits 0" $? 0
+	big_cleanup
+	if [ $failed -gt 0 ]; then
+		sed 's/^/  daemon: /' "$TMP/dbig.log" | tail -5
+		sed 's/^/  radclient: /' "$TMP/big.radclient" | tail -5
+	fi
+}
+
 setup
 test_endpoint
 test_prometheus
@@ -567,4 +667,5 @@ test_health
 test_secret_file
 test_http_storm
 test_unload_watched
+test_radius_during_scrapes
 mw_done

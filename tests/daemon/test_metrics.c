@@ -68,27 +68,43 @@ static void test_sbuf_grows(void **state)
 	assert_int_equal(strlen(b.s), 60000);
 	assert_memory_equal(b.s + 59994, "09999\n", 6);
 	mw_sbuf_free(&b);
+
+	/* the fast writers, beside printf */
+	mw_sbuf_u64(&b, 0);
+	mw_sbuf_put(&b, " ", 1);
+	mw_sbuf_u64(&b, UINT64_MAX);
+	mw_sbuf_puts(&b, " x");
+	mw_sbuf_printf(&b, " %d", 7);
+	assert_false(b.err);
+	assert_string_equal(b.s, "0 18446744073709551615 x 7");
+	assert_int_equal(b.len, strlen(b.s));
+	mw_sbuf_free(&b);
 }
 
 /* three subjects, one interface, one vendor row */
 static void snapshot(struct mw_msnap *s)
 {
 	static struct mw_msubj subj[3];
+	static struct mw_counter c[3][MW_NR_REASONS];
 	static struct mw_mdisc disc[1];
+	int i;
 
 	memset(s, 0, sizeof(*s));
 	memset(subj, 0, sizeof(subj));
+	memset(c, 0, sizeof(c));
 	s->up = 1;
 	s->ctl.gen = 1;
 	s->ctl.applied = 1;
 	s->ctl.seq = 7;
 	s->ctl.applied_ns = 1700000000123456789ull;
 	subj[0] = (struct mw_msubj){ .id = 0, .kind = MW_KIND_UNKNOWN, .name = "unattributed" };
-	subj[0].c[MW_R_PASS] = (struct mw_counter){ 5, 500 };
 	subj[1] = (struct mw_msubj){ .id = 1, .kind = MW_KIND_DEVICE, .name = "meter-17" };
+	subj[2] = (struct mw_msubj){ .id = 2, .kind = MW_KIND_CLASS, .name = "quectel" };
+	for (i = 0; i < 3; i++)
+		subj[i].c = c[i];
+	subj[0].c[MW_R_PASS] = (struct mw_counter){ 5, 500 };
 	subj[1].c[MW_R_DROP] = (struct mw_counter){ 40, 3920 };
 	subj[1].c[MW_R_RATE_LIMITED] = (struct mw_counter){ 2, 196 };
-	subj[2] = (struct mw_msubj){ .id = 2, .kind = MW_KIND_CLASS, .name = "quectel" };
 	subj[2].c[MW_R_OBSERVE] = (struct mw_counter){ 5, 700 };
 	s->subj = subj;
 	s->nsubj = 3;
@@ -287,23 +303,21 @@ static struct mw_mremote topq[3] = {
 
 static void flow_snapshot(struct mw_msnap *s)
 {
+	static struct mw_mflows fl17, flq;
+
 	snapshot(s);
-	s->subj[1].flows = 3;
-	s->subj[1].remotes = 2;
-	s->subj[1].flow_packets[MW_FDIR_OUT] = 30;
-	s->subj[1].flow_packets[MW_FDIR_IN] = 10;
-	s->subj[1].flow_bytes[MW_FDIR_OUT] = 3000;
-	s->subj[1].flow_bytes[MW_FDIR_IN] = 1500;
-	s->subj[1].top = top17;
-	s->subj[1].ntop = 2;
-	s->subj[2].flows = 3;
-	s->subj[2].remotes = 3;
-	s->subj[2].flow_packets[MW_FDIR_OUT] = 4;
-	s->subj[2].flow_packets[MW_FDIR_IN] = 1;
-	s->subj[2].flow_bytes[MW_FDIR_OUT] = 230;
-	s->subj[2].flow_bytes[MW_FDIR_IN] = 60;
-	s->subj[2].top = topq;
-	s->subj[2].ntop = 3;
+	fl17 = (struct mw_mflows){ .flows = 3, .remotes = 2, .top = top17, .ntop = 2 };
+	fl17.packets[MW_FDIR_OUT] = 30;
+	fl17.packets[MW_FDIR_IN] = 10;
+	fl17.bytes[MW_FDIR_OUT] = 3000;
+	fl17.bytes[MW_FDIR_IN] = 1500;
+	flq = (struct mw_mflows){ .flows = 3, .remotes = 3, .top = topq, .ntop = 3 };
+	flq.packets[MW_FDIR_OUT] = 4;
+	flq.packets[MW_FDIR_IN] = 1;
+	flq.bytes[MW_FDIR_OUT] = 230;
+	flq.bytes[MW_FDIR_IN] = 60;
+	s->subj[1].fl = &fl17;
+	s->subj[2].fl = &flq;
 	s->flow_entries = 6;
 	s->flow_max = 65536;
 	s->flow_full = 7;
@@ -542,8 +556,12 @@ static void free_flows(struct mw_msnap *s, struct mw_remote_info *ri, struct mw_
 	size_t i;
 
 	for (i = 0; i < s->nsubj; i++) {
-		free(s->subj[i].top);
-		free(s->subj[i].cc);
+		if (s->subj[i].fl) {
+			free(s->subj[i].fl->top);
+			free(s->subj[i].fl->cc);
+			free(s->subj[i].fl);
+			s->subj[i].fl = NULL;
+		}
 	}
 	mw_remote_info_close(ri);
 	if (geo)
@@ -590,10 +608,10 @@ static void test_flow_countries(void **state)
 
 	(void)state;
 	ri = country_snapshot(&s, &geo);
-	assert_int_equal(s.subj[1].flows, 6);
-	assert_int_equal(s.subj[1].remotes, 5);
-	assert_int_equal(s.subj[2].flows, 2);
-	assert_int_equal(s.subj[0].flows, 0);
+	assert_int_equal(s.subj[1].fl->flows, 6);
+	assert_int_equal(s.subj[1].fl->remotes, 5);
+	assert_int_equal(s.subj[2].fl->flows, 2);
+	assert_null(s.subj[0].fl);
 	assert_int_equal(mw_metrics_render(&s, &st, &b), 0);
 	assert_section(b.s, "modwall_flow_bytes", "modwall_interface_packets_total",
 		       country_text);
@@ -716,6 +734,129 @@ static void test_process(void **state)
 	mw_sbuf_free(&b);
 }
 
+/* a subject seen in a GTP-U tunnel: its G-PDUs and last peer, two more series */
+static void test_render_tunnel(void **state)
+{
+	struct mw_mstate st = { .max_series = FIXED_UP + 3 * 14 + 1 + 2 };
+	struct mw_tunnel t = { .frames = 12, .family = AF_INET6, .dir = MW_DIR_DOWN };
+	struct mw_sbuf b = { 0 };
+	struct mw_msnap s;
+
+	(void)state;
+	assert_int_equal(inet_pton(AF_INET6, "fd00::5", t.peer), 1);
+	snapshot(&s);
+	s.subj[2].tun = &t;
+	assert_int_equal(mw_metrics_render(&s, &st, &b), 0);
+	assert_line(b.s, "modwall_device_tunnel_frames_total{device=\"quectel\",kind=\"class\"} 12");
+	assert_line(b.s, "modwall_device_tunnel_peer{device=\"quectel\",kind=\"class\",peer=\"fd00::5\",direction=\"downlink\"} 1");
+	assert_int_equal(count_lines(b.s, "modwall_device_tunnel_"), 2);
+	assert_line(b.s, "modwall_series_limit_reached 0");
+	mw_sbuf_free(&b);
+	/* one series less: the vendor row gives way, not a tunnel line */
+	st.max_series--;
+	assert_int_equal(mw_metrics_render(&s, &st, &b), 0);
+	assert_int_equal(count_lines(b.s, "modwall_device_tunnel_"), 2);
+	assert_null(strstr(b.s, "modwall_discovered_devices{"));
+	mw_sbuf_free(&b);
+}
+
+/* many subjects under a cap: the chosen ones are those of a plain sort and greedy pass */
+#define MANY	3000
+
+static struct mw_msubj *many_subj;
+
+static int cmp_many(const void *a, const void *b)
+{
+	const struct mw_msubj *x = &many_subj[*(const uint32_t *)a];
+	const struct mw_msubj *y = &many_subj[*(const uint32_t *)b];
+	uint64_t px = 0, py = 0, bx = 0, by = 0;
+	int r;
+
+	for (r = 0; r < MW_NR_REASONS; r++) {
+		px += x->c[r].packets;
+		py += y->c[r].packets;
+		bx += x->c[r].bytes;
+		by += y->c[r].bytes;
+	}
+	if (px != py)
+		return px > py ? -1 : 1;
+	if (bx != by)
+		return bx > by ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void test_many_cap(void **state)
+{
+	static struct mw_msubj subj[MANY];
+	static struct mw_counter c[MANY][MW_NR_REASONS];
+	static struct mw_mflows fl[MANY];
+	static char names[MANY][16];
+	static uint32_t order[MANY];
+	struct mw_tunnel t = { .frames = 1, .family = AF_INET };
+	static const uint64_t caps[] = { 0, 100, 1000, 5000, 20000, 60000, 1000000 };
+	struct mw_mstate st = { 0 };
+	struct mw_msnap s;
+	uint64_t seed = 1;
+	size_t k, i;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	s.up = 1;
+	for (i = 0; i < MANY; i++) {
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		snprintf(names[i], sizeof(names[i]), "s%zu", i);
+		/* few distinct values: many ties, broken by bytes, then by id */
+		subj[i] = (struct mw_msubj){ .id = (uint32_t)(MANY - i), .kind = MW_KIND_DEVICE,
+					     .name = names[i], .c = c[i] };
+		c[i][MW_R_PASS] = (struct mw_counter){ seed >> 60, (seed >> 40) & 3 };
+		c[i][MW_R_DROP] = (struct mw_counter){ (seed >> 56) & 3, 0 };
+		subj[i].tun = (seed >> 20) & 1 ? &t : NULL;
+		if ((seed >> 24) & 1) {
+			fl[i] = (struct mw_mflows){ .flows = 1, .remotes = 1 };
+			subj[i].fl = &fl[i];
+		}
+		order[i] = (uint32_t)i;
+	}
+	s.subj = subj;
+	s.nsubj = MANY;
+	many_subj = subj;
+	qsort(order, MANY, sizeof(order[0]), cmp_many);
+	for (k = 0; k < sizeof(caps) / sizeof(caps[0]); k++) {
+		struct mw_sbuf b = { 0 };
+		uint64_t used = 0, dropped = 0, kept = 0;
+		char line[128];
+
+		st = (struct mw_mstate){ .max_series = (uint32_t)(FIXED_UP - 14 + caps[k]) };
+		assert_int_equal(mw_metrics_render(&s, &st, &b), 0);
+		for (i = 0; i < MANY; i++) {
+			const struct mw_msubj *o = &subj[order[i]];
+			uint64_t cost = 14 + (o->tun ? 2 : 0) + (o->fl ? 6 : 0);
+			int shown;
+
+			snprintf(line, sizeof(line), "modwall_device_packets_total{device=\"%s\",",
+				 o->name);
+			shown = strstr(b.s, line) != NULL;
+			if (used + cost <= caps[k]) {
+				used += cost;
+				kept++;
+				if (!shown)
+					fail_msg("cap %llu: %s left out", (unsigned long long)caps[k],
+						 o->name);
+			} else {
+				dropped += cost;
+				if (shown)
+					fail_msg("cap %llu: %s shown", (unsigned long long)caps[k],
+						 o->name);
+			}
+		}
+		snprintf(line, sizeof(line), "modwall_series_dropped_total %llu",
+			 (unsigned long long)dropped);
+		assert_line(b.s, line);
+		assert_int_equal(count_lines(b.s, "modwall_device_packets_total{"), kept * 7);
+		mw_sbuf_free(&b);
+	}
+}
+
 static void test_textfile(void **state)
 {
 	char dir[] = "/tmp/mw-textfile-XXXXXX", path[128], buf[64], err[256];
@@ -762,6 +903,8 @@ int main(void)
 		cmocka_unit_test(test_flows_cap),
 		cmocka_unit_test(test_flow_countries),
 		cmocka_unit_test(test_countries_cap),
+		cmocka_unit_test(test_render_tunnel),
+		cmocka_unit_test(test_many_cap),
 		cmocka_unit_test(test_textfile),
 		cmocka_unit_test(test_process),
 	};

@@ -3,12 +3,15 @@
  * daemon: the long-running part. Serves Prometheus /metrics over HTTP
  * (libmicrohttpd, loopback by default), writes the same text for
  * node_exporter's textfile collector, and applies the policy file again on
- * SIGHUP. One poll loop (daemon_loop.c) owns all daemon state: signals
- * arrive through a signalfd, RADIUS and the link watch run there, and so
- * is every reading made, so a reading and a SIGHUP reload never overlap.
- * The HTTP server has threads of its own (daemon_http.c): they only copy
- * the text of a reading the loop published, and are not held up by a
- * reload (they then serve the reading made before it).
+ * SIGHUP. One poll loop (daemon_loop.c) owns the daemon's state: signals
+ * arrive through a signalfd, RADIUS and the link watch run there. Readings
+ * of the maps are made by a reader thread from a copy of what they show
+ * of that state (daemon_pub.c), so neither a large reading nor a slow
+ * HTTP client holds up RADIUS or the link watch. The HTTP server has
+ * threads of its own (daemon_http.c): they send the text of a reading
+ * the reader published, and are not held up by a reload (they then serve
+ * the reading made before it). The vendor registry, replaced by a reload,
+ * is shared by reference.
  *
  * The daemon holds nothing open between readings: every scrape opens the
  * pinned maps afresh, so it follows `unload`/`load` and never blocks the
@@ -174,6 +177,37 @@ static void log_plain(void *ctx, const char *msg)
 	dlog("%s", msg);
 }
 
+struct mw_reg *reg_get(struct mw_reg *r)
+{
+	if (r)
+		atomic_fetch_add(&r->refs, 1);
+	return r;
+}
+
+void reg_put(struct mw_reg *r)
+{
+	if (r && atomic_fetch_sub(&r->refs, 1) == 1) {
+		mw_ieee_free(&r->db);
+		free(r);
+	}
+}
+
+/* @db becomes the daemon's registry (readings under way keep the one they have). */
+static void set_registry(struct daemon *d, struct mw_ieee *db)
+{
+	struct mw_reg *r = malloc(sizeof(*r));
+
+	if (!r) {
+		dlog("no memory for the registry; keeping the one read before");
+		mw_ieee_free(db);
+		return;
+	}
+	r->db = *db;
+	atomic_init(&r->refs, 1);
+	reg_put(d->reg);
+	d->reg = r;
+}
+
 /* ---- policy ---- */
 
 /*
@@ -213,12 +247,8 @@ static int load_policy(struct daemon *d, int do_apply)
 		dlog("applied %s: generation %u (apply #%llu), %u added, %u kept, %u removed",
 		     c->policy, p.res.gen, (unsigned long long)p.res.seq, p.res.added,
 		     p.res.kept, p.res.removed);
-	if (mw_pipeline_take_registry(&p, &db)) {
-		if (d->have_db)
-			mw_ieee_free(&d->db);
-		d->db = db;
-		d->have_db = 1;
-	}
+	if (mw_pipeline_take_registry(&p, &db))
+		set_registry(d, &db);
 out:
 	mw_pipeline_free(&p);
 	return rc == MW_PIPE_OK ? 0 : -1;
@@ -236,10 +266,7 @@ static void reload(struct daemon *d)
 			dlog("%s; keeping the registry read before", err);
 			return;
 		}
-		if (d->have_db)
-			mw_ieee_free(&d->db);
-		d->db = db;
-		d->have_db = 1;
+		set_registry(d, &db);
 		return;
 	}
 	dlog("SIGHUP: applying %s", d->cfg.policy);
@@ -272,7 +299,7 @@ int cmd_daemon(int argc, char **argv)
 	sigset_t sigs;
 	char err[512];
 	int ix, lfd = -1, sfd = -1, family = AF_INET, rc = MW_EXIT_FAIL;
-	int rfd = -1, wfd = -1;
+	int rfd = -1, wfd = -1, pub_ok = 0;
 	struct stat st;
 
 	ix = mw_getopt(argc, argv, "daemon [--listen ADDR:PORT|none] [--textfile DIR [--interval S]] "
@@ -339,10 +366,8 @@ int cmd_daemon(int argc, char **argv)
 	d.st.max_series = d.cfg.max_series;
 	d.st.flow_top = d.cfg.flow_top;
 	d.st.radius = d.cfg.radius ? &d.radius.st : NULL;
-	d.st.ipfix = d.cfg.ipfix ? &d.fx_stats : NULL;
 	d.st.reload_enabled = d.cfg.policy != NULL;
 	d.st.last_reload_ok = 1;
-	d.st.proc = &d.proc;
 
 	/* a policy that does not compile now would not reload either: say so at once */
 	if (d.cfg.policy) {
@@ -352,9 +377,11 @@ int cmd_daemon(int argc, char **argv)
 		}
 		dlog("%s checked; SIGHUP applies it", d.cfg.policy);
 	}
-	if (!d.have_db) {
-		if (mw_ieee_load(&d.db, mw_opts.ieee_dir, err, sizeof(err)) == 0)
-			d.have_db = 1;
+	if (!d.reg) {
+		struct mw_ieee db;
+
+		if (mw_ieee_load(&db, mw_opts.ieee_dir, err, sizeof(err)) == 0)
+			set_registry(&d, &db);
 		else
 			dlog("%s; discovered devices are exported with vendor \"unknown\"", err);
 	}
@@ -424,17 +451,28 @@ int cmd_daemon(int argc, char **argv)
 		d.st.dns = d.dl_open ? &d.dl.st : NULL;
 	}
 
+	/* after the signal mask, as the exporter: readings in a thread of their own */
+	if (d.cfg.listen || d.cfg.textfile) {
+		int e = pub_init(&d.pub);
+
+		if (!e) {
+			pub_ok = 1;
+			e = pub_start(&d);
+		}
+		if (e) {
+			mw_err("daemon: starting the reader: %s", strerror(-e));
+			goto out;
+		}
+	}
 	if (d.cfg.listen) {
 		lfd = listen_on(d.cfg.listen, d.listen_url, sizeof(d.listen_url), &family);
 		if (lfd < 0) {
 			rc = lfd == -2 ? MW_EXIT_USAGE : MW_EXIT_FAIL;
 			goto out;
 		}
-		if (pub_init(&d.pub)) {
-			mw_err("daemon: eventfd: %s", strerror(errno));
-			goto out;
-		}
-		pub_render(&d, 1);	/* a first reading, for a scrape while the loop is busy */
+		/* a first reading, for a scrape while the loop is busy */
+		pub_post(&d, 0, 0);
+		pub_wait(&d.pub);
 		httpd = http_start(&d, lfd, family);
 		if (!httpd) {
 			mw_err("daemon: starting the HTTP server on %s failed", d.cfg.listen);
@@ -451,7 +489,7 @@ out:
 	mw_flowexp_stop(d.fx);
 	if (httpd)
 		MHD_stop_daemon(httpd);
-	if (d.pub.efd > 0)
+	if (pub_ok)
 		pub_destroy(&d.pub);
 	if (rfd >= 0)
 		mw_radius_close(&d.radius);
@@ -463,8 +501,8 @@ out:
 		close(lfd);
 	if (sfd >= 0)
 		close(sfd);
-	if (d.have_db)
-		mw_ieee_free(&d.db);
+	mw_mstore_free(&d.store);
+	reg_put(d.reg);
 	if (d.geo)
 		mw_geo_close(d.geo);
 	return rc;

@@ -14,16 +14,9 @@
  * per-address limit: on loopback every client, Prometheus included, has
  * the same address.
  *
- * Readings. All daemon state (the maps' registry copy, reload and RADIUS
- * counters, the series cap) belongs to the poll loop, so a reading is
- * still made there, never beside a reload or a RADIUS request. A scrape
- * asks for one through an eventfd and waits, under d->pub.mu, for the
- * loop to publish a reading begun after it asked; concurrent scrapes share
- * one. When the loop is busy (a reload stuck reading a policy file, a
- * re-attach) for more than FRESH_WAIT_S after the oldest waiting scrape
- * asked, scrapes get the last published reading at once. The loop holds
- * the lock only to swap a pointer, so no HTTP client can slow RADIUS or
- * the link watch.
+ * Readings. A scrape waits for a fresh reading (daemon_pub.c): the
+ * reader thread makes it, so no HTTP client can slow RADIUS or the link
+ * watch, and the text is sent from the published reading itself.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -33,7 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -48,111 +40,6 @@
 #define HTTP_BACKLOG		4096	/* the kernel caps it at net.core.somaxconn */
 #define HTTP_OWN_FDS		64	/* the daemon's other descriptors: maps, netlink, RADIUS */
 #define HTTP_LOG_PER_SEC	5	/* server messages a second; a flood is summarised */
-#define FRESH_WAIT_S		1.0	/* a scrape waits this long for a fresh reading */
-
-/* ---- readings handed over by the poll loop ---- */
-
-int pub_init(struct mw_pub *p)
-{
-	pthread_condattr_t ca;
-	int rc;
-
-	p->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (p->efd < 0)
-		return -errno;
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	rc = pthread_cond_init(&p->cv, &ca);
-	pthread_condattr_destroy(&ca);
-	if (rc) {
-		pthread_mutex_destroy(&p->mu);
-		close(p->efd);
-		p->efd = -1;
-		return -rc;
-	}
-	return 0;
-}
-
-void pub_destroy(struct mw_pub *p)
-{
-	pthread_cond_destroy(&p->cv);
-	pthread_mutex_destroy(&p->mu);
-	close(p->efd);
-	free(p->text);
-	p->text = NULL;
-	p->efd = -1;
-}
-
-void pub_render(struct daemon *d, int always)
-{
-	struct mw_pub *p = &d->pub;
-	struct mw_sbuf b = { 0 };
-	uint64_t n;
-	char *old;
-
-	uint64_t dropped = d->st.series_dropped;
-
-	if (read(p->efd, &n, sizeof(n)) != sizeof(n) && !always)
-		return;		/* nobody asked */
-	pthread_mutex_lock(&p->mu);
-	p->want = 0;		/* who asks from now on needs the next reading */
-	p->gen++;		/* odd: this one is being made */
-	pthread_mutex_unlock(&p->mu);
-	if (collect(d, &b))
-		mw_sbuf_free(&b);
-	if (always)	/* a reading no scrape asked for: its left-out series were not left out */
-		d->st.series_dropped = dropped;
-	pthread_mutex_lock(&p->mu);
-	old = p->text;
-	p->text = b.s;
-	p->len = b.len;
-	p->gen++;
-	pthread_cond_broadcast(&p->cv);
-	pthread_mutex_unlock(&p->mu);
-	free(old);
-}
-
-/*
- * A copy of a reading made after this call began, or of the last one when
- * the poll loop has not answered for FRESH_WAIT_S. NULL when there is none
- * (the rendering failed, or no memory for the copy).
- */
-static char *pub_get(struct mw_pub *p, size_t *len)
-{
-	struct timespec now, until;
-	uint64_t one = 1, want;
-	double deadline;
-	char *copy = NULL;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	pthread_mutex_lock(&p->mu);
-	/* gen is odd while a reading is made: that one may predate this scrape */
-	want = p->gen + (p->gen & 1 ? 3 : 2);
-	if (!p->want) {
-		p->want = 1;
-		p->want_since = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
-		if (write(p->efd, &one, sizeof(one)) != sizeof(one))
-			p->want = 0;	/* only at 2^64 - 1 unread asks: serve what there is */
-	}
-	deadline = p->want_since + FRESH_WAIT_S;
-	until.tv_sec = (time_t)deadline;
-	until.tv_nsec = (long)((deadline - (double)until.tv_sec) * 1e9);
-	while (p->gen < want)
-		if (pthread_cond_timedwait(&p->cv, &p->mu, &until) == ETIMEDOUT)
-			break;
-	if (p->text) {
-		copy = malloc(p->len ? p->len : 1);
-		if (copy) {
-			memcpy(copy, p->text, p->len);
-			*len = p->len;
-		}
-	}
-	pthread_mutex_unlock(&p->mu);
-	return copy;
-}
-
-/* ---- HTTP ---- */
 
 static const char index_html[] =
 	"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>modwall</title></head>\n"
@@ -161,19 +48,25 @@ static const char index_html[] =
 	"<p><a href=\"/metrics\">Metrics</a> (Prometheus text format)</p>\n"
 	"</body></html>\n";
 
+static void text_done(void *t)
+{
+	text_put(t);
+}
+
+/* @body is static, or the text of reading @t (whose reference the response takes over) */
 static enum MHD_Result respond(struct MHD_Connection *conn, unsigned status, const char *type,
-			       void *body, size_t len, int owned)
+			       void *body, size_t len, struct mw_text *t)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
-	if (owned)
-		r = MHD_create_response_from_buffer_with_free_callback(len, body, free);
+	if (t)
+		r = MHD_create_response_from_buffer_with_free_callback_cls(t->len, t->s,
+									     text_done, t);
 	else
 		r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_PERSISTENT);
 	if (!r) {
-		if (owned)
-			free(body);
+		text_put(t);
 		return MHD_NO;
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
@@ -190,8 +83,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 {
 	static int started;
 	struct daemon *d = cls;
-	size_t len = 0;
-	char *text;
+	struct mw_text *text;
 
 	(void)version;
 	(void)upload;
@@ -205,18 +97,18 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	}
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return respond(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
-			       (void *)"method not allowed\n", 19, 0);
+			       (void *)"method not allowed\n", 19, NULL);
 	if (!strcmp(url, "/"))
 		return respond(conn, MHD_HTTP_OK, "text/html; charset=utf-8", (void *)index_html,
-			       sizeof(index_html) - 1, 0);
+			       sizeof(index_html) - 1, NULL);
 	if (strcmp(url, "/metrics"))
 		return respond(conn, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8",
-			       (void *)"not found; metrics are at /metrics\n", 35, 0);
-	text = pub_get(&d->pub, &len);
+			       (void *)"not found; metrics are at /metrics\n", 35, NULL);
+	text = pub_get(&d->pub);
 	if (!text)
 		return respond(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
-			       (void *)"out of memory\n", 14, 0);
-	return respond(conn, MHD_HTTP_OK, MW_METRICS_CONTENT_TYPE, text, len, 1);
+			       (void *)"out of memory\n", 14, NULL);
+	return respond(conn, MHD_HTTP_OK, MW_METRICS_CONTENT_TYPE, NULL, 0, text);
 }
 
 /* From the server's threads; a connection flood must not become a log flood. */

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * The daemon's poll loop: signals (SIGHUP reloads), RADIUS, the link watch,
- * the DNS learner,
- * readings for the HTTP threads, textfile writes. All daemon state but
- * d->pub belongs to this thread.
+ * the DNS learner, and the asks for readings (for the HTTP threads and the
+ * textfile), which the reader thread makes. All daemon state but d->pub
+ * and the reader's own belongs to this thread.
  */
 #include <errno.h>
 #include <poll.h>
@@ -87,9 +87,9 @@ int daemon_loop(struct daemon *d, int http, int sfd, int rfd, int wfd)
 			mw_dnslearn_handle(&d->dl);
 		/* after the rest: a scrape that waited for it sees RADIUS and reload counters current */
 		if (http && !stop)
-			pub_render(d, 0);
+			pub_asked(d);
 		if (d->cfg.textfile && !stop && mono_now() >= next_write) {
-			write_textfile(d);
+			pub_post(d, 1, 1);
 			next_write += d->cfg.interval;
 			if (next_write < mono_now())	/* fell behind: no burst of writes */
 				next_write = mono_now() + d->cfg.interval;

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* The daemon's readings: rendered for a scrape, and written as the textfile. */
+/* The daemon's readings, made in the reader thread: rendered, and written as the textfile. */
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
 #include "daemon_int.h"
 
-int collect(struct daemon *d, struct mw_sbuf *out)
+int collect(struct daemon *d, struct mw_job *j, struct mw_sbuf *out)
 {
-	struct mw_mread_opts o = { .db = d->have_db ? &d->db : NULL, .geo = d->geo,
-				   .names = d->st.flow_top > 0 };
+	struct mw_mread_opts o = { .db = j->reg ? &j->reg->db : NULL, .geo = d->geo,
+				   .names = j->st.flow_top > 0, .store = &d->store };
 	struct mw_msnap s;
 	int rc;
 
@@ -22,25 +22,23 @@ int collect(struct daemon *d, struct mw_sbuf *out)
 	}
 	/* after the maps are closed again: they are no descriptors of the daemon's own */
 	mw_proc_read(&d->proc);
-	if (d->fx)
-		mw_flowexp_stats_get(d->fx, &d->fx_stats);
-	rc = mw_metrics_render(&s, &d->st, out);
+	j->st.proc = &d->proc;
+	j->st.series_dropped = d->series_dropped;
+	rc = mw_metrics_render(&s, &j->st, out);
+	if (j->count_dropped)	/* else a reading no scrape asked for: nothing was left out */
+		d->series_dropped = j->st.series_dropped;
 	mw_msnap_free(&s);
 	return rc;
 }
 
-void write_textfile(struct daemon *d)
+void write_textfile(struct daemon *d, const struct mw_sbuf *b, int rc)
 {
-	struct mw_sbuf b = { 0 };
 	char err[1024];
-	int rc;
 
-	rc = collect(d, &b);
 	if (!rc)
-		rc = mw_metrics_write_textfile(d->cfg.textfile, b.s, b.len, err, sizeof(err));
+		rc = mw_metrics_write_textfile(d->cfg.textfile, b->s, b->len, err, sizeof(err));
 	else
 		snprintf(err, sizeof(err), "rendering metrics: %s", strerror(-rc));
-	mw_sbuf_free(&b);
 	/* say so when it starts or stops failing, not at every interval */
 	if (rc && d->textfile_ok != 0)
 		dlog("textfile: %s", err);

@@ -120,7 +120,8 @@ static int disc_aggregate(struct disc_list *l, const struct mw_subject_info *tab
 
 		d->vendor = g[i].org;
 		if (c < max_subjects && tab[c].kind == MW_KIND_CLASS)
-			snprintf(d->class_name, sizeof(d->class_name), "%s", tab[c].name);
+			snprintf(d->class_name, sizeof(d->class_name), "%.*s", MW_NAME_LEN - 1,
+				 tab[c].name);
 		else
 			snprintf(d->class_name, sizeof(d->class_name), "unknown");
 		for (j = i; j < ng && g[j].class_id == c && !strcmp(g[j].norm, g[i].norm); j++)
@@ -139,17 +140,52 @@ static int disc_aggregate(struct disc_list *l, const struct mw_subject_info *tab
 	return 0;
 }
 
+void mw_mstore_free(struct mw_mstore *st)
+{
+	free(st->tab.p);
+	free(st->cnt.p);
+	free(st->tun.p);
+	free(st->subj.p);
+	memset(st, 0, sizeof(*st));
+}
+
+/*
+ * @n bytes of @b, as they were: the memory of the last reading when it is
+ * large enough and not far larger (a policy that shrank gives it back).
+ */
+static void *block(struct mw_mblock *b, size_t n)
+{
+	if (!n)
+		n = 1;
+	if (n > b->cap || n < b->cap / 4) {
+		free(b->p);
+		b->p = malloc(n);
+		b->cap = b->p ? n : 0;
+	}
+	return b->p;
+}
+
 void mw_msnap_free(struct mw_msnap *s)
 {
 	size_t i;
 
 	for (i = 0; s->subj && i < s->nsubj; i++) {
-		free(s->subj[i].top);
-		free(s->subj[i].cc);
+		struct mw_mflows *f = s->subj[i].fl;
+
+		if (f) {
+			free(f->top);
+			free(f->cc);
+			free(f);
+		}
 	}
-	free(s->subj);
 	free(s->disc);
 	mw_remote_info_close(s->ri);
+	if (s->own_store && s->store) {
+		mw_mstore_free(s->store);
+		free(s->store);
+	}
+	s->store = NULL;
+	s->own_store = 0;
 	s->subj = NULL;
 	s->disc = NULL;
 	s->ri = NULL;
@@ -159,26 +195,16 @@ void mw_msnap_free(struct mw_msnap *s)
 /* Which subjects were seen inside GTP-U tunnels, and through which peer. */
 static int read_tunnels(const struct mw_maps *m, uint32_t nsub, struct mw_msnap *s)
 {
-	struct mw_tunnel *t = calloc(nsub, sizeof(*t));
+	struct mw_tunnel *t = block(&s->store->tun, (size_t)nsub * sizeof(*t));
 	size_t k;
 	int rc;
 
 	if (!t)
 		return -ENOMEM;
+	memset(t, 0, (size_t)nsub * sizeof(*t));
 	rc = mw_read_tunnels(m, 0, nsub, t);
-	for (k = 0; k < s->nsubj && !rc; k++) {
-		struct mw_msubj *o = &s->subj[k];
-		const struct mw_tunnel *x = &t[o->id];
-
-		if (!x->frames)
-			continue;
-		o->tun_frames = x->frames;
-		o->tun_dir = x->dir;
-		if (!inet_ntop(x->family == AF_INET6 ? AF_INET6 : AF_INET, x->peer, o->tun_peer,
-			       sizeof(o->tun_peer)))
-			snprintf(o->tun_peer, sizeof(o->tun_peer), "?");
-	}
-	free(t);
+	for (k = 0; k < s->nsubj && !rc; k++)
+		s->subj[k].tun = t[s->subj[k].id].frames ? &t[s->subj[k].id] : NULL;
 	return rc;
 }
 
@@ -250,7 +276,7 @@ static int cmp_u16(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int cc_take(struct cc_acc *a, struct mw_msubj *o)
+static int cc_take(struct cc_acc *a, struct mw_mflows *o)
 {
 	static const char digits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 	uint32_t i;
@@ -282,16 +308,21 @@ static int cc_take(struct cc_acc *a, struct mw_msubj *o)
  * by country (@acc: NULL without a country database) and its busiest
  * remotes with their names.
  */
-static int subject_flows(struct mw_msubj *o, const struct mw_flow_rec *recs, size_t n,
+static int subject_flows(struct mw_msubj *s, const struct mw_flow_rec *recs, size_t n,
 			 const struct mw_remote_info *ri, struct cc_acc *acc)
 {
 	struct mw_mremote *rem = calloc(n, sizeof(*rem));
+	struct mw_mflows *o = calloc(1, sizeof(*o));
 	size_t i, nrem = 0;
 	uint32_t t;
 	int d;
 
-	if (!rem)
+	if (!rem || !o) {
+		free(rem);
+		free(o);
 		return -ENOMEM;
+	}
+	s->fl = o;
 	for (i = 0; i < n; i++) {
 		if (!i || cmp_rec_remote(&recs[i - 1], &recs[i])) {
 			struct mw_mremote *r = &rem[nrem++];
@@ -304,8 +335,8 @@ static int subject_flows(struct mw_msubj *o, const struct mw_flow_rec *recs, siz
 		}
 		for (d = 0; d < 2; d++) {
 			rem[nrem - 1].bytes[d] += recs[i].v.bytes[d];
-			o->flow_packets[d] += recs[i].v.packets[d];
-			o->flow_bytes[d] += recs[i].v.bytes[d];
+			o->packets[d] += recs[i].v.packets[d];
+			o->bytes[d] += recs[i].v.bytes[d];
 		}
 	}
 	o->flows = (uint32_t)n;
@@ -391,15 +422,22 @@ static int read_flows(const struct mw_maps *m, const struct mw_mread_opts *o, st
 		return rc;
 	s->flow_full = fs[MW_FS_FULL];
 	s->flow_max = m->max_flows;
-	miss = calloc(m->max_subjects, sizeof(*miss));
-	if (!miss)
-		return -ENOMEM;
-	rc = mw_flowmiss_read(m, miss);
-	if (rc)
-		goto out;
-	for (i = 0; i < m->max_subjects; i++) {
-		s->flow_missed.packets += miss[i].packets;
-		s->flow_missed.bytes += miss[i].bytes;
+	/*
+	 * The data path adds to mw_flowmiss before it counts MW_FS_FULL, and
+	 * neither goes back: while that count is 0 every cell is 0, and a
+	 * million of them need not be read.
+	 */
+	if (s->flow_full) {
+		miss = malloc((size_t)m->max_subjects * sizeof(*miss));
+		if (!miss)
+			return -ENOMEM;
+		rc = mw_flowmiss_read(m, miss);
+		if (rc)
+			goto out;
+		for (i = 0; i < m->max_subjects; i++) {
+			s->flow_missed.packets += miss[i].packets;
+			s->flow_missed.bytes += miss[i].bytes;
+		}
 	}
 	n = mw_flows_read(m, MW_FLOWS_ALL, &r);
 	if (n < 0) {
@@ -426,8 +464,8 @@ out:
 
 int mw_metrics_read(const char *pin_dir, const struct mw_mread_opts *opts, struct mw_msnap *s)
 {
-	struct mw_subject_info *tab = NULL;
-	struct mw_counter *cnt = NULL;
+	struct mw_subject_info *tab;
+	struct mw_counter *cnt;
 	struct mw_iface ifs[MW_MAX_IFACES];
 	struct mw_counter ifc[MW_MAX_IFACES * MW_NR_REASONS];
 	struct disc_list dl = { .db = opts ? opts->db : NULL };
@@ -444,13 +482,22 @@ int mw_metrics_read(const char *pin_dir, const struct mw_mread_opts *opts, struc
 	memset(s, 0, sizeof(*s));
 	clock_gettime(CLOCK_MONOTONIC, &s->t0);
 	clock_gettime(CLOCK_REALTIME, &s->wall);
+	s->store = opts ? opts->store : NULL;
+	if (!s->store) {
+		s->store = calloc(1, sizeof(*s->store));
+		s->own_store = 1;
+	}
+	if (!s->store) {
+		snprintf(s->err, sizeof(s->err), "no memory for a reading");
+		return -ENOMEM;
+	}
 	rc = mw_maps_open_ro(&m, pin_dir, s->err, sizeof(s->err));
 	if (rc)
 		return rc;
 	s->ctl = *(volatile struct mw_ctl *)m.ctlm;
 	gen = s->ctl.gen & 1;
 
-	tab = calloc(m.max_subjects, sizeof(*tab));
+	tab = block(&s->store->tab, (size_t)m.max_subjects * sizeof(*tab));
 	if (!tab) {
 		rc = -ENOMEM;
 		goto fail;
@@ -468,19 +515,15 @@ int mw_metrics_read(const char *pin_dir, const struct mw_mread_opts *opts, struc
 			nsub = i + 1;
 
 	what = MW_MAP_COUNTERS;
-	cnt = calloc((size_t)nsub * MW_NR_REASONS, sizeof(*cnt));
-	if (!cnt) {
+	cnt = block(&s->store->cnt, (size_t)nsub * MW_NR_REASONS * sizeof(*cnt));
+	s->subj = block(&s->store->subj, (size_t)nsub * sizeof(*s->subj));
+	if (!cnt || !s->subj) {
 		rc = -ENOMEM;
 		goto fail;
 	}
 	rc = mw_read_subject_counters(&m, 0, nsub, cnt);
 	if (rc)
 		goto fail;
-	s->subj = calloc(nsub, sizeof(*s->subj));
-	if (!s->subj) {
-		rc = -ENOMEM;
-		goto fail;
-	}
 	for (i = 0; i < nsub; i++) {
 		struct mw_msubj *o;
 
@@ -489,9 +532,11 @@ int mw_metrics_read(const char *pin_dir, const struct mw_mread_opts *opts, struc
 		o = &s->subj[s->nsubj++];
 		o->id = i;
 		o->kind = i ? tab[i].kind : MW_KIND_UNKNOWN;
-		snprintf(o->name, sizeof(o->name), "%.*s", MW_NAME_LEN - 1,
-			 i ? tab[i].name : "unattributed");
-		memcpy(o->c, &cnt[(size_t)i * MW_NR_REASONS], sizeof(o->c));
+		tab[i].name[MW_NAME_LEN - 1] = 0;
+		o->name = i ? tab[i].name : "unattributed";
+		o->c = &cnt[(size_t)i * MW_NR_REASONS];
+		o->tun = NULL;
+		o->fl = NULL;
 	}
 
 	what = MW_MAP_TUNNELS;
@@ -544,17 +589,21 @@ int mw_metrics_read(const char *pin_dir, const struct mw_mread_opts *opts, struc
 
 	s->up = 1;
 	free(dl.v);
-	free(cnt);
-	free(tab);
 	mw_maps_close(&m);
 	return 0;
 fail:
 	snprintf(s->err, sizeof(s->err), "reading %s: %s", what, strerror(-rc));
-	mw_msnap_free(s);
+	{
+		struct mw_mstore *st = s->store;
+		int own = s->own_store;
+
+		s->own_store = 0;	/* the caller's mw_msnap_free frees it */
+		mw_msnap_free(s);
+		s->store = st;
+		s->own_store = own;
+	}
 	s->niface = 0;
 	free(dl.v);
-	free(cnt);
-	free(tab);
 	mw_maps_close(&m);
 	return rc;
 }

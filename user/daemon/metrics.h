@@ -120,22 +120,26 @@ struct mw_mcountry {
 	uint64_t bytes[2];		/* by enum mw_fdir; not both 0 */
 };
 
-struct mw_msubj {
-	uint32_t id;
-	uint8_t kind;			/* enum mw_subject_kind */
-	char name[MW_NAME_LEN];
-	struct mw_counter c[MW_NR_REASONS];
-	uint64_t tun_frames;		/* G-PDUs on n3 interfaces; 0: never in a tunnel */
-	uint8_t tun_dir;		/* enum mw_dir of the last one */
-	char tun_peer[48];		/* its outer peer (base station) */
-	uint32_t flows;			/* flows in the table now; 0: no flow families */
+/* A subject's flows in the table now. */
+struct mw_mflows {
+	uint32_t flows;			/* flows in the table now */
 	uint32_t remotes;		/* distinct remote addresses among them */
-	uint64_t flow_packets[2];	/* their sums, by enum mw_fdir */
-	uint64_t flow_bytes[2];
+	uint64_t packets[2];		/* their sums, by enum mw_fdir */
+	uint64_t bytes[2];
 	struct mw_mremote *top;		/* busiest remotes first (bytes both ways, then */
 	uint32_t ntop;			/* address), at most MW_METRICS_FLOW_TOP_MAX */
 	struct mw_mcountry *cc;		/* by code, "" first; none without a database */
 	uint32_t ncc;
+};
+
+/* A subject; what it points to lives as long as the snapshot. */
+struct mw_msubj {
+	uint32_t id;
+	uint8_t kind;			/* enum mw_subject_kind */
+	const char *name;
+	struct mw_counter *c;		/* MW_NR_REASONS cells, by reason */
+	const struct mw_tunnel *tun;	/* folded over CPUs; NULL: never in a tunnel */
+	struct mw_mflows *fl;		/* NULL: no flows in the table now */
 };
 
 struct mw_miface {
@@ -149,6 +153,24 @@ struct mw_mdisc {
 	char class_name[MW_NAME_LEN];
 	uint64_t devices;
 };
+
+/* Memory kept from one reading to the next. */
+struct mw_mblock {
+	void *p;
+	size_t cap;			/* bytes */
+};
+
+/*
+ * The large arrays of a reading: the subject table, counters and tunnels
+ * the subjects point into, and the subjects. A million subjects make
+ * hundreds of MiB; kept for the next reading, they are not faulted in
+ * afresh every time. One snapshot at a time uses a store.
+ */
+struct mw_mstore {
+	struct mw_mblock tab, cnt, tun, subj;
+};
+
+void mw_mstore_free(struct mw_mstore *st);
 
 /* One reading of the pinned state. */
 struct mw_msnap {
@@ -169,6 +191,8 @@ struct mw_msnap {
 	struct mw_remote_info *ri;	/* the learned names the top rows point into */
 	struct timespec t0;		/* CLOCK_MONOTONIC at the start of the reading */
 	struct timespec wall;		/* CLOCK_REALTIME, the same moment */
+	struct mw_mstore *store;	/* where subj and what it points to live */
+	int own_store;			/* made for this snapshot: freed with it */
 };
 
 /* What the process itself keeps across readings. */
@@ -191,11 +215,13 @@ struct mw_mread_opts {
 	const struct mw_ieee *db;	/* vendor names of discovered devices */
 	const struct mw_geo *geo;	/* countries of remote addresses (country rows) */
 	int names;			/* read the learned names (name of the top rows) */
+	struct mw_mstore *store;	/* arrays of the last reading (NULL: fresh ones) */
 };
 
 /*
- * Read the pinned maps under @pin_dir. @o->db and @o->geo must outlive
- * @s. Returns 0, or a negative errno with s->up 0 and s->err set (the
+ * Read the pinned maps under @pin_dir. @o->db, @o->geo and @o->store must
+ * outlive @s, and @o->store serves no other snapshot until @s is freed.
+ * Returns 0, or a negative errno with s->up 0 and s->err set (the
  * snapshot still renders).
  */
 int mw_metrics_read(const char *pin_dir, const struct mw_mread_opts *o, struct mw_msnap *s);

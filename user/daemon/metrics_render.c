@@ -4,6 +4,7 @@
  * and the atomic write of that text for node_exporter's textfile collector.
  */
 #define _GNU_SOURCE	/* mkostemp */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "health.h"
-#include "metrics.h"
+#include "metrics_int.h"
 #include "flowexport.h"
 #include "radius.h"
 #include "dnslearn.h"
@@ -24,7 +25,7 @@
 static const int reasons[] = { MW_R_PASS, MW_R_DROP, MW_R_OBSERVE, MW_R_MALFORMED,
 			       MW_R_NO_POLICY, MW_R_NOT_ALLOWED, MW_R_RATE_LIMITED };
 #define NREASONS ((int)(sizeof(reasons) / sizeof(reasons[0])))
-#define SUBJ_SERIES (2 * NREASONS)	/* packets and bytes per reason */
+_Static_assert(SUBJ_SERIES == 2 * NREASONS, "a subject's series: packets and bytes per reason");
 
 static void family(struct mw_sbuf *b, const char *name, const char *type, const char *help)
 {
@@ -37,58 +38,28 @@ static void stamp(struct mw_sbuf *b, const char *name, const struct timespec *t)
 	mw_sbuf_printf(b, "%s %lld.%03ld\n", name, (long long)t->tv_sec, t->tv_nsec / 1000000);
 }
 
-static uint64_t sum_packets(const struct mw_counter *c)
+/* "NAME{device=\"SUBJECT\"": the start of a subject's lines, its name escaped. */
+static void subject_start(struct mw_sbuf *b, const char *name, const struct mw_msubj *o)
 {
-	uint64_t t = 0;
-	int r;
-
-	for (r = 0; r < MW_NR_REASONS; r++)
-		t += c[r].packets;
-	return t;
+	mw_sbuf_puts(b, name);
+	mw_sbuf_put(b, "{device=\"", 9);
+	mw_sbuf_label(b, o->name);
+	mw_sbuf_put(b, "\"", 1);
 }
 
-static uint64_t sum_bytes(const struct mw_counter *c)
+/* " VALUE\n" after a line's labels. */
+static void value(struct mw_sbuf *b, uint64_t v)
 {
-	uint64_t t = 0;
-	int r;
-
-	for (r = 0; r < MW_NR_REASONS; r++)
-		t += c[r].bytes;
-	return t;
+	mw_sbuf_put(b, " ", 1);
+	mw_sbuf_u64(b, v);
+	mw_sbuf_put(b, "\n", 1);
 }
 
-struct rank {
-	uint64_t packets, bytes;
-	uint32_t id;
-	size_t idx;
-};
-
-/* Busiest first; ties by lower id, so the choice never depends on read order. */
-static int cmp_rank(const void *a, const void *b)
-{
-	const struct rank *x = a, *y = b;
-
-	if (x->packets != y->packets)
-		return x->packets > y->packets ? -1 : 1;
-	if (x->bytes != y->bytes)
-		return x->bytes > y->bytes ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
-static int cmp_disc_rank(const void *a, const void *b)
-{
-	const struct rank *x = a, *y = b;
-
-	if (x->packets != y->packets)
-		return x->packets > y->packets ? -1 : 1;
-	return x->idx < y->idx ? -1 : x->idx > y->idx;
-}
-
-static void subject_family(struct mw_sbuf *b, const struct mw_msnap *s, const uint8_t *keep,
-			   int bytes)
+static void subject_family(struct mw_sbuf *b, const struct mw_msnap *s, const struct mw_mshown *w,
+			   struct mw_sbuf *pre, int bytes)
 {
 	const char *name = bytes ? "modwall_device_bytes_total" : "modwall_device_packets_total";
-	size_t i;
+	uint32_t k;
 	int r;
 
 	family(b, name, "counter", bytes ?
@@ -97,52 +68,67 @@ static void subject_family(struct mw_sbuf *b, const struct mw_msnap *s, const ui
 	       "receives." :
 	       "Frames attributed to a device or vendor class (kind), by verdict reason; lan "
 	       "interfaces count what the device sends, wan interfaces what it receives.");
-	for (i = 0; i < s->nsubj; i++) {
-		const struct mw_msubj *o = &s->subj[i];
+	for (k = 0; k < w->nkept; k++) {
+		const struct mw_msubj *o = &s->subj[w->kept[k]];
 
-		if (!keep[i])
-			continue;
+		/* the labels up to the reason, escaped once for the seven lines */
+		pre->len = 0;
+		subject_start(pre, name, o);
+		mw_sbuf_put(pre, ",kind=\"", 7);
+		mw_sbuf_puts(pre, mw_kind_name(o->kind));
+		mw_sbuf_put(pre, "\",reason=\"", 10);
+		if (pre->err) {
+			b->err = 1;
+			return;
+		}
 		for (r = 0; r < NREASONS; r++) {
-			mw_sbuf_printf(b, "%s{device=\"", name);
-			mw_sbuf_label(b, o->name);
-			mw_sbuf_printf(b, "\",kind=\"%s\",reason=\"%s\"} %llu\n", mw_kind_name(o->kind),
-				       mw_reason_name(reasons[r]), (unsigned long long)(bytes ?
-				       o->c[reasons[r]].bytes : o->c[reasons[r]].packets));
+			const struct mw_counter *c = &o->c[reasons[r]];
+
+			mw_sbuf_put(b, pre->s, pre->len);
+			mw_sbuf_puts(b, mw_reason_name(reasons[r]));
+			mw_sbuf_put(b, "\"}", 2);
+			value(b, bytes ? c->bytes : c->packets);
 		}
 	}
 }
 
 /* G-PDUs per subject and its last outer peer: only subjects seen in tunnels. */
-#define TUN_SERIES	2
-
-static void tunnel_families(struct mw_sbuf *b, const struct mw_msnap *s, const uint8_t *keep)
+static void tunnel_families(struct mw_sbuf *b, const struct mw_msnap *s, const struct mw_mshown *w)
 {
-	size_t i;
-	int peer;
+	char peer[INET6_ADDRSTRLEN];
+	uint32_t k;
+	int p;
 
-	for (peer = 0; peer < 2; peer++) {
-		const char *name = peer ? "modwall_device_tunnel_peer" :
-					  "modwall_device_tunnel_frames_total";
+	for (p = 0; p < 2; p++) {
+		const char *name = p ? "modwall_device_tunnel_peer" :
+				       "modwall_device_tunnel_frames_total";
 
-		family(b, name, peer ? "gauge" : "counter", peer ?
+		family(b, name, p ? "gauge" : "counter", p ?
 		       "1, labelled with the outer peer (base station) and direction of the "
 		       "subject's last G-PDU on an n3 interface." :
 		       "G-PDUs of a device or class inside GTP-U tunnels (n3 interfaces).");
-		for (i = 0; i < s->nsubj; i++) {
-			const struct mw_msubj *o = &s->subj[i];
+		for (k = 0; k < w->nkept; k++) {
+			const struct mw_msubj *o = &s->subj[w->kept[k]];
+			const struct mw_tunnel *t = o->tun;
 
-			if (!keep[i] || !o->tun_frames)
+			if (!t)
 				continue;
-			mw_sbuf_printf(b, "%s{device=\"", name);
-			mw_sbuf_label(b, o->name);
-			mw_sbuf_printf(b, "\",kind=\"%s\"", mw_kind_name(o->kind));
-			if (peer) {
-				mw_sbuf_printf(b, ",peer=\"");
-				mw_sbuf_label(b, o->tun_peer);
-				mw_sbuf_printf(b, "\",direction=\"%s\"} 1\n", mw_dir_name(o->tun_dir));
-			} else {
-				mw_sbuf_printf(b, "} %llu\n", (unsigned long long)o->tun_frames);
+			subject_start(b, name, o);
+			mw_sbuf_put(b, ",kind=\"", 7);
+			mw_sbuf_puts(b, mw_kind_name(o->kind));
+			if (!p) {
+				mw_sbuf_put(b, "\"}", 2);
+				value(b, t->frames);
+				continue;
 			}
+			if (!inet_ntop(t->family == AF_INET6 ? AF_INET6 : AF_INET, t->peer, peer,
+				       sizeof(peer)))
+				snprintf(peer, sizeof(peer), "?");
+			mw_sbuf_put(b, "\",peer=\"", 8);
+			mw_sbuf_label(b, peer);
+			mw_sbuf_put(b, "\",direction=\"", 13);
+			mw_sbuf_puts(b, mw_dir_name(t->dir));
+			mw_sbuf_put(b, "\"} 1\n", 5);
 		}
 	}
 }
@@ -152,33 +138,22 @@ static void tunnel_families(struct mw_sbuf *b, const struct mw_msnap *s, const u
  * sum the flows in the table now, and the daemon's exporter takes idle
  * flows out, so they fall as well as rise.
  */
-#define FLOW_SERIES		6	/* flows, remotes, packets x 2, bytes x 2 */
 #define FLOW_TABLE_SERIES	5	/* entries, max, full, missed packets and bytes */
 
-static void flow_device(struct mw_sbuf *b, const char *name, const struct mw_msubj *o)
+static const char *const dirs[2] = { "out", "in" };
+
+/* ",direction=\"DIR\"} VALUE\n" */
+static void direction(struct mw_sbuf *b, int d, uint64_t v)
 {
-	mw_sbuf_printf(b, "%s{device=\"", name);
-	mw_sbuf_label(b, o->name);
-	mw_sbuf_printf(b, "\"");
+	mw_sbuf_put(b, ",direction=\"", 12);
+	mw_sbuf_puts(b, dirs[d]);
+	mw_sbuf_put(b, "\"}", 2);
+	value(b, v);
 }
 
-/* Rows of modwall_flow_country_bytes: one per country and direction with bytes. */
-static uint64_t country_rows(const struct mw_msubj *o)
+static void flow_families(struct mw_sbuf *b, const struct mw_msnap *s, const struct mw_mshown *w)
 {
-	uint64_t n = 0;
-	uint32_t c;
-
-	for (c = 0; c < o->ncc; c++)
-		n += (o->cc[c].bytes[0] != 0) + (o->cc[c].bytes[1] != 0);
-	return n;
-}
-
-static void flow_families(struct mw_sbuf *b, const struct mw_msnap *s, const uint8_t *keep,
-			  const uint8_t *ckeep, const uint32_t *rkeep)
-{
-	static const char *const dirs[2] = { "out", "in" };
-	size_t i;
-	uint32_t t;
+	uint32_t k, t;
 	int f, d;
 
 	for (f = 0; f < 2; f++) {
@@ -188,13 +163,14 @@ static void flow_families(struct mw_sbuf *b, const struct mw_msnap *s, const uin
 		       "Distinct remote addresses among the flows of a device or class in the "
 		       "flow table now (non-IP flows: one per EtherType)." :
 		       "Flows of a device or class (all its members) in the flow table now.");
-		for (i = 0; i < s->nsubj; i++) {
-			const struct mw_msubj *o = &s->subj[i];
+		for (k = 0; k < w->nkept; k++) {
+			const struct mw_msubj *o = &s->subj[w->kept[k]];
 
-			if (!keep[i] || !o->flows)
+			if (!o->fl)
 				continue;
-			flow_device(b, name, o);
-			mw_sbuf_printf(b, "} %u\n", f ? o->remotes : o->flows);
+			subject_start(b, name, o);
+			mw_sbuf_put(b, "}", 1);
+			value(b, f ? o->fl->remotes : o->fl->flows);
 		}
 	}
 	for (f = 0; f < 2; f++) {
@@ -207,16 +183,12 @@ static void flow_families(struct mw_sbuf *b, const struct mw_msnap *s, const uin
 		       "Packets of the flows of a device or class in the flow table now, by "
 		       "direction (out: from the device, in: to it). A sum over the flows in the "
 		       "table: it falls when idle flows are taken out (exported).");
-		for (i = 0; i < s->nsubj; i++) {
-			const struct mw_msubj *o = &s->subj[i];
+		for (k = 0; k < w->nkept; k++) {
+			const struct mw_msubj *o = &s->subj[w->kept[k]];
 
-			if (!keep[i] || !o->flows)
-				continue;
-			for (d = 0; d < 2; d++) {
-				flow_device(b, name, o);
-				mw_sbuf_printf(b, ",direction=\"%s\"} %llu\n", dirs[d],
-					       (unsigned long long)(f ? o->flow_bytes[d] :
-								    o->flow_packets[d]));
+			for (d = 0; o->fl && d < 2; d++) {
+				subject_start(b, name, o);
+				direction(b, d, f ? o->fl->bytes[d] : o->fl->packets[d]);
 			}
 		}
 	}
@@ -225,36 +197,40 @@ static void flow_families(struct mw_sbuf *b, const struct mw_msnap *s, const uin
 	       "of the remote address (\"\": not in the country database, or not IP) and "
 	       "direction; only rows with bytes. A sum over the flows in the table: it falls "
 	       "when idle flows are taken out (exported).");
-	for (i = 0; i < s->nsubj; i++) {
+	for (k = 0; k < w->nkept; k++) {
+		uint32_t i = w->kept[k];
 		const struct mw_msubj *o = &s->subj[i];
 
-		for (t = 0; keep[i] && ckeep[i] && t < o->ncc; t++)
+		for (t = 0; w->ckeep[i] && t < o->fl->ncc; t++)
 			for (d = 0; d < 2; d++) {
-				if (!o->cc[t].bytes[d])
+				if (!o->fl->cc[t].bytes[d])
 					continue;
-				flow_device(b, "modwall_flow_country_bytes", o);
-				mw_sbuf_printf(b, ",country=\"");
-				mw_sbuf_label(b, o->cc[t].cc);
-				mw_sbuf_printf(b, "\",direction=\"%s\"} %llu\n", dirs[d],
-					       (unsigned long long)o->cc[t].bytes[d]);
+				subject_start(b, "modwall_flow_country_bytes", o);
+				mw_sbuf_put(b, ",country=\"", 10);
+				mw_sbuf_label(b, o->fl->cc[t].cc);
+				mw_sbuf_put(b, "\"", 1);
+				direction(b, d, o->fl->cc[t].bytes[d]);
 			}
 	}
 	family(b, "modwall_flow_remote_bytes", "gauge",
 	       "Bytes exchanged with one of the busiest remote addresses of a device or class "
 	       "(--flow-top), by direction, summed over its flows in the table now; name: the "
 	       "DNS name the address was learned as, \"\" when none.");
-	for (i = 0; i < s->nsubj; i++) {
+	for (k = 0; k < w->nkept; k++) {
+		uint32_t i = w->kept[k];
 		const struct mw_msubj *o = &s->subj[i];
 
-		for (t = 0; keep[i] && t < rkeep[i]; t++)
+		for (t = 0; t < w->rkeep[i]; t++)
 			for (d = 0; d < 2; d++) {
-				flow_device(b, "modwall_flow_remote_bytes", o);
-				mw_sbuf_printf(b, ",remote=\"");
-				mw_sbuf_label(b, o->top[t].addr);
-				mw_sbuf_printf(b, "\",name=\"");
-				mw_sbuf_label(b, o->top[t].name ? o->top[t].name : "");
-				mw_sbuf_printf(b, "\",direction=\"%s\"} %llu\n", dirs[d],
-					       (unsigned long long)o->top[t].bytes[d]);
+				const struct mw_mremote *r = &o->fl->top[t];
+
+				subject_start(b, "modwall_flow_remote_bytes", o);
+				mw_sbuf_put(b, ",remote=\"", 9);
+				mw_sbuf_label(b, r->addr);
+				mw_sbuf_put(b, "\",name=\"", 8);
+				mw_sbuf_label(b, r->name ? r->name : "");
+				mw_sbuf_put(b, "\"", 1);
+				direction(b, d, r->bytes[d]);
 			}
 	}
 }
@@ -314,12 +290,11 @@ static void iface_family(struct mw_sbuf *b, const struct mw_msnap *s, int bytes)
 int mw_metrics_render(const struct mw_msnap *s, struct mw_mstate *st, struct mw_sbuf *b)
 {
 	static const char *const outcome[3] = { "emitted", "suppressed", "ring_full" };
-	uint8_t *keep = NULL, *dkeep = NULL, *ckeep = NULL;
-	uint32_t *rkeep = NULL, top, pos;
-	uint64_t fixed, budget, dropped = 0, used;
-	struct rank *rk = NULL;
-	size_t *order = NULL;
+	uint64_t fixed, budget, dropped = 0;
+	struct mw_sbuf pre = { 0 };
+	struct mw_mshown w;
 	struct timespec t1;
+	uint32_t top;
 	size_t i;
 	double secs;
 
@@ -334,87 +309,9 @@ int mw_metrics_render(const struct mw_msnap *s, struct mw_mstate *st, struct mw_
 		if (s->iface[i].role == MW_ROLE_N3)
 			fixed += 2;	/* tunnel_signal: packets and bytes */
 	budget = st->max_series > fixed ? st->max_series - fixed : 0;
-
-	keep = calloc(s->nsubj ? s->nsubj : 1, 1);
-	dkeep = calloc(s->ndisc ? s->ndisc : 1, 1);
-	ckeep = calloc(s->nsubj ? s->nsubj : 1, 1);
-	rkeep = calloc(s->nsubj ? s->nsubj : 1, sizeof(*rkeep));
-	order = calloc(s->nsubj ? s->nsubj : 1, sizeof(*order));
-	rk = calloc((s->nsubj > s->ndisc ? s->nsubj : s->ndisc) + 1, sizeof(*rk));
-	if (!keep || !dkeep || !ckeep || !rkeep || !order || !rk) {
-		free(keep);
-		free(dkeep);
-		free(ckeep);
-		free(rkeep);
-		free(order);
-		free(rk);
-		return -ENOMEM;
-	}
-	for (i = 0; i < s->nsubj; i++) {
-		rk[i].packets = sum_packets(s->subj[i].c);
-		rk[i].bytes = sum_bytes(s->subj[i].c);
-		rk[i].id = s->subj[i].id;
-		rk[i].idx = i;
-	}
-	qsort(rk, s->nsubj, sizeof(*rk), cmp_rank);
-	used = 0;
-	for (i = 0; i < s->nsubj; i++) {
-		const struct mw_msubj *o = &s->subj[rk[i].idx];
-		uint64_t cost = SUBJ_SERIES + (o->tun_frames ? TUN_SERIES : 0) +
-				(o->flows ? FLOW_SERIES : 0);
-
-		order[i] = rk[i].idx;
-		if (used + cost <= budget) {
-			keep[rk[i].idx] = 1;
-			used += cost;
-		} else {
-			dropped += cost;
-		}
-	}
-	for (i = 0; i < s->ndisc; i++) {
-		rk[i].packets = s->disc[i].devices;
-		rk[i].idx = i;
-	}
-	qsort(rk, s->ndisc, sizeof(*rk), cmp_disc_rank);
-	for (i = 0; i < s->ndisc; i++) {
-		if (used + 1 <= budget) {
-			dkeep[rk[i].idx] = 1;
-			used++;
-		} else {
-			dropped++;
-		}
-	}
-	/* country rows: a shown subject's all or none, busiest subjects first */
-	for (i = 0; i < s->nsubj; i++) {
-		size_t x = order[i];
-		uint64_t cost = country_rows(&s->subj[x]);
-
-		if (!keep[x] || !cost)
-			continue;
-		if (used + cost <= budget) {
-			ckeep[x] = 1;
-			used += cost;
-		} else {
-			dropped += cost;
-		}
-	}
-	/* remote rows: every shown subject's busiest remote, then every second one, ... */
 	top = st->flow_top < MW_METRICS_FLOW_TOP_MAX ? st->flow_top : MW_METRICS_FLOW_TOP_MAX;
-	for (pos = 0; pos < top; pos++)
-		for (i = 0; i < s->nsubj; i++) {
-			size_t x = order[i];
-
-			if (!keep[x] || pos >= s->subj[x].ntop)
-				continue;
-			if (used + 2 <= budget) {
-				rkeep[x] = pos + 1;
-				used += 2;
-			} else {
-				dropped += 2;
-			}
-		}
-	free(rk);
-	free(order);
+	if (mw_metrics_choose(s, budget, top, &w, &dropped))
+		return -ENOMEM;
 	st->series_dropped += dropped;
 
 	family(b, "modwall_up", "gauge",
@@ -425,10 +322,10 @@ int mw_metrics_render(const struct mw_msnap *s, struct mw_mstate *st, struct mw_
 		       MW_SCHEMA_VERSION);
 
 	if (s->up) {
-		subject_family(b, s, keep, 0);
-		subject_family(b, s, keep, 1);
-		tunnel_families(b, s, keep);
-		flow_families(b, s, keep, ckeep, rkeep);
+		subject_family(b, s, &w, &pre, 0);
+		subject_family(b, s, &w, &pre, 1);
+		tunnel_families(b, s, &w);
+		flow_families(b, s, &w);
 		iface_family(b, s, 0);
 		iface_family(b, s, 1);
 
@@ -459,7 +356,7 @@ int mw_metrics_render(const struct mw_msnap *s, struct mw_mstate *st, struct mw_
 		       "Untagged MACs of watched vendor classes in the discovery table, by "
 		       "IEEE registry vendor and class.");
 		for (i = 0; i < s->ndisc; i++) {
-			if (!dkeep[i])
+			if (!w.dkeep[i])
 				continue;
 			mw_sbuf_printf(b, "modwall_discovered_devices{vendor=\"");
 			mw_sbuf_label(b, s->disc[i].vendor);
@@ -469,10 +366,8 @@ int mw_metrics_render(const struct mw_msnap *s, struct mw_mstate *st, struct mw_
 		}
 		flow_table_families(b, s);
 	}
-	free(keep);
-	free(dkeep);
-	free(ckeep);
-	free(rkeep);
+	mw_mshown_free(&w);
+	mw_sbuf_free(&pre);
 
 	if (st->reload_enabled) {
 		family(b, "modwall_reloads_total", "counter",

@@ -46,6 +46,55 @@ void mw_sbuf_printf(struct mw_sbuf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Room for @n more bytes and the NUL; 0, or -1 with b->err set. */
+static int reserve(struct mw_sbuf *b, size_t n)
+{
+	size_t cap;
+	char *p;
+
+	if (b->err)
+		return -1;
+	if (b->s && b->len + n + 1 <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 4096;
+	while (cap < b->len + n + 1)
+		cap *= 2;
+	p = realloc(b->s, cap);
+	if (!p) {
+		b->err = 1;
+		return -1;
+	}
+	b->s = p;
+	b->cap = cap;
+	return 0;
+}
+
+void mw_sbuf_put(struct mw_sbuf *b, const char *s, size_t n)
+{
+	if (reserve(b, n))
+		return;
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = 0;
+}
+
+void mw_sbuf_puts(struct mw_sbuf *b, const char *s)
+{
+	mw_sbuf_put(b, s, strlen(s));
+}
+
+void mw_sbuf_u64(struct mw_sbuf *b, uint64_t v)
+{
+	char t[20];
+	size_t i = sizeof(t);
+
+	do {
+		t[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	mw_sbuf_put(b, t + i, sizeof(t) - i);
+}
+
 void mw_sbuf_free(struct mw_sbuf *b)
 {
 	free(b->s);
@@ -82,21 +131,29 @@ static size_t utf8_len(const unsigned char *p)
 
 void mw_sbuf_label(struct mw_sbuf *b, const char *v)
 {
-	const unsigned char *p = (const unsigned char *)v;
+	const unsigned char *p = (const unsigned char *)v, *run = p;
 
 	while (*p) {
-		size_t n = utf8_len(p);
+		size_t n;
 
+		if (*p < 0x80 && *p != '\\' && *p != '"' && *p != '\n') {
+			p++;	/* plain ASCII: copied with its run */
+			continue;
+		}
+		mw_sbuf_put(b, (const char *)run, (size_t)(p - run));
+		n = utf8_len(p);
 		if (*p == '\\')
-			mw_sbuf_printf(b, "\\\\");
+			mw_sbuf_put(b, "\\\\", 2);
 		else if (*p == '"')
-			mw_sbuf_printf(b, "\\\"");
+			mw_sbuf_put(b, "\\\"", 2);
 		else if (*p == '\n')
-			mw_sbuf_printf(b, "\\n");
+			mw_sbuf_put(b, "\\n", 2);
 		else if (!n)
-			mw_sbuf_printf(b, "\xef\xbf\xbd");
+			mw_sbuf_put(b, "\xef\xbf\xbd", 3);
 		else
-			mw_sbuf_printf(b, "%.*s", (int)n, (const char *)p);
+			mw_sbuf_put(b, (const char *)p, n);
 		p += n ? n : 1;
+		run = p;
 	}
+	mw_sbuf_put(b, (const char *)run, (size_t)(p - run));
 }

@@ -1147,7 +1147,9 @@ static int cmd_cost(void)
 		mw_bindings_add(&binds, IMEI_BASE + i, &px, &loc);
 	}
 	if (nq > 0)
-		sb_printf(&pol, "class modules vendor \"Quectel\" policy observe\n");
+		/* observe without flows: the flows' cost has its own table (flows) */
+		sb_printf(&pol, "policy watch { observe }\n"
+			  "class modules vendor \"Quectel\" policy watch\n");
 	sb_printf(&pol, "default pass\n");
 
 	have_inst = inst_open(&in, 8 * 1024 + 5 * nd, why, sizeof(why)) == 0 &&

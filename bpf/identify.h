@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * Identification: which subject a frame belongs to, in this order:
- *   1. exact MAC of a tagged device              (hash)
- *   2. exact IPv4/IPv6 address bound to a device  (hash)
+ *   1. exact MAC of a tagged device              (table, hash for spills)
+ *   2. exact IPv4 address bound to a device       (table, hash for spills)
+ *      exact IPv6 address bound to a device       (hash)
  *   3. IPv4/IPv6 prefix bound to a device         (LPM trie, only if populated)
  *   4. vendor class by MAC prefix: the /24 entry by exact hash; when its flags
  *      say longer assignments exist inside it, probe /36 then /28 (most
@@ -111,21 +112,40 @@ identify_vendor(__u32 gen, const struct mw_config *cfg, __u64 mac)
 	return s24->id ? s24 : 0;
 }
 
+/* Exact IPv4 address: the table, then mw_ip4 when the window overflowed. */
 static __always_inline struct mw_subject *
-identify_ip(__u32 gen, __u8 lookups, const struct mw_pkt *pkt, int wan)
+identify_ip4(__u32 gen, const struct mw_config *cfg, __be32 addr)
 {
+	int overflow = 1;	/* without a table, the hash map holds everything */
+	__u64 key;
+
+	if (cfg->ip4_bits) {
+		struct mw_subject *s;
+
+		overflow = 0;
+		s = tab_lookup(&mw_ip4tab, gen, cfg->ip4_bits, (__u32)addr, &overflow);
+		/* id 0: the slot is being written by a runtime binding; not there yet */
+		if (s && s->id)
+			return s;
+	}
+	if (!overflow || !(cfg->lookups & MW_LK_IP4))
+		return 0;
+	key = MW_IP4_KEY(gen, addr);
+	return bpf_map_lookup_elem(&mw_ip4, &key);
+}
+
+static __always_inline struct mw_subject *
+identify_ip(__u32 gen, const struct mw_config *cfg, const struct mw_pkt *pkt, int wan)
+{
+	__u8 lookups = cfg->lookups;
 	struct mw_subject *s = 0;
 
 	if (pkt->l3 == MW_L3_IP4) {
 		__be32 addr = wan ? pkt->daddr4 : pkt->saddr4;
 
-		if (lookups & MW_LK_IP4) {
-			__u64 key = MW_IP4_KEY(gen, addr);
-
-			s = bpf_map_lookup_elem(&mw_ip4, &key);
-			if (s)
-				return s;
-		}
+		s = identify_ip4(gen, cfg, addr);
+		if (s)
+			return s;
 		if (lookups & MW_LK_LPM4) {
 			struct mw_lpm4_key lk = {
 				.prefixlen = 64, .gen = gen, .addr = addr,

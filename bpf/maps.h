@@ -64,7 +64,16 @@ struct {
 	__type(value, struct mw_subject);
 } mw_oui SEC(".maps");
 
-/* Exact IPv4 -> subject (IMEI/IP-bound devices), key MW_IP4_KEY(gen, addr). */
+/* Exact IPv4 -> subject (IMEI/IP-bound devices): the table, 2 << bits slots set by the loader. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 2 << 15);
+	__type(key, __u32);
+	__type(value, struct mw_slot);
+} mw_ip4tab SEC(".maps");
+
+/* What did not fit its window of mw_ip4tab, key MW_IP4_KEY(gen, addr). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);

@@ -154,7 +154,7 @@ static __always_inline void decide(struct mw_verdict *v, void *ctx, struct mw_pk
 		return;
 	}
 	if (!s)
-		s = identify_ip(gen, cfg->lookups, pkt, wan);
+		s = identify_ip(gen, cfg, pkt, wan);
 	if (tun->kind == MW_TUN_GPDU) {
 		tunnel_seen(s ? s->id : MW_SUBJECT_NONE, tun, ifindex);
 	} else if (!s) {

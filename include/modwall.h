@@ -133,7 +133,7 @@ struct mw_ctl {
 	__u64 seq;		/* number of successful applies */
 	__u64 applied_ns;	/* CLOCK_REALTIME of the last apply */
 	__u32 wan_ifaces;	/* interfaces loaded --role wan (load and unload keep it) */
-	__u32 pad;
+	__u32 tomb_epoch;	/* grace periods waited for tombstones (see mw_ip4tab) */
 };
 
 /* mw_config.lookups: which identity maps hold entries in this generation. */
@@ -154,6 +154,7 @@ struct mw_config {
 	__u8 oui_bits;			/* ... in mw_ouitab */
 	__u32 nsubjects;		/* highest live subject id + 1 */
 	__u8 if_default[MW_MAX_IFACES];	/* per-slot override or MW_ACT_INHERIT */
+	__u8 ip4_bits, pad[3];		/* ... in mw_ip4tab; 0: not probed (no MW_LK_ bit) */
 };
 
 /* Value of every identity map: who the frame belongs to and what to do. */
@@ -427,21 +428,25 @@ struct mw_lpm6_key {
 };
 
 /*
- * Exact-match tables for MACs and vendor prefixes: open addressing with
- * linear probing in mmapable arrays, one half per generation (slot index
- * gen << bits | slot). Array lookups are inlined by the verifier, so a
- * probe costs a multiply and a load instead of a hash-map call. apply
- * writes the inactive half through mmap. A key that finds no free slot
- * within MW_TAB_PROBES goes to the hash map (mw_mac / mw_oui) and marks
- * the last slot of its window MW_SLOT_OVERFLOW, so only lookups through
- * that window consult the hash map. An empty slot ends a probe.
+ * Exact-match tables of MACs, vendor prefixes and IPv4 addresses: open
+ * addressing, linear probing, mmapable arrays, one half per generation
+ * (slot index gen << bits | slot). Array lookups are inlined by the
+ * verifier: a probe costs a multiply and a load, not a hash-map call.
+ * apply writes the inactive half through mmap. A key that finds no free
+ * slot within MW_TAB_PROBES goes to the hash map (mw_mac, mw_oui, mw_ip4)
+ * and marks the last slot of its window MW_SLOT_OVERFLOW, so only lookups
+ * through that window consult the hash map. An empty slot ends a probe.
  *
- * MAC table key: the 48-bit MAC. Vendor table key: bits << 48 | prefix.
+ * Keys: the 48-bit MAC; bits << 48 | prefix; the IPv4 address as loaded.
+ * The live IPv4 half also changes (bindings, neighbours: user/lib/ident.h):
+ * a removed key leaves a tombstone, MW_SLOT_GONE | mw_ctl.tomb_epoch, that
+ * matches nothing; a matching slot whose subject id is 0 is a miss.
  */
 #define MW_TAB_PROBES		8
 #define MW_SLOT_VALID		(1ull << 63)
 #define MW_SLOT_OVERFLOW	(1ull << 62)
 #define MW_SLOT_KEY		((1ull << 62) - 1)
+#define MW_SLOT_GONE		(1ull << 61)	/* a tombstone (IPv4 table) */
 #define MW_TAB_HASH(key, bits)	((__u32)(((key) * 0x9E3779B97F4A7C15ull) >> (64 - (bits))))
 #define MW_TAB_MIN_BITS		8
 #define MW_TAB_MAX_BITS		24
@@ -735,6 +740,7 @@ enum mw_attach {
 #define MW_MAP_BUCKETS		"mw_buckets"
 #define MW_MAP_MACTAB		"mw_mactab"
 #define MW_MAP_OUITAB		"mw_ouitab"
+#define MW_MAP_IP4TAB		"mw_ip4tab"
 #define MW_MAP_EVENTS		"mw_events"
 #define MW_MAP_EVCTL		"mw_evctl"
 #define MW_MAP_EVSTATS		"mw_evstats"
@@ -755,7 +761,7 @@ enum mw_attach {
 
 #ifndef __bpf__
 _Static_assert(sizeof(struct mw_ctl) == 40, "mw_ctl ABI");
-_Static_assert(sizeof(struct mw_config) == 8 + MW_MAX_IFACES, "mw_config ABI");
+_Static_assert(sizeof(struct mw_config) == 12 + MW_MAX_IFACES, "mw_config ABI");
 _Static_assert(sizeof(struct mw_subject) == 8, "mw_subject ABI");
 _Static_assert(sizeof(struct mw_ip6_key) == 20, "mw_ip6_key ABI");
 _Static_assert(sizeof(struct mw_lpm4_key) == 12, "mw_lpm4_key ABI");

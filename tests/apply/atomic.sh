@@ -154,9 +154,10 @@ ping_gw 7
 expect "frames counted under meter-1" "$(mw_counter meter-1 observe)" 7
 
 dump "$TMP/base"
-# every kind of state is there to be kept: MACs and vendor prefixes in their
-# tables or hash maps, addresses, IMEIs, bindings, subjects, counters
-for m in "mw_mac mw_mactab" mw_ip4 mw_ip6 mw_lpm4 mw_lpm6 mw_imei "mw_oui mw_ouitab" mw_binds \
+# every kind of state is there to be kept: MACs, vendor prefixes and IPv4
+# addresses in their tables or hash maps, other addresses, IMEIs, bindings,
+# subjects, counters
+for m in "mw_mac mw_mactab" "mw_ip4 mw_ip4tab" mw_ip6 mw_lpm4 mw_lpm6 mw_imei "mw_oui mw_ouitab" mw_binds \
 	 mw_subjects mw_counters mw_ifcounters mw_config mw_ctl; do
 	n=$(entries "$TMP/base" $m)
 	if [ "$n" -gt 0 ]; then ok "baseline: $m: $n entries"; else bad "baseline: $m" "empty"; fi

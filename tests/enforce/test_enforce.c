@@ -51,6 +51,7 @@
 #include "addr.h"
 #include "apply.h"
 #include "compile.h"
+#include "ident.h"
 #include "policy.h"
 #include "state.h"
 
@@ -599,7 +600,7 @@ static void run_acase(void **state)
 }
 
 /*
- * Give the live mw_ip4 entry of @dev the allow and rate flags of tele's
+ * Give the live IPv4 table entry of @dev the allow and rate flags of tele's
  * policy (the policy of meter-4), keeping its action. The compiler never
  * writes such an entry for a drop or observe subject (the parser refuses
  * allow and rate rules in drop and observe policies); the data path has
@@ -607,18 +608,16 @@ static void run_acase(void **state)
  */
 static void craft_checks(const char *dev, __u8 action)
 {
-	struct mw_subject s;
-	__u64 key;
+	struct mw_slot *sl;
 	__u32 a;
 
 	assert_int_equal(inet_pton(AF_INET, dev, &a), 1);
-	key = MW_IP4_KEY(w.m.ctlm->gen & 1, a);
-	assert_int_equal(bpf_map_lookup_elem(w.m.ip4, &key, &s), 0);
-	assert_int_equal(s.action, action);
-	assert_int_equal(s.flags & (MW_SF_ALLOW | MW_SF_RATE), 0);
-	s.flags |= MW_SF_ALLOW | MW_SF_RATE;
-	s.policy = plan_subj("meter-4")->policy;
-	assert_int_equal(bpf_map_update_elem(w.m.ip4, &key, &s, BPF_EXIST), 0);
+	sl = mw_ip4tab_slot(&w.m, w.m.ctlm->gen & 1, a);
+	assert_non_null(sl);
+	assert_int_equal(sl->v.action, action);
+	assert_int_equal(sl->v.flags & (MW_SF_ALLOW | MW_SF_RATE), 0);
+	sl->v.flags |= MW_SF_ALLOW | MW_SF_RATE;
+	sl->v.policy = plan_subj("meter-4")->policy;
 }
 
 /* A drop subject skips the allow-list and the rate limit: plain drop. */

@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 #include "flowexport.h"
 #include "flows.h"
+#include "ident.h"
 #include "maps.h"
 #include "observe.h"
 
@@ -154,7 +155,7 @@ static void read_addrs(struct mw_flowexp *fx, uint64_t now)
 	fx->naddrs = 0;
 	fx->addrs_ns = now;
 	c.family = AF_INET;
-	if (mw_map_scan(fx->m.ip4, sizeof(uint64_t), sizeof(struct mw_subject), addr_one, &c))
+	if (mw_ip4_scan(&fx->m, c.gen, addr_one, &c))
 		goto fail;
 	c.family = AF_INET6;
 	if (mw_map_scan(fx->m.ip6, sizeof(struct mw_ip6_key), sizeof(struct mw_subject), addr_one,

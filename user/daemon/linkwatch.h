@@ -23,8 +23,8 @@
  * interface is loaded, every neighbour entry (any interface, IPv4 and IPv6,
  * link-local addresses excepted) whose link-layer address is the MAC of a
  * tagged device in the live policy puts its address into the live
- * generation's exact-address map (mw_ip4 / mw_ip6) with that device's
- * subject, unless an exact entry of the policy or a binding holds the
+ * generation's exact addresses (mw_ip4tab / mw_ip6, see ident.h) with
+ * that device's subject, unless an exact entry of the policy or a binding holds the
  * address already (an address inside a policy prefix is written: the MAC
  * decides, as it does on a lan interface). The entry goes when the
  * neighbour does (deleted, failed, or moved to another MAC). Only entries

@@ -18,6 +18,7 @@
 #include <netlink/errno.h>
 #include <netlink/route/neighbour.h>
 #include "apply.h"
+#include "ident.h"
 #include "linkwatch.h"
 #include "linkwatch_int.h"
 #include "state.h"
@@ -129,25 +130,13 @@ static int mac_lookup(const struct session *s, uint64_t mac, struct mw_subject *
 	return -ENOENT;
 }
 
-/* Exact-address key of the live generation, and the map it goes to. */
-static int ip_key(const struct session *s, uint8_t family, const uint8_t *addr, void *key)
+/* An exact address as a prefix, for the live entries (ident.h). */
+static struct mw_prefix host_of(uint8_t family, const uint8_t *addr)
 {
 	struct mw_prefix p = { .family = family, .len = family == AF_INET ? 32 : 128 };
-	uint8_t bit;
 
 	memcpy(p.addr, addr, family == AF_INET ? 4 : 16);
-	return mw_ip_key(&s->m, s->gen, &p, key, &bit);
-}
-
-/* Entry before flag, as bind does: a frame that sees the flag finds the entry. */
-static int enable_lookup(struct session *s, uint8_t family)
-{
-	__u8 bit = family == AF_INET ? MW_LK_IP4 : MW_LK_IP6;
-	int rc = mw_enable_lookup(&s->m, s->gen, bit);
-
-	if (!rc)
-		s->cfg.lookups |= bit;
-	return rc;
+	return p;
 }
 
 struct bound_scan {
@@ -210,17 +199,17 @@ void nb_remove(struct mw_linkwatch *w, struct session *s, struct mw_lw_neigh *e,
 		      const char *why)
 {
 	char a[INET6_ADDRSTRLEN], name[MW_NAME_LEN + 8];
-	unsigned char key[32];
+	struct mw_prefix p = host_of(e->family, e->addr);
 	struct mw_subject v;
-	int fd;
+	int rc;
 
 	if (e->state == MW_LN_OWNED && e->gen == s->gen) {
-		fd = ip_key(s, e->family, e->addr, key);
-		if (!bpf_map_lookup_elem(fd, key, &v) && v.id == e->dev.id &&
+		if (!mw_ident_get(&s->m, s->gen, &p, &v) && v.id == e->dev.id &&
 		    !bound_to(s, e->family, e->addr, e->dev.id)) {
-			if (bpf_map_delete_elem(fd, key) && errno != ENOENT)
+			rc = mw_ident_del(&s->m, s->gen, &p);
+			if (rc && rc != -ENOENT)
 				lwlog("removing %s: %s", inet_ntop(e->family, e->addr, a, sizeof(a)),
-				      strerror(errno));
+				      strerror(-rc));
 		}
 		w->neigh_removed++;
 		lwlog("%s: no longer device '%s' on wan interfaces (%s)",
@@ -237,15 +226,14 @@ static void nb_add(struct mw_linkwatch *w, struct session *s, const struct mw_lw
 	char ifn[IF_NAMESIZE];
 	struct mw_lw_neigh e = { .family = ev->family, .ifindex = ev->ifindex, .mac = ev->mac,
 				 .dev = *dev, .gen = s->gen, .mark = 1 };
-	unsigned char key[32];
+	struct mw_prefix p = host_of(ev->family, ev->addr);
 	struct mw_subject v;
-	int fd;
+	int rc;
 
 	memcpy(e.addr, ev->addr, 16);
 	inet_ntop(ev->family, ev->addr, a, sizeof(a));
 	fmt_mac(ev->mac, mac, sizeof(mac));
-	fd = ip_key(s, ev->family, ev->addr, key);
-	if (!bpf_map_lookup_elem(fd, key, &v)) {
+	if (!mw_ident_get(&s->m, s->gen, &p, &v)) {
 		e.state = v.id == dev->id ? MW_LN_POLICY : MW_LN_CONFLICT;
 		if (e.state == MW_LN_CONFLICT) {
 			w->neigh_conflicts++;
@@ -255,10 +243,10 @@ static void nb_add(struct mw_linkwatch *w, struct session *s, const struct mw_lw
 			      subject_name(s, v.id, oname, sizeof(oname)));
 		}
 	} else {
-		if (bpf_map_update_elem(fd, key, dev, BPF_NOEXIST) ||
-		    enable_lookup(s, ev->family)) {
+		rc = mw_ident_add(&s->m, s->gen, &p, dev);
+		if (rc) {
 			lwlog("adding %s for device '%s': %s", a,
-			      subject_name(s, dev->id, name, sizeof(name)), strerror(errno));
+			      subject_name(s, dev->id, name, sizeof(name)), strerror(-rc));
 			return;
 		}
 		e.state = MW_LN_OWNED;

@@ -68,8 +68,33 @@ static int tab_insert(struct mw_slot *half, unsigned bits, uint64_t key,
 	return -1;
 }
 
+/* Every table's half of generation @gen emptied. */
+static void tabs_clear(const struct mw_maps *m, unsigned gen)
+{
+	tab_clear(m->mactab_m, m->mac_bits, gen);
+	tab_clear(m->ouitab_m, m->oui_bits, gen);
+	tab_clear(m->ip4tab_m, m->ip4_bits, gen);
+}
+
+/* The table of plan map @map and its log2 slots per generation; NULL: a map without one. */
+static struct mw_slot *plan_tab(const struct mw_maps *m, int map, unsigned *bits)
+{
+	switch (map) {
+	case MW_PM_MAC: *bits = m->mac_bits; return m->mactab_m;
+	case MW_PM_OUI: *bits = m->oui_bits; return m->ouitab_m;
+	case MW_PM_IP4: *bits = m->ip4_bits; return m->ip4tab_m;
+	}
+	return NULL;
+}
+
 static uint64_t tab_key(const struct mw_plan_entry *e)
 {
+	uint32_t a;
+
+	if (e->map == MW_PM_IP4) {	/* the address as the data path loads it */
+		memcpy(&a, e->pfx.addr, 4);
+		return a;
+	}
 	return e->map == MW_PM_MAC ? e->mac : ((uint64_t)e->bits << 48) | e->mac;
 }
 
@@ -228,8 +253,8 @@ int mw_apply(struct mw_maps *m, struct mw_plan *plan, struct mw_apply_result *re
 
 		if (bpf_obj_get_info_by_fd(mw_apply_map_fd(m, map), &info, &len))
 			return -errno;
-		/* MACs live in the table (half full at most); its hash only takes spills */
-		cap = map == MW_PM_MAC ? m->max_subjects : info.max_entries / 2;
+		/* MACs and IPv4 addresses live in tables (half full at most); hashes take spills */
+		cap = map == MW_PM_MAC || map == MW_PM_IP4 ? m->max_subjects : info.max_entries / 2;
 		if (plan->count[map] > cap) {
 			SETERR("the policy has %zu %s entries; the loaded maps hold %u per "
 			       "generation (--max-devices)", plan->count[map], map_what[map], cap);
@@ -279,8 +304,7 @@ int mw_apply(struct mw_maps *m, struct mw_plan *plan, struct mw_apply_result *re
 	}
 
 	/* leftovers of an interrupted apply */
-	tab_clear(m->mactab_m, m->mac_bits, nxt);
-	tab_clear(m->ouitab_m, m->oui_bits, nxt);
+	tabs_clear(m, nxt);
 	rc = mw_apply_purge_all(m, nxt);
 	if (rc) {
 		SETERR("clearing generation %u: %s", nxt, strerror(-rc));
@@ -302,6 +326,8 @@ int mw_apply(struct mw_maps *m, struct mw_plan *plan, struct mw_apply_result *re
 		struct mw_subject v = { 0 };
 		unsigned char key[32];
 		const void *val = &v;
+		struct mw_slot *tab;
+		unsigned bits;
 
 		if (e->map == MW_PM_ALLOW4 || e->map == MW_PM_ALLOW6 || e->map == MW_PM_NAME) {
 			val = &plan->avals[e->subj];
@@ -312,12 +338,9 @@ int mw_apply(struct mw_maps *m, struct mw_plan *plan, struct mw_apply_result *re
 			v.flags = plan->subj[e->subj].flags;
 		}
 		v.flags |= e->flags;
-		if (e->map == MW_PM_MAC || e->map == MW_PM_OUI) {
-			int mac = e->map == MW_PM_MAC;
-			struct mw_slot *half = mac ? tab_half(m->mactab_m, m->mac_bits, nxt)
-						   : tab_half(m->ouitab_m, m->oui_bits, nxt);
-
-			if (!tab_insert(half, mac ? m->mac_bits : m->oui_bits, tab_key(e), &v))
+		tab = plan_tab(m, e->map, &bits);
+		if (tab) {
+			if (!tab_insert(tab_half(tab, bits, nxt), bits, tab_key(e), &v))
 				continue;
 			spilled[e->map]++;	/* window full: into the hash map */
 		}
@@ -354,6 +377,8 @@ int mw_apply(struct mw_maps *m, struct mw_plan *plan, struct mw_apply_result *re
 	cfg.nsubjects = maxid + 1;
 	cfg.mac_bits = (__u8)m->mac_bits;
 	cfg.oui_bits = (__u8)m->oui_bits;
+	if (plan->count[MW_PM_IP4])
+		cfg.ip4_bits = (__u8)m->ip4_bits;
 	if (plan->count[MW_PM_MAC])
 		cfg.lookups |= MW_LK_MACTAB;
 	if (plan->count[MW_PM_OUI])
@@ -362,7 +387,7 @@ int mw_apply(struct mw_maps *m, struct mw_plan *plan, struct mw_apply_result *re
 		cfg.lookups |= MW_LK_MAC;
 	if (spilled[MW_PM_OUI])
 		cfg.lookups |= MW_LK_OUI;
-	if (plan->count[MW_PM_IP4])
+	if (spilled[MW_PM_IP4])
 		cfg.lookups |= MW_LK_IP4;
 	if (plan->count[MW_PM_IP6])
 		cfg.lookups |= MW_LK_IP6;
@@ -427,8 +452,7 @@ int mw_apply(struct mw_maps *m, struct mw_plan *plan, struct mw_apply_result *re
 	}
 	mw_apply_purge_all(m, live);
 	mw_namerules_write(m, live, NULL, 0);
-	tab_clear(m->mactab_m, m->mac_bits, live);
-	tab_clear(m->ouitab_m, m->oui_bits, live);
+	tabs_clear(m, live);
 	for (i = 1; i < m->max_subjects; i++) {
 		struct mw_subject_info *t = &tab[i];
 
@@ -453,8 +477,7 @@ rollback:
 	bpf_map_update_elem(m->config, &nxt, &old_cfg, BPF_ANY);
 	mw_apply_purge_all(m, nxt);
 	mw_namerules_write(m, nxt, NULL, 0);
-	tab_clear(m->mactab_m, m->mac_bits, nxt);
-	tab_clear(m->ouitab_m, m->oui_bits, nxt);
+	tabs_clear(m, nxt);
 	for (i = 0; i < m->max_subjects; i++)
 		if (memcmp(&tab[i], &saved[i], sizeof(*tab)))
 			put_subject(m, i, &saved[i]);

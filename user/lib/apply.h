@@ -31,7 +31,9 @@ int mw_sync_rcu(const struct mw_maps *m);
 /*
  * The identity key of an address or prefix in generation @gen: fills @key
  * (32 bytes are enough), returns the map's fd and sets *@bit to the
- * mw_config.lookups bit that makes the data path probe that map.
+ * mw_config.lookups bit that makes the data path probe that map. For an
+ * IPv4 host that map is mw_ip4, which only holds what did not fit the
+ * table: ident.h reads and writes live entries of either.
  */
 int mw_ip_key(const struct mw_maps *m, unsigned gen, const struct mw_prefix *p, void *key,
 	      uint8_t *bit);

@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 #include "apply.h"
 #include "bindings.h"
+#include "ident.h"
 
 #define SETERR(...) do { if (err && errlen) snprintf(err, errlen, __VA_ARGS__); } while (0)
 
@@ -39,12 +40,10 @@ static int is_host(const struct mw_prefix *p)
 	return p->len == (p->family == AF_INET ? 32 : 128);
 }
 
-static uint8_t live_lookups(const struct mw_maps *m, unsigned gen)
+static void live_config(const struct mw_maps *m, unsigned gen, struct mw_config *cfg)
 {
-	struct mw_config cfg;
-
-	/* unreadable: probe everything */
-	return bpf_map_lookup_elem(m->config, &gen, &cfg) ? 0xff : cfg.lookups;
+	if (bpf_map_lookup_elem(m->config, &gen, cfg))
+		memset(cfg, 0xff, sizeof(*cfg));	/* unreadable: probe everything */
 }
 
 int mw_bind_device(const struct mw_maps *m, uint64_t imei, struct mw_subject *dev,
@@ -232,9 +231,10 @@ static int live_lpm_fn(const void *key, const void *val, void *ctx)
 
 /*
  * Does any identity entry of the live generation overlap @p? A host
- * address costs two lookups: the exact map, then the LPM trie with the
+ * address costs two lookups: the exact entry, then the LPM trie with the
  * whole address (any covering prefix answers). A prefix also has entries
- * inside it, so the maps that hold any (per the lookup bits) are scanned.
+ * inside it, so the tables and maps that hold any (per the lookup bits
+ * and the IPv4 table's size in mw_config) are scanned.
  * With @exact, only an entry of exactly @p counts. Returns 1 with @owner,
  * 0, or -errno.
  */
@@ -242,13 +242,14 @@ static int live_overlap(const struct mw_maps *m, unsigned gen, const struct mw_p
 			int exact, struct mw_subject *owner)
 {
 	struct live_scan c = { .gen = gen, .family = p->family, .p = p, .exact = exact };
-	uint8_t lk = live_lookups(m, gen), bit;
-	unsigned char key[32];
-	int fd, rc = 0;
+	struct mw_config cfg;
+	uint8_t lk;
+	int rc = 0;
 
+	live_config(m, gen, &cfg);
+	lk = cfg.lookups;
 	if (is_host(p)) {
-		fd = mw_ip_key(m, gen, p, key, &bit);
-		if (bpf_map_lookup_elem(fd, key, owner) == 0)
+		if (mw_ident_get(m, gen, p, owner) == 0)
 			return 1;
 		if (exact)
 			return 0;
@@ -265,8 +266,8 @@ static int live_overlap(const struct mw_maps *m, unsigned gen, const struct mw_p
 		}
 	}
 	if (p->family == AF_INET) {
-		if ((lk & MW_LK_IP4) && !exact)
-			rc = mw_map_scan(m->ip4, sizeof(__u64), sizeof(struct mw_subject), live_ip4_fn, &c);
+		if (((lk & MW_LK_IP4) || cfg.ip4_bits) && !exact)
+			rc = mw_ip4_scan(m, gen, live_ip4_fn, &c);
 		if (!rc && !c.found && (lk & MW_LK_LPM4))
 			rc = mw_map_scan(m->lpm4, sizeof(struct mw_lpm4_key), sizeof(struct mw_subject),
 				      live_lpm_fn, &c);
@@ -348,10 +349,8 @@ int mw_bind_store(const struct mw_maps *m, uint64_t imei, const struct mw_prefix
 	struct mw_bind_key bk;
 	struct mw_bind_val bv;
 	struct mw_subject dev, v;
-	unsigned char key[32];
 	unsigned gen = m->ctlm->gen & 1;
-	uint8_t bit;
-	int fd;
+	int rc;
 
 	bind_key(&bk, imei, p);
 	if (bpf_map_lookup_elem(m->binds, &bk, &bv)) {
@@ -380,18 +379,16 @@ int mw_bind_store(const struct mw_maps *m, uint64_t imei, const struct mw_prefix
 	}
 	if (!mw_bind_device(m, imei, &dev, NULL))
 		return 0;
-	fd = mw_ip_key(m, gen, p, key, &bit);
-	if (bpf_map_lookup_elem(fd, key, &v) == 0) {
+	if (mw_ident_get(m, gen, p, &v) == 0) {
 		if (v.id == dev.id)
 			return 0;
 		SETERR("the live policy gives this address to another device");
 		return -EEXIST;
 	}
-	if (bpf_map_update_elem(fd, key, &dev, BPF_ANY) || mw_enable_lookup(m, gen, bit)) {
-		int e = errno;
-
-		SETERR("adding to the live policy: %s", strerror(e));
-		return -e;
+	rc = mw_ident_add(m, gen, p, &dev);
+	if (rc) {
+		SETERR("adding to the live policy: %s", strerror(-rc));
+		return rc;
 	}
 	return 0;
 }
@@ -414,9 +411,8 @@ int mw_unbind_apply(const struct mw_maps *m, uint64_t imei, const struct mw_pref
 	struct mw_bind_key bk;
 	struct mw_bind_val bv;
 	struct mw_subject dev, v;
-	unsigned char key[32];
-	uint8_t bit;
-	int fd;
+	unsigned gen = m->ctlm->gen & 1;
+	int rc;
 
 	bind_key(&bk, imei, p);
 	if (bpf_map_lookup_elem(m->binds, &bk, &bv)) {
@@ -433,14 +429,12 @@ int mw_unbind_apply(const struct mw_maps *m, uint64_t imei, const struct mw_pref
 		       bv.source == MW_BIND_RADIUS ? "RADIUS" : "unknown");
 		return -ENOENT;
 	}
-	if (mw_bind_device(m, imei, &dev, NULL)) {
-		fd = mw_ip_key(m, m->ctlm->gen & 1, p, key, &bit);
-		if (bpf_map_lookup_elem(fd, key, &v) == 0 && v.id == dev.id &&
-		    bpf_map_delete_elem(fd, key) && errno != ENOENT) {
-			int e = errno;
-
-			SETERR("removing from the live policy: %s", strerror(e));
-			return -e;
+	if (mw_bind_device(m, imei, &dev, NULL) && mw_ident_get(m, gen, p, &v) == 0 &&
+	    v.id == dev.id) {
+		rc = mw_ident_del(m, gen, p);
+		if (rc && rc != -ENOENT) {
+			SETERR("removing from the live policy: %s", strerror(-rc));
+			return rc;
 		}
 	}
 	if (bpf_map_delete_elem(m->binds, &bk) && errno != ENOENT) {

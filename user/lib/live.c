@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <bpf/bpf.h>
+#include "ident.h"
 #include "live.h"
 
 struct walk {
@@ -73,7 +74,7 @@ static int emit_tab(int fd, const struct mw_slot *mapped, unsigned bits, int pre
 	return rc;
 }
 
-/* MAC (gen in bits 48+), IMEI and vendor prefix (gen in bit 63) spill maps */
+/* MAC (gen in bits 48+), IMEI and vendor prefix (gen in bit 63) spill maps; exact IPv4 */
 static int u64_fn(const void *key, const void *val, void *ctx)
 {
 	const struct mw_subject *v = val;
@@ -166,7 +167,7 @@ int mw_live_idents(const struct mw_maps *m, unsigned gen, mw_live_fn fn, void *c
 		rc = mw_map_scan(m->imei, sizeof(__u64), vs, u64_fn, &w);
 	w.kind = MW_LIVE_IP;
 	if (!rc)
-		rc = mw_map_scan(m->ip4, sizeof(__u64), vs, u64_fn, &w);
+		rc = mw_ip4_scan(m, gen, u64_fn, &w);
 	w.layout = K_IP6;
 	if (!rc)
 		rc = mw_map_scan(m->ip6, sizeof(struct mw_ip6_key), vs, ip_fn, &w);

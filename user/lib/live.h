@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * The live policy as the kernel holds it: every identity entry of one
- * generation (MAC and vendor-prefix tables and their spill maps, IMEIs,
- * exact addresses, prefixes), and the allow-list sizes per policy. What
+ * generation (MAC, vendor-prefix and IPv4 tables and their spill maps,
+ * IMEIs, exact addresses, prefixes), and the allow-list sizes per policy. What
  * `show` prints, read through the map layer.
  */
 #ifndef MW_LIVE_H
@@ -28,7 +28,9 @@ typedef void (*mw_live_fn)(const struct mw_live_ident *e, void *ctx);
 /*
  * Call @fn on every identity entry of generation @gen: the MAC and vendor
  * tables slot by slot (through their mappings, or read in batches from a
- * read-only opening), then the spill, IMEI and address maps. 0 or -errno.
+ * read-only opening), then the spill and IMEI maps, the exact IPv4
+ * addresses (their table, then its spill map) and the other address maps.
+ * 0 or -errno.
  */
 int mw_live_idents(const struct mw_maps *m, unsigned gen, mw_live_fn fn, void *ctx);
 

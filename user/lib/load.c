@@ -188,9 +188,14 @@ static int attach_link(const char *pin_dir, const struct mw_load_opts *o, uint32
 
 void mw_load_size_maps(struct modwall_bpf *skel, uint32_t maxs, uint32_t maxf)
 {
-	/* exact MACs spill to the hash only past a full window of their table: rare */
-	bpf_map__set_max_entries(skel->maps.mw_mac, 2 * (maxs / 8 > 1024 ? maxs / 8 : 1024));
-	bpf_map__set_max_entries(skel->maps.mw_ip4, 2 * maxs);
+	/*
+	 * exact MACs and IPv4 addresses spill to the hash only past a full
+	 * window of their table: rare
+	 */
+	uint32_t spill = maxs / 8 > 1024 ? maxs / 8 : 1024;
+
+	bpf_map__set_max_entries(skel->maps.mw_mac, 2 * spill);
+	bpf_map__set_max_entries(skel->maps.mw_ip4, 2 * spill);
 	bpf_map__set_max_entries(skel->maps.mw_ip6, 2 * maxs);
 	bpf_map__set_max_entries(skel->maps.mw_imei, 2 * maxs);
 	bpf_map__set_max_entries(skel->maps.mw_counters,
@@ -203,6 +208,7 @@ void mw_load_size_maps(struct modwall_bpf *skel, uint32_t maxs, uint32_t maxf)
 	bpf_map__set_max_entries(skel->maps.mw_flows, maxf ? maxf : MW_DEFAULT_FLOWS);
 	bpf_map__set_max_entries(skel->maps.mw_mactab, 2u << mw_tab_bits(maxs));
 	bpf_map__set_max_entries(skel->maps.mw_ouitab, 2u << mw_tab_bits(65536));
+	bpf_map__set_max_entries(skel->maps.mw_ip4tab, 2u << mw_tab_bits(maxs));
 }
 
 int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_result *r,

@@ -18,7 +18,8 @@ const char *const mw_map_names[] = {
 	MW_MAP_LPM4, MW_MAP_LPM6, MW_MAP_COUNTERS, MW_MAP_DEVCOUNTERS, MW_MAP_IFCOUNTERS,
 	MW_MAP_SUBJECTS,
 	MW_MAP_IFACES, MW_MAP_SYNC, MW_MAP_BINDS, MW_MAP_IMEI, MW_MAP_POLICIES, MW_MAP_ALLOW4,
-	MW_MAP_ALLOW6, MW_MAP_BUCKETS, MW_MAP_MACTAB, MW_MAP_OUITAB, MW_MAP_EVENTS,
+	MW_MAP_ALLOW6, MW_MAP_BUCKETS, MW_MAP_MACTAB, MW_MAP_OUITAB, MW_MAP_IP4TAB,
+	MW_MAP_EVENTS,
 	MW_MAP_EVCTL, MW_MAP_EVSTATS, MW_MAP_DISCOVERED, MW_MAP_EVGATE, MW_MAP_TUNNELS,
 	MW_MAP_FLOWS, MW_MAP_FLOWMISS, MW_MAP_FLOWSTATS,
 	MW_MAP_NAMES, MW_MAP_NAMERULES, MW_MAP_DNS, MW_MAP_DNSQ, MW_MAP_DNSCTL, MW_MAP_DNSSTATS,
@@ -34,7 +35,7 @@ static int *map_slot(struct mw_maps *m, size_t i)
 		&m->ctl, &m->config, &m->mac, &m->oui, &m->ip4, &m->ip6, &m->lpm4, &m->lpm6,
 		&m->counters, &m->devcounters, &m->ifcounters, &m->subjects, &m->ifaces, &m->sync, &m->binds,
 		&m->imei, &m->policies, &m->allow4, &m->allow6, &m->buckets, &m->mactab,
-		&m->ouitab, &m->events, &m->evctl, &m->evstats, &m->discovered, &m->evgate,
+		&m->ouitab, &m->ip4tab, &m->events, &m->evctl, &m->evstats, &m->discovered, &m->evgate,
 		&m->tunnels, &m->flows, &m->flowmiss, &m->flowstats,
 		&m->names, &m->namerules, &m->dns, &m->dnsq, &m->dnsctl, &m->dnsstats,
 		&m->asked, &m->clock,
@@ -176,7 +177,7 @@ static int maps_finish_ro(struct mw_maps *m, char *err, size_t errlen)
 		SETERR("reading %s: %s", MW_MAP_CTL, strerror(errno));
 		return -errno;
 	}
-	/* the tables (up to 256 MiB at 1M devices) are copied only for who walks them */
+	/* the tables (132 MiB at 1M devices) are copied only for who walks them */
 	return maps_sizes(m, err, errlen);
 }
 
@@ -196,6 +197,9 @@ static int maps_finish(struct mw_maps *m, char *err, size_t errlen)
 	rc = map_tab(m->mactab, MW_MAP_MACTAB, &m->mactab_m, &m->mac_bits, prot, err, errlen);
 	if (!rc)
 		rc = map_tab(m->ouitab, MW_MAP_OUITAB, &m->ouitab_m, &m->oui_bits, prot, err,
+			     errlen);
+	if (!rc)
+		rc = map_tab(m->ip4tab, MW_MAP_IP4TAB, &m->ip4tab_m, &m->ip4_bits, prot, err,
 			     errlen);
 	if (!rc)
 		rc = maps_sizes(m, err, errlen);
@@ -225,6 +229,7 @@ void mw_maps_close(struct mw_maps *m)
 		free(m->ctlm);
 		free(m->mactab_m);
 		free(m->ouitab_m);
+		free(m->ip4tab_m);
 	} else {
 		if (m->ctlm)
 			munmap(m->ctlm, sysconf(_SC_PAGESIZE));
@@ -232,13 +237,15 @@ void mw_maps_close(struct mw_maps *m)
 			munmap(m->mactab_m, tab_bytes(m->mac_bits));
 		if (m->ouitab_m)
 			munmap(m->ouitab_m, tab_bytes(m->oui_bits));
+		if (m->ip4tab_m)
+			munmap(m->ip4tab_m, tab_bytes(m->ip4_bits));
 	}
 	m->viewed = 0;
 	m->subjects_m = NULL;
 	m->devctr_m = NULL;
 	m->buckets_m = NULL;
 	m->ctlm = NULL;
-	m->mactab_m = m->ouitab_m = NULL;
+	m->mactab_m = m->ouitab_m = m->ip4tab_m = NULL;
 	for (i = 0; i < NMAPS; i++) {
 		int *fd = map_slot(m, i);
 
@@ -339,11 +346,14 @@ int mw_maps_tables(struct mw_maps *m, char *err, size_t errlen)
 {
 	int rc;
 
-	if (m->mactab_m && m->ouitab_m)
+	if (m->mactab_m && m->ouitab_m && m->ip4tab_m)
 		return 0;
-	rc = copy_tab(m->mactab, MW_MAP_MACTAB, &m->mactab_m, &m->mac_bits, err, errlen);
-	if (!rc)
+	rc = m->mactab_m ? 0 : copy_tab(m->mactab, MW_MAP_MACTAB, &m->mactab_m, &m->mac_bits,
+					err, errlen);
+	if (!rc && !m->ouitab_m)
 		rc = copy_tab(m->ouitab, MW_MAP_OUITAB, &m->ouitab_m, &m->oui_bits, err, errlen);
+	if (!rc && !m->ip4tab_m)
+		rc = copy_tab(m->ip4tab, MW_MAP_IP4TAB, &m->ip4tab_m, &m->ip4_bits, err, errlen);
 	return rc;
 }
 
@@ -382,6 +392,7 @@ int mw_maps_from_skel(struct mw_maps *m, struct modwall_bpf *skel, char *err, si
 	m->buckets = dup(bpf_map__fd(skel->maps.mw_buckets));
 	m->mactab = dup(bpf_map__fd(skel->maps.mw_mactab));
 	m->ouitab = dup(bpf_map__fd(skel->maps.mw_ouitab));
+	m->ip4tab = dup(bpf_map__fd(skel->maps.mw_ip4tab));
 	m->events = dup(bpf_map__fd(skel->maps.mw_events));
 	m->evctl = dup(bpf_map__fd(skel->maps.mw_evctl));
 	m->evstats = dup(bpf_map__fd(skel->maps.mw_evstats));

@@ -19,12 +19,12 @@ struct mw_maps {
 	int counters, devcounters, ifcounters, subjects, ifaces, sync, binds, imei;
 	int policies, allow4, allow6, buckets;
 	int events, evctl, evstats, discovered, evgate, tunnels;
-	int mactab, ouitab;
+	int mactab, ouitab, ip4tab;
 	int flows, flowmiss, flowstats;
 	int names, namerules, dns, dnsq, dnsctl, dnsstats, asked, clock;
 	struct mw_ctl *ctlm;		/* mmap of mw_ctl[0] */
-	struct mw_slot *mactab_m, *ouitab_m;	/* mmaps of the tables, both halves */
-	unsigned mac_bits, oui_bits;	/* log2 of the slots per generation */
+	struct mw_slot *mactab_m, *ouitab_m, *ip4tab_m;	/* mmaps of the tables, both halves */
+	unsigned mac_bits, oui_bits, ip4_bits;	/* log2 of the slots per generation */
 	/*
 	 * mmaps of arrays indexed by subject id: writable after mw_maps_open,
 	 * read-only (or NULL, when the caller may not map them) after
@@ -60,10 +60,11 @@ int mw_maps_open(struct mw_maps *m, const char *pin_dir, char *err, size_t errle
  */
 int mw_maps_open_ro(struct mw_maps *m, const char *pin_dir, char *err, size_t errlen);
 /*
- * The MAC and vendor-prefix tables in mactab_m/ouitab_m: mmapped by
- * mw_maps_open(); copied on this call after mw_maps_open_ro(), which
- * leaves them out (a million devices make them 256 MiB, which status,
- * stats and scrapes do not need). 0 or a negative errno with @err filled.
+ * The MAC, vendor-prefix and IPv4 tables in mactab_m/ouitab_m/ip4tab_m:
+ * mmapped by mw_maps_open(); copied on this call after mw_maps_open_ro(),
+ * which leaves them out (a million devices make them 132 MiB, which
+ * status, stats and scrapes do not need). 0 or a negative errno with @err
+ * filled.
  */
 int mw_maps_tables(struct mw_maps *m, char *err, size_t errlen);
 /*

@@ -19,7 +19,9 @@
 #      a bare tc program (tests/bench/bare_tc.bpf.c)
 #   8. the memory of a real flow table of 1M flows, at this machine's CPUs
 #      and computed for 64
-#   9. the scale goals: every row gathered from the sections above
+#   9. counter contention: one device's shared counter line hit from every
+#      CPU at once (tests/bench/contention)
+#  10. every scale goal for 1M devices in one table
 #      (SCALE|... lines in $SCALE_ROWS, tests/bench/scalerow.sh), measured
 #      value, goal, MET or MISSED
 # Prints tables and never fails on time; what cannot run says N/A and why.
@@ -193,7 +195,15 @@ else
 	"$XB" flowmem --rotate "$ROT" "${XOPT[@]}" || na "xdpbench flowmem failed (exit $?)"
 fi
 
-section "9. Scale goals"
+section "9. Counter contention: one device from every CPU"
+CT=$ROOT/build/tests/contention
+if [ -x "$CT" ]; then
+	"$CT" --rounds "$ROUNDS" || na "contention failed (exit $?)"
+else
+	na "build/tests/contention is not built (make bench builds it)"
+fi
+
+section "10. Scale goals"
 echo "Every goal for 1M devices side by side, from the sections above$([ "$QUICK" = 1 ] &&
 	echo " (QUICK: 100k devices, so the 1M rows say N/A and what they would be)")."
 echo

@@ -21,9 +21,9 @@
 #      and computed for 64
 #   9. counter contention: one device's shared counter line hit from every
 #      CPU at once (tests/bench/contention)
-#  10. every scale goal for 1M devices in one table
-#      (SCALE|... lines in $SCALE_ROWS, tests/bench/scalerow.sh), measured
-#      value, goal, MET or MISSED
+#  10. every scale goal for 1M devices in one table: the rows the sections
+#      above write (SCALE|... lines in $SCALE_ROWS, tests/bench/scalerow.sh),
+#      measured value, goal, MET or MISSED
 # Prints tables and never fails on time; what cannot run says N/A and why.
 #
 # Environment: ROUNDS=N (5); QUICK=1 (100k devices instead of 1M, 3 rounds,

@@ -475,6 +475,43 @@ struct mw_disc_val {
 };
 
 /*
+ * Discovery table: where the data path keeps discovered MACs first, so that
+ * a frame of a MAC already seen costs one cache line instead of an LRU
+ * lookup. mw_disctab is an mmapable array of MW_DISCTAB_SLOTS records of one
+ * cache line each, open addressing by MW_TAB_HASH(mac, MW_DISCTAB_BITS) with
+ * linear probing over MW_TAB_PROBES slots (the window). A frame's MAC takes
+ * the first slot of its window that holds it or is free: a free slot (key 0)
+ * is claimed with a compare-and-swap of its key, so two CPUs never claim two
+ * slots for one MAC. Counters are added atomically: they are exact. A slot is
+ * never freed, so a MAC is either in the table or, when its window is full,
+ * in the mw_discovered LRU map (struct mw_disc_val), never in both. Readers
+ * take both. first_ns is 0 while the claiming CPU fills the slot in; readers
+ * skip such a slot.
+ *
+ * The last address is kept as an IPv6 address, IPv4 as ::ffff:a.b.c.d, so
+ * family and address fit the line: all zero means none yet. The unspecified
+ * address (::, the source of duplicate address detection) is not recorded.
+ * Written only when it changes, like the subject and the interface.
+ */
+#define MW_DISCTAB_BITS		17
+#define MW_DISCTAB_SLOTS	(1u << MW_DISCTAB_BITS)	/* 2 * MW_DISCOVERED_MAX: load <= 1/2 */
+
+struct mw_disc_slot {
+	__u64 key;		/* MW_SLOT_VALID | mac; 0: free */
+	__u64 packets, bytes;
+	__u64 last_ns;		/* mw_now() of the last frame (never moves back) */
+	__u64 first_ns;		/* of the first; 0 while the slot is being claimed */
+	__u32 subject;		/* the class */
+	__u32 ifindex;
+	__u8 addr[16];		/* last address (see above) */
+};
+
+#ifndef __bpf__
+_Static_assert(sizeof(struct mw_disc_slot) == 64, "mw_disc_slot: one cache line");
+_Static_assert(MW_DISCTAB_SLOTS >= 2 * MW_DISCOVERED_MAX, "mw_disctab load <= 1/2");
+#endif
+
+/*
  * Tunnels: on an n3 interface, every G-PDU judged puts its subject's
  * mw_tunnels[id] cell (per CPU) up by one and records the outer peer (the
  * base station: the outer source on uplink, the outer destination on
@@ -699,6 +736,7 @@ enum mw_attach {
 #define MW_MAP_EVCTL		"mw_evctl"
 #define MW_MAP_EVSTATS		"mw_evstats"
 #define MW_MAP_DISCOVERED	"mw_discovered"
+#define MW_MAP_DISCTAB		"mw_disctab"
 #define MW_MAP_EVGATE		"mw_evgate"
 #define MW_MAP_TUNNELS		"mw_tunnels"
 #define MW_MAP_FLOWS		"mw_flows"

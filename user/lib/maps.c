@@ -21,7 +21,7 @@ const char *const mw_map_names[] = {
 	MW_MAP_EVCTL, MW_MAP_EVSTATS, MW_MAP_DISCOVERED, MW_MAP_EVGATE, MW_MAP_TUNNELS,
 	MW_MAP_FLOWS, MW_MAP_FLOWMISS, MW_MAP_FLOWSTATS,
 	MW_MAP_NAMES, MW_MAP_NAMERULES, MW_MAP_DNS, MW_MAP_DNSQ, MW_MAP_DNSCTL, MW_MAP_DNSSTATS,
-	MW_MAP_ASKED, MW_MAP_CLOCK,
+	MW_MAP_ASKED, MW_MAP_CLOCK, MW_MAP_DISCTAB,
 };
 
 #define NMAPS (sizeof(mw_map_names) / sizeof(mw_map_names[0]))
@@ -36,7 +36,7 @@ static int *map_slot(struct mw_maps *m, size_t i)
 		&m->ouitab, &m->events, &m->evctl, &m->evstats, &m->discovered, &m->evgate,
 		&m->tunnels, &m->flows, &m->flowmiss, &m->flowstats,
 		&m->names, &m->namerules, &m->dns, &m->dnsq, &m->dnsctl, &m->dnsstats,
-		&m->asked, &m->clock,
+		&m->asked, &m->clock, &m->disctab,
 	};
 	return slots[i];
 }
@@ -114,6 +114,40 @@ static int copy_tab(int fd, const char *name, struct mw_slot **out, unsigned *bi
 	return rc;
 }
 
+static size_t disctab_bytes(void)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t b = (size_t)MW_DISCTAB_SLOTS * sizeof(struct mw_disc_slot);
+
+	return (b + page - 1) / page * page;
+}
+
+/* mmap the discovery table (read-write opens: the kernel maps no read-only fd). */
+static int map_disctab(struct mw_maps *m, char *err, size_t errlen)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	void *p;
+
+	if (bpf_obj_get_info_by_fd(m->disctab, &info, &len)) {
+		SETERR("reading %s: %s", MW_MAP_DISCTAB, strerror(errno));
+		return -errno;
+	}
+	if (info.max_entries != MW_DISCTAB_SLOTS || info.value_size != sizeof(struct mw_disc_slot)) {
+		SETERR("%s has %u slots of %u bytes, not %u of %zu", MW_MAP_DISCTAB,
+		       info.max_entries, info.value_size, MW_DISCTAB_SLOTS,
+		       sizeof(struct mw_disc_slot));
+		return -EPROTO;
+	}
+	p = mmap(NULL, disctab_bytes(), PROT_READ | PROT_WRITE, MAP_SHARED, m->disctab, 0);
+	if (p == MAP_FAILED) {
+		SETERR("mmap of %s: %s", MW_MAP_DISCTAB, strerror(errno));
+		return -errno;
+	}
+	m->disctab_m = p;
+	return 0;
+}
+
 /* What both openers learn the same way: the subject and flow tables' sizes, the CPUs. */
 static int maps_sizes(struct mw_maps *m, char *err, size_t errlen)
 {
@@ -168,6 +202,8 @@ static int maps_finish(struct mw_maps *m, char *err, size_t errlen)
 	if (!rc)
 		rc = map_tab(m->ouitab, MW_MAP_OUITAB, &m->ouitab_m, &m->oui_bits, prot, err,
 			     errlen);
+	if (!rc)
+		rc = map_disctab(m, err, errlen);
 	if (rc)
 		return rc;
 	return maps_sizes(m, err, errlen);
@@ -188,8 +224,11 @@ void mw_maps_close(struct mw_maps *m)
 			munmap(m->mactab_m, tab_bytes(m->mac_bits));
 		if (m->ouitab_m)
 			munmap(m->ouitab_m, tab_bytes(m->oui_bits));
+		if (m->disctab_m)
+			munmap(m->disctab_m, disctab_bytes());
 	}
 	m->ctlm = NULL;
+	m->disctab_m = NULL;
 	m->mactab_m = m->ouitab_m = NULL;
 	for (i = 0; i < NMAPS; i++) {
 		int *fd = map_slot(m, i);
@@ -324,6 +363,7 @@ int mw_maps_from_skel(struct mw_maps *m, struct modwall_bpf *skel, char *err, si
 	m->dnsstats = dup(bpf_map__fd(skel->maps.mw_dnsstats));
 	m->asked = dup(bpf_map__fd(skel->maps.mw_asked));
 	m->clock = dup(bpf_map__fd(skel->maps.mw_clock));
+	m->disctab = dup(bpf_map__fd(skel->maps.mw_disctab));
 	return maps_finish(m, err, errlen);
 }
 

@@ -66,6 +66,7 @@ static struct modwall_bpf *lan_skel, *wan_skel;
 static int lan_fd = -1, wan_fd = -1;
 static struct mw_maps m;
 static struct mw_plan plan;
+static struct mw_disc_slot *tab_map;	/* m.disctab_m, which a test may hide */
 
 /* ------------------------------------------------------------------ */
 /* Frames and runs                                                     */
@@ -257,6 +258,7 @@ static void reset(void)
 {
 	__u64 k;
 
+	m.disctab_m = tab_map;
 	memset(m.disctab_m, 0, (size_t)MW_DISCTAB_SLOTS * sizeof(struct mw_disc_slot));
 	while (bpf_map_get_next_key(m.discovered, NULL, &k) == 0)
 		assert_int_equal(bpf_map_delete_elem(m.discovered, &k), 0);
@@ -415,6 +417,41 @@ static void test_window_full(void **state)
 	for (i = 0; i < M; i++)
 		expect_mac(v, n, mac[i], 10 + i + 3, bytes[i], "modules");
 	free(v);
+}
+
+/* The table read through its mmap and in batches (read-only callers): the same entries. */
+static void test_readers_agree(void **state)
+{
+	uint64_t mac[MW_TAB_PROBES + 3];
+	struct mw_disc_slot *map = tab_map;
+	struct mw_disc_entry *a, *b;
+	struct mw_disc_val x, y;
+	size_t na, nb, i;
+
+	(void)state;
+	same_home(OUI_CAM, 0x2000, mac, MW_TAB_PROBES + 3);
+	for (i = 0; i < MW_TAB_PROBES + 3; i++)
+		send_n(mac[i], i % 2 ? F_V6 : F_V4, i % 2 ? "2001:db8:6::1" : "100.64.6.1", i,
+		       (__u32)(1 + i), XDP_DROP);
+	na = read_all(&a);
+	m.disctab_m = NULL;
+	nb = read_all(&b);
+	for (i = 0; i < MW_TAB_PROBES + 3; i++) {
+		assert_int_equal(mw_disc_lookup(&m, mac[i], &y), 0);
+		m.disctab_m = map;
+		assert_int_equal(mw_disc_lookup(&m, mac[i], &x), 0);
+		m.disctab_m = NULL;
+		assert_memory_equal(&x, &y, sizeof(x));
+		assert_int_equal(x.packets, 1 + i);
+	}
+	assert_int_equal(mw_disc_lookup(&m, OUI_CAM | 0xfffffe, &y), -ENOENT);
+	m.disctab_m = map;
+	assert_int_equal(mw_disc_lookup(&m, OUI_CAM | 0xfffffe, &y), -ENOENT);
+	assert_int_equal(na, MW_TAB_PROBES + 3);
+	assert_int_equal(nb, na);
+	assert_memory_equal(a, b, na * sizeof(*a));
+	free(a);
+	free(b);
 }
 
 /* A MAC in both the table and the LRU map (not made by the data path): the reader adds them up. */
@@ -777,6 +814,7 @@ static int group_setup(void **state)
 		fprintf(stderr, "mw_maps_init: %s\n", strerror(-rc));
 		return -1;
 	}
+	tab_map = m.disctab_m;
 	return 0;
 }
 
@@ -784,6 +822,7 @@ static int group_teardown(void **state)
 {
 	(void)state;
 	mw_plan_free(&plan);
+	m.disctab_m = tab_map;
 	mw_maps_close(&m);
 	modwall_bpf__destroy(wan_skel);
 	modwall_bpf__destroy(lan_skel);
@@ -801,6 +840,7 @@ int main(void)
 		T(test_times),
 		T(test_window_full),
 		T(test_merge),
+		T(test_readers_agree),
 		T(test_two_cpus),
 		T(test_two_cpus_one_window),
 		T(test_two_cpus_lru),

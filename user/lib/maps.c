@@ -122,14 +122,19 @@ static size_t disctab_bytes(void)
 	return (b + page - 1) / page * page;
 }
 
-/* mmap the discovery table (read-write opens: the kernel maps no read-only fd). */
-static int map_disctab(struct mw_maps *m, char *err, size_t errlen)
+/*
+ * mmap the discovery table through @fd with @prot. A read-only fd cannot
+ * be mapped at all (the kernel maps only files opened for writing, even
+ * for reading), so read-only openers map it through a writable fd when
+ * they may have one (mw_maps_open_ro) and read it in batches otherwise.
+ */
+static int map_disctab(int fd, int prot, struct mw_disc_slot **out, char *err, size_t errlen)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
 	void *p;
 
-	if (bpf_obj_get_info_by_fd(m->disctab, &info, &len)) {
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
 		SETERR("reading %s: %s", MW_MAP_DISCTAB, strerror(errno));
 		return -errno;
 	}
@@ -139,12 +144,12 @@ static int map_disctab(struct mw_maps *m, char *err, size_t errlen)
 		       sizeof(struct mw_disc_slot));
 		return -EPROTO;
 	}
-	p = mmap(NULL, disctab_bytes(), PROT_READ | PROT_WRITE, MAP_SHARED, m->disctab, 0);
+	p = mmap(NULL, disctab_bytes(), prot, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED) {
 		SETERR("mmap of %s: %s", MW_MAP_DISCTAB, strerror(errno));
 		return -errno;
 	}
-	m->disctab_m = p;
+	*out = p;
 	return 0;
 }
 
@@ -203,7 +208,7 @@ static int maps_finish(struct mw_maps *m, char *err, size_t errlen)
 		rc = map_tab(m->ouitab, MW_MAP_OUITAB, &m->ouitab_m, &m->oui_bits, prot, err,
 			     errlen);
 	if (!rc)
-		rc = map_disctab(m, err, errlen);
+		rc = map_disctab(m->disctab, prot, &m->disctab_m, err, errlen);
 	if (rc)
 		return rc;
 	return maps_sizes(m, err, errlen);
@@ -224,9 +229,9 @@ void mw_maps_close(struct mw_maps *m)
 			munmap(m->mactab_m, tab_bytes(m->mac_bits));
 		if (m->ouitab_m)
 			munmap(m->ouitab_m, tab_bytes(m->oui_bits));
-		if (m->disctab_m)
-			munmap(m->disctab_m, disctab_bytes());
 	}
+	if (m->disctab_m)	/* mapped by both openers */
+		munmap(m->disctab_m, disctab_bytes());
 	m->ctlm = NULL;
 	m->disctab_m = NULL;
 	m->mactab_m = m->ouitab_m = NULL;
@@ -288,6 +293,17 @@ static int maps_open(struct mw_maps *m, const char *pin_dir, int readonly, char 
 	if (rc) {
 		mw_maps_close(m);
 		return rc;
+	}
+	if (readonly) {
+		/* the discovery table read-only through a writable fd, if the caller may have one */
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, MW_MAP_DISCTAB);
+		fd = bpf_obj_get(path);
+		if (fd >= 0) {
+			map_disctab(fd, PROT_READ, &m->disctab_m, NULL, 0);
+			close(fd);
+		}
 	}
 	if (m->ctlm->schema != MW_SCHEMA_VERSION) {
 		SETERR("pinned state in %s has schema %u, this modwall speaks schema %d; "

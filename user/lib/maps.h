@@ -26,7 +26,8 @@ struct mw_maps {
 	struct mw_ctl *ctlm;		/* mmap of mw_ctl[0] */
 	struct mw_slot *mactab_m, *ouitab_m;	/* mmaps of the tables, both halves */
 	unsigned mac_bits, oui_bits;	/* log2 of the slots per generation */
-	struct mw_disc_slot *disctab_m;	/* mmap of mw_disctab (read-write opens only) */
+	struct mw_disc_slot *disctab_m;	/* mmap of mw_disctab; read-only opens: NULL when the
+					 * caller may not write the pins (it is read in batches) */
 	int readonly;			/* opened with mw_maps_open_ro */
 	uint32_t max_subjects;
 	uint32_t max_flows;		/* size of mw_flows */

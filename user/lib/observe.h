@@ -50,8 +50,8 @@ struct mw_disc_entry {
 };
 
 /*
- * Every discovered MAC: the discovery table (through its mmap after
- * mw_maps_open, in batches after mw_maps_open_ro) and the LRU map that
+ * Every discovered MAC: the discovery table (through its mmap, or in
+ * batches when the caller may only read the pins) and the LRU map that
  * takes the MACs the table has no room for, read in batches. The data path
  * keeps adding (and the LRU map evicting) entries meanwhile, so the LRU
  * walk may meet a MAC twice: the result holds each MAC once (sorted by

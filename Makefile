@@ -58,7 +58,7 @@ ASAN_LIB_OBJS := $(LIB_SRCS:%.c=$(O)/asan/%.o) $(DAEMON_SRCS:%.c=$(O)/asan/%.o)
 UNIT_TESTS := $(O)/tests/test_addr $(O)/tests/test_file $(O)/tests/test_geo $(O)/tests/test_ieee $(O)/tests/test_policy $(O)/tests/test_mud $(O)/tests/test_observe $(O)/tests/test_metrics $(O)/tests/test_radius \
 	      $(O)/tests/test_dns $(O)/tests/test_namecache $(O)/tests/test_suggest $(O)/tests/test_jsonw
 PKT_TESTS  := $(O)/tests/test_pkt $(O)/tests/test_tables $(O)/tests/test_registry $(O)/tests/test_gtp \
-	      $(O)/tests/test_flows $(O)/tests/test_flood
+	      $(O)/tests/test_flows $(O)/tests/test_flood $(O)/tests/test_disc
 FUZZ_SECONDS ?= 60
 FUZZ_DNS_SECONDS ?= 60
 SOAK_SECONDS ?= 1800
@@ -214,6 +214,12 @@ $(O)/tests/test_flows: tests/pkt/test_flows.c $(O)/tests/fixture.o $(O)/libmodwa
 
 # Exact counting of one device flooding from every CPU at once.
 $(O)/tests/test_flood: tests/pkt/test_flood.c $(O)/tests/fixture.o $(O)/libmodwall.a $(O)/modwall.skel.h
+	@mkdir -p $(@D)
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(FIXTURE_CFLAGS) -o $@ $< $(O)/tests/fixture.o $(O)/libmodwall.a $(LDLIBS) -lcmocka -lpthread
+
+# Discovery: the table and its LRU overflow, exact counts, two CPUs at once.
+$(O)/tests/test_disc: tests/pkt/test_disc.c $(O)/tests/fixture.o $(O)/libmodwall.a $(O)/modwall.skel.h
 	@mkdir -p $(@D)
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(FIXTURE_CFLAGS) -o $@ $< $(O)/tests/fixture.o $(O)/libmodwall.a $(LDLIBS) -lcmocka -lpthread

@@ -313,6 +313,15 @@ struct {
 	__type(value, struct mw_disc_val);
 } mw_discovered SEC(".maps");
 
+/* Discovered MACs (struct mw_disc_slot); mw_discovered takes those whose window is full. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, MW_DISCTAB_SLOTS);
+	__type(key, __u32);
+	__type(value, struct mw_disc_slot);
+} mw_disctab SEC(".maps");
+
 /* Subject names and kinds: written by userspace (through mmap), never read by the data path. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -2,7 +2,7 @@
 /*
  * What the operator sees beyond counters: drop events (ring buffer, rate
  * capped, see struct mw_evctl) and discovery of untagged vendor-class MACs
- * (LRU map, see struct mw_disc_val).
+ * (a table, overflowing to an LRU map: see struct mw_disc_slot).
  */
 #ifndef MW_OBSERVE_H
 #define MW_OBSERVE_H
@@ -75,11 +75,11 @@ static __always_inline int emit_event(void *ctx, struct mw_evctl *c, __u32 id, _
 	return 0;
 }
 
-static __always_inline void discover(const struct mw_pkt *pkt, __u64 mac, __u32 class_id,
-				     __u32 ifindex, __u64 bytes, int wan)
+/* A MAC whose window in mw_disctab is full: the LRU map, as before the table. */
+static __always_inline void discover_lru(const struct mw_pkt *pkt, __u64 mac, __u32 class_id,
+					 __u32 ifindex, __u64 bytes, int wan, __u64 now)
 {
 	struct mw_disc_val *v, nv = {};
-	__u64 now = mw_now();
 
 	v = bpf_map_lookup_elem(&mw_discovered, &mac);
 	if (!v) {
@@ -114,6 +114,84 @@ static __always_inline void discover(const struct mw_pkt *pkt, __u64 mac, __u32 
 		v->family = AF_INET6;
 		__builtin_memcpy(v->addr, MW_PICK(wan, &pkt->daddr6, &pkt->saddr6), 16);
 	}
+}
+
+/*
+ * @mac's slot in mw_disctab: the one of its window that holds it, or the
+ * first free one, claimed (first_ns set to @now). NULL when the window is
+ * full of other MACs.
+ */
+static __always_inline struct mw_disc_slot *disc_slot(__u64 mac, __u64 now)
+{
+	__u64 want = MW_SLOT_VALID | mac;
+	__u32 h = MW_TAB_HASH(mac, MW_DISCTAB_BITS), i;
+
+	for (i = 0; i < MW_TAB_PROBES; i++) {
+		__u32 idx = (h + i) & (MW_DISCTAB_SLOTS - 1);
+		struct mw_disc_slot *sl = bpf_map_lookup_elem(&mw_disctab, &idx);
+		__u64 k;
+
+		if (!sl)
+			return 0;
+		k = sl->key;
+		if (k == want)
+			return sl;
+		if (k)
+			continue;
+		k = __sync_val_compare_and_swap(&sl->key, 0, want);
+		if (k == 0) {
+			sl->first_ns = now;
+			return sl;
+		}
+		if (k == want)	/* another CPU claimed it for the same MAC */
+			return sl;
+	}
+	return 0;
+}
+
+/*
+ * Discovery of an untagged MAC of a vendor class: its slot in mw_disctab
+ * (struct mw_disc_slot), or the LRU map when the table has no room for it.
+ * On the table, a frame of a MAC seen before costs two atomic adds; the
+ * time, class, interface and address are compared and written only when
+ * they change.
+ */
+static __always_inline void discover(const struct mw_pkt *pkt, __u64 mac, __u32 class_id,
+				     __u32 ifindex, __u64 bytes, int wan)
+{
+	union {
+		__u8 b[16];
+		__u64 w[2];
+	} a = { .w = { 0, 0 } }, cur;
+	__u64 now = mw_now();
+	struct mw_disc_slot *sl = disc_slot(mac, now);
+
+	if (!sl) {
+		discover_lru(pkt, mac, class_id, ifindex, bytes, wan, now);
+		return;
+	}
+	__sync_fetch_and_add(&sl->packets, 1);
+	__sync_fetch_and_add(&sl->bytes, bytes);
+	if (sl->last_ns < now)
+		sl->last_ns = now;
+	if (sl->subject != class_id)
+		sl->subject = class_id;
+	if (sl->ifindex != ifindex)
+		sl->ifindex = ifindex;
+	if (pkt->l3 == MW_L3_IP4) {
+		a.b[10] = 0xff;
+		a.b[11] = 0xff;
+		__builtin_memcpy(&a.b[12], wan ? &pkt->daddr4 : &pkt->saddr4, 4);
+	} else if (pkt->l3 == MW_L3_IP6) {
+		__builtin_memcpy(a.b, MW_PICK(wan, &pkt->daddr6, &pkt->saddr6), 16);
+	} else {
+		return;
+	}
+	if (!(a.w[0] | a.w[1]))
+		return;
+	__builtin_memcpy(cur.b, sl->addr, 16);
+	if (cur.w[0] != a.w[0] || cur.w[1] != a.w[1])
+		__builtin_memcpy(sl->addr, a.b, 16);
 }
 
 /* Out of line: only drops get here, and it keeps finish() small. */

@@ -280,18 +280,14 @@ struct mw_asked_val {
 };
 
 /*
- * Learning without a race. A device uses an answer microseconds after it
- * arrives, sooner than any learner could install the address. So on a lan
- * interface the tc egress program holds the DNS answers (UDP from port 53)
- * going to a device whose policy has name rules: it copies the frame to
- * the mw_dnsq ring and drops it; the learner (modwalld) parses it, installs
- * the addresses, and sends the frame out again with skb mark MW_DNS_MARK,
- * which the program lets through (judged and counted then, once). Answers
- * to devices that keep flows are copied, not held (names for flows). Only
- * while a learner is alive: mw_dnsctl.alive_ns, refreshed by it every
- * second, younger than MW_DNS_ALIVE_NS; otherwise answers pass untouched.
- * Answers longer than MW_DNS_SNAP bytes, and fragments, are copied when
- * they fit and never held.
+ * Learning without a race: a device uses an answer sooner than a learner
+ * could install its addresses, so the lan tc egress program holds DNS
+ * answers (UDP from port 53) to devices whose policy has name rules: it
+ * copies them to the mw_dnsq ring and drops them; modwalld learns the
+ * addresses and sends the frame again with skb mark MW_DNS_MARK, judged
+ * and counted then. Answers to flows devices, longer than MW_DNS_SNAP, or
+ * fragments are copied, not held; nothing is held unless the learner's
+ * beat (mw_dnsctl.alive_ns) is younger than MW_DNS_ALIVE_NS.
  */
 #define MW_DNS_MARK		0x4d570d05u
 #define MW_DNS_SNAP		2048	/* bytes of a held frame: a power of two */
@@ -328,24 +324,17 @@ enum mw_dnsstat {		/* mw_dnsstats[] (per CPU) */
 };
 
 /*
- * Counters. Every frame is counted once, under (subject, reason), in one
- * of three places:
- *
- *  - ids below MW_PCPU_IDS: the unattributed subject 0 and the vendor
- *    classes, which many devices share and which every CPU may count at
- *    once, per CPU: mw_counters[id * MW_NR_REASONS + reason];
- *  - devices (apply gives them ids from MW_PCPU_IDS up): one 64-byte line
- *    each, shared by all CPUs (atomic adds), mw_devcounters[id], with a
- *    cell for each reason a device's frames get in normal operation:
- *    MW_DEV_CELL(reason) for pass, drop, observe and not_allowed;
- *  - a device's rate_limited and malformed frames in its mw_buckets[id]
- *    line (struct mw_bucket). A device never gets no_policy (a frame
- *    whose policy entry is missing is unattributed) nor tunnel_signal
- *    (signalling belongs to nobody).
- *
- * So a device's memory does not multiply by the CPU count, and a frame
- * touches one counter line. Readers add the per-CPU cells and read the
- * shared ones (user/lib/maps_read.c, mw_read_subject_counters).
+ * Counters: every frame counted once, under (subject, reason), in one place:
+ *  - ids below MW_PCPU_IDS (the unattributed subject 0, vendor classes:
+ *    shared by many devices, counted by every CPU at once): per CPU,
+ *    mw_counters[id * MW_NR_REASONS + reason];
+ *  - devices (ids from MW_PCPU_IDS up): one 64-byte line each shared by
+ *    all CPUs (atomic adds), mw_devcounters[id], cells MW_DEV_CELL(reason)
+ *    for pass, drop, observe, not_allowed; rate_limited and malformed in
+ *    the device's mw_buckets[id] line. A device never gets no_policy (a
+ *    frame whose policy entry is missing is unattributed) nor tunnel_signal.
+ * A device's memory does not multiply by the CPU count, and a frame touches
+ * one counter line. Readers: mw_read_subject_counters (user/lib/maps_read.c).
  */
 #define MW_PCPU_IDS		1024
 #define MW_DEV_CELLS		4
@@ -464,10 +453,8 @@ struct mw_slot {
  * CPU offers at most mw_evctl.per_tick drops per clock tick (mw_evgate;
  * at least MW_EVGATE_PER_TICK, more for a cap above what that lets through),
  * which keeps the precise clock off the drop path during a flood.
- * mw_evstats counts, per
- * CPU, what happened to every drop while events are on: emitted,
- * suppressed by the rate cap, or lost to a full ring. The three add up to
- * the drops.
+ * mw_evstats counts (per CPU) what became of every drop while events are
+ * on: emitted, suppressed by the cap, or lost to a full ring.
  */
 #define MW_EVENT_SNAP		128
 #define MW_RINGBUF_BYTES	(256 * 1024)
@@ -524,6 +511,29 @@ struct mw_disc_val {
 };
 
 /*
+ * Discovery table (mw_disctab, mmapable): one cache line per discovered
+ * MAC, open addressing by MW_TAB_HASH(mac, MW_DISCTAB_BITS) over a window
+ * of MW_TAB_PROBES slots. A free slot (key 0) is claimed by compare-and-
+ * swap of its key; counters are added atomically; slots are never freed.
+ * A MAC whose window is full goes to the mw_discovered LRU map instead:
+ * readers take both. first_ns is 0 while a slot is being claimed. The last
+ * address is IPv6 or ::ffff:a.b.c.d (all zero: none; :: is not recorded),
+ * written, like subject and interface, only when it changes.
+ */
+#define MW_DISCTAB_BITS		17
+#define MW_DISCTAB_SLOTS	(1u << MW_DISCTAB_BITS)	/* 2 * MW_DISCOVERED_MAX: load <= 1/2 */
+
+struct mw_disc_slot {
+	__u64 key;		/* MW_SLOT_VALID | mac; 0: free */
+	__u64 packets, bytes;
+	__u64 last_ns;		/* mw_now() of the last frame (never moves back) */
+	__u64 first_ns;		/* of the first; 0 while the slot is being claimed */
+	__u32 subject;		/* the class */
+	__u32 ifindex;
+	__u8 addr[16];		/* last address (see above) */
+};
+
+/*
  * Tunnels: on an n3 interface, every G-PDU judged puts its subject's
  * mw_tunnels[id] record up by one (an atomic add: one record per subject,
  * shared by all CPUs) and records the outer peer (the base station: the
@@ -540,7 +550,7 @@ enum mw_dir {
 };
 
 struct mw_tunnel {
-	__u64 frames;		/* G-PDUs of this subject on this CPU */
+	__u64 frames;		/* G-PDUs of this subject */
 	__u64 seen_ns;		/* bpf_ktime_get_coarse_ns() of the last one */
 	__u32 teid;		/* its TEID, host order */
 	__u32 ifindex;
@@ -551,28 +561,17 @@ struct mw_tunnel {
 };
 
 /*
- * Flows: where subjects send their data. For every frame of a subject
- * whose policy keeps flows (MW_SF_FLOWS: the `flows` statement, always
- * for the built-in observe policy) that is not malformed, the data path
- * adds the frame to mw_flows[key], creating the entry if need be; if the
- * table is full it adds it to mw_flowmiss[subject] instead. So for such a
- * subject, sum(flows) + mw_flowmiss == its counters over every reason but
- * malformed, packet for packet and byte for byte.
- *
- * The key is the remote end as the device sees it:
- *   IP:      family, remote address, L4 protocol, remote TCP/UDP port, or
- *            ICMP/ICMPv6 type with echo replies folded onto echo requests
- *            (a ping is one flow), 0 for a frame without an L4 header (a
- *            non-first fragment) or another protocol;
- *   not IP:  family 0, proto 0, port = EtherType (ARP: 0x0806).
- * For a class subject the member is the device's MAC (48-bit number), so
- * each discovered member has flows of its own; 0 for a tagged device.
- *
- * mw_flows is one hash map shared by all CPUs (counters added atomically):
- * its memory does not multiply by the CPU count. Entries stay until
- * userspace takes them (modwalld's idle timeout takes and exports them with
- * one lookup-and-delete each, so nothing is lost between the read and the
- * delete); the data path never evicts.
+ * Flows: where subjects send their data. Every frame (but malformed ones)
+ * of a subject whose policy keeps flows (MW_SF_FLOWS: the `flows`
+ * statement; always for the built-in observe policy) is added to
+ * mw_flows[key], or to mw_flowmiss[subject] when the table is full: so
+ * sum(flows) + mw_flowmiss == the subject's counters over every reason but
+ * malformed. The key is the remote end as the device sees it: family,
+ * address, L4 protocol and remote port, or ICMP type with echo replies
+ * folded onto requests (0 without an L4 header); not IP: family 0, port =
+ * EtherType. A class's member is the device's MAC (0 for a tagged device).
+ * One hash map for all CPUs (atomic adds); entries stay until userspace
+ * takes them (lookup-and-delete); the data path never evicts.
  */
 #define MW_FDIRS(X)							\
 	X(MW_FDIR_OUT,	0, "out")	/* from the device */		\
@@ -625,11 +624,9 @@ enum mw_flowstat {
  * gateway's de-NAT, are attributed by destination MAC then destination
  * address and judged as downloads (allow-list by source, download rate).
  * On a routed gateway with a wan interface loaded (mw_ctl.wan_ifaces), the
- * downloads were judged when they entered there: the tc program then lets
- * every frame through uncounted, so nothing is counted twice.
- * Their interface counters are kept apart from the XDP side's:
- * mw_ifcounters[(MW_MAX_IFACES + slot) * MW_NR_REASONS + reason]. The
- * filter sits on the clsact egress hook at this handle and priority.
+ * downloads were judged when they entered there: the tc program lets
+ * every frame through uncounted. Interface counters: mw_ifcounters at
+ * MW_IFC_EGRESS(slot); the filter's clsact egress handle and priority:
  */
 #define MW_TC_HANDLE		0x4d57	/* "MW" */
 #define MW_TC_PRIO		1
@@ -745,6 +742,7 @@ enum mw_attach {
 #define MW_MAP_EVCTL		"mw_evctl"
 #define MW_MAP_EVSTATS		"mw_evstats"
 #define MW_MAP_DISCOVERED	"mw_discovered"
+#define MW_MAP_DISCTAB		"mw_disctab"
 #define MW_MAP_EVGATE		"mw_evgate"
 #define MW_MAP_TUNNELS		"mw_tunnels"
 #define MW_MAP_FLOWS		"mw_flows"
@@ -782,6 +780,8 @@ _Static_assert(sizeof(struct mw_slot) == 16, "mw_slot ABI");
 _Static_assert(sizeof(struct mw_event) == 24 + MW_EVENT_SNAP, "mw_event ABI");
 _Static_assert(sizeof(struct mw_evctl) == 64, "mw_evctl ABI");
 _Static_assert(sizeof(struct mw_disc_val) == 64, "mw_disc_val ABI");
+_Static_assert(sizeof(struct mw_disc_slot) == 64, "mw_disc_slot: one cache line");
+_Static_assert(MW_DISCTAB_SLOTS >= 2 * MW_DISCOVERED_MAX, "mw_disctab load <= 1/2");
 _Static_assert(sizeof(struct mw_tunnel) == 48, "mw_tunnel ABI");
 _Static_assert(sizeof(struct mw_flow_key) == 32, "mw_flow_key ABI");
 _Static_assert(sizeof(struct mw_name_key) == 24, "mw_name_key ABI");

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* discovered: the mw_discovered LRU map (untagged MACs of watched vendor classes). */
+/* discovered: the discovery table and LRU map (untagged MACs of watched vendor classes). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -283,7 +283,8 @@ int cmd_discovered(int argc, char **argv)
 	ifc.read_mono = mw_mono_ns();
 	got = mw_read_discovered(&m, &x.v);
 	if (got < 0) {
-		mw_err("discovered: reading %s: %s", MW_MAP_DISCOVERED, strerror((int)-got));
+		mw_err("discovered: reading %s and %s: %s", MW_MAP_DISCTAB, MW_MAP_DISCOVERED,
+		       strerror((int)-got));
 		goto out;
 	}
 	select_entries(&x, (size_t)got);

@@ -185,7 +185,7 @@ static void device_addr(struct mw_flowexp *fx, const struct mw_flow_key *k, uint
 		struct mw_disc_val dv;
 		__u64 mac = k->member;
 
-		if (!bpf_map_lookup_elem(fx->m.discovered, &mac, &dv) && dv.family == k->family)
+		if (!mw_disc_lookup(&fx->m, mac, &dv) && dv.family == k->family)
 			memcpy(out, dv.addr, k->family == AF_INET ? 4 : 16);
 		return;
 	}

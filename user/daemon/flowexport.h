@@ -31,7 +31,7 @@
  * ports 0. interfaceName carries the device or class name. The device's
  * MAC (sourceMacAddress out, destinationMacAddress in) is the member MAC
  * of a class flow; 0 for a tagged device. The device's address is the one
- * the data path last saw from a class member (mw_discovered), or for a
+ * the data path last saw from a class member (discovery), or for a
  * tagged device its one exact address of that family in the live policy
  * (written, bound to its IMEI, or learned from wan neighbours); 0.0.0.0 or
  * :: when there is none or more than one. Both directions share the flow's

@@ -573,7 +573,7 @@ int mw_metrics_read(const char *pin_dir, const struct mw_mread_opts *opts, struc
 	if (rc)
 		goto fail;
 
-	what = MW_MAP_DISCOVERED;
+	what = MW_MAP_DISCTAB " and " MW_MAP_DISCOVERED;
 	nd = mw_read_discovered(&m, &de);
 	if (nd < 0) {
 		rc = (int)nd;

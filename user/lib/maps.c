@@ -23,7 +23,7 @@ const char *const mw_map_names[] = {
 	MW_MAP_EVCTL, MW_MAP_EVSTATS, MW_MAP_DISCOVERED, MW_MAP_EVGATE, MW_MAP_TUNNELS,
 	MW_MAP_FLOWS, MW_MAP_FLOWMISS, MW_MAP_FLOWSTATS,
 	MW_MAP_NAMES, MW_MAP_NAMERULES, MW_MAP_DNS, MW_MAP_DNSQ, MW_MAP_DNSCTL, MW_MAP_DNSSTATS,
-	MW_MAP_ASKED, MW_MAP_CLOCK,
+	MW_MAP_ASKED, MW_MAP_CLOCK, MW_MAP_DISCTAB,
 };
 
 #define NMAPS (sizeof(mw_map_names) / sizeof(mw_map_names[0]))
@@ -38,7 +38,7 @@ static int *map_slot(struct mw_maps *m, size_t i)
 		&m->ouitab, &m->ip4tab, &m->events, &m->evctl, &m->evstats, &m->discovered, &m->evgate,
 		&m->tunnels, &m->flows, &m->flowmiss, &m->flowstats,
 		&m->names, &m->namerules, &m->dns, &m->dnsq, &m->dnsctl, &m->dnsstats,
-		&m->asked, &m->clock,
+		&m->asked, &m->clock, &m->disctab,
 	};
 	return slots[i];
 }
@@ -114,6 +114,45 @@ static int copy_tab(int fd, const char *name, struct mw_slot **out, unsigned *bi
 	if (rc)
 		SETERR("reading %s: %s", name, strerror(-rc));
 	return rc;
+}
+
+static size_t disctab_bytes(void)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t b = (size_t)MW_DISCTAB_SLOTS * sizeof(struct mw_disc_slot);
+
+	return (b + page - 1) / page * page;
+}
+
+/*
+ * mmap the discovery table through @fd with @prot. A read-only fd cannot
+ * be mapped at all (the kernel maps only files opened for writing, even
+ * for reading), so read-only openers map it through a writable fd when
+ * they may have one (mw_maps_open_ro) and read it in batches otherwise.
+ */
+static int map_disctab(int fd, int prot, struct mw_disc_slot **out, char *err, size_t errlen)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	void *p;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		SETERR("reading %s: %s", MW_MAP_DISCTAB, strerror(errno));
+		return -errno;
+	}
+	if (info.max_entries != MW_DISCTAB_SLOTS || info.value_size != sizeof(struct mw_disc_slot)) {
+		SETERR("%s has %u slots of %u bytes, not %u of %zu", MW_MAP_DISCTAB,
+		       info.max_entries, info.value_size, MW_DISCTAB_SLOTS,
+		       sizeof(struct mw_disc_slot));
+		return -EPROTO;
+	}
+	p = mmap(NULL, disctab_bytes(), prot, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		SETERR("mmap of %s: %s", MW_MAP_DISCTAB, strerror(errno));
+		return -errno;
+	}
+	*out = p;
+	return 0;
 }
 
 /* What both openers learn the same way: the subject and flow tables' sizes, the CPUs. */
@@ -212,6 +251,8 @@ static int maps_finish(struct mw_maps *m, char *err, size_t errlen)
 	if (!rc)
 		rc = map_subject_array(m->buckets, MW_MAP_BUCKETS, m->max_subjects,
 				       sizeof(*m->buckets_m), (void **)&m->buckets_m, err, errlen);
+	if (!rc)
+		rc = map_disctab(m->disctab, prot, &m->disctab_m, err, errlen);
 	return rc;
 }
 
@@ -240,6 +281,9 @@ void mw_maps_close(struct mw_maps *m)
 		if (m->ip4tab_m)
 			munmap(m->ip4tab_m, tab_bytes(m->ip4_bits));
 	}
+	if (m->disctab_m)	/* mapped by both openers */
+		munmap(m->disctab_m, disctab_bytes());
+	m->disctab_m = NULL;
 	m->viewed = 0;
 	m->subjects_m = NULL;
 	m->devctr_m = NULL;
@@ -334,6 +378,17 @@ static int maps_open(struct mw_maps *m, const char *pin_dir, int readonly, char 
 		mw_maps_close(m);
 		return rc;
 	}
+	if (readonly) {
+		/* the discovery table read-only through a writable fd, if the caller may have one */
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, MW_MAP_DISCTAB);
+		fd = bpf_obj_get(path);
+		if (fd >= 0) {
+			map_disctab(fd, PROT_READ, &m->disctab_m, NULL, 0);
+			close(fd);
+		}
+	}
 	if (m->ctlm->schema != MW_SCHEMA_VERSION) {	/* the same maps, other meanings */
 		schema_message(pin_dir, m->ctlm->schema, err, errlen);
 		mw_maps_close(m);
@@ -410,6 +465,7 @@ int mw_maps_from_skel(struct mw_maps *m, struct modwall_bpf *skel, char *err, si
 	m->dnsstats = dup(bpf_map__fd(skel->maps.mw_dnsstats));
 	m->asked = dup(bpf_map__fd(skel->maps.mw_asked));
 	m->clock = dup(bpf_map__fd(skel->maps.mw_clock));
+	m->disctab = dup(bpf_map__fd(skel->maps.mw_disctab));
 	return maps_finish(m, err, errlen);
 }
 

@@ -22,6 +22,7 @@ struct mw_maps {
 	int mactab, ouitab, ip4tab;
 	int flows, flowmiss, flowstats;
 	int names, namerules, dns, dnsq, dnsctl, dnsstats, asked, clock;
+	int disctab;
 	struct mw_ctl *ctlm;		/* mmap of mw_ctl[0] */
 	struct mw_slot *mactab_m, *ouitab_m, *ip4tab_m;	/* mmaps of the tables, both halves */
 	unsigned mac_bits, oui_bits, ip4_bits;	/* log2 of the slots per generation */
@@ -35,6 +36,8 @@ struct mw_maps {
 	struct mw_bucket *buckets_m;
 	uint32_t pcpu_ids;		/* ids counted per CPU: min(MW_PCPU_IDS, max_subjects) */
 	int viewed;			/* read-only: mw_maps_view() was called */
+	struct mw_disc_slot *disctab_m;	/* mmap of mw_disctab; read-only opens: NULL when the
+					 * caller may not write the pins (it is read in batches) */
 	int readonly;			/* opened with mw_maps_open_ro */
 	uint32_t max_subjects;
 	uint32_t max_flows;		/* size of mw_flows */

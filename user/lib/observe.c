@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * Discovery map and drop-event counters as userspace reads them, wall-clock
- * conversion of the data path's monotonic stamps, and the frame decoder
- * behind `modwall events`.
+ * Drop-event counters as userspace reads them, wall-clock conversion of the
+ * data path's monotonic stamps, and the frame decoder behind `modwall events`.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -136,83 +135,6 @@ int mw_parse_event_rate(const char *s, uint64_t *rate, uint64_t *burst)
 	*rate = v;
 	*burst = b;
 	return 0;
-}
-
-static int cmp_entry(const void *a, const void *b)
-{
-	const struct mw_disc_entry *x = a, *y = b;
-
-	if (x->mac != y->mac)
-		return x->mac < y->mac ? -1 : 1;
-	/* the fresher reading of a MAC met twice first */
-	if (x->v.last_ns != y->v.last_ns)
-		return x->v.last_ns > y->v.last_ns ? -1 : 1;
-	return x->v.packets > y->v.packets ? -1 : x->v.packets < y->v.packets;
-}
-
-static int grow(struct mw_disc_entry **v, size_t *cap, size_t need)
-{
-	struct mw_disc_entry *n;
-	size_t c = *cap ? *cap : 1024;
-
-	while (c < need)
-		c *= 2;
-	if (c == *cap)
-		return 0;
-	n = realloc(*v, c * sizeof(*n));
-	if (!n)
-		return -ENOMEM;
-	*v = n;
-	*cap = c;
-	return 0;
-}
-
-struct disc_read {
-	struct mw_disc_entry *v;
-	size_t n, cap;
-	int rc;
-};
-
-static int disc_fn(const void *key, const void *val, void *ctx)
-{
-	struct disc_read *c = ctx;
-
-	if (grow(&c->v, &c->cap, c->n + 1)) {
-		c->rc = -ENOMEM;
-		return 1;
-	}
-	memcpy(&c->v[c->n].mac, key, sizeof(c->v[c->n].mac));
-	memcpy(&c->v[c->n++].v, val, sizeof(c->v[0].v));
-	return 0;
-}
-
-ssize_t mw_read_discovered(const struct mw_maps *m, struct mw_disc_entry **out)
-{
-	struct disc_read c = { 0 };
-	struct mw_disc_entry *v;
-	size_t n, i, j;
-	int rc;
-
-	*out = NULL;
-	rc = mw_map_scan(m->discovered, sizeof(__u64), sizeof(struct mw_disc_val), disc_fn, &c);
-	if (!rc)
-		rc = c.rc;
-	if (rc) {
-		free(c.v);
-		return rc;
-	}
-	v = c.v;
-	n = c.n;
-	if (!n) {
-		free(v);
-		return 0;
-	}
-	qsort(v, n, sizeof(*v), cmp_entry);
-	for (i = 0, j = 0; i < n; i++)
-		if (!j || v[j - 1].mac != v[i].mac)
-			v[j++] = v[i];
-	*out = v;
-	return (ssize_t)j;
 }
 
 int mw_ifnames_load(const struct mw_maps *m, struct mw_ifnames *t)

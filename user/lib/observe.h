@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * Reading what the data path observes: the discovery LRU map, the drop
+ * Reading what the data path observes: discovered MACs, the drop
  * event counters, and the frames carried by drop events (a small decoder
  * for Ethernet, VLAN tags, ARP, IPv4, IPv6 and their L4 headers).
  *
@@ -50,12 +50,21 @@ struct mw_disc_entry {
 };
 
 /*
- * The whole discovery map, read in batches. The data path keeps adding
- * and evicting entries meanwhile, so a MAC may be met twice: the result
- * holds each MAC once (sorted by MAC). Returns the number of entries and
- * sets *@out (malloc'd; NULL when empty), or a negative errno.
+ * Every discovered MAC: the discovery table (through its mmap, or in
+ * batches when the caller may only read the pins) and the LRU map that
+ * takes the MACs the table has no room for, read in batches. The data path
+ * keeps adding (and the LRU map evicting) entries meanwhile, so the LRU
+ * walk may meet a MAC twice: the result holds each MAC once (sorted by
+ * MAC). Returns the number of entries and sets *@out (malloc'd; NULL when
+ * empty), or a negative errno.
  */
 ssize_t mw_read_discovered(const struct mw_maps *m, struct mw_disc_entry **out);
+
+/* One discovered MAC, from the table or the LRU map: 0, -ENOENT, or another -errno. */
+int mw_disc_lookup(const struct mw_maps *m, uint64_t mac, struct mw_disc_val *out);
+
+/* A table slot as a struct mw_disc_val (family and address decoded, see mw_disc_slot). */
+void mw_disc_slot_val(const struct mw_disc_slot *sl, struct mw_disc_val *v);
 
 /*
  * Interface names for the ifindexes in events and discovery entries, from

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * modwall data path: parse -> identify -> decide -> count -> verdict.
- * On an n3 interface a G-PDU is judged by its inner packet (bpf/gtp.h);
- * the verdict drops or passes the whole frame. On a lan interface a tc
+ * On an n3 interface (program modwall_xdp_n3) a G-PDU is judged by its
+ * inner packet (bpf/gtp.h); the verdict drops or passes the whole frame.
+ * On a lan interface a tc
  * egress program (modwall_tc) judges what goes to the devices: the
  * download side of their policy, after the gateway's de-NAT.
  *
@@ -209,23 +210,15 @@ static __always_inline void decide(struct mw_verdict *v, void *ctx, struct mw_pk
 		flow_count(pkt, s->id, member, wan, dir, action == MW_ACT_DROP, bytes, packets);
 }
 
-/*
- * Everything after the parse, for XDP. A global function, so the verifier
- * checks it once, on its own, with every field of @pkt unknown, instead of
- * once for each way through the headers (tags, IPv4 options, IPv6
- * extension headers, GTP-U and the packet inside): the n3 program would
- * not fit in 6.1's budget of a million instructions otherwise. mw_pkt
- * holds no pointer into the frame by then.
- */
-__noinline int mw_judge(struct xdp_md *ctx, struct mw_pkt *pkt, struct mw_tun *tun, int rc)
+/* Everything after the parse, for XDP: decide, count once, the verdict. */
+static __always_inline int judge(struct xdp_md *ctx, struct mw_pkt *pkt, struct mw_tun *tun,
+				 int rc)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u64 bytes = data_end - data;
 	struct mw_verdict v;
 
-	if (!pkt || !tun)	/* never: the verifier asks */
-		return XDP_PASS;
 	decide(&v, ctx, pkt, tun, rc, mw_role == MW_ROLE_WAN, 0, 0, ctx->ingress_ifindex, bytes, 1);
 	/* the single exit: count under (subject, reason) and the interface */
 	count_subject(v.id, v.reason, bytes, 1);
@@ -236,8 +229,44 @@ __noinline int mw_judge(struct xdp_md *ctx, struct mw_pkt *pkt, struct mw_tun *t
 	return XDP_DROP;
 }
 
+/*
+ * The judge as a global function, for n3: the verifier checks it once, on
+ * its own, with every field of @pkt unknown, instead of once for each way
+ * through the headers (tags, IPv4 options, IPv6 extension headers, GTP-U
+ * and the packet inside), which would not fit in 6.1's budget of a million
+ * instructions. mw_pkt holds no pointer into the frame by then.
+ */
+__noinline int mw_judge(struct xdp_md *ctx, struct mw_pkt *pkt, struct mw_tun *tun, int rc)
+{
+	if (!pkt || !tun)	/* never: the verifier asks */
+		return XDP_PASS;
+	return judge(ctx, pkt, tun, rc);
+}
+
+/*
+ * lan and wan: the judge inline. A call and its return cost several ns a
+ * frame where returns go through a mitigation thunk (SRSO), and without
+ * GTP-U the program fits 6.1's verifier budget whole.
+ */
 SEC("xdp")
 int modwall_xdp(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct mw_pkt pkt;
+	struct mw_tun tun;
+	int rc;
+
+	__builtin_memset(&pkt, 0, sizeof(pkt));
+	__builtin_memset(&tun, 0, sizeof(tun));
+	rc = parse_frame(&pkt, data, data_end);
+	pkt.l4h = 0;
+	return judge(ctx, &pkt, &tun, rc);
+}
+
+/* n3: GTP-U first, then the judge as a global function (see mw_judge). */
+SEC("xdp")
+int modwall_xdp_n3(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -249,8 +278,7 @@ int modwall_xdp(struct xdp_md *ctx)
 	__builtin_memset(&pkt, 0, sizeof(pkt));
 	__builtin_memset(&tun, 0, sizeof(tun));
 	rc = parse_frame(&pkt, data, data_end);
-	/* mw_role is a load-time constant: the verifier drops this on lan and wan */
-	if (mw_role == MW_ROLE_N3 && rc == MW_PARSE_OK && gtp_candidate(&pkt)) {
+	if (rc == MW_PARSE_OK && gtp_candidate(&pkt)) {
 		rc = parse_gtp(&pkt, &tun, data, data_end);
 		/* a sound G-PDU: the device is the inner destination on downlink */
 		if (rc == MW_PARSE_OK && tun.kind == MW_TUN_GPDU && tun.dir == MW_DIR_DOWN)

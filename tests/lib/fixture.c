@@ -64,6 +64,9 @@ struct modwall_bpf *fx_load_flows(const struct fx_prog *cfg, const struct modwal
 		skel->rodata->mw_fail_action = cfg->fail_action;
 		skel->rodata->mw_malformed_action = cfg->malformed_action;
 	}
+	/* as the loader: the XDP program of the role (n3 parses GTP-U first) */
+	bpf_program__set_autoload(skel->progs.modwall_xdp, skel->rodata->mw_role != MW_ROLE_N3);
+	bpf_program__set_autoload(skel->progs.modwall_xdp_n3, skel->rodata->mw_role == MW_ROLE_N3);
 	if (max_flows && bpf_map__set_max_entries(skel->maps.mw_flows, max_flows)) {
 		snprintf(err, errlen, "sizing mw_flows to %u failed", max_flows);
 		modwall_bpf__destroy(skel);
@@ -94,7 +97,8 @@ struct modwall_bpf *fx_load_flows(const struct fx_prog *cfg, const struct modwal
 
 int fx_prog_fd(const struct modwall_bpf *skel)
 {
-	return bpf_program__fd(skel->progs.modwall_xdp);
+	return bpf_program__fd(skel->rodata->mw_role == MW_ROLE_N3 ? skel->progs.modwall_xdp_n3 :
+							     skel->progs.modwall_xdp);
 }
 
 int fx_tc_prog_fd(const struct modwall_bpf *skel)

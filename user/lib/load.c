@@ -186,6 +186,26 @@ static int attach_link(const char *pin_dir, const struct mw_load_opts *o, uint32
 	return 0;
 }
 
+struct bpf_program *mw_xdp_program(struct modwall_bpf *skel, int role)
+{
+	return role == MW_ROLE_N3 ? skel->progs.modwall_xdp_n3 : skel->progs.modwall_xdp;
+}
+
+void mw_load_select(struct modwall_bpf *skel, int role, int egress)
+{
+	/*
+	 * Kernels check that a prog array's programs share one expected
+	 * attach type. libxdp loads the entry as an extension, whose type is
+	 * 0, so the program it tail-calls (and the entry when libxdp loads it
+	 * as plain XDP) uses 0 too, as XDP loaders did before BPF_XDP existed.
+	 */
+	bpf_program__set_expected_attach_type(skel->progs.modwall_xdp, 0);
+	bpf_program__set_expected_attach_type(skel->progs.modwall_xdp_n3, 0);
+	bpf_program__set_autoload(skel->progs.modwall_xdp, role != MW_ROLE_N3);
+	bpf_program__set_autoload(skel->progs.modwall_xdp_n3, role == MW_ROLE_N3);
+	bpf_program__set_autoload(skel->progs.modwall_tc, egress);
+}
+
 void mw_load_size_maps(struct modwall_bpf *skel, uint32_t maxs, uint32_t maxf)
 {
 	/*
@@ -351,14 +371,7 @@ int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_re
 		SETERR("opening the BPF object: %s", strerror(-rc));
 		goto out;
 	}
-	/*
-	 * Kernels check that a prog array's programs share one expected
-	 * attach type. libxdp loads the entry as an extension, whose type is
-	 * 0, so the program it tail-calls (and the entry when libxdp loads it
-	 * as plain XDP) uses 0 too, as XDP loaders did before BPF_XDP existed.
-	 */
-	bpf_program__set_expected_attach_type(skel->progs.modwall_xdp, 0);
-	bpf_program__set_autoload(skel->progs.modwall_tc, egress);
+	mw_load_select(skel, o->role, egress);
 	skel->rodata->mw_slot = (uint32_t)slot;
 	skel->rodata->mw_role = (uint8_t)o->role;
 	skel->rodata->mw_fail_action = (uint8_t)o->fail_action;
@@ -402,7 +415,7 @@ int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_re
 			goto out;
 		}
 	}
-	prog_fd = bpf_program__fd(skel->progs.modwall_xdp);
+	prog_fd = bpf_program__fd(mw_xdp_program(skel, o->role));
 	if (egress)
 		tc_fd = bpf_program__fd(skel->progs.modwall_tc);
 attach:

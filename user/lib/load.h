@@ -52,6 +52,12 @@ struct mw_load_result {
 struct modwall_bpf;
 void mw_load_size_maps(struct modwall_bpf *skel, uint32_t maxs, uint32_t maxf);
 
+/* The XDP program of a role: modwall_xdp_n3 for n3, modwall_xdp for lan and wan. */
+struct bpf_program;
+struct bpf_program *mw_xdp_program(struct modwall_bpf *skel, int role);
+/* Load only @role's XDP program, and the tc egress program when @egress. */
+void mw_load_select(struct modwall_bpf *skel, int role, int egress);
+
 int mw_load(const char *pin_dir, const struct mw_load_opts *o, struct mw_load_result *r,
 	    char *err, size_t errlen);
 

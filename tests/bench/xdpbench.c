@@ -395,7 +395,8 @@ int inst_open_flows(struct inst *in, uint32_t maxs, uint32_t maxf, char *why, si
 		return -1;
 	}
 	mw_load_size_maps(in->skel, maxs, maxf);	/* as `modwall load` sizes them */
-	mw_load_select(in->skel, MW_ROLE_LAN, 1);
+	/* lan's program only; its attach type stays the object's, as rotate.bpf.c's (tail calls) */
+	bpf_program__set_autoload(in->skel->progs.modwall_xdp_n3, false);
 	bpf_log[0] = 0;
 	rc = modwall_bpf__load(in->skel);
 	if (rc) {

@@ -13,11 +13,8 @@
  * A benchmark: prints a table, never fails on time. Exits non-zero only
  * when it cannot run (not root, no BPF).
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
-#include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,29 +46,6 @@ static const char *const policy_text =
 
 static int prog_fd;
 
-struct sender {
-	pthread_t t;
-	int cpu;
-	struct fx_frame f;
-	pthread_barrier_t *go;
-	__u32 ns, verdict;
-	int rc;
-};
-
-static void *send_on_cpu(void *arg)
-{
-	struct sender *s = arg;
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(s->cpu, &set);
-	s->rc = pthread_setaffinity_np(pthread_self(), sizeof(set), &set) ? -EINVAL : 0;
-	pthread_barrier_wait(s->go);
-	if (!s->rc)
-		s->rc = fx_run(prog_fd, s->f.d, s->f.len, REPEAT, &s->verdict, &s->ns);
-	return NULL;
-}
-
 static void frame_from(struct fx_frame *f, uint64_t src)
 {
 	memset(f, 0, sizeof(*f));
@@ -84,27 +58,23 @@ static void frame_from(struct fx_frame *f, uint64_t src)
 /* @n senders on CPUs 0..n-1, sender i from MAC @src(i); mean ns/frame, or -1. */
 static double run_case(int n, uint64_t (*src)(int))
 {
-	struct sender s[MAXCPU];
-	pthread_barrier_t go;
+	struct fx_frame f[MAXCPU];
+	struct fx_sender s[MAXCPU];
 	double sum = 0;
-	int i, bad = 0;
+	int i;
 
-	pthread_barrier_init(&go, NULL, (unsigned)n);
 	for (i = 0; i < n; i++) {
-		s[i].cpu = i;
-		s[i].go = &go;
-		s[i].ns = 0;
-		frame_from(&s[i].f, src(i));
-		if (pthread_create(&s[i].t, NULL, send_on_cpu, &s[i]))
-			return -1;
+		frame_from(&f[i], src(i));
+		s[i] = (struct fx_sender){ .cpu = i, .f = &f[i] };
 	}
+	if (fx_run_on_cpus(prog_fd, s, n, REPEAT, 1))
+		return -1;
 	for (i = 0; i < n; i++) {
-		pthread_join(s[i].t, NULL);
-		bad |= s[i].rc;
+		if (s[i].err)
+			return -1;
 		sum += s[i].ns;
 	}
-	pthread_barrier_destroy(&go);
-	return bad ? -1 : sum / n;
+	return sum / n;
 }
 
 static uint64_t same_device(int i) { (void)i; return 0x020000000010ull; }

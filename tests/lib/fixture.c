@@ -2,7 +2,10 @@
 /*
  * Test fixtures for the data path (see fixture.h).
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,6 +102,60 @@ int fx_prog_fd(const struct modwall_bpf *skel)
 {
 	return bpf_program__fd(skel->rodata->mw_role == MW_ROLE_N3 ? skel->progs.modwall_xdp_n3 :
 							     skel->progs.modwall_xdp);
+}
+
+struct sender_arg {
+	struct fx_sender *s;
+	int *go;		/* 1: send, -1: a sender could not start, give up */
+	int prog_fd;
+	__u32 repeat, calls;
+};
+
+static void *send_on_cpu(void *arg)
+{
+	struct sender_arg *a = arg;
+	struct fx_sender *s = a->s;
+	cpu_set_t set;
+	__u32 i;
+	int go;
+
+	CPU_ZERO(&set);
+	CPU_SET(s->cpu, &set);
+	s->err = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	while (!(go = __atomic_load_n(a->go, __ATOMIC_ACQUIRE)))
+		sched_yield();
+	if (go < 0)
+		s->err = ECANCELED;
+	if (!s->err && sched_getcpu() != s->cpu)
+		s->err = EAGAIN;
+	for (i = 0; i < a->calls && !s->err; i++)
+		s->err = -fx_run(a->prog_fd, s->f->d, s->f->len, a->repeat, &s->verdict, &s->ns);
+	return NULL;
+}
+
+int fx_run_on_cpus(int prog_fd, struct fx_sender *s, int n, __u32 repeat, __u32 calls)
+{
+	struct sender_arg *a = calloc((size_t)n, sizeof(*a));
+	pthread_t *t = calloc((size_t)n, sizeof(*t));
+	int i, started, go = 0;
+
+	if (!a || !t) {
+		free(a);
+		free(t);
+		return -ENOMEM;
+	}
+	for (started = 0; started < n; started++) {
+		a[started] = (struct sender_arg){ &s[started], &go, prog_fd, repeat, calls };
+		s[started].err = 0;
+		if (pthread_create(&t[started], NULL, send_on_cpu, &a[started]))
+			break;
+	}
+	__atomic_store_n(&go, started == n ? 1 : -1, __ATOMIC_RELEASE);
+	for (i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+	free(a);
+	free(t);
+	return started == n ? 0 : -EAGAIN;
 }
 
 int fx_tc_prog_fd(const struct modwall_bpf *skel)

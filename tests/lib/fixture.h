@@ -92,6 +92,25 @@ int fx_run(int prog_fd, const void *data, size_t len, __u32 repeat, __u32 *verdi
 int fx_run_tc(int prog_fd, const void *data, size_t len, const struct __sk_buff *ctx,
 	      int *verdict);
 
+/*
+ * One sender of fx_run_on_cpus: a thread pinned to @cpu that runs @f
+ * through the program. Out: the verdict of its last run, the mean ns per
+ * run of its last call, 0 or a positive errno (EAGAIN: not on @cpu).
+ */
+struct fx_sender {
+	int cpu;
+	const struct fx_frame *f;
+	__u32 verdict, ns;
+	int err;
+};
+
+/*
+ * @n senders at once (started together behind a barrier), each making
+ * @calls BPF_PROG_TEST_RUN calls of @repeat runs. 0, or -errno when a
+ * thread could not be started; each sender's own result is in its err.
+ */
+int fx_run_on_cpus(int prog_fd, struct fx_sender *s, int n, __u32 repeat, __u32 calls);
+
 /* "XDP_PASS", "XDP_DROP", ...; "?" for anything else. */
 const char *fx_verdict_name(__u32 verdict);
 

@@ -477,49 +477,13 @@ static void test_merge(void **state)
 
 /* ---- two CPUs at once ---- */
 
-struct racer {
-	int cpu;
-	const struct fx_frame *f;
-	__u32 repeat;
-	pthread_barrier_t *go;
-	int err;
-	__u32 verdict;
-};
-
-static void *race(void *arg)
-{
-	struct racer *r = arg;
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(r->cpu, &set);
-	r->err = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-	pthread_barrier_wait(r->go);
-	if (!r->err && sched_getcpu() != r->cpu)
-		r->err = EAGAIN;
-	if (!r->err)
-		r->err = -fx_run(fx_prog_fd(lan_skel), r->f->d, r->f->len, r->repeat, &r->verdict,
-				 NULL);
-	return NULL;
-}
-
 /* Frames @fa on CPU 0 and @fb on CPU 1, @repeat runs each, started together. */
 static void race2(const struct fx_frame *fa, const struct fx_frame *fb, __u32 repeat)
 {
-	pthread_barrier_t go;
-	struct racer r[2] = {
-		{ .cpu = 0, .f = fa, .repeat = repeat, .go = &go },
-		{ .cpu = 1, .f = fb, .repeat = repeat, .go = &go },
-	};
-	pthread_t t[2];
+	struct fx_sender r[2] = { { .cpu = 0, .f = fa }, { .cpu = 1, .f = fb } };
 	int i;
 
-	assert_int_equal(pthread_barrier_init(&go, NULL, 2), 0);
-	for (i = 0; i < 2; i++)
-		assert_int_equal(pthread_create(&t[i], NULL, race, &r[i]), 0);
-	for (i = 0; i < 2; i++)
-		pthread_join(t[i], NULL);
-	pthread_barrier_destroy(&go);
+	assert_int_equal(fx_run_on_cpus(fx_prog_fd(lan_skel), r, 2, repeat, 1), 0);
 	for (i = 0; i < 2; i++) {
 		if (r[i].err)
 			fail_msg("CPU %d: %s", r[i].cpu, strerror(r[i].err));

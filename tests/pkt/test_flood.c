@@ -11,10 +11,7 @@
  * The policy goes through the real compile and apply, so the devices get
  * the ids apply gives (from MW_PCPU_IDS up) and the class a per-CPU one.
  */
-#define _GNU_SOURCE
 #include <errno.h>
-#include <pthread.h>
-#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -88,49 +85,20 @@ static struct mw_counter ifcell(uint32_t reason)
 
 /* ---- senders ---------------------------------------------------------- */
 
-struct sender {
-	pthread_t t;
-	int cpu;
-	const struct fx_frame *f;
-	pthread_barrier_t *go;
-	int rc;
-	__u32 verdict;
-};
-
-static void *send_on_cpu(void *arg)
-{
-	struct sender *s = arg;
-	cpu_set_t set;
-	int i;
-
-	CPU_ZERO(&set);
-	CPU_SET(s->cpu, &set);
-	s->rc = pthread_setaffinity_np(pthread_self(), sizeof(set), &set) ? -EINVAL : 0;
-	pthread_barrier_wait(s->go);
-	for (i = 0; i < CALLS && !s->rc; i++)
-		s->rc = fx_run(w.prog_fd, s->f->d, s->f->len, REPEAT, &s->verdict, NULL);
-	return NULL;
-}
-
 /* Every CPU sends @f CALLS x REPEAT times, all at once; returns the frames sent. */
 static uint64_t flood(const struct fx_frame *f, __u32 want_verdict)
 {
-	struct sender s[4];
-	pthread_barrier_t go;
+	struct fx_sender s[4];
 	int i;
 
-	pthread_barrier_init(&go, NULL, (unsigned)w.ncpus);
+	for (i = 0; i < w.ncpus; i++)
+		s[i] = (struct fx_sender){ .cpu = i, .f = f };
+	assert_int_equal(fx_run_on_cpus(w.prog_fd, s, w.ncpus, REPEAT, CALLS), 0);
 	for (i = 0; i < w.ncpus; i++) {
-		s[i] = (struct sender){ .cpu = i, .f = f, .go = &go };
-		assert_int_equal(pthread_create(&s[i].t, NULL, send_on_cpu, &s[i]), 0);
-	}
-	for (i = 0; i < w.ncpus; i++) {
-		pthread_join(s[i].t, NULL);
-		assert_int_equal(s[i].rc, 0);
+		assert_int_equal(s[i].err, 0);
 		if (want_verdict != (__u32)-1)
 			assert_int_equal(s[i].verdict, want_verdict);
 	}
-	pthread_barrier_destroy(&go);
 	return (uint64_t)w.ncpus * CALLS * REPEAT;
 }
 

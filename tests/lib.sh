@@ -128,6 +128,18 @@ mw_ns() {
 
 # mw_mac NS IFACE: the MAC address of IFACE in NS (asked of ip, as nsx
 # keeps the host's /sys)
+# mw_mac_devices N "POLICY..." : N policy lines "device dNNNNNNN mac 02:4d:..."
+# (benchmarks' large policies), the policies given in turn
+mw_mac_devices() {
+	awk -v n="$1" -v pols="$2" 'BEGIN {
+		k = split(pols, p, " ")
+		for (i = 0; i < n; i++)
+			printf "device d%07d mac 02:4d:%02x:%02x:%02x:%02x policy %s\n", i,
+				int(i / 16777216) % 256, int(i / 65536) % 256, int(i / 256) % 256,
+				i % 256, p[i % k + 1]
+	}'
+}
+
 mw_mac() {
 	nsx "$1" ip -o link show dev "$2" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'
 }

@@ -44,15 +44,9 @@ nsx "$NS" ip link add b0 type veth peer name b1
 nsx "$NS" ip link set b0 up
 nsx "$NS" ip link set b1 up
 
-# devices N FIRST: N devices by MAC (02:4d:xx:xx:xx:xx), built-in policies in turn
+# devices N: N devices by MAC (02:4d:xx:xx:xx:xx), built-in policies in turn
 devices() {
-	awk -v n="$1" 'BEGIN {
-		split("drop pass observe", p, " ")
-		for (i = 0; i < n; i++)
-			printf "device d%07d mac 02:4d:%02x:%02x:%02x:%02x policy %s\n", i,
-				int(i / 16777216) % 256, int(i / 65536) % 256, int(i / 256) % 256,
-				i % 256, p[i % 3 + 1]
-	}'
+	mw_mac_devices "$1" "drop pass observe"
 }
 
 for n in 10000 100000 1000000; do

@@ -67,13 +67,7 @@ mw_link "$NS" b0 198.18.9.1 "$DEV" b1 198.18.9.2 02:4d:00:00:00:06
 	echo 'device tracker-2 imei 356938035643817 policy slow'
 	echo 'class quectel vendor "Quectel" policy observe'
 	echo 'class fibocom vendor "Fibocom Wireless" policy slow'
-	awk -v n="$DEVICES" 'BEGIN {
-		split("drop pass observe slow", p, " ")
-		for (i = 0; i < n; i++)
-			printf "device d%07d mac 02:4d:%02x:%02x:%02x:%02x policy %s\n", i,
-				int(i / 16777216) % 256, int(i / 65536) % 256, int(i / 256) % 256,
-				i % 256, p[i % 4 + 1]
-	}'
+	mw_mac_devices "$DEVICES" "drop pass observe slow"
 	echo "default pass"
 } > "$TMP/policy.mwp"
 

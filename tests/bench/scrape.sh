@@ -46,13 +46,7 @@ mw_link "$NS" b0 198.18.9.1 "$DEV" b1 198.18.9.2 02:4d:00:00:00:06
 
 {
 	echo "device tracker imei $IMEI policy drop"
-	awk -v n="$DEVICES" 'BEGIN {
-		split("drop pass observe", p, " ")
-		for (i = 0; i < n; i++)
-			printf "device d%07d mac 02:4d:%02x:%02x:%02x:%02x policy %s\n", i,
-				int(i / 16777216) % 256, int(i / 65536) % 256, int(i / 256) % 256,
-				i % 256, p[i % 3 + 1]
-	}'
+	mw_mac_devices "$DEVICES" "drop pass observe"
 	echo "default pass"
 } > "$TMP/policy.mwp"
 

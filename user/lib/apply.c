@@ -176,7 +176,6 @@ static int assign_ids(const struct mw_maps *m, struct mw_plan *plan,
 static int reset_buckets(const struct mw_maps *m, const struct mw_plan *plan,
 			 const struct mw_subject_info *old, const uint8_t *fresh, unsigned live)
 {
-	struct mw_bucket zero = { 0 };
 	uint32_t i;
 
 	for (i = 0; i < plan->nsubj; i++) {
@@ -192,15 +191,9 @@ static int reset_buckets(const struct mw_maps *m, const struct mw_plan *plan,
 			    !memcmp(&was, &plan->pcfg[s->policy], sizeof(was)))
 				continue;
 		}
-		if (m->buckets_m && !m->readonly) {	/* the state only: its counters stay */
-			struct mw_bucket *b = &m->buckets_m[s->id];
-
-			memset(b->pkt_tat, 0, sizeof(b->pkt_tat));
-			memset(b->byte_tat, 0, sizeof(b->byte_tat));
-			continue;
-		}
-		if (bpf_map_update_elem(m->buckets, &s->id, &zero, BPF_ANY))
-			return -errno;
+		/* the state only, through the mmap: the bucket line's counters stay */
+		memset(m->buckets_m[s->id].pkt_tat, 0, sizeof(m->buckets_m[s->id].pkt_tat));
+		memset(m->buckets_m[s->id].byte_tat, 0, sizeof(m->buckets_m[s->id].byte_tat));
 	}
 	return 0;
 }
@@ -208,12 +201,10 @@ static int reset_buckets(const struct mw_maps *m, const struct mw_plan *plan,
 /* Subject @id's entry, written only when it changed: through mmap, or one update. */
 static int put_subject(const struct mw_maps *m, uint32_t id, const struct mw_subject_info *t)
 {
-	if (m->subjects_m && !m->readonly) {
-		if (memcmp(&m->subjects_m[id], t, sizeof(*t)))
-			memcpy(&m->subjects_m[id], t, sizeof(*t));
-		return 0;
-	}
-	return bpf_map_update_elem(m->subjects, &id, t, BPF_ANY) ? -errno : 0;
+	/* read-write maps: mw_maps_open and mw_maps_from_skel map the array */
+	if (memcmp(&m->subjects_m[id], t, sizeof(*t)))
+		memcpy(&m->subjects_m[id], t, sizeof(*t));
+	return 0;
 }
 
 static uint64_t now_ns(void)
